@@ -1,0 +1,114 @@
+//! Runner settings, from defaults, `migrator.toml` and command-line flags (in that order).
+
+use crate::{Error, Result};
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// How the runner behaves. `Default` is what production wants: short lock waits, retries.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long one DDL statement may wait for a table lock before it gives up and retries
+    /// (`lock_timeout` on Postgres, `lock_wait_timeout` on MySQL). Default 2 s.
+    pub lock_timeout: Duration,
+    /// How many times a statement (Postgres: a transactional file) that hit the lock timeout is
+    /// retried, with exponential backoff, before the run fails. Default 8.
+    pub lock_retries: u32,
+    /// How long a runner waits for another runner's lock before giving up. Default 15 min.
+    pub runner_lock_wait: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lock_timeout: Duration::from_secs(2),
+            lock_retries: 8,
+            runner_lock_wait: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The keys of `migrator.toml`. Every key is optional; flags and environment variables win.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub dev_url: Option<String>,
+    pub dir: Option<String>,
+    pub schema: Option<String>,
+    pub format: Option<String>,
+    /// Seconds, e.g. `2` or `0.5`.
+    pub lock_timeout: Option<f64>,
+    pub lock_retries: Option<u32>,
+    /// Seconds.
+    pub runner_lock_wait: Option<f64>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        toml::from_str(&text).map_err(|e| Error::Config {
+            file: path.display().to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Applies the file's runner keys on top of `settings`.
+    pub fn apply_to(&self, settings: &mut Settings) -> Result<()> {
+        if let Some(s) = self.lock_timeout {
+            settings.lock_timeout = seconds("lock-timeout", s)?;
+        }
+        if let Some(n) = self.lock_retries {
+            settings.lock_retries = n;
+        }
+        if let Some(s) = self.runner_lock_wait {
+            settings.runner_lock_wait = seconds("runner-lock-wait", s)?;
+        }
+        Ok(())
+    }
+}
+
+/// Seconds → Duration, refusing negative and absurd values with the key named.
+pub fn seconds(key: &str, s: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| *d > Duration::ZERO)
+        .ok_or_else(|| Error::Config {
+            file: "migrator.toml".into(),
+            message: format!("{key} = {s}: expected a positive number of seconds"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_and_bad_keys_are_errors_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("migrator-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("migrator.toml");
+        std::fs::write(&p, "lock-timeout = 0.5\ndir = \"db\"\n").unwrap();
+        let c = FileConfig::load(&p).unwrap();
+        let mut s = Settings::default();
+        c.apply_to(&mut s).unwrap();
+        assert_eq!(s.lock_timeout, Duration::from_millis(500));
+        assert_eq!(c.dir.as_deref(), Some("db"));
+        std::fs::write(&p, "lock_timout = 3\n").unwrap();
+        let e = FileConfig::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("migrator.toml") && e.contains("lock_timout"),
+            "{e}"
+        );
+        std::fs::write(&p, "lock-timeout = -1\n").unwrap();
+        let e = FileConfig::load(&p).unwrap().apply_to(&mut s).unwrap_err();
+        assert!(e.to_string().contains("positive"), "{e}");
+        assert!(FileConfig::load(&dir.join("absent.toml")).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

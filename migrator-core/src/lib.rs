@@ -1,0 +1,43 @@
+//! migrator-core: declarative, zero-downtime schema migrations for Postgres and MySQL/MariaDB.
+//!
+//! The library is a pipeline, and the module tree follows it:
+//!
+//! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
+//! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
+//! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
+//!
+//! Dialect differences live behind one trait per concern (for the runner: [`runner::Target`]),
+//! never as `if postgres` branches scattered through the pipeline.
+//!
+//! Start-up embedding:
+//!
+//! ```no_run
+//! # async fn start(database_url: &str) -> Result<(), migrator_core::Error> {
+//! let report = migrator_core::Migrator::from_embedded(migrator_core::embed_migrations!("../migrations"))?
+//!     .apply(database_url)
+//!     .await?;
+//! println!("{report}");
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod connect;
+pub mod dialect;
+pub mod error;
+pub mod migrations;
+pub mod runner;
+pub mod url;
+
+pub use config::Settings;
+pub use dialect::Dialect;
+pub use error::{Error, Result};
+pub use migrations::{EmbeddedMigrations, MigrationSet};
+pub use runner::Migrator;
+pub use url::DatabaseUrl;
+
+/// Embeds a migrations directory (path relative to the calling crate's `Cargo.toml`) at compile
+/// time; the result feeds [`Migrator::from_embedded`].
+pub use migrator_macros::embed_migrations;
+
+/// The version of this tool, recorded in the history table.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

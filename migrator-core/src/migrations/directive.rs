@@ -1,0 +1,259 @@
+//! `-- migrator:` directives: one per line in the comment block at the top of a migration file.
+//!
+//! ```sql
+//! -- migrator:phase contract
+//! -- migrator:no-transaction
+//! -- migrator:irreversible
+//! -- migrator:backfill table=users key=id batch=5000
+//! ```
+
+use crate::{Error, Result};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// The phase of an expand → backfill → contract migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Backward compatible: both application versions work after it. The default.
+    #[default]
+    Expand,
+    /// Data copy in batches; backward compatible.
+    Backfill,
+    /// Breaks the old application version; run with `apply --contract` once it is gone.
+    Contract,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Expand => "expand",
+            Phase::Backfill => "backfill",
+            Phase::Contract => "contract",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Phase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "expand" => Ok(Phase::Expand),
+            "backfill" => Ok(Phase::Backfill),
+            "contract" => Ok(Phase::Contract),
+            other => Err(format!(
+                "unknown phase `{other}`; use expand, backfill or contract"
+            )),
+        }
+    }
+}
+
+/// `-- migrator:backfill table=T key=K batch=N`: the file's statement is a batched update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackfillDirective {
+    pub table: String,
+    pub key: String,
+    pub batch: Option<u64>,
+}
+
+/// The directives of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Directives {
+    /// `None` when the file has no `phase` directive (treated as expand).
+    pub phase: Option<Phase>,
+    pub no_transaction: bool,
+    pub irreversible: bool,
+    pub backfill: Option<BackfillDirective>,
+}
+
+impl Directives {
+    pub fn phase(&self) -> Phase {
+        self.phase.unwrap_or_default()
+    }
+}
+
+const KNOWN: &str = "phase, no-transaction, irreversible, backfill";
+
+/// Parses the directives of a (normalized) file. Directives must stand in the leading block of
+/// comments and blank lines; a `-- migrator:` line after the first statement is an error, so a
+/// misplaced directive is never silently ignored.
+pub fn parse(file: &str, text: &str) -> Result<Directives> {
+    let mut d = Directives::default();
+    let mut in_header = true;
+    let err = |line: usize, message: String| Error::Syntax {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim();
+        let body = line
+            .strip_prefix("--")
+            .map(str::trim_start)
+            .and_then(|l| l.strip_prefix("migrator:"));
+        let Some(body) = body else {
+            if !(line.is_empty() || line.starts_with("--")) {
+                in_header = false;
+            }
+            continue;
+        };
+        if !in_header {
+            return Err(err(
+                line_no,
+                "`-- migrator:` directive after the first statement; move it to the top of the file"
+                    .into(),
+            ));
+        }
+        let (name, args) = match body.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (body, ""),
+        };
+        let no_args = |d: &str| {
+            if args.is_empty() {
+                Ok(())
+            } else {
+                Err(err(
+                    line_no,
+                    format!("`{d}` takes no argument, found `{args}`"),
+                ))
+            }
+        };
+        match name {
+            "phase" => {
+                if d.phase.is_some() {
+                    return Err(err(line_no, "`phase` given twice".into()));
+                }
+                d.phase = Some(args.parse().map_err(|m| err(line_no, m))?);
+            }
+            "no-transaction" => {
+                no_args(name)?;
+                d.no_transaction = true;
+            }
+            "irreversible" => {
+                no_args(name)?;
+                d.irreversible = true;
+            }
+            "backfill" => {
+                if d.backfill.is_some() {
+                    return Err(err(line_no, "`backfill` given twice".into()));
+                }
+                d.backfill = Some(parse_backfill(args).map_err(|m| err(line_no, m))?);
+            }
+            "" => return Err(err(line_no, format!("empty directive; known: {KNOWN}"))),
+            other => {
+                return Err(err(
+                    line_no,
+                    format!("unknown directive `{other}`; known: {KNOWN}"),
+                ))
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn parse_backfill(args: &str) -> Result<BackfillDirective, String> {
+    let (mut table, mut key, mut batch) = (None, None, None);
+    for kv in args.split_whitespace() {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("`{kv}`: expected key=value (table=T key=K batch=N)"))?;
+        if v.is_empty() {
+            return Err(format!("`{k}=` has no value"));
+        }
+        match k {
+            "table" => table = Some(v.to_string()),
+            "key" => key = Some(v.to_string()),
+            "batch" => {
+                let n: u64 = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("batch=`{v}` is not a positive number"))?;
+                batch = Some(n);
+            }
+            other => {
+                return Err(format!(
+                    "unknown backfill option `{other}` (table, key, batch)"
+                ))
+            }
+        }
+    }
+    Ok(BackfillDirective {
+        table: table.ok_or("backfill needs table=T")?,
+        key: key.ok_or("backfill needs key=K")?,
+        batch,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_all_directives() {
+        let d = parse(
+            "f",
+            "-- a comment\n--migrator:phase contract\n-- migrator:no-transaction\n\n-- migrator:irreversible\n-- migrator:backfill table=t key=id batch=10\nALTER TABLE t ADD c int;\n",
+        )
+        .unwrap();
+        assert_eq!(d.phase, Some(Phase::Contract));
+        assert!(d.no_transaction && d.irreversible);
+        assert_eq!(
+            d.backfill,
+            Some(BackfillDirective {
+                table: "t".into(),
+                key: "id".into(),
+                batch: Some(10)
+            })
+        );
+    }
+
+    #[test]
+    fn defaults_to_expand() {
+        let d = parse("f", "CREATE TABLE t (id int);").unwrap();
+        assert_eq!(d, Directives::default());
+        assert_eq!(d.phase(), Phase::Expand);
+    }
+
+    #[test]
+    fn bad_directives_name_file_and_line() {
+        let cases = [
+            ("-- migrator:phase later\n", 1, "unknown phase"),
+            (
+                "\n-- migrator:frobnicate\n",
+                2,
+                "unknown directive `frobnicate`",
+            ),
+            ("-- migrator:irreversible yes\n", 1, "takes no argument"),
+            (
+                "-- migrator:phase expand\n-- migrator:phase contract\n",
+                2,
+                "twice",
+            ),
+            ("-- migrator:backfill table=t\n", 1, "needs key"),
+            (
+                "-- migrator:backfill table=t key=id batch=0\n",
+                1,
+                "positive",
+            ),
+            (
+                "SELECT 1;\n-- migrator:no-transaction\n",
+                2,
+                "after the first statement",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse("m.up.sql", text).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("m.up.sql:{line}: ")), "{e}");
+            assert!(e.contains(needle), "{e} should contain {needle}");
+        }
+    }
+}

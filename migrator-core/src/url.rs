@@ -1,0 +1,198 @@
+//! Database URLs. The raw text (with its password) stays private to this module and
+//! [`crate::connect`]; everything printable goes through [`DatabaseUrl::redacted`].
+
+use crate::{Dialect, Error, Result};
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: String,
+    dialect: Dialect,
+}
+
+impl DatabaseUrl {
+    /// Parses `postgres://…`, `postgresql://…`, `mysql://…` or `mariadb://…`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let raw = raw.trim();
+        let scheme = raw.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        let dialect = match scheme.as_deref() {
+            Some("postgres" | "postgresql") => Dialect::Postgres,
+            Some("mysql" | "mariadb") => Dialect::Mysql,
+            Some(other) => {
+                return Err(Error::Url {
+                    url: redact(raw),
+                    message: format!(
+                        "unsupported scheme `{other}`; use postgres://… or mysql://… (MariaDB too)"
+                    ),
+                })
+            }
+            None => return Err(Error::Url {
+                url: redact(raw),
+                message:
+                    "not a URL; expected postgres://user:password@host:port/database or mysql://…"
+                        .into(),
+            }),
+        };
+        let (_, rest) = raw.split_once("://").unwrap_or((raw, ""));
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        // Postgres may omit the host (Unix socket, or `?host=`); MySQL URLs need one.
+        if host.is_empty() && dialect == Dialect::Mysql {
+            return Err(Error::Url {
+                url: redact(raw),
+                message: "no host given".into(),
+            });
+        }
+        let raw = match dialect {
+            // mysql_async only knows the mysql:// scheme.
+            Dialect::Mysql if !raw.starts_with("mysql://") => format!("mysql://{rest}"),
+            _ => raw.to_string(),
+        };
+        Ok(DatabaseUrl { raw, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The URL with any password replaced by `***`, safe for output and logs.
+    pub fn redacted(&self) -> String {
+        redact(&self.raw)
+    }
+
+    /// The database name (path component), if any.
+    pub fn database(&self) -> Option<String> {
+        let rest = self.raw.split_once("://")?.1;
+        let path = rest.split_once('/')?.1;
+        let name = path.split('?').next().unwrap_or("");
+        (!name.is_empty()).then(|| percent_decode(name))
+    }
+
+    /// The same server with another database name (used for scratch databases).
+    pub fn with_database(&self, database: &str) -> DatabaseUrl {
+        let (scheme, rest) = self.raw.split_once("://").unwrap_or(("", &self.raw));
+        let (authority, tail) = match rest.find(['/', '?']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let query = tail.split_once('?').map(|(_, q)| q);
+        let mut raw = format!("{scheme}://{authority}/{database}");
+        if let Some(q) = query {
+            raw.push('?');
+            raw.push_str(q);
+        }
+        DatabaseUrl {
+            raw,
+            dialect: self.dialect,
+        }
+    }
+
+    /// The full URL including the password. Only for handing to a driver.
+    pub(crate) fn expose(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host…` and any `password=` query parameter.
+pub fn redact(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        // Not a URL: it might be a key=value connection string.
+        return redact_params(raw, ' ');
+    };
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let host = &authority[at + 1..];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => authority.to_string(),
+            }
+        }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => format!("{path}?{}", redact_params(query, '&')),
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+fn redact_params(text: &str, sep: char) -> String {
+    text.split(sep)
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.trim().eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(&sep.to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_password_in_userinfo_and_query() {
+        assert_eq!(
+            redact("postgres://alice:s3cret@db:5432/app?sslmode=require&password=x"),
+            "postgres://alice:***@db:5432/app?sslmode=require&password=***"
+        );
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(
+            redact("host=a password=pw user=b"),
+            "host=a password=*** user=b"
+        );
+        // A password containing '@' still disappears.
+        let u = DatabaseUrl::parse("postgres://u:p@ss@h/db").unwrap();
+        assert!(!u.to_string().contains("ss"), "{u}");
+    }
+
+    #[test]
+    fn parses_dialects_and_database() {
+        let u = DatabaseUrl::parse("postgresql://u:p@localhost:5/my%5Fdb?x=1").unwrap();
+        assert_eq!(u.dialect(), Dialect::Postgres);
+        assert_eq!(u.database().as_deref(), Some("my_db"));
+        let m = DatabaseUrl::parse("mariadb://u:p@h:3306/app").unwrap();
+        assert_eq!(m.dialect(), Dialect::Mysql);
+        assert!(m.expose().starts_with("mysql://"));
+        assert_eq!(
+            m.with_database("scratch").redacted(),
+            "mysql://u:***@h:3306/scratch"
+        );
+        assert!(DatabaseUrl::parse("sqlite://x").is_err());
+        assert!(DatabaseUrl::parse("nonsense").is_err());
+        assert!(DatabaseUrl::parse("mysql:///db").is_err());
+    }
+}
