@@ -210,7 +210,7 @@ impl MigrationSet {
                     .into_iter()
                     .map(|p| IntegrityProblem {
                         file: p.file().to_string(),
-                        message: p.to_string(),
+                        message: p.message().to_string(),
                     })
                     .collect(),
             },
@@ -370,7 +370,8 @@ mod tests {
 
     #[test]
     fn malformed_directories_are_refused_with_the_file_named() {
-        let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: &[Case] = &[
             (&[("1_a.up.sql", "")], "1_a.up.sql", "has no 1_a.down.sql"),
             (&[("1_a.down.sql", "")], "1_a.down.sql", "has no 1_a.up.sql"),
             (&[("x_a.up.sql", "")], "x_a.up.sql", "not a version"),

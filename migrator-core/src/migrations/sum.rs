@@ -38,22 +38,20 @@ impl SumProblem {
     }
 }
 
+impl SumProblem {
+    /// What is wrong and what to do, without the file name.
+    pub fn message(&self) -> &'static str {
+        match self {
+            SumProblem::Changed(_) => "changed since migrator.sum was written; if the edit is intended and the file was never applied anywhere, run `migrator rehash`",
+            SumProblem::Added(_) => "not in migrator.sum (added or renamed by hand?); create migrations with `migrator new`, or run `migrator rehash` after checking it",
+            SumProblem::Missing(_) => "listed in migrator.sum but missing from the directory; restore it, or run `migrator rehash` if it was removed on purpose",
+        }
+    }
+}
+
 impl fmt::Display for SumProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SumProblem::Changed(n) => write!(
-                f,
-                "{n} changed since migrator.sum was written; if the edit is intended and the file was never applied anywhere, run `migrator rehash`"
-            ),
-            SumProblem::Added(n) => write!(
-                f,
-                "{n} is not in migrator.sum (added or renamed by hand?); create migrations with `migrator new`, or run `migrator rehash` after checking it"
-            ),
-            SumProblem::Missing(n) => write!(
-                f,
-                "{n} is listed in migrator.sum but missing from the directory; restore it, or run `migrator rehash` if it was removed on purpose"
-            ),
-        }
+        write!(f, "{}: {}", self.file(), self.message())
     }
 }
 

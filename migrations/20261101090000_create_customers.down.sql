@@ -1,0 +1,3 @@
+-- migrator:irreversible
+-- Dropping the table loses every customer.
+DROP TABLE customers;

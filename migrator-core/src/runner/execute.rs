@@ -1,0 +1,339 @@
+//! Running one migration file, up or down: in one transaction where the dialect and the file
+//! allow it, otherwise statement by statement with progress recorded after each one.
+
+use super::history::{runner_identity, HistoryRow, Status};
+use super::lock::retry_delay;
+use super::report::MigrationRun;
+use super::target::{DbError, Target};
+use crate::migrations::{Migration, SqlFile, Statement};
+use crate::{Error, Result, Settings};
+use std::time::Instant;
+
+/// How a statement failure is reported: file, position, line, server message, what to do.
+fn statement_error(
+    file: &SqlFile,
+    stmts: &[Statement],
+    i: usize,
+    e: &DbError,
+    hint: String,
+) -> Error {
+    let s = &stmts[i];
+    let mut excerpt: String = s
+        .sql
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect();
+    if s.sql.len() > excerpt.len() {
+        excerpt.push_str(" …");
+    }
+    Error::Statement {
+        file: file.name.clone(),
+        index: i + 1,
+        total: stmts.len(),
+        line: s.line,
+        excerpt,
+        message: e.message.clone(),
+        hint: if hint.is_empty() {
+            hint
+        } else {
+            format!("\n  hint: {hint}")
+        },
+    }
+}
+
+/// Runs one statement, retrying with backoff while it only failed to get a lock in time.
+async fn execute_with_retry(
+    target: &mut dyn Target,
+    settings: &Settings,
+    file: &SqlFile,
+    stmts: &[Statement],
+    i: usize,
+    retries: &mut u32,
+) -> Result<(), DbError> {
+    let mut attempt = 0;
+    loop {
+        match target.execute(&stmts[i].sql).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.retryable && attempt < settings.lock_retries => {
+                let delay = retry_delay(attempt);
+                tracing::warn!(
+                    "{}: statement {} (line {}) could not get its lock within {:?} ({}); retry {}/{} in {:.1}s",
+                    file.name,
+                    i + 1,
+                    stmts[i].line,
+                    settings.lock_timeout,
+                    e.message,
+                    attempt + 1,
+                    settings.lock_retries,
+                    delay.as_secs_f64()
+                );
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                *retries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn new_row(m: &Migration, total: usize) -> HistoryRow {
+    HistoryRow {
+        version: m.version,
+        name: m.name.clone(),
+        phase: m.phase(),
+        checksum_up: m.up.checksum.to_string(),
+        checksum_down: m.down.checksum.to_string(),
+        status: Status::Partial,
+        statements_applied: 0,
+        statements_total: total as i32,
+        statement_hashes: Vec::new(),
+        down_statements_applied: 0,
+        error: None,
+        failed_statement: None,
+        started_at: chrono::Utc::now(),
+        finished_at: None,
+        execution_ms: 0,
+        tool_version: crate::TOOL_VERSION.to_string(),
+        host: runner_identity(),
+        baseline: false,
+    }
+}
+
+fn finish(row: &mut HistoryRow, m: &Migration, started: Instant) {
+    row.status = Status::Applied;
+    row.checksum_up = m.up.checksum.to_string();
+    row.checksum_down = m.down.checksum.to_string();
+    row.error = None;
+    row.failed_statement = None;
+    row.finished_at = Some(chrono::Utc::now());
+    row.execution_ms += started.elapsed().as_millis() as i64;
+}
+
+/// Applies the up file of `m`. `existing` is its partial / failed history row, if any.
+pub async fn up(
+    target: &mut dyn Target,
+    settings: &Settings,
+    m: &Migration,
+    existing: Option<HistoryRow>,
+) -> Result<MigrationRun> {
+    let dialect = target.dialect();
+    let stmts = m.up.statements(dialect)?;
+    let started = Instant::now();
+    let mut retries = 0;
+    let transactional = target.transactional_ddl() && m.up.transactional(dialect, &stmts);
+    let mut resumed_at = None;
+
+    if transactional {
+        'attempt: for attempt in 0..=settings.lock_retries {
+            target
+                .begin()
+                .await
+                .map_err(|e| Error::db("BEGIN", e.message))?;
+            for i in 0..stmts.len() {
+                if let Err(e) = target.execute(&stmts[i].sql).await {
+                    let _ = target.rollback().await;
+                    if e.retryable && attempt < settings.lock_retries {
+                        let delay = retry_delay(attempt);
+                        tracing::warn!(
+                            "{}: statement {} (line {}) could not get its lock within {:?}; rolled back, retry {}/{} in {:.1}s",
+                            m.up.name, i + 1, stmts[i].line, settings.lock_timeout, attempt + 1, settings.lock_retries, delay.as_secs_f64()
+                        );
+                        tokio::time::sleep(delay).await;
+                        retries += 1;
+                        continue 'attempt;
+                    }
+                    return Err(statement_error(&m.up, &stmts, i, &e,
+                        "the file's transaction was rolled back: nothing of it was applied. Fix the file, run `migrator rehash`, then `migrator apply` again".into()));
+                }
+            }
+            let mut row = new_row(m, stmts.len());
+            row.statements_applied = stmts.len() as i32;
+            row.statement_hashes = stmts.iter().map(|s| s.hash.to_string()).collect();
+            finish(&mut row, m, started);
+            if let Err(e) = target.save_history(&row).await {
+                let _ = target.rollback().await;
+                return Err(e);
+            }
+            if let Err(e) = target.commit().await {
+                return Err(Error::db(format!("{}: COMMIT", m.up.name), e.message));
+            }
+            return Ok(run_report(m, stmts.len(), None, retries, started));
+        }
+        unreachable!("the last attempt returns");
+    }
+
+    // Statement by statement, recording progress after each one.
+    let mut row = match existing {
+        Some(mut row) if row.statements_applied > 0 => {
+            verify_applied_prefix(m, &stmts, &row)?;
+            resumed_at = Some(row.statements_applied as usize + 1);
+            tracing::info!(
+                "{}: resuming at statement {} of {} ({} already applied and unchanged)",
+                m.up.name,
+                row.statements_applied + 1,
+                stmts.len(),
+                row.statements_applied
+            );
+            row.statements_total = stmts.len() as i32;
+            row
+        }
+        _ => new_row(m, stmts.len()),
+    };
+    row.status = Status::Partial;
+    target.save_history(&row).await?;
+    let start = row.statements_applied as usize;
+    for i in start..stmts.len() {
+        if let Err(e) = execute_with_retry(target, settings, &m.up, &stmts, i, &mut retries).await {
+            row.status = if row.statements_applied == 0 {
+                Status::Failed
+            } else {
+                Status::Partial
+            };
+            row.error = Some(e.message.clone());
+            row.failed_statement = Some(stmts[i].sql.clone());
+            row.execution_ms += started.elapsed().as_millis() as i64;
+            let saved = target.save_history(&row).await;
+            let hint = if i == 0 {
+                "nothing of this file was applied. Fix the statement, run `migrator rehash`, then `migrator apply` again".to_string()
+            } else {
+                format!(
+                    "statements 1-{i} ran and are recorded (status partial). Fix statement {} in the file without changing statements 1-{i}, run `migrator rehash`, then `migrator apply` resumes at statement {}",
+                    i + 1,
+                    i + 1
+                )
+            };
+            saved?;
+            return Err(statement_error(&m.up, &stmts, i, &e, hint));
+        }
+        row.statements_applied = i as i32 + 1;
+        row.statement_hashes.push(stmts[i].hash.to_string());
+        if i + 1 < stmts.len() {
+            target.save_history(&row).await?;
+        }
+    }
+    finish(&mut row, m, started);
+    target.save_history(&row).await?;
+    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+}
+
+/// Before resuming a partial file, proves the statements already applied are unchanged.
+fn verify_applied_prefix(m: &Migration, stmts: &[Statement], row: &HistoryRow) -> Result<()> {
+    let applied = row.statements_applied as usize;
+    for i in 0..applied {
+        let recorded = row.statement_hashes.get(i);
+        let now = stmts.get(i);
+        if recorded.map(String::as_str) != now.map(|s| s.hash.to_string()).as_deref() {
+            let line = now
+                .map(|s| format!(" (line {})", s.line))
+                .unwrap_or_default();
+            return Err(Error::Refused(format!(
+                "{}: statement {}{line} was changed (or removed) after it was applied by a run that stopped at statement {} of {}. \
+                 Statements 1-{applied} must stay as they ran: restore statement {}. If the database was repaired by hand instead, \
+                 run `migrator repair {}` to forget the partial run, then apply again",
+                m.up.name,
+                i + 1,
+                applied + 1,
+                row.statements_total,
+                i + 1,
+                m.version
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn run_report(
+    m: &Migration,
+    statements: usize,
+    resumed_at: Option<usize>,
+    retries: u32,
+    started: Instant,
+) -> MigrationRun {
+    MigrationRun {
+        version: m.version,
+        name: m.name.clone(),
+        phase: m.phase(),
+        statements,
+        resumed_at,
+        retries,
+        millis: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// Runs the down file of an applied migration and removes its history row.
+pub async fn down(
+    target: &mut dyn Target,
+    settings: &Settings,
+    m: &Migration,
+    mut row: HistoryRow,
+) -> Result<MigrationRun> {
+    let dialect = target.dialect();
+    let stmts = m.down.statements(dialect)?;
+    let started = Instant::now();
+    let mut retries = 0;
+    let transactional = target.transactional_ddl()
+        && m.down.transactional(dialect, &stmts)
+        && row.status != Status::RollbackPartial;
+
+    if transactional {
+        'attempt: for attempt in 0..=settings.lock_retries {
+            target
+                .begin()
+                .await
+                .map_err(|e| Error::db("BEGIN", e.message))?;
+            for i in 0..stmts.len() {
+                if let Err(e) = target.execute(&stmts[i].sql).await {
+                    let _ = target.rollback().await;
+                    if e.retryable && attempt < settings.lock_retries {
+                        tokio::time::sleep(retry_delay(attempt)).await;
+                        retries += 1;
+                        continue 'attempt;
+                    }
+                    return Err(statement_error(&m.down, &stmts, i, &e,
+                        "the rollback's transaction was rolled back: the migration is still applied. Fix the down file, run `migrator rehash`, then roll back again".into()));
+                }
+            }
+            if let Err(e) = target.delete_history(m.version).await {
+                let _ = target.rollback().await;
+                return Err(e);
+            }
+            target
+                .commit()
+                .await
+                .map_err(|e| Error::db(format!("{}: COMMIT", m.down.name), e.message))?;
+            return Ok(run_report(m, stmts.len(), None, retries, started));
+        }
+        unreachable!("the last attempt returns");
+    }
+
+    let start = if row.status == Status::RollbackPartial {
+        row.down_statements_applied as usize
+    } else {
+        0
+    };
+    let resumed_at = (start > 0).then_some(start + 1);
+    row.status = Status::RollbackPartial;
+    row.down_statements_applied = start as i32;
+    target.save_history(&row).await?;
+    for i in start..stmts.len() {
+        if let Err(e) = execute_with_retry(target, settings, &m.down, &stmts, i, &mut retries).await
+        {
+            row.error = Some(e.message.clone());
+            row.failed_statement = Some(stmts[i].sql.clone());
+            target.save_history(&row).await?;
+            return Err(statement_error(&m.down, &stmts, i, &e, format!(
+                "down statements 1-{i} ran and are recorded (status rollback-partial). Fix statement {} of the down file, run `migrator rehash`, then `migrator rollback` resumes there",
+                i + 1
+            )));
+        }
+        row.down_statements_applied = i as i32 + 1;
+        if i + 1 < stmts.len() {
+            target.save_history(&row).await?;
+        }
+    }
+    target.delete_history(m.version).await?;
+    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+}

@@ -1,0 +1,329 @@
+//! [`Target`] for MySQL and MariaDB: `GET_LOCK` on a dedicated connection, non-transactional
+//! DDL (progress recorded after every statement), `lock_wait_timeout`.
+
+use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
+use super::target::{DbError, Target};
+use crate::connect;
+use crate::migrations::{Checksum, Version};
+use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Row, Value};
+
+/// Lock wait timeout (ER_LOCK_WAIT_TIMEOUT, also raised for metadata locks) and deadlock.
+const RETRYABLE_CODES: [u16; 2] = [1205, 1213];
+/// ER_NO_SUCH_TABLE.
+const NO_SUCH_TABLE: u16 = 1146;
+const HOLDER_TABLE: &str = "migrator_lock_holder";
+
+pub struct MysqlTarget {
+    conn: Conn,
+    /// `GET_LOCK` names are server-wide: one per database, at most 64 characters.
+    lock_name: String,
+}
+
+impl MysqlTarget {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let mut conn = connect::mysql(url).await?;
+        let db: Option<String> = conn
+            .query_first("SELECT DATABASE()")
+            .await
+            .map_err(|e| Error::db("reading the current database", e))?
+            .flatten();
+        let db = db.ok_or_else(|| Error::Url {
+            url: url.redacted(),
+            message: "no database selected; put the database name in the URL path (mysql://user:password@host:3306/DATABASE)".into(),
+        })?;
+        let mut lock_name = format!("migrator:{db}");
+        if lock_name.len() > 64 {
+            let digest = Checksum::of(db.as_bytes()).to_string();
+            lock_name = format!("migrator:{}", &digest["sha256:".len()..][..40]);
+        }
+        Ok(MysqlTarget { conn, lock_name })
+    }
+}
+
+fn db_err(e: mysql_async::Error) -> DbError {
+    let retryable =
+        matches!(&e, mysql_async::Error::Server(s) if RETRYABLE_CODES.contains(&s.code));
+    DbError {
+        message: mysql_error_text(&e),
+        retryable,
+    }
+}
+
+fn mysql_error_text(e: &mysql_async::Error) -> String {
+    match e {
+        mysql_async::Error::Server(s) => {
+            format!("{} (error {}, SQLSTATE {})", s.message, s.code, s.state)
+        }
+        other => other.to_string(),
+    }
+}
+
+fn err(context: &str, e: mysql_async::Error) -> Error {
+    Error::db(context, mysql_error_text(&e))
+}
+
+const COLUMNS: &str =
+    "version, name, phase, checksum_up, checksum_down, status, statements_applied, \
+    statements_total, statement_hashes, down_statements_applied, error, failed_statement, \
+    started_at, finished_at, execution_ms, tool_version, host, baseline";
+
+fn to_naive(t: &DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+#[async_trait]
+impl Target for MysqlTarget {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    async fn prepare_session(&mut self, settings: &Settings) -> Result<()> {
+        // Both variables take whole seconds; round up so a sub-second setting still waits.
+        let secs = settings.lock_timeout.as_secs_f64().ceil().max(1.0) as u64;
+        self.conn
+            .query_drop(format!(
+                "SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {secs}"
+            ))
+            .await
+            .map_err(|e| err("setting lock_wait_timeout", e))
+    }
+
+    async fn try_lock(&mut self) -> Result<bool> {
+        // No wait inside the server: the caller polls with backoff (a bounded wait overall) and
+        // reports the holder meanwhile. NULL means an error inside GET_LOCK.
+        let got: Option<Option<i64>> = self
+            .conn
+            .exec_first("SELECT GET_LOCK(?, 0)", (&self.lock_name,))
+            .await
+            .map_err(|e| err("taking the migration lock", e))?;
+        match got.flatten() {
+            Some(1) => {
+                let holder = format!("migrator {}", runner_identity());
+                // Best effort: tell waiting runners who holds the lock.
+                let _ = self
+                    .conn
+                    .exec_drop(
+                        format!("REPLACE INTO {HOLDER_TABLE} (lock_name, connection_id, holder, acquired_at) VALUES (?, CONNECTION_ID(), ?, UTC_TIMESTAMP(6))"),
+                        (&self.lock_name, holder),
+                    )
+                    .await;
+                Ok(true)
+            }
+            Some(0) => Ok(false),
+            _ => Err(Error::Lock(format!(
+                "GET_LOCK('{}') returned NULL (an error on the server, e.g. the session was killed)",
+                self.lock_name
+            ))),
+        }
+    }
+
+    async fn lock_holder(&mut self) -> Result<Option<String>> {
+        let id: Option<Option<u64>> = self
+            .conn
+            .exec_first("SELECT IS_USED_LOCK(?)", (&self.lock_name,))
+            .await
+            .map_err(|e| err("looking up the lock holder", e))?;
+        let Some(id) = id.flatten() else {
+            return Ok(None);
+        };
+        let holder: Option<String> = self
+            .conn
+            .exec_first(
+                format!(
+                    "SELECT holder FROM {HOLDER_TABLE} WHERE lock_name = ? AND connection_id = ?"
+                ),
+                (&self.lock_name, id),
+            )
+            .await
+            .ok()
+            .flatten();
+        let client: Option<String> = self
+            .conn
+            .exec_first(
+                "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = ?",
+                (id,),
+            )
+            .await
+            .ok()
+            .flatten();
+        Ok(Some(format!(
+            "{} [connection {id}, from {}]",
+            holder.unwrap_or_else(|| "another session".into()),
+            client.unwrap_or_else(|| "unknown".into())
+        )))
+    }
+
+    async fn unlock(&mut self) -> Result<()> {
+        self.conn
+            .exec_drop("DO RELEASE_LOCK(?)", (&self.lock_name,))
+            .await
+            .map_err(|e| err("releasing the migration lock", e))
+    }
+
+    async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>> {
+        let sql = format!("SELECT {COLUMNS} FROM {HISTORY_TABLE} ORDER BY version");
+        let rows: Vec<Row> = match self.conn.query(sql).await {
+            Ok(rows) => rows,
+            Err(mysql_async::Error::Server(s)) if s.code == NO_SUCH_TABLE => return Ok(None),
+            Err(e) => return Err(err("reading migrator_history", e)),
+        };
+        let bad = |m: String| Error::db("reading migrator_history", m);
+        rows.into_iter()
+            .map(|mut r| {
+                let mut take = |i: usize| -> Result<Value> {
+                    r.take::<Value, _>(i)
+                        .ok_or_else(|| bad(format!("column {i} missing")))
+                };
+                fn conv<T: FromValue>(v: Value, what: &str) -> Result<T> {
+                    mysql_async::from_value_opt(v)
+                        .map_err(|e| Error::db("reading migrator_history", format!("{what}: {e}")))
+                }
+                let hashes: String = conv(take(8)?, "statement_hashes")?;
+                let started: NaiveDateTime = conv(take(12)?, "started_at")?;
+                let finished: Option<NaiveDateTime> = conv(take(13)?, "finished_at")?;
+                Ok(HistoryRow {
+                    version: Version(conv(take(0)?, "version")?),
+                    name: conv(take(1)?, "name")?,
+                    phase: conv::<String>(take(2)?, "phase")?.parse().map_err(bad)?,
+                    checksum_up: conv(take(3)?, "checksum_up")?,
+                    checksum_down: conv(take(4)?, "checksum_down")?,
+                    status: conv::<String>(take(5)?, "status")?.parse().map_err(bad)?,
+                    statements_applied: conv(take(6)?, "statements_applied")?,
+                    statements_total: conv(take(7)?, "statements_total")?,
+                    statement_hashes: serde_json::from_str(&hashes)
+                        .map_err(|e| bad(format!("statement_hashes: {e}")))?,
+                    down_statements_applied: conv(take(9)?, "down_statements_applied")?,
+                    error: conv(take(10)?, "error")?,
+                    failed_statement: conv(take(11)?, "failed_statement")?,
+                    started_at: started.and_utc(),
+                    finished_at: finished.map(|f| f.and_utc()),
+                    execution_ms: conv(take(14)?, "execution_ms")?,
+                    tool_version: conv(take(15)?, "tool_version")?,
+                    host: conv(take(16)?, "host")?,
+                    baseline: conv(take(17)?, "baseline")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    async fn ensure_history(&mut self) -> Result<()> {
+        let history = format!(
+            "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+                version BIGINT NOT NULL PRIMARY KEY,
+                name VARCHAR(255) NOT NULL,
+                phase VARCHAR(16) NOT NULL,
+                checksum_up VARCHAR(80) NOT NULL,
+                checksum_down VARCHAR(80) NOT NULL,
+                status VARCHAR(24) NOT NULL,
+                statements_applied INT NOT NULL,
+                statements_total INT NOT NULL,
+                statement_hashes LONGTEXT NOT NULL,
+                down_statements_applied INT NOT NULL DEFAULT 0,
+                error LONGTEXT NULL,
+                failed_statement LONGTEXT NULL,
+                started_at DATETIME(6) NOT NULL,
+                finished_at DATETIME(6) NULL,
+                execution_ms BIGINT NOT NULL DEFAULT 0,
+                tool_version VARCHAR(32) NOT NULL,
+                host VARCHAR(255) NOT NULL,
+                baseline BOOLEAN NOT NULL DEFAULT FALSE
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        );
+        let holder = format!(
+            "CREATE TABLE IF NOT EXISTS {HOLDER_TABLE} (
+                lock_name VARCHAR(64) NOT NULL PRIMARY KEY,
+                connection_id BIGINT UNSIGNED NOT NULL,
+                holder VARCHAR(255) NOT NULL,
+                acquired_at DATETIME(6) NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        );
+        for sql in [history, holder] {
+            self.conn
+                .query_drop(sql)
+                .await
+                .map_err(|e| err("creating migrator_history", e))?;
+        }
+        // The lock was taken before the holder table existed on a first run: record it now.
+        let _ = self
+            .conn
+            .exec_drop(
+                format!("REPLACE INTO {HOLDER_TABLE} (lock_name, connection_id, holder, acquired_at) SELECT ?, CONNECTION_ID(), ?, UTC_TIMESTAMP(6) FROM DUAL WHERE IS_USED_LOCK(?) = CONNECTION_ID()"),
+                (&self.lock_name, format!("migrator {}", runner_identity()), &self.lock_name),
+            )
+            .await;
+        Ok(())
+    }
+
+    async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
+        let sql = format!(
+            "REPLACE INTO {HISTORY_TABLE} ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        );
+        let hashes = serde_json::to_string(&row.statement_hashes).expect("strings serialize");
+        let params: Vec<Value> = vec![
+            row.version.0.into(),
+            row.name.clone().into(),
+            row.phase.as_str().into(),
+            row.checksum_up.clone().into(),
+            row.checksum_down.clone().into(),
+            row.status.as_str().into(),
+            row.statements_applied.into(),
+            row.statements_total.into(),
+            hashes.into(),
+            row.down_statements_applied.into(),
+            row.error.clone().into(),
+            row.failed_statement.clone().into(),
+            to_naive(&row.started_at).into(),
+            row.finished_at.as_ref().map(to_naive).into(),
+            row.execution_ms.into(),
+            row.tool_version.clone().into(),
+            row.host.clone().into(),
+            row.baseline.into(),
+        ];
+        self.conn
+            .exec_drop(sql, params)
+            .await
+            .map_err(|e| err("writing migrator_history", e))
+    }
+
+    async fn delete_history(&mut self, version: Version) -> Result<()> {
+        self.conn
+            .exec_drop(
+                format!("DELETE FROM {HISTORY_TABLE} WHERE version = ?"),
+                (version.0,),
+            )
+            .await
+            .map_err(|e| err("writing migrator_history", e))
+    }
+
+    async fn begin(&mut self) -> Result<(), DbError> {
+        self.conn
+            .query_drop("START TRANSACTION")
+            .await
+            .map_err(db_err)
+    }
+
+    async fn commit(&mut self) -> Result<(), DbError> {
+        self.conn.query_drop("COMMIT").await.map_err(db_err)
+    }
+
+    async fn rollback(&mut self) -> Result<(), DbError> {
+        self.conn.query_drop("ROLLBACK").await.map_err(db_err)
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn.query_drop(sql).await.map_err(db_err)
+    }
+
+    async fn close(self: Box<Self>) {
+        let _ = self.conn.disconnect().await;
+    }
+}

@@ -1,0 +1,161 @@
+//! What a run did, for people (Display) and machines (Serialize).
+
+use super::reconcile::Entry;
+use crate::migrations::{Phase, Version};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationRun {
+    pub version: Version,
+    pub name: String,
+    pub phase: Phase,
+    pub statements: usize,
+    /// 1-based statement the run resumed at, when it continued a partial file.
+    pub resumed_at: Option<usize>,
+    /// How many times a lock timeout made it retry.
+    pub retries: u32,
+    pub millis: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApplyReport {
+    /// The database, password removed.
+    pub database: String,
+    pub applied: Vec<MigrationRun>,
+    /// Contract migrations (and everything after them) not run because `--contract` was not given.
+    pub awaiting_contract: Vec<String>,
+    /// Migrations already applied before this run.
+    pub up_to_date: usize,
+    /// Who held the runner lock while this run waited, if it waited.
+    pub waited_for: Option<String>,
+}
+
+impl fmt::Display for ApplyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.applied.is_empty() {
+            writeln!(
+                f,
+                "{}: nothing to apply ({} applied)",
+                self.database, self.up_to_date
+            )?;
+        }
+        for r in &self.applied {
+            write!(
+                f,
+                "applied {}_{} [{}] {} statement(s) in {} ms",
+                r.version, r.name, r.phase, r.statements, r.millis
+            )?;
+            if let Some(at) = r.resumed_at {
+                write!(f, ", resumed at statement {at}")?;
+            }
+            if r.retries > 0 {
+                write!(
+                    f,
+                    ", {} lock-timeout retr{}",
+                    r.retries,
+                    if r.retries == 1 { "y" } else { "ies" }
+                )?;
+            }
+            writeln!(f)?;
+        }
+        if let Some(first) = self.awaiting_contract.first() {
+            writeln!(
+                f,
+                "stopped before contract migration {first} ({} migration(s) waiting): deploy the new application version, then run `migrator apply --contract`",
+                self.awaiting_contract.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RollbackReport {
+    pub database: String,
+    pub rolled_back: Vec<MigrationRun>,
+}
+
+impl fmt::Display for RollbackReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rolled_back.is_empty() {
+            writeln!(f, "{}: nothing to roll back", self.database)?;
+        }
+        for r in &self.rolled_back {
+            writeln!(
+                f,
+                "rolled back {}_{} [{}] {} statement(s) in {} ms",
+                r.version, r.name, r.phase, r.statements, r.millis
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub database: String,
+    pub migrations: Vec<Entry>,
+    /// Problems between the directory and `migrator.sum`.
+    pub integrity: Vec<crate::migrations::dir::IntegrityProblem>,
+}
+
+impl StatusReport {
+    pub fn has_problems(&self) -> bool {
+        !self.integrity.is_empty() || self.migrations.iter().any(|e| e.state.is_problem())
+    }
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.database)?;
+        if self.migrations.is_empty() {
+            writeln!(f, "  no migrations")?;
+        }
+        for e in &self.migrations {
+            write!(
+                f,
+                "  {:<14} {:<9} {:<19} {}",
+                e.version.to_string(),
+                e.phase.as_str(),
+                e.state.as_str(),
+                e.name
+            )?;
+            if let Some(h) = &e.history {
+                if matches!(
+                    e.state,
+                    super::reconcile::State::Partial | super::reconcile::State::Failed
+                ) {
+                    write!(
+                        f,
+                        " ({}/{} statements applied",
+                        h.statements_applied, h.statements_total
+                    )?;
+                    if let Some(err) = &h.error {
+                        write!(f, "; error: {}", err.lines().next().unwrap_or(""))?;
+                    }
+                    write!(f, ")")?;
+                }
+            }
+            writeln!(f)?;
+        }
+        for p in &self.integrity {
+            writeln!(f, "  integrity: {}: {}", p.file, p.message)?;
+        }
+        let count = |s| self.migrations.iter().filter(|e| e.state == s).count();
+        use super::reconcile::State::*;
+        writeln!(
+            f,
+            "{} applied, {} pending, {} awaiting contract, {} partial/failed, {} problem(s)",
+            count(Applied),
+            count(Pending),
+            count(AwaitingContract),
+            count(Partial) + count(Failed) + count(RollbackPartial),
+            self.migrations
+                .iter()
+                .filter(|e| matches!(e.state, Edited | OutOfOrder | MissingFile))
+                .count()
+                + self.integrity.len()
+        )
+    }
+}

@@ -1,0 +1,69 @@
+//! The runner's view of a database: the one trait each dialect implements for the runner
+//! concern (session set-up, runner lock, history storage, statement execution).
+
+use super::history::HistoryRow;
+use crate::migrations::Version;
+use crate::{DatabaseUrl, Dialect, Result, Settings};
+use async_trait::async_trait;
+
+/// An error from running a statement, classified so the runner knows whether to retry.
+#[derive(Debug, Clone)]
+pub struct DbError {
+    /// The server's message (with code), never containing a password.
+    pub message: String,
+    /// A lock wait timed out or a deadlock was detected: the statement had no effect and may be
+    /// retried after a pause.
+    pub retryable: bool,
+}
+
+/// A dedicated connection to the target database, used by one runner for a whole run.
+#[async_trait]
+pub trait Target: Send {
+    fn dialect(&self) -> Dialect;
+
+    /// Whether DDL is transactional (Postgres) or commits implicitly (MySQL).
+    fn transactional_ddl(&self) -> bool;
+
+    /// Session settings for running migrations: the short lock wait.
+    async fn prepare_session(&mut self, settings: &Settings) -> Result<()>;
+
+    /// Tries to take the session-level runner lock; `false` when another session holds it.
+    async fn try_lock(&mut self) -> Result<bool>;
+
+    /// Describes the session holding the runner lock (host, process), when it can be told.
+    async fn lock_holder(&mut self) -> Result<Option<String>>;
+
+    /// Releases the runner lock.
+    async fn unlock(&mut self) -> Result<()>;
+
+    /// Reads the history, oldest first; `None` when the table does not exist yet.
+    async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>>;
+
+    /// Creates the history table (and any bookkeeping table) when missing.
+    async fn ensure_history(&mut self) -> Result<()>;
+
+    /// Inserts or replaces the row for `row.version`.
+    async fn save_history(&mut self, row: &HistoryRow) -> Result<()>;
+
+    async fn delete_history(&mut self, version: Version) -> Result<()>;
+
+    async fn begin(&mut self) -> Result<(), DbError>;
+    async fn commit(&mut self) -> Result<(), DbError>;
+    async fn rollback(&mut self) -> Result<(), DbError>;
+
+    /// Runs one statement of a migration file.
+    async fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+
+    /// Closes the connection cleanly.
+    async fn close(self: Box<Self>);
+}
+
+/// Opens a dedicated connection for a runner.
+pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Target>> {
+    match url.dialect() {
+        Dialect::Postgres => Ok(Box::new(
+            super::postgres::PostgresTarget::connect(url).await?,
+        )),
+        Dialect::Mysql => Ok(Box::new(super::mysql::MysqlTarget::connect(url).await?)),
+    }
+}

@@ -1,0 +1,859 @@
+//! End-to-end runner tests: the `migrator` binary against real Postgres and MariaDB servers.
+//! Each case runs on both servers (`_postgres` / `_mariadb` suffixes) unless it is about one
+//! engine's behaviour.
+
+use migrator_tests::*;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Engine {
+    Postgres,
+    Mariadb,
+}
+
+async fn fresh(engine: Engine, prefix: &str) -> Option<TestDb> {
+    match engine {
+        Engine::Postgres => fresh_pg_db(prefix).await,
+        Engine::Mariadb => fresh_mysql_db(prefix).await,
+    }
+}
+
+async fn query(engine: Engine, url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    match engine {
+        Engine::Postgres => pg_query_strings(url, sql).await,
+        Engine::Mariadb => mysql_query_strings(url, sql).await,
+    }
+}
+
+async fn scalar(engine: Engine, url: &str, sql: &str) -> String {
+    query(engine, url, sql).await[0][0]
+        .clone()
+        .unwrap_or_default()
+}
+
+async fn table_exists(engine: Engine, url: &str, table: &str) -> bool {
+    let sql = match engine {
+        Engine::Postgres => format!("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '{table}'"),
+        Engine::Mariadb => format!("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'"),
+    };
+    scalar(engine, url, &sql).await == "1"
+}
+
+fn sleep_sql(engine: Engine, secs: f64) -> String {
+    match engine {
+        Engine::Postgres => format!("SELECT pg_sleep({secs})"),
+        Engine::Mariadb => format!("SELECT SLEEP({secs})"),
+    }
+}
+
+/// A project directory: `migrations/` and `migrator.toml` below it.
+trait Project {
+    fn root(&self) -> &std::path::Path;
+}
+
+impl Project for TempDir {
+    fn root(&self) -> &std::path::Path {
+        self.path()
+    }
+}
+
+impl Project for std::path::PathBuf {
+    fn root(&self) -> &std::path::Path {
+        self
+    }
+}
+
+/// Runs `migrator ARGS --dir <project>/migrations`; returns the output.
+fn migrator(dir: &impl Project, url: &str, args: &[&str]) -> Output {
+    command(dir, url, args).output().expect("run migrator")
+}
+
+fn command(dir: &impl Project, url: &str, args: &[&str]) -> Command {
+    let dir = dir.root();
+    let mut c = Command::new(migrator_bin());
+    c.args(args)
+        .arg("--dir")
+        .arg(dir.join("migrations"))
+        .arg("--config")
+        .arg(dir.join("migrator.toml"))
+        .env("DATABASE_URL", url)
+        .env_remove("MIGRATOR_LOG")
+        .stdin(Stdio::null());
+    c
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[track_caller]
+fn ok(o: Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    text(&o)
+}
+
+#[track_caller]
+fn fails(o: Output, code: i32) -> String {
+    assert_eq!(o.status.code(), Some(code), "{}", text(&o));
+    text(&o)
+}
+
+/// Writes a migration pair and refreshes migrator.sum.
+fn add(dir: &TempDir, version: &str, name: &str, up: &str, down: &str) {
+    dir.write(&format!("migrations/{version}_{name}.up.sql"), up);
+    dir.write(&format!("migrations/{version}_{name}.down.sql"), down);
+}
+
+fn rehash(dir: &TempDir) {
+    ok(migrator(dir, "postgres://unused@localhost/x", &["rehash"]));
+}
+
+fn three_migrations(dir: &TempDir) {
+    add(dir, "20260101000001", "create_a", "CREATE TABLE a (id BIGINT PRIMARY KEY, v VARCHAR(20));\nINSERT INTO a VALUES (1, 'one');\n", "DROP TABLE a;\n");
+    add(dir, "20260101000002", "create_b", "CREATE TABLE b (id BIGINT PRIMARY KEY, a_id BIGINT NOT NULL REFERENCES a (id));\nCREATE INDEX b_a_id ON b (a_id);\n", "DROP TABLE b;\n");
+    add(
+        dir,
+        "20260101000003",
+        "add_a_note",
+        "ALTER TABLE a ADD COLUMN note VARCHAR(100);\n",
+        "ALTER TABLE a DROP COLUMN note;\n",
+    );
+    rehash(dir);
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(super::Engine::Postgres).await
+                }
+            )*
+        }
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(super::Engine::Mariadb).await
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    round_trip_apply_status_rollback_apply,
+    eight_processes_apply_each_migration_once,
+    edited_applied_file_is_refused,
+    older_file_than_last_applied_is_refused,
+    tampered_sum_is_refused_before_any_sql,
+    kill_9_mid_file_recovers,
+    lock_timeout_gives_up_retries_and_does_not_block_others,
+    baseline_and_repair,
+);
+
+async fn round_trip_apply_status_rollback_apply(e: Engine) {
+    let Some(db) = fresh(e, "roundtrip").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    three_migrations(&dir);
+
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(out.contains("0 applied, 3 pending"), "{out}");
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert_eq!(out.matches("applied 2026").count(), 3, "{out}");
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(out.contains("3 applied, 0 pending"), "{out}");
+    assert!(table_exists(e, &db.url, "b").await);
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT count(*) FROM migrator_history WHERE status = 'applied'"
+        )
+        .await,
+        "3"
+    );
+
+    let out = ok(migrator(&dir, &db.url, &["rollback"]));
+    assert!(
+        out.contains("rolled back 20260101000003_add_a_note"),
+        "{out}"
+    );
+    let out = ok(migrator(&dir, &db.url, &["status", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(
+        out.split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let states: Vec<&str> = json["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["applied", "applied", "pending"]);
+
+    ok(migrator(&dir, &db.url, &["rollback", "--to", "0"]));
+    assert!(!table_exists(e, &db.url, "a").await && !table_exists(e, &db.url, "b").await);
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(out.contains("0 applied, 3 pending"), "{out}");
+
+    ok(migrator(&dir, &db.url, &["apply"]));
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(out.contains("3 applied, 0 pending"), "{out}");
+    assert_eq!(scalar(e, &db.url, "SELECT count(*) FROM a").await, "1");
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(out.contains("nothing to apply (3 applied)"), "{out}");
+    db.drop_db().await;
+}
+
+async fn eight_processes_apply_each_migration_once(e: Engine) {
+    let Some(db) = fresh(e, "eight").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "log",
+        "CREATE TABLE applied_log (step INT NOT NULL);\n",
+        "DROP TABLE applied_log;\n",
+    );
+    // A slow migration so that the runners really overlap.
+    add(
+        &dir,
+        "20260101000002",
+        "slow",
+        &format!(
+            "INSERT INTO applied_log VALUES (2);\n{};\n",
+            sleep_sql(e, 1.0)
+        ),
+        "DELETE FROM applied_log WHERE step = 2;\n",
+    );
+    for step in 3..=6 {
+        add(
+            &dir,
+            &format!("2026010100000{step}"),
+            &format!("step{step}"),
+            &format!("INSERT INTO applied_log VALUES ({step});\n"),
+            &format!("DELETE FROM applied_log WHERE step = {step};\n"),
+        );
+    }
+    rehash(&dir);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            command(&dir, &db.url, &["apply"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut applied_lines = 0;
+    let mut waited = 0;
+    for o in &outputs {
+        let t = ok(o.clone());
+        applied_lines += t.matches("\napplied 2026").count();
+        if t.contains("waiting for the migration lock, held by migrator") {
+            waited += 1;
+        }
+    }
+    assert_eq!(
+        applied_lines, 6,
+        "each migration reported applied exactly once across 8 runners"
+    );
+    assert!(waited >= 1, "a waiting runner names the holder");
+    assert_eq!(
+        scalar(e, &db.url, "SELECT count(*) FROM applied_log").await,
+        "5"
+    );
+    assert_eq!(
+        scalar(e, &db.url, "SELECT count(DISTINCT step) FROM applied_log").await,
+        "5"
+    );
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT count(*) FROM migrator_history WHERE status = 'applied'"
+        )
+        .await,
+        "6"
+    );
+    db.drop_db().await;
+}
+
+async fn edited_applied_file_is_refused(e: Engine) {
+    let Some(db) = fresh(e, "edited").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    three_migrations(&dir);
+    ok(migrator(&dir, &db.url, &["apply"]));
+    dir.write(
+        "migrations/20260101000002_create_b.up.sql",
+        "CREATE TABLE b (id BIGINT PRIMARY KEY);\n",
+    );
+    rehash(&dir);
+    add(
+        &dir,
+        "20260101000004",
+        "more",
+        "CREATE TABLE c (id INT);\n",
+        "DROP TABLE c;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000002_create_b.up.sql: edited after it was applied"),
+        "{out}"
+    );
+    assert!(!table_exists(e, &db.url, "c").await, "nothing ran");
+    let out = fails(migrator(&dir, &db.url, &["verify"]), 2);
+    assert!(
+        out.contains("20260101000002_create_b.up.sql: edited after apply"),
+        "{out}"
+    );
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(out.contains("edited after apply"), "{out}");
+    db.drop_db().await;
+}
+
+async fn older_file_than_last_applied_is_refused(e: Engine) {
+    let Some(db) = fresh(e, "older").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    three_migrations(&dir);
+    ok(migrator(&dir, &db.url, &["apply"]));
+    add(
+        &dir,
+        "20251231000000",
+        "late_branch",
+        "CREATE TABLE late (id INT);\n",
+        "DROP TABLE late;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(out.contains("20251231000000_late_branch.up.sql: not applied, but older than the newest applied migration 20260101000003"), "{out}");
+    assert!(!table_exists(e, &db.url, "late").await);
+    db.drop_db().await;
+}
+
+async fn tampered_sum_is_refused_before_any_sql(e: Engine) {
+    let Some(db) = fresh(e, "tampered").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    three_migrations(&dir);
+    let sum_path = dir.path().join("migrations/migrator.sum");
+    let sum = std::fs::read_to_string(&sum_path).unwrap();
+    // Replace one file's checksum by another's: the total line no longer matches.
+    let lines: Vec<&str> = sum.lines().collect();
+    let other = lines[2].split(' ').nth(1).unwrap();
+    let tampered = sum.replace(lines[1].split(' ').nth(1).unwrap(), other);
+    std::fs::write(&sum_path, tampered).unwrap();
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("migrator.sum: line 1: the total checksum does not match"),
+        "{out}"
+    );
+    assert!(
+        !table_exists(e, &db.url, "a").await && !table_exists(e, &db.url, "migrator_history").await,
+        "no SQL ran"
+    );
+    fails(migrator(&dir, &db.url, &["verify"]), 2);
+
+    // A file edited without rehash is named too.
+    rehash(&dir);
+    dir.write(
+        "migrations/20260101000003_add_a_note.up.sql",
+        "ALTER TABLE a ADD COLUMN other INT;\n",
+    );
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000003_add_a_note.up.sql: changed since migrator.sum was written"),
+        "{out}"
+    );
+    // And a file dropped in by hand.
+    rehash(&dir);
+    add(&dir, "20260101000009", "sneaky", "DROP TABLE a;\n", "\n");
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000009_sneaky.down.sql: not in migrator.sum"),
+        "{out}"
+    );
+    assert!(!table_exists(e, &db.url, "a").await);
+    db.drop_db().await;
+}
+
+async fn kill_9_mid_file_recovers(e: Engine) {
+    let Some(db) = fresh(e, "kill9").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "slow",
+        &format!(
+            "CREATE TABLE first_half (id INT);\n{};\nCREATE TABLE second_half (id INT);\n",
+            sleep_sql(e, 3.0)
+        ),
+        "DROP TABLE second_half;\nDROP TABLE first_half;\n",
+    );
+    rehash(&dir);
+    let mut child = command(&dir, &db.url, &["apply"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the sleep statement is running, then kill the runner outright.
+    let activity = match e {
+        Engine::Postgres => "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%'",
+        Engine::Mariadb => "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP%'",
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scalar(e, &db.url, activity).await == "0" {
+        assert!(
+            Instant::now() < deadline,
+            "the runner never reached the sleep"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    match e {
+        Engine::Postgres => {
+            // The transaction dies with the session: no table, no history row.
+            tokio::time::sleep(Duration::from_millis(3500)).await;
+            assert!(!table_exists(e, &db.url, "first_half").await);
+            assert_eq!(
+                scalar(e, &db.url, "SELECT count(*) FROM migrator_history").await,
+                "0"
+            );
+        }
+        Engine::Mariadb => {
+            let out = ok(migrator(&dir, &db.url, &["status"]));
+            assert!(
+                out.contains("partial") && out.contains("(1/3 statements applied"),
+                "{out}"
+            );
+        }
+    }
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    if e == Engine::Mariadb {
+        assert!(out.contains("resumed at statement 2"), "{out}");
+    }
+    assert!(
+        table_exists(e, &db.url, "first_half").await
+            && table_exists(e, &db.url, "second_half").await
+    );
+    assert!(ok(migrator(&dir, &db.url, &["status"]))
+        .contains("1 applied, 0 pending, 0 awaiting contract, 0 partial/failed"));
+    db.drop_db().await;
+}
+
+async fn lock_timeout_gives_up_retries_and_does_not_block_others(e: Engine) {
+    let Some(db) = fresh(e, "locktimeout").await else {
+        return;
+    };
+    match e {
+        Engine::Postgres => {
+            pg_exec(
+                &db.url,
+                "CREATE TABLE busy (id INT PRIMARY KEY); INSERT INTO busy VALUES (1)",
+            )
+            .await
+        }
+        Engine::Mariadb => {
+            mysql_exec(&db.url, "CREATE TABLE busy (id INT PRIMARY KEY)").await;
+            mysql_exec(&db.url, "INSERT INTO busy VALUES (1)").await;
+        }
+    }
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "alter_busy",
+        "ALTER TABLE busy ADD COLUMN extra INT;\n",
+        "ALTER TABLE busy DROP COLUMN extra;\n",
+    );
+    rehash(&dir);
+
+    // A long transaction that has read the table holds a lock the ALTER needs, for 4 s.
+    let holder_url = db.url.clone();
+    let holder = tokio::spawn(async move {
+        match e {
+            Engine::Postgres => {
+                let c = pg_connect(&holder_url).await;
+                c.batch_execute("BEGIN; SELECT * FROM busy; SELECT pg_sleep(4); COMMIT")
+                    .await
+                    .unwrap();
+            }
+            Engine::Mariadb => {
+                use mysql_async::prelude::*;
+                let mut c = mysql_connect(&holder_url).await;
+                c.query_drop("START TRANSACTION").await.unwrap();
+                c.query_drop("SELECT * FROM busy").await.unwrap();
+                c.query_drop("DO SLEEP(4)").await.unwrap();
+                c.query_drop("COMMIT").await.unwrap();
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Other sessions keep reading the table while the migration waits and retries.
+    let reader_url = db.url.clone();
+    let reader = tokio::spawn(async move {
+        let mut worst = Duration::ZERO;
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            let t = Instant::now();
+            assert_eq!(
+                scalar(e, &reader_url, "SELECT count(*) FROM busy").await,
+                "1"
+            );
+            worst = worst.max(t.elapsed());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        worst
+    });
+    let dir_path = dir.path().to_path_buf();
+    let url = db.url.clone();
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        migrator(
+            &dir_path,
+            &url,
+            &["apply", "--lock-timeout", "0.5", "--lock-retries", "20"],
+        )
+    })
+    .await
+    .unwrap();
+    let out = ok(out);
+    let took = started.elapsed();
+    holder.await.unwrap();
+    let worst = reader.await.unwrap();
+    assert!(
+        out.contains("could not get its lock within"),
+        "the ALTER gave up and retried:\n{out}"
+    );
+    assert!(out.contains("lock-timeout retr"), "{out}");
+    assert!(
+        took >= Duration::from_secs(3),
+        "it waited for the long transaction ({took:?})"
+    );
+    // A reader can queue behind the waiting ALTER, but never longer than one lock timeout
+    // (MariaDB's lock_wait_timeout has whole-second granularity) plus scheduling slack.
+    let bound = match e {
+        Engine::Postgres => Duration::from_millis(1500),
+        Engine::Mariadb => Duration::from_millis(2500),
+    };
+    assert!(worst < bound, "readers were blocked for {worst:?}");
+    let column = match e {
+        Engine::Postgres => "SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'extra'",
+        Engine::Mariadb => "SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'busy' AND COLUMN_NAME = 'extra'",
+    };
+    assert_eq!(scalar(e, &db.url, column).await, "1");
+    db.drop_db().await;
+}
+
+async fn baseline_and_repair(e: Engine) {
+    let Some(db) = fresh(e, "baseline").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    three_migrations(&dir);
+    // The database already has the first two migrations' schema, made by another tool.
+    for sql in [
+        "CREATE TABLE a (id BIGINT PRIMARY KEY, v VARCHAR(20))",
+        "CREATE TABLE b (id BIGINT PRIMARY KEY, a_id BIGINT NOT NULL REFERENCES a (id))",
+    ] {
+        match e {
+            Engine::Postgres => pg_exec(&db.url, sql).await,
+            Engine::Mariadb => mysql_exec(&db.url, sql).await,
+        }
+    }
+    let out = ok(migrator(&dir, &db.url, &["baseline", "20260101000002"]));
+    assert!(out.contains("recorded 2 migration(s)"), "{out}");
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(
+        out.contains("applied 20260101000003_add_a_note") && !out.contains("create_a"),
+        "{out}"
+    );
+    let out = fails(migrator(&dir, &db.url, &["baseline", "20260101000002"]), 1);
+    assert!(
+        out.contains("baseline only adopts a database that migrator never touched"),
+        "{out}"
+    );
+    let out = fails(migrator(&dir, &db.url, &["repair", "20260101000003"]), 1);
+    assert!(out.contains("is applied, not partial"), "{out}");
+    db.drop_db().await;
+}
+
+/// MariaDB commits DDL statement by statement: a failure in the middle leaves a partial file
+/// that the next run resumes after proving the applied statements are unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_partial_file_resumes_at_the_failed_statement() {
+    let e = Engine::Mariadb;
+    let Some(db) = fresh(e, "partial").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    let good = "CREATE TABLE p1 (id INT PRIMARY KEY);\nCREATE TABLE p2 (id INT PRIMARY KEY);\n";
+    let tail = "CREATE TABLE p4 (id INT PRIMARY KEY);\nCREATE TABLE p5 (id INT PRIMARY KEY);\n";
+    let file = "migrations/20260101000001_five.up.sql";
+    add(
+        &dir,
+        "20260101000001",
+        "five",
+        &format!("{good}ALTER TABLE missing_table ADD COLUMN x INT;\n{tail}"),
+        "DROP TABLE p5;\nDROP TABLE p4;\nDROP TABLE p3;\nDROP TABLE p2;\nDROP TABLE p1;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000001_five.up.sql: statement 3 of 5 (line 3) failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing_table") && out.contains("error 1146"),
+        "server message shown: {out}"
+    );
+    assert!(out.contains("resumes at statement 3"), "{out}");
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(
+        out.contains("partial") && out.contains("(2/5 statements applied"),
+        "{out}"
+    );
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT concat(status, ' ', statements_applied) FROM migrator_history"
+        )
+        .await,
+        "partial 2"
+    );
+
+    // Editing an applied statement is refused, naming it.
+    dir.write(file, &format!("CREATE TABLE p1 (id BIGINT PRIMARY KEY);\nCREATE TABLE p2 (id INT PRIMARY KEY);\nCREATE TABLE p3 (id INT PRIMARY KEY);\n{tail}"));
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(out.contains("statement 1 (line 1) was changed"), "{out}");
+    assert!(
+        out.contains("migrator repair 20260101000001"),
+        "says what to do: {out}"
+    );
+
+    // The fix of statement 3 alone resumes there.
+    dir.write(
+        file,
+        &format!("{good}CREATE TABLE p3 (id INT PRIMARY KEY);\n{tail}"),
+    );
+    rehash(&dir);
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(out.contains("resumed at statement 3"), "{out}");
+    for t in ["p1", "p2", "p3", "p4", "p5"] {
+        assert!(table_exists(e, &db.url, t).await, "{t}");
+    }
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT concat(status, ' ', statements_applied) FROM migrator_history"
+        )
+        .await,
+        "applied 5"
+    );
+    db.drop_db().await;
+}
+
+/// Postgres runs a file in one transaction: a failure leaves nothing behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_failing_file_leaves_no_trace() {
+    let e = Engine::Postgres;
+    let Some(db) = fresh(e, "notrace").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "ok",
+        "CREATE TABLE kept (id INT);\n",
+        "DROP TABLE kept;\n",
+    );
+    add(&dir, "20260101000002", "broken", "CREATE TABLE t1 (id INT);\nINSERT INTO kept VALUES (1);\n\nALTER TABLE no_such_table ADD COLUMN x INT;\n", "DROP TABLE t1;\n");
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000002_broken.up.sql: statement 3 of 3 (line 4) failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("relation \"no_such_table\" does not exist (SQLSTATE 42P01)"),
+        "{out}"
+    );
+    assert!(out.contains("nothing of it was applied"), "{out}");
+    assert!(!table_exists(e, &db.url, "t1").await);
+    assert_eq!(scalar(e, &db.url, "SELECT count(*) FROM kept").await, "0");
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT string_agg(version::text, ',') FROM migrator_history"
+        )
+        .await,
+        "20260101000001"
+    );
+    db.drop_db().await;
+}
+
+/// `CONCURRENTLY` cannot run in a transaction: such a file runs statement by statement.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_concurrently_runs_outside_a_transaction() {
+    let e = Engine::Postgres;
+    let Some(db) = fresh(e, "concurrently").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "t",
+        "CREATE TABLE t (id INT, v TEXT);\n",
+        "DROP TABLE t;\n",
+    );
+    add(
+        &dir,
+        "20260101000002",
+        "idx",
+        "CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n",
+        "DROP INDEX CONCURRENTLY t_v_idx;\n",
+    );
+    rehash(&dir);
+    ok(migrator(&dir, &db.url, &["apply"]));
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 't_v_idx'"
+        )
+        .await,
+        "1"
+    );
+    ok(migrator(&dir, &db.url, &["rollback"]));
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 't_v_idx'"
+        )
+        .await,
+        "0"
+    );
+    db.drop_db().await;
+}
+
+/// Contract migrations wait for `--contract`.
+#[tokio::test(flavor = "multi_thread")]
+async fn contract_waits_for_the_flag() {
+    let e = Engine::Postgres;
+    let Some(db) = fresh(e, "contract").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "expand",
+        "CREATE TABLE t (id INT, old_col INT, new_col INT);\n",
+        "DROP TABLE t;\n",
+    );
+    add(
+        &dir,
+        "20260101000002",
+        "contract",
+        "-- migrator:phase contract\nALTER TABLE t DROP COLUMN old_col;\n",
+        "-- migrator:phase contract\nALTER TABLE t ADD COLUMN old_col INT;\n",
+    );
+    rehash(&dir);
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(
+        out.contains("stopped before contract migration 20260101000002_contract"),
+        "{out}"
+    );
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(
+        out.contains("awaiting contract") && out.contains("1 awaiting contract"),
+        "{out}"
+    );
+    let out = ok(migrator(&dir, &db.url, &["apply", "--contract"]));
+    assert!(
+        out.contains("applied 20260101000002_contract [contract]"),
+        "{out}"
+    );
+    db.drop_db().await;
+}
+
+/// No output of any command contains the password of the URL, errors included.
+#[tokio::test(flavor = "multi_thread")]
+async fn password_never_printed() {
+    let Some(url) = pg_url() else { return };
+    let password = url
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .split(':')
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    assert!(password.len() >= 4, "the test server URL has a password");
+    let dir = TempDir::new();
+    three_migrations(&dir);
+    let bad_db = url_with_database(&url, "no_such_database_here");
+    let wrong_pw = url.replacen(&format!(":{password}@"), ":wrong-password@", 1);
+    let unreachable = url
+        .replacen("127.0.0.1", "127.0.0.1:1", 1)
+        .replacen(":1:", ":", 1);
+    for u in [&url, &bad_db, &wrong_pw, &unreachable] {
+        for args in [
+            &["status"][..],
+            &["apply"],
+            &["status", "--format", "json"],
+            &["apply", "-vv"],
+        ] {
+            let o = migrator(&dir, u, args);
+            let t = text(&o);
+            assert!(!t.contains(&password), "password printed by {args:?}:\n{t}");
+        }
+    }
+    let out = fails(migrator(&dir, &bad_db, &["status"]), 1);
+    assert!(
+        out.contains("cannot connect to postgres://") && out.contains(":***@"),
+        "{out}"
+    );
+}
