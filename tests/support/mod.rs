@@ -1,1 +1,502 @@
-//! Test support.
+//! Test support for the integration tests (crate `migrator_tests`).
+//!
+//! The tests run against real servers named by two environment variables:
+//!
+//! * `MIGRATOR_TEST_PG_URL`    — `postgres://user:password@host:port/db`, a superuser;
+//! * `MIGRATOR_TEST_MYSQL_URL` — `mysql://user:password@host:port/db`, a user with
+//!   `ALL PRIVILEGES … WITH GRANT OPTION` (MySQL or MariaDB).
+//!
+//! `bash scripts/test.sh` starts throwaway servers and sets both (see
+//! `scripts/test-servers.sh`). When a variable is missing, tests that need that server
+//! skip (they print `skipping: …` and return) — except under `CI=true`, where they panic:
+//! CI must never pass by skipping.
+//!
+//! Typical test (inside `#[tokio::test] async fn …`):
+//!
+//! ```no_run
+//! # async fn example() {
+//! use migrator_tests::{fresh_pg_db, pg_exec, pg_query_strings};
+//!
+//! let Some(db) = fresh_pg_db("creates_table").await else {
+//!     return; // no server configured, not in CI: skip
+//! };
+//! pg_exec(&db.url, "CREATE TABLE t (id int PRIMARY KEY)").await;
+//! // … run the library, or `migrator_tests::migrator_bin()`, against db.url …
+//! let rows = pg_query_strings(&db.url, "SELECT count(*) FROM t").await;
+//! assert_eq!(rows, vec![vec![Some("0".to_string())]]);
+//! db.drop_db().await;
+//! # }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+pub const PG_URL_VAR: &str = "MIGRATOR_TEST_PG_URL";
+pub const MYSQL_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_URL";
+
+/// True when the environment says we run in CI (`CI=true` or `CI=1`).
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .map(|v| v.eq_ignore_ascii_case("true") || v == "1")
+        .unwrap_or(false)
+}
+
+#[track_caller]
+fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
+        _ if in_ci() => panic!(
+            "{var} is not set and CI=true: tests that need a server must not skip; \
+             run via scripts/test.sh"
+        ),
+        _ => {
+            eprintln!("skipping: {var} is not set (run via `bash scripts/test.sh` to test against real servers)");
+            None
+        }
+    }
+}
+
+/// The Postgres server URL, or `None` (test should skip) when unset outside CI.
+/// Panics when unset and `CI=true`.
+#[track_caller]
+pub fn pg_url() -> Option<String> {
+    server_url(PG_URL_VAR)
+}
+
+/// The MySQL/MariaDB server URL, or `None` (test should skip) when unset outside CI.
+/// Panics when unset and `CI=true`.
+#[track_caller]
+pub fn mysql_url() -> Option<String> {
+    server_url(MYSQL_URL_VAR)
+}
+
+// ------------------------------------------------------------------------------ URLs
+
+/// `url` with its path (the database) replaced by `/database`; the query string is kept.
+pub fn url_with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    let prefix = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    format!("{prefix}{authority}/{database}{query}")
+}
+
+/// `url` with the password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+// ------------------------------------------------------------------------------ databases
+
+/// An empty database created for one test. Not dropped automatically (that would need
+/// async in `Drop`); call [`TestDb::drop_db`] at the end of a test if you care — the
+/// servers started by `scripts/test.sh` are thrown away anyway.
+#[derive(Debug, Clone)]
+pub struct TestDb {
+    /// URL pointing at this database (same credentials and query string as the server URL).
+    pub url: String,
+    /// The database name.
+    pub name: String,
+    /// `"postgres"` or `"mysql"`.
+    pub dialect: &'static str,
+    /// The server URL this database was created from (used to drop it).
+    pub server_url: String,
+}
+
+impl TestDb {
+    /// Drops the database, best effort (errors are printed, not raised).
+    pub async fn drop_db(&self) {
+        let result = match self.dialect {
+            "postgres" => try_pg_exec(
+                &self.server_url,
+                &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+            _ => try_mysql_exec(
+                &self.server_url,
+                &format!("DROP DATABASE IF EXISTS `{}`", self.name),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        };
+        if let Err(e) = result {
+            eprintln!("warning: could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh identifier: `prefix_pid_counter_random`, lowercase `[a-z0-9_]`, at most 60
+/// characters, starting with a letter (valid unquoted in Postgres and MySQL).
+pub fn unique_name(prefix: &str) -> String {
+    let suffix = format!(
+        "_{}_{}_{:06x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>() & 0xff_ffff
+    );
+    let mut clean: String = prefix
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !clean.starts_with(|c: char| c.is_ascii_lowercase()) {
+        clean.insert_str(0, "t_");
+    }
+    clean.truncate(60usize.saturating_sub(suffix.len()));
+    clean + &suffix
+}
+
+/// Creates an empty, uniquely named database on the Postgres test server.
+/// `None` when the server is not configured (outside CI); panics when it is unreachable.
+pub async fn fresh_pg_db(prefix: &str) -> Option<TestDb> {
+    let server = pg_url()?;
+    let name = unique_name(prefix);
+    pg_exec(&server, &format!("CREATE DATABASE \"{name}\"")).await;
+    Some(TestDb {
+        url: url_with_database(&server, &name),
+        name,
+        dialect: "postgres",
+        server_url: server,
+    })
+}
+
+/// Creates an empty, uniquely named database on the MySQL/MariaDB test server.
+/// `None` when the server is not configured (outside CI); panics when it is unreachable.
+pub async fn fresh_mysql_db(prefix: &str) -> Option<TestDb> {
+    let server = mysql_url()?;
+    let name = unique_name(prefix);
+    mysql_exec(&server, &format!("CREATE DATABASE `{name}`")).await;
+    Some(TestDb {
+        url: url_with_database(&server, &name),
+        name,
+        dialect: "mysql",
+        server_url: server,
+    })
+}
+
+// ------------------------------------------------------------------------------ queries
+
+/// Connects to Postgres (no TLS); the connection task runs on the current tokio runtime.
+pub async fn try_pg_connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// [`try_pg_connect`], panicking (with the password redacted) on error.
+pub async fn pg_connect(url: &str) -> tokio_postgres::Client {
+    try_pg_connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(url)))
+}
+
+async fn try_pg_exec(url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    try_pg_connect(url).await?.batch_execute(sql).await
+}
+
+/// Runs one or more statements (`batch_execute`); panics on error.
+pub async fn pg_exec(url: &str, sql: &str) {
+    pg_connect(url)
+        .await
+        .batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{} failed on {}: {}", sql, redact_url(url), pg_error(&e)));
+}
+
+/// Runs a query with the simple (text) protocol and returns every row, every column as
+/// text (`None` for NULL). Rows of several statements are concatenated.
+pub async fn pg_query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    let messages = pg_connect(url)
+        .await
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{} failed on {}: {}", sql, redact_url(url), pg_error(&e)));
+    messages
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The server's message for a database error (`Display` alone says just "db error").
+fn pg_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Connects to MySQL/MariaDB.
+pub async fn try_mysql_connect(url: &str) -> Result<mysql_async::Conn, mysql_async::Error> {
+    mysql_async::Conn::from_url(url).await
+}
+
+/// [`try_mysql_connect`], panicking (with the password redacted) on error.
+pub async fn mysql_connect(url: &str) -> mysql_async::Conn {
+    try_mysql_connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(url)))
+}
+
+async fn try_mysql_exec(url: &str, sql: &str) -> Result<(), mysql_async::Error> {
+    use mysql_async::prelude::Queryable;
+    let mut conn = try_mysql_connect(url).await?;
+    let result = conn.query_drop(sql).await;
+    let _ = conn.disconnect().await;
+    result
+}
+
+/// Runs a statement (text protocol, `query_drop`); panics on error.
+pub async fn mysql_exec(url: &str, sql: &str) {
+    try_mysql_exec(url, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{} failed on {}: {e}", sql, redact_url(url)));
+}
+
+/// Runs a query with the text protocol and returns the rows of its first result set,
+/// every column as text (`None` for NULL).
+pub async fn mysql_query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    use mysql_async::prelude::Queryable;
+    let mut conn = mysql_connect(url).await;
+    let rows: Vec<mysql_async::Row> = conn
+        .query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{} failed on {}: {e}", sql, redact_url(url)));
+    let _ = conn.disconnect().await;
+    rows.into_iter()
+        .map(|row| row.unwrap().into_iter().map(mysql_value_string).collect())
+        .collect()
+}
+
+fn mysql_value_string(value: mysql_async::Value) -> Option<String> {
+    use mysql_async::Value;
+    Some(match value {
+        Value::NULL => return None,
+        Value::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Value::Int(v) => v.to_string(),
+        Value::UInt(v) => v.to_string(),
+        Value::Float(v) => v.to_string(),
+        Value::Double(v) => v.to_string(),
+        Value::Date(y, mo, d, h, mi, s, us) => {
+            let mut text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+            if us > 0 {
+                text += &format!(".{us:06}");
+            }
+            text
+        }
+        Value::Time(negative, days, h, mi, s, us) => {
+            let hours = u64::from(days) * 24 + u64::from(h);
+            let mut text = format!(
+                "{}{hours:02}:{mi:02}:{s:02}",
+                if negative { "-" } else { "" }
+            );
+            if us > 0 {
+                text += &format!(".{us:06}");
+            }
+            text
+        }
+    })
+}
+
+// ------------------------------------------------------------------------------ files
+
+/// A unique directory under [`std::env::temp_dir`], removed (recursively) on drop.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let path = std::env::temp_dir().join(unique_name("migrator_test"));
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `contents` to `rel` (relative to the directory), creating parent directories.
+    pub fn write(&self, rel: &str, contents: &str) {
+        let file = self.path.join(rel);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+        }
+        std::fs::write(&file, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        TempDir::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+// ------------------------------------------------------------------------------ binary
+
+/// Path of the `migrator` binary (package `migrator-cli`).
+///
+/// Integration tests live in package `migrator-tests`, so cargo neither builds that binary
+/// for them nor sets `CARGO_BIN_EXE_migrator`. The first call in a test process therefore
+/// runs `cargo build -p migrator-cli --bin migrator` into the target directory this test
+/// executable was built in (`…/target[/<triple>]/<profile>/deps/<test>` → same profile,
+/// same `--target`; `CARGO_TARGET_DIR` is honoured when the layout is not recognised).
+/// The build runs even when the binary exists, because an old one would silently test
+/// stale code; when nothing changed it is a no-op taking well under a second.
+/// `MIGRATOR_TEST_BIN=/path/to/migrator` skips all this and uses that binary.
+pub fn migrator_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("MIGRATOR_TEST_BIN") {
+            return PathBuf::from(bin);
+        }
+        let layout = BuildLayout::detect();
+        let bin = layout
+            .profile_dir
+            .join(format!("migrator{}", std::env::consts::EXE_SUFFIX));
+        layout.build_migrator();
+        assert!(
+            bin.is_file(),
+            "cargo build succeeded but {} does not exist",
+            bin.display()
+        );
+        bin
+    })
+    .clone()
+}
+
+struct BuildLayout {
+    target_dir: PathBuf,
+    /// `target_dir[/<triple>]/<profile dir>`
+    profile_dir: PathBuf,
+    profile_dir_name: String,
+    triple: Option<String>,
+}
+
+impl BuildLayout {
+    fn detect() -> BuildLayout {
+        let exe = std::env::current_exe().expect("current_exe");
+        let deps = exe
+            .parent()
+            .filter(|d| d.file_name() == Some("deps".as_ref()));
+        if let Some(profile_dir) = deps.and_then(Path::parent) {
+            let profile_dir_name = name_of(profile_dir);
+            let above = profile_dir.parent().expect("profile dir has a parent");
+            // `target/<triple>/<profile>` (built with --target) or `target/<profile>`;
+            // cargo marks the target directory itself with CACHEDIR.TAG.
+            let triple_layout = !above.join("CACHEDIR.TAG").exists()
+                && above
+                    .parent()
+                    .is_some_and(|t| t.join("CACHEDIR.TAG").exists());
+            let (target_dir, triple) = if triple_layout {
+                (above.parent().unwrap(), Some(name_of(above)))
+            } else {
+                (above, None)
+            };
+            return BuildLayout {
+                target_dir: target_dir.to_path_buf(),
+                profile_dir: profile_dir.to_path_buf(),
+                profile_dir_name,
+                triple,
+            };
+        }
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target"));
+        BuildLayout {
+            profile_dir: target_dir.join("debug"),
+            target_dir,
+            profile_dir_name: "debug".into(),
+            triple: None,
+        }
+    }
+
+    fn build_migrator(&self) {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(workspace_root().join("Cargo.toml"))
+            .args(["-p", "migrator-cli", "--bin", "migrator", "--target-dir"])
+            .arg(&self.target_dir);
+        match self.profile_dir_name.as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        if let Some(triple) = &self.triple {
+            cmd.args(["--target", triple]);
+        }
+        let output = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run cargo to build the migrator binary: {e}"));
+        assert!(
+            output.status.success(),
+            "building the migrator binary failed ({:?}):\n{}",
+            cmd,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace root")
+        .to_path_buf()
+}
