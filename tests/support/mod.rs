@@ -11,16 +11,21 @@
 //! skip (they print `skipping: …` and return) — except under `CI=true`, where they panic:
 //! CI must never pass by skipping.
 //!
-//! Typical test:
+//! Typical test (inside `#[tokio::test] async fn …`):
 //!
-//! ```ignore
-//! #[tokio::test]
-//! async fn creates_table() {
-//!     let Some(db) = migrator_tests::fresh_pg_db("creates_table").await else { return };
-//!     migrator_tests::pg_exec(&db.url, "CREATE TABLE t (id int PRIMARY KEY)").await;
-//!     // … run the library or `migrator_bin()` against db.url …
-//!     db.drop_db().await;
-//! }
+//! ```no_run
+//! # async fn example() {
+//! use migrator_tests::{fresh_pg_db, pg_exec, pg_query_strings};
+//!
+//! let Some(db) = fresh_pg_db("creates_table").await else {
+//!     return; // no server configured, not in CI: skip
+//! };
+//! pg_exec(&db.url, "CREATE TABLE t (id int PRIMARY KEY)").await;
+//! // … run the library, or `migrator_tests::migrator_bin()`, against db.url …
+//! let rows = pg_query_strings(&db.url, "SELECT count(*) FROM t").await;
+//! assert_eq!(rows, vec![vec![Some("0".to_string())]]);
+//! db.drop_db().await;
+//! # }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -37,6 +42,7 @@ pub fn in_ci() -> bool {
         .unwrap_or(false)
 }
 
+#[track_caller]
 fn server_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
@@ -53,12 +59,14 @@ fn server_url(var: &str) -> Option<String> {
 
 /// The Postgres server URL, or `None` (test should skip) when unset outside CI.
 /// Panics when unset and `CI=true`.
+#[track_caller]
 pub fn pg_url() -> Option<String> {
     server_url(PG_URL_VAR)
 }
 
 /// The MySQL/MariaDB server URL, or `None` (test should skip) when unset outside CI.
 /// Panics when unset and `CI=true`.
+#[track_caller]
 pub fn mysql_url() -> Option<String> {
     server_url(MYSQL_URL_VAR)
 }
