@@ -104,7 +104,9 @@ impl Target for PostgresTarget {
 
     async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>> {
         let sql = format!("SELECT {COLUMNS} FROM {HISTORY_TABLE} ORDER BY version");
-        let rows = match self.client.query(&sql, &[]).await {
+        // query_typed skips the separate prepare round trip: start-up with nothing pending is
+        // this one query.
+        let rows = match self.client.query_typed(&sql, &[]).await {
             Ok(rows) => rows,
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(None),
             Err(e) => return Err(Error::db("reading migrator_history", pg_error_text(&e))),
