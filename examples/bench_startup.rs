@@ -26,7 +26,9 @@ async fn baseline(url: &DatabaseUrl, raw: &str) -> Duration {
     let t = Instant::now();
     match url.dialect() {
         Dialect::Postgres => {
-            let (client, conn) = tokio_postgres::connect(raw, tokio_postgres::NoTls).await.expect("connect");
+            let (client, conn) = tokio_postgres::connect(raw, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
             let h = tokio::spawn(conn);
             client.simple_query("SELECT 1").await.expect("select 1");
             drop(client);
@@ -34,7 +36,9 @@ async fn baseline(url: &DatabaseUrl, raw: &str) -> Duration {
         }
         Dialect::Mysql => {
             use mysql_async::prelude::*;
-            let mut c = mysql_async::Conn::new(mysql_async::Opts::from_url(raw).expect("url")).await.expect("connect");
+            let mut c = mysql_async::Conn::new(mysql_async::Opts::from_url(raw).expect("url"))
+                .await
+                .expect("connect");
             c.query_drop("SELECT 1").await.expect("select 1");
             c.disconnect().await.expect("disconnect");
         }
@@ -49,11 +53,18 @@ async fn main() {
         eprintln!("usage: bench_startup URL [URL…]");
         std::process::exit(2);
     }
-    let bin = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("migrator"))).filter(|p| p.exists());
-    let migrator = Migrator::from_embedded(embed_migrations!("../migrations")).expect("embedded migrations");
+    let bin = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("migrator")))
+        .filter(|p| p.exists());
+    let migrator =
+        Migrator::from_embedded(embed_migrations!("../migrations")).expect("embedded migrations");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
     println!("start-up with nothing pending, median of {RUNS} runs");
-    println!("{:<10} {:>14} {:>18} {:>8} {:>16}", "database", "connect+SELECT1", "Migrator::apply", "ratio", "migrator apply");
+    println!(
+        "{:<10} {:>14} {:>18} {:>8} {:>16}",
+        "database", "connect+SELECT1", "Migrator::apply", "ratio", "migrator apply"
+    );
     for raw in urls {
         let url = DatabaseUrl::parse(&raw).expect("database URL");
         migrator.apply(&raw).await.expect("first apply");
@@ -96,7 +107,8 @@ async fn main() {
             base.as_secs_f64() * 1e3,
             lib.as_secs_f64() * 1e3,
             lib.as_secs_f64() / base.as_secs_f64(),
-            cli.map(|c| format!("{:.2} ms", c.as_secs_f64() * 1e3)).unwrap_or_else(|| "not built".into())
+            cli.map(|c| format!("{:.2} ms", c.as_secs_f64() * 1e3))
+                .unwrap_or_else(|| "not built".into())
         );
     }
 }

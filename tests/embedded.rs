@@ -19,16 +19,25 @@ async fn many_replicas_apply_once(url: String, count_sql: &str, query: impl Asyn
         .collect();
     let mut applied = 0;
     for t in tasks {
-        let report = t.await.unwrap().unwrap_or_else(|e| panic!("replica failed: {e}"));
+        let report = t
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("replica failed: {e}"));
         applied += report.applied.len();
     }
-    assert_eq!(applied, expected, "every migration applied by exactly one replica");
+    assert_eq!(
+        applied, expected,
+        "every migration applied by exactly one replica"
+    );
     assert_eq!(query.scalar(&url, count_sql).await, expected.to_string());
     // A restart with nothing pending does nothing.
     let again = migrator.apply(&url).await.unwrap();
     assert!(again.applied.is_empty());
     assert_eq!(again.up_to_date, expected);
-    assert!(again.waited_for.is_none(), "no lock taken when nothing is pending");
+    assert!(
+        again.waited_for.is_none(),
+        "no lock taken when nothing is pending"
+    );
 }
 
 trait AsyncQuery {
@@ -54,14 +63,18 @@ const COUNT: &str = "SELECT count(*) FROM migrator_history WHERE status = 'appli
 
 #[tokio::test(flavor = "multi_thread")]
 async fn embedded_migrations_postgres() {
-    let Some(db) = fresh_pg_db("embedded").await else { return };
+    let Some(db) = fresh_pg_db("embedded").await else {
+        return;
+    };
     many_replicas_apply_once(db.url.clone(), COUNT, Pg).await;
     db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn embedded_migrations_mariadb() {
-    let Some(db) = fresh_mysql_db("embedded").await else { return };
+    let Some(db) = fresh_mysql_db("embedded").await else {
+        return;
+    };
     many_replicas_apply_once(db.url.clone(), COUNT, My).await;
     db.drop_db().await;
 }
@@ -75,6 +88,11 @@ fn embedded_set_matches_the_directory() {
     )))
     .unwrap();
     embedded.check_integrity().unwrap();
-    let stems = |s: &migrator_core::MigrationSet| s.migrations.iter().map(|m| (m.stem(), m.up.checksum)).collect::<Vec<_>>();
+    let stems = |s: &migrator_core::MigrationSet| {
+        s.migrations
+            .iter()
+            .map(|m| (m.stem(), m.up.checksum))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(stems(&embedded), stems(&dir));
 }

@@ -22,17 +22,21 @@ pub async fn acquire(target: &mut dyn Target, wait: Duration) -> Result<Option<S
             }
             return Ok(holder_seen);
         }
-        if last_report.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
-            let holder = target
-                .lock_holder()
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| "another runner".into());
+        // Report the holder at once, again when it changes (a holder is sometimes only known
+        // by its session id for a moment), and every 5 s while waiting.
+        let holder = target
+            .lock_holder()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "another runner".into());
+        if holder_seen.as_ref() != Some(&holder)
+            || last_report.is_none_or(|t| t.elapsed() >= Duration::from_secs(5))
+        {
             tracing::info!("waiting for the migration lock, held by {holder}");
-            holder_seen = Some(holder);
             last_report = Some(Instant::now());
         }
+        holder_seen = Some(holder);
         if start.elapsed() >= wait {
             return Err(Error::Lock(format!(
                 "gave up after {:.0}s waiting for the migration lock, held by {}; if that runner is stuck, stop it (its lock is released when its session ends), or raise --runner-lock-wait",
