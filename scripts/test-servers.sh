@@ -26,7 +26,8 @@
 # missing and we are root, MariaDB is installed with apt-get (its own system service is
 # not started); a non-root user gets an error telling them what to install.
 #
-# Environment: MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60),
+# Environment: MIGRATOR_TEST_SERVERS=postgres starts Postgres only (the MariaDB URL is then
+# empty; used by scripts/demo.sh); MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60),
 # MIGRATOR_TEST_PG_BASE_PORT / MIGRATOR_TEST_MYSQL_BASE_PORT (first port to probe).
 set -euo pipefail
 
@@ -371,8 +372,10 @@ cmd_start() {
     # shellcheck disable=SC2064
     trap "if [ \"\$STARTED\" != 1 ]; then log 'start failed, cleaning up'; cmd_stop '$dir' >/dev/null; fi" EXIT
 
+    local which=${MIGRATOR_TEST_SERVERS:-all}
+    case $which in all | postgres) ;; *) die "MIGRATOR_TEST_SERVERS must be 'all' or 'postgres', not '$which'" ;; esac
     require_postgres
-    require_mariadb
+    [ "$which" = postgres ] || require_mariadb
 
     local t0=$SECONDS pg_pw my_pw pg_port my_port
     pg_pw=$(random_password)
@@ -380,12 +383,13 @@ cmd_start() {
     pg_port=$(pg_start "$dir" "$pg_pw")
     pg_check "$pg_port" "$pg_pw"
     log "Postgres ready on 127.0.0.1:$pg_port ($((SECONDS - t0))s)"
-    local t1=$SECONDS
-    my_port=$(mysql_start "$dir" "$my_pw")
-    log "MariaDB ready on 127.0.0.1:$my_port ($((SECONDS - t1))s)"
-
-    local pg_url="postgres://postgres:$pg_pw@127.0.0.1:$pg_port/postgres"
-    local my_url="mysql://migrator:$my_pw@127.0.0.1:$my_port/mysql"
+    local pg_url="postgres://postgres:$pg_pw@127.0.0.1:$pg_port/postgres" my_url=""
+    if [ "$which" = all ]; then
+        local t1=$SECONDS
+        my_port=$(mysql_start "$dir" "$my_pw")
+        log "MariaDB ready on 127.0.0.1:$my_port ($((SECONDS - t1))s)"
+        my_url="mysql://migrator:$my_pw@127.0.0.1:$my_port/mysql"
+    fi
     (umask 077 && emit_env "$pg_url" "$my_url" "$dir" >"$dir/env")
     log "servers are up in $dir (logs: postgres.log, mariadb.log; stop with: $0 stop $dir)"
     emit_env "$pg_url" "$my_url" "$dir"
