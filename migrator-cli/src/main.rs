@@ -5,8 +5,12 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use migrator_core::config::{seconds, FileConfig};
+use migrator_core::diff::DiffOptions;
 use migrator_core::migrations::{self, Version};
+use migrator_core::plan::{plan_directory, PlanOptions};
+use migrator_core::render;
 use migrator_core::runner::{ApplyOptions, RollbackTarget};
+use migrator_core::source::{diff_sources, Source};
 use migrator_core::{DatabaseUrl, Error, MigrationSet, Migrator, Settings};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -22,6 +26,12 @@ struct Cli {
     /// Target database: postgres://user:password@host:5432/db or mysql://user:password@host:3306/db.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// Server for scratch databases (declared schemas and replayed directories are loaded there).
+    #[arg(long, env = "MIGRATOR_DEV_URL", global = true, hide_env_values = true)]
+    dev_url: Option<String>,
+    /// Declared schema: a .sql file or a directory of them [default: schema.sql].
+    #[arg(long, global = true)]
+    schema: Option<PathBuf>,
     /// Migrations directory [default: migrations].
     #[arg(long, global = true)]
     dir: Option<PathBuf>,
@@ -58,6 +68,31 @@ enum Format {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the SQL that turns FROM into TO (one phase, no files). Exit 0: no changes, 2: changes.
+    Diff {
+        /// A database URL or a migrations directory (replayed).
+        #[arg(long)]
+        from: String,
+        /// A database URL, or the declared schema: a .sql file or a directory of them.
+        #[arg(long)]
+        to: String,
+        /// Allow drops and lossy type changes.
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Plan the declared schema as expand / backfill / contract migration files (the migrations
+    /// directory, replayed in a scratch database, is the starting point).
+    Plan {
+        /// Name part of the files.
+        #[arg(long, default_value = "schema_change")]
+        name: String,
+        /// Print the plan without writing files.
+        #[arg(long)]
+        dry_run: bool,
+        /// Allow drops and lossy changes (planned in the contract phase).
+        #[arg(long)]
+        allow_destructive: bool,
+    },
     /// Create an empty up/down pair with the next version and update migrator.sum.
     New {
         /// Name of the migration: letters, digits, `_`, `-`.
@@ -99,6 +134,8 @@ enum Command {
 
 struct Ctx {
     dir: PathBuf,
+    schema: PathBuf,
+    dev_url: Option<String>,
     format: Format,
     database_url: Option<String>,
     settings: Settings,
@@ -198,12 +235,61 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             .dir
             .or(file.dir.map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("migrations")),
+        schema: cli
+            .schema
+            .or(file.schema.map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("schema.sql")),
         format,
+        dev_url: cli.dev_url.or(file.dev_url),
         database_url: cli.database_url.or(file.database_url),
         settings,
     };
 
     match cli.command {
+        Command::Diff {
+            from,
+            to,
+            allow_destructive,
+        } => {
+            let from = Source::parse(&from)?;
+            let to = Source::parse(&to)?;
+            let dev = ctx.dev_url.as_deref().map(DatabaseUrl::parse).transpose()?;
+            let opts = DiffOptions { allow_destructive };
+            let result = diff_sources(&from, &to, dev.as_ref(), opts).await?;
+            match ctx.format {
+                Format::Text if result.statements.is_empty() => {
+                    eprintln!("no changes");
+                }
+                Format::Text => print!("{}", render::script(&result.statements)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&result).expect("diffs serialize")
+                ),
+            }
+            Ok(if result.changes.is_empty() { 0 } else { 2 })
+        }
+        Command::Plan {
+            name,
+            dry_run,
+            allow_destructive,
+        } => {
+            let dev = match ctx.dev_url.as_deref().or(ctx.database_url.as_deref()) {
+                Some(u) => DatabaseUrl::parse(u)?,
+                None => {
+                    return Err(Error::Config {
+                        file: "arguments".into(),
+                        message: "plan needs a database server for scratch databases: pass --dev-url or --database-url".into(),
+                    })
+                }
+            };
+            let opts = PlanOptions {
+                allow_destructive,
+                batch_size: 1000,
+            };
+            let report = plan_directory(&ctx.dir, &ctx.schema, &dev, &name, opts, dry_run).await?;
+            ctx.print(&report);
+            Ok(0)
+        }
         Command::New { name } => {
             let (up, down) = migrations::new_migration(&ctx.dir, &name)?;
             let out = serde_json::json!({ "up": up, "down": down });

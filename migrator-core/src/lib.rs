@@ -20,12 +20,18 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
 pub mod config;
 pub mod connect;
 pub mod dialect;
+pub mod diff;
 pub mod error;
 pub mod migrations;
+pub mod plan;
+pub mod render;
 pub mod runner;
+pub mod schema;
+pub mod source;
 pub mod url;
 
 pub use config::Settings;

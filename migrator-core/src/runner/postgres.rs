@@ -3,6 +3,7 @@
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect::{self, pg_error_text};
+use crate::migrations::split::has_keyword;
 use crate::migrations::Version;
 use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
@@ -15,6 +16,60 @@ const LOCK_KEY: i64 = 0x6d69_6772_6174_6f72;
 
 pub struct PostgresTarget {
     client: Client,
+}
+
+/// The index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON …`.
+fn concurrent_index_name(sql: &str) -> Option<String> {
+    let mut words = sql.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("create") {
+        return None;
+    }
+    let mut w = words.next()?;
+    if w.eq_ignore_ascii_case("unique") {
+        w = words.next()?;
+    }
+    if !w.eq_ignore_ascii_case("index") || !words.next()?.eq_ignore_ascii_case("concurrently") {
+        return None;
+    }
+    let mut name = words.next()?;
+    if name.eq_ignore_ascii_case("if") {
+        words.next(); // not
+        words.next(); // exists
+        name = words.next()?;
+    }
+    if name.eq_ignore_ascii_case("on") {
+        return None;
+    }
+    Some(crate::source::hints::ident(name, Dialect::Postgres))
+}
+
+impl PostgresTarget {
+    /// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index behind, which makes the
+    /// retry fail with "already exists": drop it first.
+    async fn drop_invalid_index(&mut self, sql: &str) -> Result<(), DbError> {
+        let Some(name) = concurrent_index_name(sql) else {
+            return Ok(());
+        };
+        let rows = self
+            .client
+            .query(
+                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+                 JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relname = $1 AND NOT i.indisvalid AND pg_table_is_visible(c.oid)",
+                &[&name],
+            )
+            .await
+            .map_err(db_err)?;
+        if let Some(row) = rows.first() {
+            let qualified: String = row.get(0);
+            tracing::warn!("dropping INVALID index {qualified} left by a failed concurrent build before retrying it");
+            self.client
+                .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"))
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
 }
 
 impl PostgresTarget {
@@ -242,7 +297,24 @@ impl Target for PostgresTarget {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).await.map_err(db_err)
+        let concurrently = has_keyword(sql, Dialect::Postgres, "CONCURRENTLY");
+        let long = concurrently || has_keyword(sql, Dialect::Postgres, "VALIDATE");
+        if concurrently {
+            self.drop_invalid_index(sql).await?;
+        }
+        if !long {
+            return self.client.batch_execute(sql).await.map_err(db_err);
+        }
+        // Index builds and validations scan whole tables without blocking writes: they get a
+        // long statement timeout instead of whatever short one the role may have.
+        self.client
+            .batch_execute("SET statement_timeout = '24h'")
+            .await
+            .map_err(db_err)?;
+        let result = self.client.batch_execute(sql).await.map_err(db_err);
+        let reset = self.client.batch_execute("RESET statement_timeout").await;
+        result?;
+        reset.map_err(db_err)
     }
 
     async fn close(self: Box<Self>) {

@@ -1,0 +1,281 @@
+//! Sources of a schema model: a live database, a declared schema (SQL files), or a migrations
+//! directory. The last two are loaded into a [`scratch::Scratch`] database on a server and read
+//! back with the same [`crate::catalog`] inspector as a live database, so both sides of a diff are
+//! normalized by the server itself.
+//!
+//! - [`hints`]: `-- migrator:renamed-from / backfill / using` comments of a declared schema;
+//! - [`scratch`]: creating and dropping scratch databases.
+
+pub mod hints;
+pub mod scratch;
+
+pub use hints::Hints;
+pub use scratch::Scratch;
+
+use crate::catalog;
+use crate::migrations::{normalize, split, Statement};
+use crate::runner::ApplyOptions;
+use crate::schema::Database;
+use crate::{DatabaseUrl, Dialect, Error, MigrationSet, Migrator, Result};
+use std::path::{Path, PathBuf};
+
+/// One file of a declared schema.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    pub name: String,
+    pub statements: Vec<Statement>,
+}
+
+/// A declared schema: the `.sql` files of a file or directory, in name order, and their hints.
+#[derive(Debug, Clone)]
+pub struct DeclaredSchema {
+    pub files: Vec<SchemaFile>,
+    pub hints: Hints,
+}
+
+impl DeclaredSchema {
+    /// Reads a `.sql` file, or every `.sql` file below a directory (sorted by path).
+    pub fn read(path: &Path, dialect: Dialect) -> Result<DeclaredSchema> {
+        let mut paths = Vec::new();
+        if path.is_dir() {
+            collect_sql(path, &mut paths)?;
+            paths.sort();
+            if paths.is_empty() {
+                return Err(Error::Directory {
+                    file: path.display().to_string(),
+                    message: "no .sql files in the declared schema directory".into(),
+                });
+            }
+        } else {
+            paths.push(path.to_path_buf());
+        }
+        let mut files = Vec::new();
+        let mut hints = Hints::default();
+        for p in paths {
+            let name = p.display().to_string();
+            let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+            let text = normalize(&name, &bytes)?;
+            let statements = split(&name, &text, dialect)?;
+            hints.extend(hints::parse(&name, &text, &statements, dialect)?);
+            files.push(SchemaFile { name, statements });
+        }
+        Ok(DeclaredSchema { files, hints })
+    }
+
+    /// Runs every statement on `url` (an empty scratch database). A failing statement is reported
+    /// at its file and line with the server's message.
+    pub async fn load_into(&self, url: &DatabaseUrl) -> Result<()> {
+        match url.dialect() {
+            Dialect::Postgres => {
+                let client = crate::connect::postgres(url, "migrator scratch").await?;
+                for f in &self.files {
+                    // One round trip per file; on error, statement by statement to find it.
+                    let batch: String = f
+                        .statements
+                        .iter()
+                        .map(|s| format!("{};\n", s.sql))
+                        .collect();
+                    let wrapped = format!("BEGIN;\n{batch}COMMIT;");
+                    if client.batch_execute(&wrapped).await.is_ok() {
+                        continue;
+                    }
+                    let _ = client.batch_execute("ROLLBACK").await;
+                    for s in &f.statements {
+                        if let Err(e) = client.batch_execute(&s.sql).await {
+                            return Err(load_error(f, s, &crate::connect::pg_error_text(&e)));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Dialect::Mysql => {
+                use mysql_async::prelude::*;
+                let mut conn = crate::connect::mysql(url).await?;
+                let mut result = Ok(());
+                'files: for f in &self.files {
+                    for s in &f.statements {
+                        if let Err(e) = conn.query_drop(&s.sql).await {
+                            result = Err(load_error(f, s, &e.to_string()));
+                            break 'files;
+                        }
+                    }
+                }
+                let _ = conn.disconnect().await;
+                result
+            }
+        }
+    }
+}
+
+fn load_error(f: &SchemaFile, s: &Statement, message: &str) -> Error {
+    Error::Syntax {
+        file: f.name.clone(),
+        line: s.line,
+        message: format!("the declared schema does not load: {message}"),
+    }
+}
+
+fn collect_sql(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            collect_sql(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a live database.
+pub async fn inspect_live(url: &DatabaseUrl) -> Result<Database> {
+    catalog::connect(url).await?.inspect(&[]).await
+}
+
+/// Loads a declared schema into a scratch database on `server` and reads it back.
+pub async fn inspect_declared(server: &DatabaseUrl, path: &Path) -> Result<(Database, Hints)> {
+    let declared = DeclaredSchema::read(path, server.dialect())?;
+    let db = in_scratch(server, Load::Declared(&declared)).await?;
+    Ok((db, declared.hints))
+}
+
+/// Replays a migrations directory (every migration, contract ones included) into a scratch
+/// database on `server` and reads the result: the schema the files produce.
+pub async fn inspect_replayed(server: &DatabaseUrl, set: &MigrationSet) -> Result<Database> {
+    in_scratch(server, Load::Replay(set)).await
+}
+
+/// What to put into a scratch database.
+enum Load<'a> {
+    Declared(&'a DeclaredSchema),
+    Replay(&'a MigrationSet),
+}
+
+/// Creates a scratch database, fills it, inspects it, and drops it on every path.
+async fn in_scratch(server: &DatabaseUrl, load: Load<'_>) -> Result<Database> {
+    let scratch = Scratch::create(server).await?;
+    let result = async {
+        match load {
+            Load::Declared(d) => d.load_into(&scratch.url).await?,
+            Load::Replay(set) => {
+                let opts = ApplyOptions {
+                    to: None,
+                    contract: true,
+                };
+                Migrator::new(set.clone())
+                    .apply_with(&scratch.url, &opts)
+                    .await?;
+            }
+        }
+        let mut db = inspect_live(&scratch.url).await?;
+        // A MySQL scratch database is itself the schema: give it a neutral name so that it
+        // compares with the live database whatever their names.
+        if server.dialect() == Dialect::Mysql {
+            for s in &mut db.schemas {
+                if s.name == scratch.name() {
+                    s.name = server.database().unwrap_or_default();
+                }
+            }
+        }
+        Ok(db)
+    }
+    .await;
+    let name = scratch.name().to_string();
+    if let Err(e) = scratch.drop().await {
+        tracing::warn!("could not drop scratch database {name}: {e}");
+    }
+    result
+}
+
+/// Where a schema comes from, as `migrator diff --from / --to` name it.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A live database.
+    Database(DatabaseUrl),
+    /// A migrations directory, replayed.
+    Migrations(PathBuf),
+    /// A declared schema: a `.sql` file or a directory of them.
+    Declared(PathBuf),
+}
+
+impl Source {
+    /// `postgres://…` / `mysql://…` → database; a directory holding `migrator.sum` or
+    /// `*.up.sql` files → migrations; any other path → declared schema.
+    pub fn parse(text: &str) -> Result<Source> {
+        if text.contains("://") {
+            return Ok(Source::Database(DatabaseUrl::parse(text)?));
+        }
+        let path = PathBuf::from(text);
+        if !path.exists() {
+            return Err(Error::Directory {
+                file: text.to_string(),
+                message: "no such file or directory (expected a database URL, a migrations directory or a .sql file)".into(),
+            });
+        }
+        if path.is_dir() {
+            let is_migrations = path.join(crate::migrations::SUM_FILE).exists()
+                || std::fs::read_dir(&path)
+                    .map_err(|e| Error::io(&path, e))?
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.file_name().to_string_lossy().ends_with(".up.sql"));
+            if is_migrations {
+                return Ok(Source::Migrations(path));
+            }
+        }
+        Ok(Source::Declared(path))
+    }
+
+    fn url(&self) -> Option<&DatabaseUrl> {
+        match self {
+            Source::Database(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Reads the schema (and the hints of a declared schema), using `dev` for scratch databases.
+    pub async fn inspect(&self, dev: Option<&DatabaseUrl>) -> Result<(Database, Hints)> {
+        let need_dev = || {
+            dev.ok_or_else(|| Error::Config {
+                file: "arguments".into(),
+                message: "reading SQL files needs a database server for a scratch database: pass --dev-url (or a database URL on the other side)".into(),
+            })
+        };
+        match self {
+            Source::Database(url) => Ok((inspect_live(url).await?, Hints::default())),
+            Source::Migrations(dir) => {
+                let set = MigrationSet::load_dir(dir)?;
+                set.check_integrity()?;
+                Ok((inspect_replayed(need_dev()?, &set).await?, Hints::default()))
+            }
+            Source::Declared(path) => inspect_declared(need_dev()?, path).await,
+        }
+    }
+}
+
+/// The result of diffing two sources.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceDiff {
+    pub changes: Vec<crate::diff::Change>,
+    pub statements: Vec<crate::render::SqlStatement>,
+}
+
+/// Reads both sides and diffs them. Scratch databases go to `dev`, else to the server of
+/// whichever side is a database.
+pub async fn diff_sources(
+    from: &Source,
+    to: &Source,
+    dev: Option<&DatabaseUrl>,
+    opts: crate::diff::DiffOptions,
+) -> Result<SourceDiff> {
+    let dev = dev.or(from.url()).or(to.url());
+    let dialect = dev.map(|d| d.dialect()).unwrap_or(Dialect::Postgres);
+    let renderer = crate::render::renderer(dialect)?;
+    let (a, _) = from.inspect(dev).await?;
+    let (b, hints) = to.inspect(dev).await?;
+    let changes = crate::diff::diff(&a, &b, &hints, opts)?;
+    let statements = crate::render::render_all(renderer.as_ref(), &changes);
+    Ok(SourceDiff {
+        changes,
+        statements,
+    })
+}

@@ -1,0 +1,96 @@
+//! Scratch databases: short-lived databases on a server where migrator loads a declared schema
+//! or replays a migrations directory, so that both sides of a diff are read by the same
+//! introspection code (the server normalizes types, defaults and names, never a parser).
+//!
+//! Created with a random name (`migrator_scratch_<pid>_<random>`) and dropped by the caller via
+//! [`Scratch::drop`] on every path. A process killed in between leaves one behind; it is never
+//! reused, and its prefix makes it easy to find and drop by hand.
+
+use crate::connect;
+use crate::{DatabaseUrl, Dialect, Error, Result};
+use rand::Rng;
+
+/// A scratch database created on a server.
+pub struct Scratch {
+    /// URL of the scratch database (same server and credentials as the one it was made from).
+    pub url: DatabaseUrl,
+    server: DatabaseUrl,
+    name: String,
+}
+
+/// The prefix of every scratch database name.
+pub const SCRATCH_PREFIX: &str = "migrator_scratch_";
+
+impl Scratch {
+    /// Creates an empty database on the server of `server` (any database URL of that server).
+    pub async fn create(server: &DatabaseUrl) -> Result<Scratch> {
+        let name = format!(
+            "{SCRATCH_PREFIX}{}_{:08x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u32>()
+        );
+        let context = || format!("creating scratch database {name} on {}", server.redacted());
+        match server.dialect() {
+            Dialect::Postgres => {
+                let client = connect::postgres(server, "migrator scratch").await?;
+                // template0: nothing an administrator added to template1 leaks into the model.
+                client
+                    .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+                    .await
+                    .map_err(|e| Error::db(context(), scratch_hint(&connect::pg_error_text(&e))))?;
+            }
+            Dialect::Mysql => {
+                use mysql_async::prelude::*;
+                let mut conn = connect::mysql(server).await?;
+                let r = conn
+                    .query_drop(format!(
+                        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+                    ))
+                    .await;
+                let _ = conn.disconnect().await;
+                r.map_err(|e| Error::db(context(), scratch_hint(&e.to_string())))?;
+            }
+        }
+        Ok(Scratch {
+            url: server.with_database(&name),
+            server: server.clone(),
+            name,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Drops the scratch database (closing sessions still connected to it).
+    pub async fn drop(self) -> Result<()> {
+        let context = || format!("dropping scratch database {}", self.name);
+        match self.server.dialect() {
+            Dialect::Postgres => {
+                let client = connect::postgres(&self.server, "migrator scratch").await?;
+                client
+                    .batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                        self.name
+                    ))
+                    .await
+                    .map_err(|e| Error::db(context(), connect::pg_error_text(&e)))
+            }
+            Dialect::Mysql => {
+                use mysql_async::prelude::*;
+                let mut conn = connect::mysql(&self.server).await?;
+                let r = conn
+                    .query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name))
+                    .await;
+                let _ = conn.disconnect().await;
+                r.map_err(|e| Error::db(context(), e))
+            }
+        }
+    }
+}
+
+fn scratch_hint(message: &str) -> String {
+    format!(
+        "{message}; migrator needs a scratch database to normalize schemas: give the user the right to create databases, or pass --dev-url with a server where it may"
+    )
+}
