@@ -1,0 +1,401 @@
+//! Benchmark: the online impact of a schema change on a busy Postgres table.
+//!
+//! ```sh
+//! cargo build --release -p migrator-cli -p migrator-examples
+//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4]
+//! ```
+//!
+//! Creates a database with an `accounts` table of N rows, runs a read/write workload
+//! (point selects, updates, inserts) on it throughout, and measures three schema changes:
+//!
+//! 1. migrator's plan for "add a NOT NULL column computed from other columns";
+//! 2. migrator's plan for "rename a column";
+//! 3. the naive single transaction `ALTER TABLE ADD COLUMN; UPDATE; SET NOT NULL`.
+//!
+//! For each: failed workload transactions, workload p50 / p99 / max latency during the change
+//! against the same workload before it, the slowest workload query (an upper bound on how long
+//! any query waited on a lock), total time, backfill rows/s and its ratio to one plain UPDATE of
+//! the same rows (measured here, without workload), the write slowdown while sync triggers are
+//! installed, and the peak memory of the `migrator` process.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Sample {
+    at: Instant,
+    write: bool,
+    latency: Duration,
+}
+
+#[derive(Default)]
+struct Recorder {
+    samples: Mutex<Vec<Sample>>,
+    errors: Mutex<Vec<(Instant, String)>>,
+}
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    v.sort();
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    c
+}
+
+fn with_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let base = &base[..base.rfind('/').expect("URL has a database path")];
+    format!("{base}/{db}{query}")
+}
+
+/// Runs the workload until `stop`: each client loops over select / update / insert.
+/// `new_shape`: set once the new application version is deployed (after expand): its inserts
+/// fill the new NOT NULL column, as the old version's never do.
+fn workload(
+    url: String,
+    clients: u64,
+    rows: u64,
+    stop: Arc<AtomicBool>,
+    new_shape: Arc<AtomicBool>,
+    rec: Arc<Recorder>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let next_id = Arc::new(AtomicU64::new(rows + 1));
+    (0..clients)
+        .map(|k| {
+            let (url, stop, rec, next_id, new_shape) = (url.clone(), stop.clone(), rec.clone(), next_id.clone(), new_shape.clone());
+            tokio::spawn(async move {
+                let c = connect(&url).await;
+                let mut i: u64 = k * 7919;
+                while !stop.load(Ordering::Relaxed) {
+                    i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let id = (i >> 33) % rows + 1;
+                    let (sql, write) = match i % 10 {
+                        0..=4 => (format!("SELECT id, email, balance FROM accounts WHERE id = {id}"), false),
+                        5..=7 => (format!("UPDATE accounts SET balance = balance + 1 WHERE id = {id}"), true),
+                        _ => {
+                            let n = next_id.fetch_add(1, Ordering::Relaxed);
+                            if new_shape.load(Ordering::Relaxed) {
+                                (format!("INSERT INTO accounts (id, email, balance, email_domain) VALUES ({n}, 'user{n}@bench.example', 0, 'bench.example')"), true)
+                            } else {
+                                (format!("INSERT INTO accounts (id, email, balance) VALUES ({n}, 'user{n}@bench.example', 0)"), true)
+                            }
+                        }
+                    };
+                    let t = Instant::now();
+                    let r = c.simple_query(&sql).await;
+                    let latency = t.elapsed();
+                    match r {
+                        Ok(_) => rec.samples.lock().unwrap().push(Sample { at: t, write, latency }),
+                        Err(e) => rec.errors.lock().unwrap().push((t, e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string()))),
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs the `migrator` binary, returning its wall time and peak RSS (KiB, from /proc).
+fn run_migrator(
+    bin: &std::path::Path,
+    args: &[&str],
+    dir: &std::path::Path,
+    url: &str,
+) -> (Duration, u64) {
+    let t = Instant::now();
+    let mut child = Command::new(bin)
+        .args(args)
+        .arg("--dir")
+        .arg(dir.join("migrations"))
+        .arg("--schema")
+        .arg(dir.join("schema.sql"))
+        .arg("-q")
+        .env("DATABASE_URL", url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run migrator");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "migrator {args:?} failed");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (t.elapsed(), peak)
+}
+
+struct Window {
+    from: Instant,
+    to: Instant,
+}
+
+fn stats(rec: &Recorder, w: &Window, writes_only: bool) -> (usize, Duration, Duration, Duration) {
+    let samples = rec.samples.lock().unwrap();
+    let v: Vec<Duration> = samples
+        .iter()
+        .filter(|s| s.at >= w.from && s.at < w.to && (!writes_only || s.write))
+        .map(|s| s.latency)
+        .collect();
+    let n = v.len();
+    let max = v.iter().max().copied().unwrap_or_default();
+    (n, percentile(v.clone(), 0.5), percentile(v, 0.99), max)
+}
+
+fn errors_in(rec: &Recorder, w: &Window) -> Vec<String> {
+    rec.errors
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _)| *t >= w.from && *t < w.to)
+        .map(|(_, e)| e.clone())
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let server = std::env::args()
+        .nth(1)
+        .filter(|a| a.contains("://"))
+        .expect("usage: bench_online POSTGRES_URL [--rows N] [--clients K]");
+    let rows = arg("--rows", 1_000_000);
+    let clients = arg("--clients", 4);
+    let bin = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("migrator");
+    assert!(
+        bin.exists(),
+        "build the CLI first: cargo build --release -p migrator-cli"
+    );
+    let db = format!("bench_online_{}", std::process::id());
+    let admin = connect(&server).await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    let url = with_db(&server, &db);
+    let c = connect(&url).await;
+    let t = Instant::now();
+    c.batch_execute(&format!(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL);
+         INSERT INTO accounts SELECT g, 'user' || g || '@example.com', 'name ' || g, 0 FROM generate_series(1, {rows}) g;"
+    ))
+    .await
+    .unwrap();
+    c.batch_execute("VACUUM ANALYZE accounts").await.unwrap();
+    println!(
+        "setup: {rows} rows in {:.1}s, {clients} workload clients",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Baseline for the backfill: one plain UPDATE of every row, no workload.
+    c.batch_execute("ALTER TABLE accounts ADD COLUMN scratch text")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    c.batch_execute("UPDATE accounts SET scratch = split_part(email, '@', 2)")
+        .await
+        .unwrap();
+    let plain_update = t.elapsed();
+    c.batch_execute("ALTER TABLE accounts DROP COLUMN scratch")
+        .await
+        .unwrap();
+    c.batch_execute("VACUUM accounts").await.unwrap();
+    println!(
+        "plain UPDATE of {rows} rows (no workload): {:.2}s",
+        plain_update.as_secs_f64()
+    );
+
+    let work = tempdir();
+    let v1 = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL);\n";
+    std::fs::write(work.join("schema.sql"), v1).unwrap();
+    run_migrator(&bin, &["plan", "--name", "v1"], &work, &url);
+    run_migrator(&bin, &["baseline", &last_version(&work)], &work, &url);
+
+    let rec = Arc::new(Recorder::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let new_shape = Arc::new(AtomicBool::new(false));
+    let tasks = workload(
+        url.clone(),
+        clients,
+        rows,
+        stop.clone(),
+        new_shape.clone(),
+        rec.clone(),
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let baseline = Window {
+        from: Instant::now() - Duration::from_secs(4),
+        to: Instant::now(),
+    };
+
+    let mut results = Vec::new();
+    let scenarios: [(&str, &str); 2] = [
+        ("add NOT NULL column computed from email", "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL,\n  email_domain text NOT NULL -- migrator:backfill split_part(email, '@', 2)\n);\n"),
+        ("rename column name -> full_name", "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL,\n  full_name text, -- migrator:renamed-from name\n  balance bigint NOT NULL, email_domain text NOT NULL);\n"),
+    ];
+    for (label, schema) in scenarios {
+        std::fs::write(work.join("schema.sql"), schema).unwrap();
+        let start = Instant::now();
+        let (plan_t, plan_mem) = run_migrator(&bin, &["plan", "--name", "change"], &work, &url);
+        let expand_start = Instant::now();
+        let (apply_t, apply_mem) = run_migrator(&bin, &["apply"], &work, &url);
+        // The new application version is deployed; the old one is gone. Triggers are still
+        // installed until contract: measure their write overhead on their own for 3 s.
+        new_shape.store(true, Ordering::Relaxed);
+        let quiet = Instant::now();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let triggers = Window {
+            from: quiet,
+            to: Instant::now(),
+        };
+        let _ = expand_start;
+        let (contract_t, contract_mem) = run_migrator(&bin, &["apply", "--contract"], &work, &url);
+        let window = Window {
+            from: start,
+            to: Instant::now(),
+        };
+        let backfill_rate = rows as f64 / apply_t.as_secs_f64();
+        results.push((
+            label.to_string(),
+            window,
+            Some(triggers),
+            plan_t + apply_t + contract_t,
+            Some((apply_t, backfill_rate)),
+            plan_mem.max(apply_mem).max(contract_mem),
+        ));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    // The naive way, in one transaction.
+    let start = Instant::now();
+    let naive = connect(&url).await;
+    let r = naive
+        .batch_execute("BEGIN; ALTER TABLE accounts ADD COLUMN email_user text DEFAULT ''; UPDATE accounts SET email_user = split_part(email, '@', 1); ALTER TABLE accounts ALTER COLUMN email_user SET NOT NULL; COMMIT;")
+        .await;
+    let naive_t = start.elapsed();
+    if let Err(e) = r {
+        println!("naive migration failed: {e}");
+    }
+    results.push((
+        "naive: ALTER + UPDATE + SET NOT NULL in one transaction".into(),
+        Window {
+            from: start,
+            to: Instant::now(),
+        },
+        None,
+        naive_t,
+        None,
+        0,
+    ));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+
+    let (bn, b50, b99, bmax) = stats(&rec, &baseline, false);
+    let (_, bw50, _, _) = stats(&rec, &baseline, true);
+    println!(
+        "\nworkload before any change: {bn} queries in 4 s, p50 {} ms, p99 {} ms, max {} ms",
+        ms(b50),
+        ms(b99),
+        ms(bmax)
+    );
+    for (label, w, triggers, total, backfill, mem) in &results {
+        let (n, p50, p99, max) = stats(&rec, w, false);
+        let errors = errors_in(&rec, w);
+        println!("\n{label}");
+        println!("  total migration time      {:.2} s", total.as_secs_f64());
+        println!(
+            "  failed workload queries   {} (of {})",
+            errors.len(),
+            n + errors.len()
+        );
+        if let Some(e) = errors.first() {
+            let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+            for e in &errors {
+                *kinds.entry(e.as_str()).or_default() += 1;
+            }
+            for (k, n) in kinds.iter().take(3) {
+                println!("    {n} x {k}");
+            }
+            let _ = e;
+        }
+        println!("  workload p50 / p99 / max  {} / {} / {} ms  (before: {} / {} / {} ms; p99 ratio {:.2}x)", ms(p50), ms(p99), ms(max), ms(b50), ms(b99), ms(bmax), p99.as_secs_f64() / b99.as_secs_f64());
+        println!("  slowest workload query    {} ms (upper bound on any lock wait; migrator's lock_timeout is 2000 ms)", ms(max));
+        if let Some((t, rate)) = backfill {
+            println!("  expand + backfill         {:.2} s, {:.0} rows/s, {:.2}x one plain UPDATE ({:.2} s)", t.as_secs_f64(), rate, t.as_secs_f64() / plain_update.as_secs_f64(), plain_update.as_secs_f64());
+        }
+        if let Some(tw) = triggers {
+            let (_, w50, _, _) = stats(&rec, tw, true);
+            println!("  write p50 with triggers   {} ms vs {} ms before ({:.2}x; 3 s after backfill, before contract)", ms(w50), ms(bw50), w50.as_secs_f64() / bw50.as_secs_f64());
+        }
+        if *mem > 0 {
+            println!(
+                "  migrator peak memory      {:.1} MiB",
+                *mem as f64 / 1024.0
+            );
+        }
+    }
+    drop(c);
+    drop(naive);
+    let _ = admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .await;
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("bench-online-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn last_version(work: &std::path::Path) -> String {
+    let mut v: Vec<String> = std::fs::read_dir(work.join("migrations"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".up.sql"))
+        .map(|n| n.split('_').next().unwrap().to_string())
+        .collect();
+    v.sort();
+    v.pop().unwrap()
+}
