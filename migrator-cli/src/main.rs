@@ -1,17 +1,18 @@
 //! `migrator`: the command-line front of migrator-core. Parses arguments, reads `migrator.toml`,
 //! calls the library and prints the result; no migration logic lives here.
 //!
-//! Exit codes: 0 success, 1 error, 2 "differences / problems found" (verify).
+//! Exit codes: 0 success, 1 error, 2 "differences / problems found" (verify, lint).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use migrator_core::config::{seconds, FileConfig};
 use migrator_core::diff::DiffOptions;
+use migrator_core::lint::{self, LintOptions, Linter};
 use migrator_core::migrations::{self, Version};
 use migrator_core::plan::{plan_directory, PlanOptions};
 use migrator_core::render;
 use migrator_core::runner::{ApplyOptions, RollbackTarget};
 use migrator_core::source::{diff_sources, Source};
-use migrator_core::{DatabaseUrl, Error, MigrationSet, Migrator, Settings};
+use migrator_core::{DatabaseUrl, Dialect, Error, MigrationSet, Migrator, Settings};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,9 +36,9 @@ struct Cli {
     /// Migrations directory [default: migrations].
     #[arg(long, global = true)]
     dir: Option<PathBuf>,
-    /// Output format [default: text].
+    /// Output format [default: text]; github (workflow annotations) is for lint only.
     #[arg(long, value_enum, global = true)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// Configuration file; its keys are the long flag names.
     #[arg(long, global = true, default_value = "migrator.toml")]
     config: PathBuf,
@@ -64,6 +65,21 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+/// `--format` as given: `github` only means something to `lint`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`), for `lint`.
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DialectArg {
+    Postgres,
+    Mysql,
 }
 
 #[derive(Subcommand)]
@@ -130,6 +146,34 @@ enum Command {
     Baseline { version: Version },
     /// Forget a partial or failed run of VERSION after repairing the database by hand.
     Repair { version: Version },
+    /// Check hand-written migration SQL against safety rules (locks, rewrites, breaking
+    /// changes). Exit 2 when any error-level finding remains.
+    Lint {
+        /// Files to lint [default: every .up.sql and .down.sql in --dir].
+        files: Vec<PathBuf>,
+        /// SQL dialect [default: from the scheme of the database URL].
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// The files are run by psql / mysql, not by migrator: check that they set a lock
+        /// timeout, and take Postgres statements as autocommitted unless the file says BEGIN.
+        #[arg(long)]
+        standalone: bool,
+        /// Postgres major version the rules assume [default: 13].
+        #[arg(long, value_name = "MAJOR")]
+        postgres_version: Option<u32>,
+        /// mysql or mariadb [default: mysql].
+        #[arg(long, value_name = "FLAVOR")]
+        mysql_flavor: Option<String>,
+        /// Switch a rule off (repeatable; also `[lint] disabled` in migrator.toml).
+        #[arg(long, value_name = "RULE")]
+        disable: Vec<String>,
+        /// List the rules and exit.
+        #[arg(long, conflicts_with_all = ["files", "explain"])]
+        list_rules: bool,
+        /// Explain a rule (why, and what to write instead) and exit.
+        #[arg(long, value_name = "RULE", conflicts_with = "files")]
+        explain: Option<String>,
+    },
 }
 
 struct Ctx {
@@ -178,7 +222,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            if format == Some(Format::Json) {
+            if format == Some(FormatArg::Json) {
                 println!("{}", serde_json::json!({ "error": e.to_string() }));
             } else {
                 eprintln!("error: {e}");
@@ -219,14 +263,27 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     if let Some(s) = cli.runner_lock_wait {
         settings.runner_lock_wait = seconds("--runner-lock-wait", s)?;
     }
-    let format = match (cli.format, file.format.as_deref()) {
+    let config_file = cli.config.display().to_string();
+    let format_arg = match (cli.format, file.format.as_deref()) {
         (Some(f), _) => f,
-        (None, None | Some("text")) => Format::Text,
-        (None, Some("json")) => Format::Json,
+        (None, None | Some("text")) => FormatArg::Text,
+        (None, Some("json")) => FormatArg::Json,
+        (None, Some("github")) => FormatArg::Github,
         (None, Some(other)) => {
             return Err(Error::Config {
-                file: cli.config.display().to_string(),
-                message: format!("format = \"{other}\": use \"text\" or \"json\""),
+                file: config_file,
+                message: format!("format = \"{other}\": use \"text\", \"json\" or \"github\""),
+            })
+        }
+    };
+    let format = match format_arg {
+        FormatArg::Json => Format::Json,
+        FormatArg::Text => Format::Text,
+        FormatArg::Github if matches!(cli.command, Command::Lint { .. }) => Format::Text,
+        FormatArg::Github => {
+            return Err(Error::Config {
+                file: "arguments".into(),
+                message: "--format github is only supported by `migrator lint`".into(),
             })
         }
     };
@@ -393,6 +450,71 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 ),
             }
             Ok(0)
+        }
+        Command::Lint {
+            files,
+            dialect,
+            standalone,
+            postgres_version,
+            mysql_flavor,
+            disable,
+            list_rules,
+            explain,
+        } => {
+            if list_rules {
+                match ctx.format {
+                    Format::Text => print!("{}", lint::rules_table()),
+                    Format::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(&lint::rule_infos()).expect("rules serialize")
+                    ),
+                }
+                return Ok(0);
+            }
+            if let Some(name) = explain {
+                print!("{}", lint::explain(&name)?);
+                return Ok(0);
+            }
+            let dialect = lint::resolve_dialect(
+                dialect.map(|d| match d {
+                    DialectArg::Postgres => Dialect::Postgres,
+                    DialectArg::Mysql => Dialect::Mysql,
+                }),
+                ctx.database_url.as_deref(),
+            )?;
+            let flag_error = |flag: &str, message: String| Error::Config {
+                file: flag.to_string(),
+                message,
+            };
+            let mut options = LintOptions::new(dialect).with_config(&file.lint, &config_file)?;
+            options.standalone |= standalone;
+            if let Some(v) = postgres_version {
+                options.postgres_version = lint::check_postgres_version(v)
+                    .map_err(|m| flag_error("--postgres-version", m))?;
+            }
+            if let Some(f) = mysql_flavor {
+                options.mysql_flavor = f.parse().map_err(|m| flag_error("--mysql-flavor", m))?;
+            }
+            for rule in &disable {
+                options
+                    .disable(rule)
+                    .map_err(|m| flag_error("--disable", m))?;
+            }
+            let linter = Linter::new(options);
+            let report = if files.is_empty() {
+                linter.lint_dir(&ctx.dir)?
+            } else {
+                linter.lint_paths(&files)?
+            };
+            match (format_arg, ctx.format) {
+                (FormatArg::Github, _) => print!("{}", report.github()),
+                (_, Format::Text) => print!("{report}"),
+                (_, Format::Json) => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("reports serialize")
+                ),
+            }
+            Ok(report.exit_code())
         }
         Command::Repair { version } => {
             let status = ctx.migrator()?.repair(&ctx.url()?, version).await?;

@@ -42,6 +42,28 @@ pub struct FileConfig {
     pub lock_retries: Option<u32>,
     /// Seconds.
     pub runner_lock_wait: Option<f64>,
+    /// The `[lint]` table: settings of `migrator lint`.
+    #[serde(default)]
+    pub lint: LintConfig,
+}
+
+/// `[lint]` in `migrator.toml`:
+///
+/// ```toml
+/// [lint]
+/// disabled = ["require-algorithm-lock"]   # rules switched off everywhere
+/// postgres-version = 15                   # major version the rules assume (default 13)
+/// mysql-flavor = "mariadb"                # mysql (default) or mariadb
+/// standalone = false                      # files run by psql/mysql, not by migrator
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LintConfig {
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    pub postgres_version: Option<u32>,
+    pub mysql_flavor: Option<String>,
+    pub standalone: Option<bool>,
 }
 
 impl FileConfig {
@@ -109,6 +131,17 @@ mod tests {
         let e = FileConfig::load(&p).unwrap().apply_to(&mut s).unwrap_err();
         assert!(e.to_string().contains("positive"), "{e}");
         assert!(FileConfig::load(&dir.join("absent.toml")).is_ok());
+        std::fs::write(
+            &p,
+            "[lint]\ndisabled = [\"drop-table\"]\npostgres-version = 12\n",
+        )
+        .unwrap();
+        let c = FileConfig::load(&p).unwrap();
+        assert_eq!(c.lint.disabled, vec!["drop-table"]);
+        assert_eq!(c.lint.postgres_version, Some(12));
+        std::fs::write(&p, "[lint]\ndisable = []\n").unwrap();
+        let e = FileConfig::load(&p).unwrap_err().to_string();
+        assert!(e.contains("disable"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

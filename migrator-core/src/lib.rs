@@ -3,6 +3,7 @@
 //! The library is a pipeline, and the module tree follows it:
 //!
 //! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
+//! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
 //!
@@ -26,6 +27,7 @@ pub mod connect;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod lint;
 pub mod migrations;
 pub mod plan;
 pub mod render;

@@ -51,6 +51,71 @@ pub fn has_keyword(sql: &str, dialect: Dialect, keyword: &str) -> bool {
         .any(|token| token.is_word(keyword))
 }
 
+/// A token of SQL text as the splitter's lexer sees it, for tools that look inside statements
+/// (the linter). Offsets and lines are those of the text given to [`tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlToken<'a> {
+    pub kind: TokenKind,
+    pub text: &'a str,
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// 1-based line of the first character.
+    pub line: usize,
+}
+
+/// What a [`SqlToken`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Whitespace.
+    Space,
+    /// `-- …`, `# …` (MySQL), `/* … */`.
+    Comment,
+    /// An unquoted identifier, keyword or number.
+    Word,
+    /// A string literal, quoted identifier, dollar quote, or MySQL `/*! … */` executable comment:
+    /// text whose inside is not SQL to look at.
+    Quoted,
+    /// Any other single character.
+    Symbol,
+    /// The statement delimiter in effect (`;`, or what a MySQL `DELIMITER` line set).
+    Delimiter,
+    /// A MySQL client `DELIMITER xx` line.
+    DelimiterCommand,
+}
+
+/// Every token of `text`, following MySQL `DELIMITER` lines as [`split`] does. Errors (an
+/// unterminated quote or comment) are those of [`split`], naming `file` and the line.
+pub fn tokens<'a>(file: &str, text: &'a str, dialect: Dialect) -> Result<Vec<SqlToken<'a>>> {
+    let mut lexer = Lexer::new(text, dialect);
+    let mut out = Vec::new();
+    while let Some(token) = lexer.next() {
+        let token = token.map_err(|problem| Error::Syntax {
+            file: file.to_string(),
+            line: problem.line,
+            message: problem.message,
+        })?;
+        let kind = match token.kind {
+            Kind::Space => TokenKind::Space,
+            Kind::Comment => TokenKind::Comment,
+            Kind::Word => TokenKind::Word,
+            Kind::Opaque => TokenKind::Quoted,
+            Kind::Symbol => TokenKind::Symbol,
+            Kind::Delimiter => TokenKind::Delimiter,
+            Kind::DelimiterCommand => {
+                lexer.delimiter = delimiter_argument(token.text);
+                TokenKind::DelimiterCommand
+            }
+        };
+        out.push(SqlToken {
+            kind,
+            text: token.text,
+            start: token.start,
+            line: token.line,
+        });
+    }
+    Ok(out)
+}
+
 /// A syntax problem at a line; [`split`] adds the file name.
 #[derive(Debug)]
 struct Problem {
