@@ -2,6 +2,7 @@
 //!
 //! The library is a pipeline, and the module tree follows it:
 //!
+//! - [`catalog`] → [`schema`]: live-database introspection (one inspector per dialect) into a dialect-neutral model;
 //! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
@@ -20,12 +21,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
 pub mod config;
 pub mod connect;
 pub mod dialect;
 pub mod error;
 pub mod migrations;
 pub mod runner;
+pub mod schema;
 pub mod url;
 
 pub use config::Settings;

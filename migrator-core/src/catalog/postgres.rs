@@ -1,0 +1,1244 @@
+//! Postgres catalog introspection.
+//!
+//! One inspection is two round trips, whatever the number of tables:
+//!
+//! 1. `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY` (one snapshot for every query) plus
+//!    session settings that make the server's deparsed text deterministic (`search_path`,
+//!    `TimeZone`, `DateStyle`…), and the server version;
+//! 2. twelve set-based queries over `pg_catalog` — one per kind of object, none per table —
+//!    sent together (pipelined) as unnamed statements, so without prepare round trips, and
+//!    `COMMIT` after them.
+//!
+//! A third one runs only when a foreign key references a table outside the inspected schemas
+//! (or a sequence is owned by a partitioned table), to name those columns.
+//!
+//! Rows are matched up in memory by OID. Nothing is parsed from SQL text: types come from
+//! `format_type`, expressions from `pg_get_expr` / `pg_get_indexdef` / `pg_get_viewdef` /
+//! `pg_get_constraintdef`, exactly as `pg_dump` gets them (non-pretty mode, which is the stable,
+//! re-parseable one).
+//!
+//! With `search_path` set to `pg_catalog` alone, every reference to a user object in deparsed
+//! text is schema-qualified (`public.mood`, `nextval('shop.orders_id_seq'::regclass)`), so the
+//! text does not depend on the connecting role's settings.
+//!
+//! Not introspected (yet): table inheritance (other than partitioning), column statistics
+//! targets, storage modes and compression, `ON DELETE SET NULL (cols)` column lists, names of
+//! identity sequences and (Postgres 18) of NOT NULL constraints, privileges, owners, security
+//! labels, user-defined collations / operators / casts as objects, statistics objects,
+//! publications, event triggers, function bodies. Partitioned tables, partitions and foreign
+//! tables are listed as [`Unmanaged`] without their columns.
+
+use super::{is_own_object, Inspector};
+use crate::connect::pg_error_text;
+use crate::schema::*;
+use crate::{DatabaseUrl, Dialect, Error, Result};
+use async_trait::async_trait;
+use std::collections::{HashMap, HashSet};
+use tokio_postgres::types::{FromSql, ToSql, Type};
+use tokio_postgres::{Client, Row, SimpleQueryMessage};
+
+/// Reads a Postgres database's catalog. Owns its connection: it opens its own read-only
+/// transaction on it for each inspection.
+pub struct PostgresInspector {
+    client: Client,
+}
+
+impl PostgresInspector {
+    pub fn new(client: Client) -> Self {
+        PostgresInspector { client }
+    }
+
+    /// Connects to `url` (application name `migrator`).
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        Ok(Self::new(crate::connect::postgres(url, "migrator").await?))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn into_client(self) -> Client {
+        self.client
+    }
+
+    async fn fetch(&self, schemas: &[String]) -> Result<Raw> {
+        let messages = match self.client.simple_query(BEGIN).await {
+            Ok(m) => m,
+            Err(e) => {
+                // The settings may have failed after BEGIN: leave no transaction behind.
+                let _ = self.client.batch_execute("ROLLBACK").await;
+                return Err(db_err(e));
+            }
+        };
+        let version = messages
+            .iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<i32>().ok()),
+                _ => None,
+            })
+            .unwrap_or(0);
+
+        let filter: Option<Vec<&str>> =
+            (!schemas.is_empty()).then(|| schemas.iter().map(String::as_str).collect());
+        let params: [(&(dyn ToSql + Sync), Type); 1] = [(&filter, Type::TEXT_ARRAY)];
+        let p = &params[..];
+        let c = &self.client;
+        let indexes = if version >= 150_000 {
+            INDEXES_15
+        } else {
+            INDEXES
+        };
+        // All sent before the first answer is read (the connection pipelines them, and the
+        // server runs them back to back); COMMIT goes last and ends the transaction whatever
+        // happened to the queries.
+        let (
+            schemas,
+            descriptions,
+            ext,
+            rels,
+            seqs,
+            cols,
+            cons,
+            idx,
+            names,
+            enums,
+            exts,
+            unmanaged,
+            commit,
+        ) = tokio::join!(
+            c.query_typed(SCHEMAS, p),
+            c.query_typed(DESCRIPTIONS, &[]),
+            c.query_typed(EXTENSION_MEMBERS, &[]),
+            c.query_typed(RELATIONS, p),
+            c.query_typed(SEQUENCES, p),
+            c.query_typed(COLUMNS, p),
+            c.query_typed(CONSTRAINTS, p),
+            c.query_typed(indexes, p),
+            c.query_typed(OPCLASSES_AND_COLLATIONS, &[]),
+            c.query_typed(ENUMS, p),
+            c.query_typed(EXTENSIONS, p),
+            c.query_typed(UNMANAGED, p),
+            c.batch_execute("COMMIT"),
+        );
+        let raw = Raw {
+            schemas: schemas.map_err(db_err)?,
+            descriptions: descriptions.map_err(db_err)?,
+            ext: ext.map_err(db_err)?,
+            rels: rels.map_err(db_err)?,
+            seqs: seqs.map_err(db_err)?,
+            cols: cols.map_err(db_err)?,
+            cons: cons.map_err(db_err)?,
+            idx: idx.map_err(db_err)?,
+            names: names.map_err(db_err)?,
+            enums: enums.map_err(db_err)?,
+            exts: exts.map_err(db_err)?,
+            unmanaged: unmanaged.map_err(db_err)?,
+        };
+        commit.map_err(db_err)?;
+        Ok(raw)
+    }
+}
+
+#[async_trait]
+impl Inspector for PostgresInspector {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn inspect(&mut self, schemas: &[String]) -> Result<Database> {
+        let raw = self.fetch(schemas).await?;
+        let mut builder = Builder::new(&raw)?;
+        let outside = builder.unresolved_references();
+        if !outside.is_empty() {
+            // Foreign keys into tables that were not inspected: name their columns. Rare (only
+            // when a schema subset is inspected), hence not part of the pipelined batch.
+            let rows = self
+                .client
+                .query_typed(REFERENCED_COLUMNS, &[(&outside, Type::OID_ARRAY)])
+                .await
+                .map_err(db_err)?;
+            builder.resolve_references(&rows)?;
+        }
+        Ok(builder.finish())
+    }
+}
+
+fn db_err(e: tokio_postgres::Error) -> Error {
+    Error::db("inspecting the Postgres catalog", pg_error_text(&e))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries. `$1` is the list of schemas to inspect, or NULL for every non-system schema.
+//
+// Each query is shaped for the planner to use hash joins or a few index probes per row; no
+// correlated sub-select runs per table. Functions that open the relation (`pg_get_expr` with a
+// relation OID) are only called where the expression can reference columns.
+
+const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+    SET LOCAL search_path = pg_catalog; \
+    SET LOCAL TimeZone = 'UTC'; \
+    SET LOCAL DateStyle = 'ISO, MDY'; \
+    SET LOCAL IntervalStyle = 'postgres'; \
+    SET LOCAL extra_float_digits = 3; \
+    SET LOCAL lock_timeout = '10s'; \
+    SELECT current_setting('server_version_num')";
+
+/// The schema filter, on a `pg_namespace` aliased `n`.
+macro_rules! ns_filter {
+    () => {
+        "(CASE WHEN $1::text[] IS NULL \
+              THEN n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                   AND n.nspname !~ '^pg_(toast|temp_)' \
+              ELSE n.nspname = ANY ($1::text[]) END)"
+    };
+}
+
+/// `quote_ident`-ed name, schema-qualified unless in `pg_catalog` (how DDL would spell it).
+macro_rules! qualified {
+    ($ns:literal, $name:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $ns,
+            ".nspname = 'pg_catalog' THEN quote_ident(",
+            $name,
+            ") ELSE quote_ident(",
+            $ns,
+            ".nspname) || '.' || quote_ident(",
+            $name,
+            ") END"
+        )
+    };
+}
+
+const SCHEMAS: &str = concat!(
+    "SELECT n.oid, n.nspname::text FROM pg_namespace n WHERE ",
+    ns_filter!()
+);
+
+/// Comments on user objects (OIDs from `FirstNormalObjectId` on) and on schemas: few rows,
+/// matched in memory instead of joined into every query.
+const DESCRIPTIONS: &str = "SELECT d.classoid, d.objoid, d.objsubid, d.description \
+     FROM pg_description d \
+     WHERE d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass";
+
+/// Objects that belong to an extension: found through the extensions (an index scan on
+/// `pg_depend`'s reference side), not by scanning all of `pg_depend`.
+const EXTENSION_MEMBERS: &str = "SELECT d.classid, d.objid \
+     FROM pg_extension e \
+     JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid \
+     WHERE d.deptype = 'e' \
+       AND d.classid IN ('pg_class'::regclass, 'pg_type'::regclass, 'pg_proc'::regclass)";
+
+const RELATIONS: &str = concat!(
+    "SELECT c.oid, c.relnamespace, c.relname::text, c.relkind, c.relpersistence, \
+            c.relispartition, c.reloptions, c.relrowsecurity, c.relforcerowsecurity, \
+            ts.spcname::text, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END \
+     FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ",
+    ns_filter!()
+);
+
+/// Sequence options, and what owns the sequence: `a` (auto) = `OWNED BY` a column (serial),
+/// `i` (internal) = an identity column's sequence. The owning table is always in the same
+/// schema, so its column is named in memory.
+const SEQUENCES: &str = concat!(
+    "SELECT s.seqrelid, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, \
+            s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, dep.refobjsubid \
+     FROM pg_sequence s \
+     JOIN pg_class c ON c.oid = s.seqrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_depend dep \
+       ON dep.classid = 'pg_class'::regclass AND dep.objid = s.seqrelid AND dep.objsubid = 0 \
+      AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') \
+     WHERE ",
+    ns_filter!()
+);
+
+/// Columns of plain tables (and of materialized views, whose indexes name them). Defaults
+/// cannot reference columns, so they are deparsed without opening the relation (relation
+/// OID 0); generation expressions can, so they get the real one.
+const COLUMNS: &str = concat!(
+    "SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+            a.attnotnull, \
+            pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END), \
+            a.attidentity, a.attgenerated, a.attcollation, t.typcollation, \
+            (t.typelem <> 0 AND t.typlen = -1), \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN etn.nspname::text END, \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN et.typname::text END, et.typtype \
+     FROM pg_attribute a \
+     JOIN pg_class c ON c.oid = a.attrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     JOIN pg_type t ON t.oid = a.atttypid \
+     JOIN pg_type et \
+       ON et.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END \
+     JOIN pg_namespace etn ON etn.oid = et.typnamespace \
+     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+     WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition \
+       AND a.attnum > 0 AND NOT a.attisdropped AND ",
+    ns_filter!()
+);
+
+/// Key columns come as attribute numbers and are named in memory (referenced columns too,
+/// when the referenced table was inspected; see [`REFERENCED_COLUMNS`] otherwise).
+const CONSTRAINTS: &str = concat!(
+    "SELECT con.oid, con.conrelid, con.conname::text, con.contype, con.conkey, con.conindid, \
+            con.condeferrable, con.condeferred, con.convalidated, con.connoinherit, \
+            CASE con.contype WHEN 'c' THEN pg_get_expr(con.conbin, con.conrelid) \
+                             WHEN 'x' THEN pg_get_constraintdef(con.oid) END, \
+            fn.nspname::text, fc.relname::text, con.confrelid, con.confkey, \
+            con.confupdtype, con.confdeltype, con.confmatchtype \
+     FROM pg_constraint con \
+     JOIN pg_class c ON c.oid = con.conrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+     LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind = 'r' \
+       AND NOT c.relispartition AND ",
+    ns_filter!()
+);
+
+/// Column names of relations whose columns were not fetched: tables outside the inspected
+/// schemas that foreign keys reference, partitioned tables owning a sequence. Only run when
+/// there are such.
+const REFERENCED_COLUMNS: &str = "SELECT a.attrelid, a.attnum, a.attname::text \
+     FROM pg_attribute a WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0";
+
+macro_rules! indexes_query {
+    ($nulls_not_distinct:literal) => {
+        concat!(
+            "SELECT i.indexrelid, i.indrelid, ic.relname::text, am.amname::text, i.indisunique, \
+                    i.indisvalid, i.indnkeyatts, i.indkey::int2[], i.indoption::int2[], \
+                    i.indclass::oid[], i.indcollation::oid[], \
+                    CASE WHEN i.indexprs IS NOT NULL THEN ARRAY( \
+                        SELECT CASE WHEN i.indkey[k - 1] = 0 \
+                                    THEN pg_get_indexdef(i.indexrelid, k, false) END \
+                        FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) END, \
+                    pg_get_expr(i.indpred, i.indrelid), ic.reloptions, ts.spcname::text, ",
+            $nulls_not_distinct,
+            " FROM pg_index i \
+             JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_class c ON c.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_am am ON am.oid = ic.relam \
+             LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace \
+             WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition AND ",
+            ns_filter!()
+        )
+    };
+}
+
+const INDEXES: &str = indexes_query!("false");
+const INDEXES_15: &str = indexes_query!("i.indnullsnotdistinct");
+
+/// Names of non-default operator classes (`o`) and of collations other than the database
+/// default (`c`): a few hundred rows, to name what `indclass`, `indcollation` and
+/// `attcollation` point at without joining per index key.
+const OPCLASSES_AND_COLLATIONS: &str = concat!(
+    "SELECT 'o'::\"char\", o.oid, ",
+    qualified!("n", "o.opcname"),
+    " FROM pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE NOT o.opcdefault \
+     UNION ALL \
+     SELECT 'c', co.oid, ",
+    qualified!("n", "co.collname"),
+    " FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE co.oid <> 100"
+);
+
+const ENUMS: &str = concat!(
+    "SELECT t.oid, t.typnamespace, t.typname::text, \
+            ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid \
+                  ORDER BY e.enumsortorder) \
+     FROM pg_type t \
+     JOIN pg_namespace n ON n.oid = t.typnamespace \
+     WHERE t.typtype = 'e' AND ",
+    ns_filter!()
+);
+
+const EXTENSIONS: &str = concat!(
+    "SELECT e.oid, e.extname::text, e.extversion, e.extnamespace \
+     FROM pg_extension e \
+     JOIN pg_namespace n ON n.oid = e.extnamespace \
+     WHERE ",
+    ns_filter!()
+);
+
+/// Everything reported as unmanaged, one `UNION ALL` branch per catalog:
+/// `(what, oid, namespace, name, subkind, relation)`. Functions the server created itself
+/// (range type constructors: internal dependencies) are left out.
+const UNMANAGED: &str = concat!(
+    "SELECT 'f'::\"char\", p.oid, p.pronamespace, \
+            p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
+            p.prokind, NULL::oid \
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+     WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                       AND d.objid = p.oid AND d.deptype = 'i') AND ",
+    ns_filter!(),
+    " UNION ALL \
+     SELECT 't', tg.oid, c.relnamespace, tg.tgname::text, NULL, tg.tgrelid \
+     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
+    ns_filter!(),
+    " UNION ALL \
+     SELECT 'p', pol.oid, c.relnamespace, pol.polname::text, NULL, pol.polrelid \
+     FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE ",
+    ns_filter!(),
+    " UNION ALL \
+     SELECT 'r', r.oid, c.relnamespace, r.rulename::text, NULL, r.ev_class \
+     FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE r.rulename <> '_RETURN' AND ",
+    ns_filter!(),
+    " UNION ALL \
+     SELECT 'y', t.oid, t.typnamespace, t.typname::text, t.typtype, NULL \
+     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+     LEFT JOIN pg_class tc ON tc.oid = t.typrelid \
+     WHERE t.typtype IN ('b', 'c', 'd', 'r') AND (t.typtype <> 'c' OR tc.relkind = 'c') \
+       AND NOT (t.typelem <> 0 AND t.typlen = -1) AND ",
+    ns_filter!()
+);
+
+// Fixed OIDs of system catalogs (`classid` / `classoid` values; stable across versions).
+const PG_CLASS: u32 = 1259;
+const PG_TYPE: u32 = 1247;
+const PG_PROC: u32 = 1255;
+const PG_NAMESPACE: u32 = 2615;
+const PG_CONSTRAINT: u32 = 2606;
+const PG_EXTENSION: u32 = 3079;
+/// The database's default collation (`pg_collation` OID of `default`).
+const DEFAULT_COLLATION: u32 = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Assembling the model.
+
+struct Raw {
+    schemas: Vec<Row>,
+    descriptions: Vec<Row>,
+    ext: Vec<Row>,
+    rels: Vec<Row>,
+    seqs: Vec<Row>,
+    cols: Vec<Row>,
+    cons: Vec<Row>,
+    idx: Vec<Row>,
+    names: Vec<Row>,
+    enums: Vec<Row>,
+    exts: Vec<Row>,
+    unmanaged: Vec<Row>,
+}
+
+/// Typed column access with an error instead of a panic on a mismatch.
+fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
+    row.try_get(idx).map_err(|e| {
+        let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
+        Error::db(
+            "decoding the Postgres catalog",
+            format!("{e}{}", cause.unwrap_or_default()),
+        )
+    })
+}
+
+/// A `"char"` column as a byte (`'\0'` when empty).
+fn ch(row: &Row, idx: usize) -> Result<u8> {
+    Ok(get::<i8>(row, idx)? as u8)
+}
+
+/// Same for a nullable `"char"` column (`0` when NULL).
+fn opt_ch(row: &Row, idx: usize) -> Result<u8> {
+    Ok(get::<Option<i8>>(row, idx)?.unwrap_or(0) as u8)
+}
+
+/// A relation with columns being assembled, with its columns' attribute numbers (to resolve
+/// `conkey` / `indkey`).
+struct RelBuild {
+    schema: usize,
+    kind: RelKind,
+    /// `(attnum, name, attcollation)`, sorted by attnum once loaded.
+    attrs: Vec<(i16, String, u32)>,
+}
+
+enum RelKind {
+    Table(Table),
+    /// A view or materialized view (only materialized views have columns fetched).
+    View(View),
+}
+
+impl RelBuild {
+    fn position(&self, attnum: i16) -> Option<usize> {
+        self.attrs.binary_search_by_key(&attnum, |a| a.0).ok()
+    }
+
+    fn column_name(&self, attnum: i16) -> String {
+        match self.position(attnum) {
+            Some(p) => self.attrs[p].1.clone(),
+            None => format!("#{attnum}"),
+        }
+    }
+
+    fn names(&self, attnums: &[i16]) -> Vec<String> {
+        attnums.iter().map(|&a| self.column_name(a)).collect()
+    }
+
+    fn table(&mut self) -> Option<&mut Table> {
+        match &mut self.kind {
+            RelKind::Table(t) => Some(t),
+            RelKind::View(_) => None,
+        }
+    }
+}
+
+/// What an OID in `pg_class` is to the model.
+#[derive(Clone, Copy)]
+enum Rel {
+    /// Index into `Builder::built`.
+    Built(usize),
+    /// A sequence; the index of its schema.
+    Sequence(usize),
+    /// Known (so triggers and rules on it can be named) but not modelled.
+    Other,
+}
+
+struct RelInfo {
+    name: String,
+    rel: Rel,
+}
+
+/// Where the index backing a constraint goes.
+#[derive(Clone, Copy)]
+enum ConIndex {
+    PrimaryKey(usize),
+    Unique(usize, usize),
+    /// Nowhere: an exclusion constraint (its definition says it all) or a hidden constraint.
+    Skip,
+}
+
+/// Column references still in attribute numbers, because their relation's columns were not
+/// fetched.
+struct Pending {
+    target: PendingTarget,
+    rel: u32,
+    attnums: Vec<i16>,
+}
+
+enum PendingTarget {
+    /// `built[rel].foreign_keys[fk].ref_columns`.
+    ForeignKey { rel: usize, fk: usize },
+    /// `sequences[seq].owned_by.column`.
+    SequenceOwner { seq: usize },
+}
+
+/// A stand-alone sequence and the schema it goes into.
+struct SequenceBuild {
+    schema: usize,
+    sequence: Sequence,
+    /// Owned by a table that is not reported (migrator's own, an extension's): the sequence
+    /// goes with it.
+    hidden: bool,
+}
+
+struct Builder {
+    db: Database,
+    built: Vec<RelBuild>,
+    sequences: Vec<SequenceBuild>,
+    pending: Vec<Pending>,
+}
+
+impl Builder {
+    fn new(raw: &Raw) -> Result<Builder> {
+        let mut db = Database::new(Dialect::Postgres);
+
+        let mut comments: HashMap<(u32, u32, i32), String> =
+            HashMap::with_capacity(raw.descriptions.len());
+        for row in &raw.descriptions {
+            comments.insert((get(row, 0)?, get(row, 1)?, get(row, 2)?), get(row, 3)?);
+        }
+        let mut comment = |class: u32, oid: u32, sub: i32| -> Option<String> {
+            if comments.is_empty() {
+                None
+            } else {
+                comments.remove(&(class, oid, sub))
+            }
+        };
+
+        // Schemas.
+        let mut ns: HashMap<u32, usize> = HashMap::with_capacity(raw.schemas.len());
+        for row in &raw.schemas {
+            let oid: u32 = get(row, 0)?;
+            ns.insert(oid, db.schemas.len());
+            let mut schema = Schema::new(get::<String>(row, 1)?);
+            schema.comment = comment(PG_NAMESPACE, oid, 0);
+            db.schemas.push(schema);
+        }
+
+        // Extension members: hidden everywhere.
+        let mut ext_members: HashSet<(u32, u32)> = HashSet::with_capacity(raw.ext.len());
+        for row in &raw.ext {
+            ext_members.insert((get(row, 0)?, get(row, 1)?));
+        }
+        let hidden = |class: u32, oid: u32, name: &str| {
+            is_own_object(name) || ext_members.contains(&(class, oid))
+        };
+
+        // Operator class and collation names.
+        let mut opclasses: HashMap<u32, String> = HashMap::new();
+        let mut collations: HashMap<u32, String> = HashMap::new();
+        for row in &raw.names {
+            let map = match ch(row, 0)? {
+                b'o' => &mut opclasses,
+                _ => &mut collations,
+            };
+            map.insert(get(row, 1)?, get(row, 2)?);
+        }
+
+        // Relations.
+        let mut rels: HashMap<u32, RelInfo> = HashMap::with_capacity(raw.rels.len());
+        let mut built: Vec<RelBuild> = Vec::new();
+        for row in &raw.rels {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if hidden(PG_CLASS, oid, &name) {
+                continue;
+            }
+            let kind = ch(row, 3)?;
+            let mut options = parse_reloptions(get(row, 6)?);
+            if let Some(ts) = get::<Option<String>>(row, 9)? {
+                options.insert("tablespace".into(), ts);
+            }
+            let mut unmanaged = |kind| {
+                db.schemas[schema].unmanaged.push(Unmanaged {
+                    kind,
+                    name: name.clone(),
+                    table: None,
+                });
+                Rel::Other
+            };
+            let rel = match kind {
+                _ if get::<bool>(row, 5)? => unmanaged(UnmanagedKind::Partition),
+                b'p' => unmanaged(UnmanagedKind::PartitionedTable),
+                b'f' => unmanaged(UnmanagedKind::ForeignTable),
+                b'S' => Rel::Sequence(schema),
+                b'r' => {
+                    if ch(row, 4)? == b'u' {
+                        options.insert("persistence".into(), "unlogged".into());
+                    }
+                    if get::<bool>(row, 8)? {
+                        options.insert("row_security".into(), "forced".into());
+                    } else if get::<bool>(row, 7)? {
+                        options.insert("row_security".into(), "enabled".into());
+                    }
+                    built.push(RelBuild {
+                        schema,
+                        kind: RelKind::Table(Table {
+                            name: name.clone(),
+                            comment: comment(PG_CLASS, oid, 0),
+                            options,
+                            ..Table::default()
+                        }),
+                        attrs: Vec::new(),
+                    });
+                    Rel::Built(built.len() - 1)
+                }
+                b'v' | b'm' => {
+                    built.push(RelBuild {
+                        schema,
+                        kind: RelKind::View(View {
+                            name: name.clone(),
+                            definition: get::<Option<String>>(row, 10)?.unwrap_or_default(),
+                            materialized: kind == b'm',
+                            indexes: Vec::new(),
+                            comment: comment(PG_CLASS, oid, 0),
+                            options,
+                        }),
+                        attrs: Vec::new(),
+                    });
+                    Rel::Built(built.len() - 1)
+                }
+                _ => Rel::Other,
+            };
+            rels.insert(oid, RelInfo { name, rel });
+        }
+
+        // Sequences: stand-alone ones into their schema, identity ones onto their column.
+        let mut identities: HashMap<(u32, i16), Identity> = HashMap::new();
+        let mut sequences: Vec<SequenceBuild> = Vec::new();
+        let mut owners: Vec<(usize, u32, i16)> = Vec::new();
+        for row in &raw.seqs {
+            let oid: u32 = get(row, 0)?;
+            let Some(RelInfo {
+                name,
+                rel: Rel::Sequence(schema),
+            }) = rels.get(&oid)
+            else {
+                continue;
+            };
+            let (start, increment, min, max, cache, cycle) = (
+                get(row, 2)?,
+                get(row, 3)?,
+                get(row, 4)?,
+                get(row, 5)?,
+                get(row, 6)?,
+                get(row, 7)?,
+            );
+            if opt_ch(row, 8)? == b'i' {
+                identities.insert(
+                    (get(row, 9)?, get::<i32>(row, 10)? as i16),
+                    Identity {
+                        generation: IdentityGeneration::ByDefault,
+                        start,
+                        increment,
+                        min,
+                        max,
+                        cache,
+                        cycle,
+                    },
+                );
+                continue;
+            }
+            if opt_ch(row, 8)? == b'a' {
+                owners.push((sequences.len(), get(row, 9)?, get::<i32>(row, 10)? as i16));
+            }
+            sequences.push(SequenceBuild {
+                schema: *schema,
+                sequence: Sequence {
+                    name: name.clone(),
+                    data_type: get(row, 1)?,
+                    start,
+                    increment,
+                    min,
+                    max,
+                    cache,
+                    cycle,
+                    owned_by: None,
+                    comment: comment(PG_CLASS, oid, 0),
+                },
+                hidden: false,
+            });
+        }
+
+        // Columns.
+        for row in &raw.cols {
+            let relid: u32 = get(row, 0)?;
+            let Some(RelInfo {
+                rel: Rel::Built(r), ..
+            }) = rels.get(&relid)
+            else {
+                continue;
+            };
+            let rb = &mut built[*r];
+            let attnum: i16 = get(row, 1)?;
+            let name: String = get(row, 2)?;
+            let attcollation: u32 = get(row, 8)?;
+            let RelKind::Table(table) = &mut rb.kind else {
+                rb.attrs.push((attnum, name, attcollation));
+                continue;
+            };
+            let expr: Option<String> = get(row, 5)?;
+            let identity = match ch(row, 6)? {
+                kind @ (b'a' | b'd') => {
+                    let mut identity = identities.remove(&(relid, attnum)).ok_or_else(|| {
+                        Error::db(
+                            "inspecting the Postgres catalog",
+                            format!("no identity sequence found for column {name}"),
+                        )
+                    })?;
+                    identity.generation = if kind == b'a' {
+                        IdentityGeneration::Always
+                    } else {
+                        IdentityGeneration::ByDefault
+                    };
+                    Some(identity)
+                }
+                _ => None,
+            };
+            let (default, generated) = match ch(row, 7)? {
+                g @ (b's' | b'v') => (
+                    None,
+                    expr.map(|expr| Generated {
+                        expr,
+                        stored: g == b's',
+                    }),
+                ),
+                _ => (expr, None),
+            };
+            let user_type = match get::<Option<String>>(row, 11)? {
+                Some(schema) => Some(UserType {
+                    schema,
+                    name: get::<Option<String>>(row, 12)?.unwrap_or_default(),
+                    kind: match ch(row, 13)? {
+                        b'e' => UserTypeKind::Enum,
+                        b'd' => UserTypeKind::Domain,
+                        b'c' => UserTypeKind::Composite,
+                        b'r' | b'm' => UserTypeKind::Range,
+                        b'b' => UserTypeKind::Base,
+                        _ => UserTypeKind::Other,
+                    },
+                }),
+                None => None,
+            };
+            let collation = if attcollation != get::<u32>(row, 9)? {
+                collations.get(&attcollation).cloned()
+            } else {
+                None
+            };
+            table.columns.push(Column {
+                name: name.clone(),
+                data_type: ColumnType {
+                    name: get(row, 3)?,
+                    array: get(row, 10)?,
+                    user_type,
+                },
+                nullable: !get::<bool>(row, 4)?,
+                default,
+                identity,
+                generated,
+                collation,
+                comment: comment(PG_CLASS, relid, attnum as i32),
+                options: Options::new(),
+            });
+            rb.attrs.push((attnum, name, attcollation));
+        }
+        for rb in &mut built {
+            if rb.attrs.windows(2).any(|w| w[0].0 > w[1].0) {
+                let mut order: Vec<usize> = (0..rb.attrs.len()).collect();
+                order.sort_by_key(|&i| rb.attrs[i].0);
+                rb.attrs = order.iter().map(|&i| rb.attrs[i].clone()).collect();
+                if let RelKind::Table(t) = &mut rb.kind {
+                    t.columns = order.iter().map(|&i| t.columns[i].clone()).collect();
+                }
+            }
+        }
+
+        // Sequence owners (`OWNED BY`), now that columns are known.
+        let mut pending = Vec::new();
+        for (seq, owner, attnum) in owners {
+            let Some(info) = rels.get(&owner) else {
+                sequences[seq].hidden = true;
+                continue;
+            };
+            let column = match info.rel {
+                Rel::Built(r) => built[r].column_name(attnum),
+                _ => {
+                    pending.push(Pending {
+                        target: PendingTarget::SequenceOwner { seq },
+                        rel: owner,
+                        attnums: vec![attnum],
+                    });
+                    String::new()
+                }
+            };
+            sequences[seq].sequence.owned_by = Some(SequenceOwner {
+                table: info.name.clone(),
+                column,
+            });
+        }
+
+        // Constraints.
+        let mut con_indexes: HashMap<u32, ConIndex> = HashMap::new();
+        for row in &raw.cons {
+            let Some(&RelInfo {
+                rel: Rel::Built(r), ..
+            }) = rels.get(&get::<u32>(row, 1)?)
+            else {
+                continue;
+            };
+            let oid: u32 = get(row, 0)?;
+            let name: String = get(row, 2)?;
+            let kind = ch(row, 3)?;
+            let index: u32 = get(row, 5)?;
+            if is_own_object(&name) {
+                // Migrator's own (e.g. a temporary NOT NULL check); its index goes with it.
+                con_indexes.insert(index, ConIndex::Skip);
+                continue;
+            }
+            let columns = built[r].names(&get::<Option<Vec<i16>>>(row, 4)?.unwrap_or_default());
+            let deferrable: bool = get(row, 6)?;
+            let initially_deferred: bool = get(row, 7)?;
+            let validated: bool = get(row, 8)?;
+            let comment = comment(PG_CONSTRAINT, oid, 0);
+            let ref_rel: u32 = get(row, 13)?;
+            let ref_attnums: Vec<i16> = get::<Option<Vec<i16>>>(row, 14)?.unwrap_or_default();
+            // Referenced columns: named now when the referenced table was inspected.
+            let ref_columns = match rels.get(&ref_rel) {
+                Some(RelInfo {
+                    rel: Rel::Built(fr),
+                    ..
+                }) => Some(built[*fr].names(&ref_attnums)),
+                _ => None,
+            };
+            let Some(table) = built[r].table() else {
+                continue;
+            };
+            match kind {
+                b'p' => {
+                    table.primary_key = Some(PrimaryKey {
+                        name,
+                        columns,
+                        include: Vec::new(),
+                        deferrable,
+                        initially_deferred,
+                        comment,
+                    });
+                    con_indexes.insert(index, ConIndex::PrimaryKey(r));
+                }
+                b'u' => {
+                    con_indexes.insert(index, ConIndex::Unique(r, table.uniques.len()));
+                    table.uniques.push(Unique {
+                        name,
+                        columns,
+                        include: Vec::new(),
+                        nulls_not_distinct: false,
+                        deferrable,
+                        initially_deferred,
+                        comment,
+                    });
+                }
+                b'f' => {
+                    if ref_columns.is_none() {
+                        pending.push(Pending {
+                            target: PendingTarget::ForeignKey {
+                                rel: r,
+                                fk: table.foreign_keys.len(),
+                            },
+                            rel: ref_rel,
+                            attnums: ref_attnums,
+                        });
+                    }
+                    table.foreign_keys.push(ForeignKey {
+                        name,
+                        columns,
+                        ref_schema: get::<Option<String>>(row, 11)?.unwrap_or_default(),
+                        ref_table: get::<Option<String>>(row, 12)?.unwrap_or_default(),
+                        ref_columns: ref_columns.unwrap_or_default(),
+                        on_update: action(ch(row, 15)?),
+                        on_delete: action(ch(row, 16)?),
+                        match_full: ch(row, 17)? == b'f',
+                        deferrable,
+                        initially_deferred,
+                        validated,
+                        comment,
+                    })
+                }
+                b'c' => table.checks.push(Check {
+                    name,
+                    expr: get::<Option<String>>(row, 10)?.unwrap_or_default(),
+                    validated,
+                    no_inherit: get(row, 9)?,
+                    comment,
+                }),
+                b'x' => {
+                    con_indexes.insert(index, ConIndex::Skip);
+                    table.exclusions.push(Exclusion {
+                        name,
+                        definition: get::<Option<String>>(row, 10)?.unwrap_or_default(),
+                        deferrable,
+                        initially_deferred,
+                        comment,
+                    });
+                }
+                _ => {}
+            }
+        }
+
+        // Indexes.
+        for row in &raw.idx {
+            let oid: u32 = get(row, 0)?;
+            let nkey = get::<i16>(row, 6)?.max(0) as usize;
+            let indkey: Vec<i16> = get(row, 7)?;
+            let include_attnums = indkey.get(nkey..).unwrap_or_default();
+            let nulls_not_distinct: bool = get(row, 15)?;
+            if let Some(target) = con_indexes.get(&oid) {
+                // Backs a constraint: only what the constraint does not say itself.
+                match *target {
+                    ConIndex::PrimaryKey(r) => {
+                        let include = built[r].names(include_attnums);
+                        if let Some(pk) = built[r].table().and_then(|t| t.primary_key.as_mut()) {
+                            pk.include = include;
+                        }
+                    }
+                    ConIndex::Unique(r, u) => {
+                        let include = built[r].names(include_attnums);
+                        if let Some(unique) = built[r].table().map(|t| &mut t.uniques[u]) {
+                            unique.include = include;
+                            unique.nulls_not_distinct = nulls_not_distinct;
+                        }
+                    }
+                    ConIndex::Skip => {}
+                }
+                continue;
+            }
+            let Some(&RelInfo {
+                rel: Rel::Built(r), ..
+            }) = rels.get(&get::<u32>(row, 1)?)
+            else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if is_own_object(&name) {
+                continue;
+            }
+            let rb = &mut built[r];
+            let indoption: Vec<i16> = get(row, 8)?;
+            let indclass: Vec<u32> = get(row, 9)?;
+            let indcollation: Vec<u32> = get(row, 10)?;
+            let exprs: Option<Vec<Option<String>>> = get(row, 11)?;
+            let mut parts = Vec::with_capacity(nkey);
+            for (k, &attnum) in indkey.iter().take(nkey).enumerate() {
+                let option = indoption.get(k).copied().unwrap_or(0);
+                // The collation the key has anyway: its column's, or the default.
+                let (key, own_collation) = if attnum == 0 {
+                    let expr = exprs
+                        .as_ref()
+                        .and_then(|e| e.get(k).cloned().flatten())
+                        .unwrap_or_default();
+                    (IndexKey::Expr(expr), DEFAULT_COLLATION)
+                } else {
+                    match rb.position(attnum) {
+                        Some(p) => (IndexKey::Column(rb.attrs[p].1.clone()), rb.attrs[p].2),
+                        None => (IndexKey::Column(format!("#{attnum}")), 0),
+                    }
+                };
+                let collation = match indcollation.get(k).copied().unwrap_or(0) {
+                    c if c == 0 || c == DEFAULT_COLLATION || c == own_collation => None,
+                    c => collations.get(&c).cloned(),
+                };
+                parts.push(IndexPart {
+                    key,
+                    desc: option & 1 != 0,
+                    nulls_first: option & 2 != 0,
+                    opclass: indclass.get(k).and_then(|c| opclasses.get(c)).cloned(),
+                    collation,
+                    length: None,
+                });
+            }
+            let mut options = parse_reloptions(get(row, 13)?);
+            if let Some(ts) = get::<Option<String>>(row, 14)? {
+                options.insert("tablespace".into(), ts);
+            }
+            let index = Index {
+                name,
+                unique: get(row, 4)?,
+                method: get(row, 3)?,
+                parts,
+                include: rb.names(include_attnums),
+                predicate: get(row, 12)?,
+                nulls_not_distinct,
+                valid: get(row, 5)?,
+                comment: comment(PG_CLASS, oid, 0),
+                options,
+            };
+            match &mut rb.kind {
+                RelKind::Table(t) => t.indexes.push(index),
+                RelKind::View(v) => v.indexes.push(index),
+            }
+        }
+
+        // Enums.
+        for row in &raw.enums {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if hidden(PG_TYPE, oid, &name) {
+                continue;
+            }
+            db.schemas[schema].enums.push(Enum {
+                name,
+                values: get(row, 3)?,
+                comment: comment(PG_TYPE, oid, 0),
+            });
+        }
+
+        // Extensions.
+        for row in &raw.exts {
+            let Some(&schema) = ns.get(&get::<u32>(row, 3)?) else {
+                continue;
+            };
+            db.schemas[schema].extensions.push(Extension {
+                name: get(row, 1)?,
+                version: get(row, 2)?,
+                comment: comment(PG_EXTENSION, get(row, 0)?, 0),
+            });
+        }
+
+        // Unmanaged objects.
+        for row in &raw.unmanaged {
+            let what = ch(row, 0)?;
+            let oid: u32 = get(row, 1)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 2)?) else {
+                continue;
+            };
+            let name: String = get(row, 3)?;
+            let sub = opt_ch(row, 4)?;
+            let relid: Option<u32> = get(row, 5)?;
+            let (kind, table) = match what {
+                b'f' => {
+                    if hidden(PG_PROC, oid, &name) {
+                        continue;
+                    }
+                    let kind = match sub {
+                        b'p' => UnmanagedKind::Procedure,
+                        b'a' | b'w' => UnmanagedKind::Aggregate,
+                        _ => UnmanagedKind::Function,
+                    };
+                    (kind, None)
+                }
+                b't' | b'p' | b'r' => {
+                    // Only on relations that are reported (not an extension's or migrator's).
+                    let Some(rel) = relid.and_then(|r| rels.get(&r)) else {
+                        continue;
+                    };
+                    if is_own_object(&name) {
+                        continue;
+                    }
+                    let kind = match what {
+                        b't' => UnmanagedKind::Trigger,
+                        b'p' => UnmanagedKind::Policy,
+                        _ => UnmanagedKind::Rule,
+                    };
+                    (kind, Some(rel.name.clone()))
+                }
+                b'y' => {
+                    if hidden(PG_TYPE, oid, &name) {
+                        continue;
+                    }
+                    let kind = match sub {
+                        b'd' => UnmanagedKind::Domain,
+                        _ => UnmanagedKind::Type,
+                    };
+                    (kind, None)
+                }
+                _ => continue,
+            };
+            db.schemas[schema]
+                .unmanaged
+                .push(Unmanaged { kind, name, table });
+        }
+
+        Ok(Builder {
+            db,
+            built,
+            sequences,
+            pending,
+        })
+    }
+
+    /// Relations whose columns are referenced but were not fetched (see [`REFERENCED_COLUMNS`]).
+    fn unresolved_references(&self) -> Vec<u32> {
+        let mut oids: Vec<u32> = self.pending.iter().map(|p| p.rel).collect();
+        oids.sort_unstable();
+        oids.dedup();
+        oids
+    }
+
+    /// Names the pending referenced columns from `(attrelid, attnum, attname)` rows.
+    fn resolve_references(&mut self, rows: &[Row]) -> Result<()> {
+        let mut names: HashMap<(u32, i16), String> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            names.insert((get(row, 0)?, get(row, 1)?), get(row, 2)?);
+        }
+        for p in std::mem::take(&mut self.pending) {
+            let mut columns: Vec<String> = p
+                .attnums
+                .iter()
+                .map(|&a| {
+                    names
+                        .get(&(p.rel, a))
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{a}"))
+                })
+                .collect();
+            match p.target {
+                PendingTarget::ForeignKey { rel, fk } => {
+                    if let Some(table) = self.built[rel].table() {
+                        table.foreign_keys[fk].ref_columns = columns;
+                    }
+                }
+                PendingTarget::SequenceOwner { seq } => {
+                    if let Some(owner) = &mut self.sequences[seq].sequence.owned_by {
+                        owner.column = columns.pop().unwrap_or_default();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Database {
+        let Builder {
+            mut db,
+            built,
+            sequences,
+            ..
+        } = self;
+        for sb in sequences.into_iter().filter(|s| !s.hidden) {
+            db.schemas[sb.schema].sequences.push(sb.sequence);
+        }
+        for rb in built {
+            match rb.kind {
+                RelKind::Table(t) => db.schemas[rb.schema].tables.push(t),
+                RelKind::View(v) => db.schemas[rb.schema].views.push(v),
+            }
+        }
+        db.canonicalize();
+        db
+    }
+}
+
+fn action(code: u8) -> ReferentialAction {
+    match code {
+        b'r' => ReferentialAction::Restrict,
+        b'c' => ReferentialAction::Cascade,
+        b'n' => ReferentialAction::SetNull,
+        b'd' => ReferentialAction::SetDefault,
+        _ => ReferentialAction::NoAction,
+    }
+}
+
+/// `{fillfactor=70,autovacuum_enabled=false}` → options map.
+fn parse_reloptions(options: Option<Vec<String>>) -> Options {
+    options
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o, String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reloptions_become_a_map() {
+        let m = parse_reloptions(Some(vec!["fillfactor=70".into(), "a=b=c".into()]));
+        assert_eq!(m.get("fillfactor").map(String::as_str), Some("70"));
+        assert_eq!(m.get("a").map(String::as_str), Some("b=c"));
+        assert!(parse_reloptions(None).is_empty());
+    }
+
+    #[test]
+    fn queries_filter_on_the_schema_parameter() {
+        for q in [
+            SCHEMAS,
+            RELATIONS,
+            SEQUENCES,
+            COLUMNS,
+            CONSTRAINTS,
+            INDEXES,
+            INDEXES_15,
+            ENUMS,
+            EXTENSIONS,
+            UNMANAGED,
+        ] {
+            assert!(q.contains("$1::text[]"), "{q}");
+        }
+    }
+}

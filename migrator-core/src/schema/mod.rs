@@ -1,0 +1,140 @@
+//! The dialect-neutral schema model: what a database contains, as the catalog reports it.
+//!
+//! Both sides of a diff are built by introspection (the live database, and the declared schema
+//! loaded into a scratch database), never by parsing SQL, so every text field here holds what
+//! the *server* prints: types as `format_type` prints them (`integer`, `character varying(20)`),
+//! default and check expressions as the server deparses them. Two databases created from the
+//! same DDL therefore produce equal models, and `int4` / `integer` cannot cause a phantom diff.
+//!
+//! Shape (close to Atlas' `sql/schema`): a [`Database`] holds [`Schema`]s; a schema holds tables,
+//! views, enums, sequences, extensions, and the names of objects migrator does not manage
+//! ([`Unmanaged`]). Objects are keyed by `(schema, name)`; names are relative to their schema and
+//! never mention the database, so models of two databases compare with `==`.
+//!
+//! Every `Vec` is kept in a deterministic order — sorted by name for sets, declaration order where
+//! order means something (columns, key parts, enum values) — see [`Database::canonicalize`].
+//! Dialect-specific knobs that do not deserve a typed field (MySQL engine / charset, Postgres
+//! storage parameters) go into `options` maps, so a MySQL inspector can fill the same model.
+
+mod objects;
+mod table;
+
+pub use objects::*;
+pub use table::*;
+
+use crate::Dialect;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Dialect-specific options, keyed by option name (`fillfactor`, `engine`, `charset`, …).
+/// A `BTreeMap` so that serialization and comparison are deterministic.
+pub type Options = BTreeMap<String, String>;
+
+/// Everything introspected from one database: the schemas that were asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Database {
+    pub dialect: Dialect,
+    /// Sorted by name.
+    pub schemas: Vec<Schema>,
+}
+
+impl Database {
+    pub fn new(dialect: Dialect) -> Self {
+        Database {
+            dialect,
+            schemas: Vec::new(),
+        }
+    }
+
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.schemas.iter().find(|s| s.name == name)
+    }
+
+    /// Looks a table up by `(schema, name)`.
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.schema(schema)?.table(name)
+    }
+
+    /// Sorts every set-like `Vec` by name (byte order, independent of any server collation), so
+    /// that equal contents compare equal and serialize identically. Inspectors call it last.
+    pub fn canonicalize(&mut self) {
+        self.schemas.sort_by(|a, b| a.name.cmp(&b.name));
+        for s in &mut self.schemas {
+            s.canonicalize();
+        }
+    }
+}
+
+/// A namespace: a Postgres schema, or a MySQL database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub name: String,
+    pub tables: Vec<Table>,
+    /// Views and materialized views.
+    pub views: Vec<View>,
+    pub enums: Vec<Enum>,
+    /// Stand-alone sequences, including `serial` ones (with `owned_by`); identity sequences are
+    /// part of their column's [`Identity`] instead.
+    pub sequences: Vec<Sequence>,
+    /// Extensions installed into this schema. Objects created by an extension are not listed
+    /// anywhere else: they are the extension's, not the user's.
+    pub extensions: Vec<Extension>,
+    /// Objects that exist but that migrator neither diffs nor plans (functions, triggers,
+    /// policies, partitioned tables, …). Listed so that `drift` and `plan` can mention them.
+    pub unmanaged: Vec<Unmanaged>,
+    pub comment: Option<String>,
+    /// Dialect options (MySQL: default `charset` and `collation`).
+    pub options: Options,
+}
+
+impl Schema {
+    pub fn new(name: impl Into<String>) -> Self {
+        Schema {
+            name: name.into(),
+            ..Schema::default()
+        }
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+
+    pub fn enum_type(&self, name: &str) -> Option<&Enum> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    pub fn sequence(&self, name: &str) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| s.name == name)
+    }
+
+    pub fn extension(&self, name: &str) -> Option<&Extension> {
+        self.extensions.iter().find(|e| e.name == name)
+    }
+
+    /// An unmanaged object by kind and name (for table-scoped kinds, any table).
+    pub fn unmanaged(&self, kind: UnmanagedKind, name: &str) -> Option<&Unmanaged> {
+        self.unmanaged
+            .iter()
+            .find(|u| u.kind == kind && u.name == name)
+    }
+
+    fn canonicalize(&mut self) {
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for t in &mut self.tables {
+            t.canonicalize();
+        }
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        for v in &mut self.views {
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.unmanaged
+            .sort_by(|a, b| (a.kind, &a.table, &a.name).cmp(&(b.kind, &b.table, &b.name)));
+    }
+}

@@ -1,0 +1,113 @@
+//! Schema-level objects other than tables.
+
+use super::{Index, Options};
+use serde::Serialize;
+use std::fmt;
+
+/// A view or a materialized view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: String,
+    /// The query as the server deparses it (Postgres `pg_get_viewdef`), so formatting and
+    /// `*` expansion never cause a phantom diff.
+    pub definition: String,
+    pub materialized: bool,
+    /// Indexes of a materialized view (a unique one allows `REFRESH … CONCURRENTLY`); sorted by
+    /// name. Always empty for plain views.
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    /// `security_barrier`, `check_option`, storage parameters, `tablespace`…
+    pub options: Options,
+}
+
+/// An enum type. Values keep their declared order (it is the sort order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enum {
+    pub name: String,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// A stand-alone sequence (not an identity column's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: String,
+    /// `smallint`, `integer` or `bigint`.
+    #[serde(rename = "type")]
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// `OWNED BY table.column` (always a table of the same schema): `serial` columns and
+    /// sequences dropped together with a column.
+    pub owned_by: Option<SequenceOwner>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SequenceOwner {
+    pub table: String,
+    pub column: String,
+}
+
+/// An installed extension. Its member objects (types, functions, tables) are not listed
+/// elsewhere in the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    pub name: String,
+    pub version: String,
+    pub comment: Option<String>,
+}
+
+/// An object migrator does not manage but reports, so that nothing in the database is silently
+/// invisible (and so a plan can warn when a change touches a table with triggers, policies…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmanaged {
+    pub kind: UnmanagedKind,
+    /// The object's name; functions carry their argument types (`touch()`, `f(integer, text)`)
+    /// because overloads share a name.
+    pub name: String,
+    /// For table-scoped objects (triggers, policies, rules): the table (or view) they are on.
+    pub table: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmanagedKind {
+    Function,
+    Procedure,
+    Aggregate,
+    Trigger,
+    Policy,
+    Rule,
+    Domain,
+    /// Composite, range and base types (enums are managed: see [`Enum`]).
+    Type,
+    PartitionedTable,
+    Partition,
+    ForeignTable,
+    /// MySQL events and the like.
+    Other,
+}
+
+impl fmt::Display for UnmanagedKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnmanagedKind::Function => "function",
+            UnmanagedKind::Procedure => "procedure",
+            UnmanagedKind::Aggregate => "aggregate",
+            UnmanagedKind::Trigger => "trigger",
+            UnmanagedKind::Policy => "policy",
+            UnmanagedKind::Rule => "rule",
+            UnmanagedKind::Domain => "domain",
+            UnmanagedKind::Type => "type",
+            UnmanagedKind::PartitionedTable => "partitioned table",
+            UnmanagedKind::Partition => "partition",
+            UnmanagedKind::ForeignTable => "foreign table",
+            UnmanagedKind::Other => "other",
+        })
+    }
+}
