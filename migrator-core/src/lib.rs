@@ -2,9 +2,15 @@
 //!
 //! The library is a pipeline, and the module tree follows it:
 //!
+//! - [`source`]: where a schema comes from — a live database, declared SQL files or a migrations
+//!   directory (both loaded into a scratch database), plus `-- migrator:` hints;
+//! - [`catalog`] → [`schema`]: introspection (one inspector per dialect) into a dialect-neutral model;
+//! - [`diff`]: model × model → ordered changes;
+//! - [`plan`]: changes → expand / backfill / contract steps with locks, hazards and downs;
+//! - [`render`]: changes → SQL per dialect;
 //! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
-//! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
+//! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
 //!
 //! Dialect differences live behind one trait per concern (for the runner: [`runner::Target`]),

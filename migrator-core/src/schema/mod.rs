@@ -138,3 +138,63 @@ impl Schema {
             .sort_by(|a, b| (a.kind, &a.table, &a.name).cmp(&(b.kind, &b.table, &b.name)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonicalize_sorts_sets_but_not_columns() {
+        let mut t = Table::new("b");
+        for name in ["z", "a"] {
+            t.columns.push(Column {
+                name: name.into(),
+                data_type: ColumnType::builtin("integer"),
+                nullable: true,
+                default: None,
+                identity: None,
+                generated: None,
+                collation: None,
+                comment: None,
+                options: Options::new(),
+            });
+        }
+        for name in ["c_check", "a_check"] {
+            t.checks.push(Check {
+                name: name.into(),
+                expr: "true".into(),
+                validated: true,
+                no_inherit: false,
+                comment: None,
+            });
+        }
+        let mut s = Schema::new("s");
+        s.tables = vec![t, Table::new("a")];
+        s.unmanaged = vec![
+            Unmanaged {
+                kind: UnmanagedKind::Trigger,
+                name: "t".into(),
+                table: Some("x".into()),
+            },
+            Unmanaged {
+                kind: UnmanagedKind::Function,
+                name: "f()".into(),
+                table: None,
+            },
+        ];
+        let mut db = Database::new(Dialect::Postgres);
+        db.schemas = vec![s, Schema::new("public")];
+        db.canonicalize();
+
+        assert_eq!(db.schemas[0].name, "public");
+        let s = db.schema("s").unwrap();
+        assert_eq!(s.tables[0].name, "a");
+        let b = db.table("s", "b").unwrap();
+        assert_eq!(b.columns[0].name, "z", "columns keep their order");
+        assert_eq!(b.checks[0].name, "a_check");
+        assert_eq!(s.unmanaged[0].kind, UnmanagedKind::Function);
+        let json = serde_json::to_value(&db).unwrap();
+        assert_eq!(json["dialect"], "postgres");
+        assert_eq!(json["schemas"][1]["unmanaged"][1]["kind"], "trigger");
+    }
+}
