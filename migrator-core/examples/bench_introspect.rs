@@ -187,6 +187,8 @@ async fn main() -> Result<(), migrator_core::Error> {
     let args = parse_args();
     // (N, median warm, median cold)
     let mut results: Vec<(usize, Duration, Duration)> = Vec::new();
+    // (N, median of both sides introspected cold + diffed, median of the diff alone, changes)
+    let mut diffs: Vec<(usize, Duration, Duration, usize)> = Vec::new();
     for &n in &args.tables {
         eprintln!("N = {n}");
         let url = create_database(&args, n).await?;
@@ -215,6 +217,36 @@ async fn main() -> Result<(), migrator_core::Error> {
             std::hint::black_box(db);
         }
         results.push((n, median(times), median(cold)));
+
+        // What `migrator diff` does: both sides introspected (here on two fresh connections at
+        // once, standing in for the live and the scratch database), then diffed. The "declared"
+        // side gets a change in every 100th table so that the diff has work to do.
+        let mut total = Vec::with_capacity(args.runs);
+        let mut diff_only = Vec::with_capacity(args.runs);
+        let mut change_count = 0;
+        for _ in 0..args.runs {
+            let mut a = PostgresInspector::connect(&url).await?;
+            let mut b = PostgresInspector::connect(&url).await?;
+            let started = Instant::now();
+            let (live, declared) = tokio::join!(a.inspect(&public), b.inspect(&public));
+            let (live, mut declared) = (live?, declared?);
+            let pause = Instant::now();
+            for t in declared.schemas[0].tables.iter_mut().step_by(100) {
+                let mut c = t.columns[1].clone();
+                c.name = "added".into();
+                t.columns.push(c);
+                t.indexes.pop();
+            }
+            let tweak = pause.elapsed();
+            let d = Instant::now();
+            let changes =
+                migrator_core::diff::diff_unchecked(&live, &declared, &Default::default());
+            diff_only.push(d.elapsed());
+            total.push(started.elapsed() - tweak);
+            change_count = changes.len();
+            std::hint::black_box(changes);
+        }
+        diffs.push((n, median(total), median(diff_only), change_count));
         if !args.keep {
             drop_database(&args, n).await?;
         }
@@ -247,6 +279,28 @@ async fn main() -> Result<(), migrator_core::Error> {
          ratio = time / time at N={n0}, shown against the table-count ratio (\"x/10\" = 10x the tables).\n\
          each table: 10 columns, identity PK, 2 indexes (one partial, on an expression), 1 FK.",
         runs = args.runs
+    );
+    let (d0, t0, _, _) = diffs[0];
+    println!(
+        "\n{:>8}  {:>18}  {:>10}  {:>8}  {:>9}  {:>8}",
+        "tables", "introspect+diff ms", "µs/table", "ratio", "diff ms", "changes"
+    );
+    for &(n, total, diff, changes) in &diffs {
+        println!(
+            "{:>8}  {:>18.1}  {:>10.1}  {:>5.2}x/{:<3}  {:>7.1}  {:>8}",
+            n,
+            total.as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e6 / n as f64,
+            total.as_secs_f64() / t0.as_secs_f64(),
+            n / d0,
+            diff.as_secs_f64() * 1e3,
+            changes
+        );
+    }
+    println!(
+        "introspect+diff = both sides introspected at once on fresh connections (as `migrator diff` \
+         does for a live database and a scratch database), then diffed; median of {} runs.",
+        args.runs
     );
     Ok(())
 }

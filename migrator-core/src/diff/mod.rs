@@ -195,7 +195,7 @@ fn diff_schema(
     // Table renames from hints.
     let mut renamed: BTreeMap<String, String> = BTreeMap::new(); // old → new
     for t in &to.tables {
-        if from.table(&t.name).is_some() {
+        if hints.table_renames.is_empty() || from.table(&t.name).is_some() {
             continue;
         }
         if let Some(old) = hint(&hints.table_renames, schema, &t.name) {
@@ -272,10 +272,14 @@ fn diff_schema(
     // Sequences.
     diff_sequences(plan, schema, from, to, &renamed);
 
-    // Tables.
+    // Tables, looked up by name through maps: thousands of tables must stay linear.
+    let from_tables: std::collections::HashMap<&str, &Table> =
+        from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let to_tables: std::collections::HashMap<&str, &Table> =
+        to.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut changed_tables: BTreeSet<String> = BTreeSet::new();
     for t in &to.tables {
-        let old = from.table(&old_name(&t.name));
+        let old = from_tables.get(old_name(&t.name).as_str()).copied();
         match old {
             None => create_table(plan, schema, t),
             Some(old) => {
@@ -289,7 +293,7 @@ fn diff_schema(
         }
     }
     for t in &from.tables {
-        if to.table(&t.name).is_none() && !renamed.contains_key(&t.name) {
+        if !to_tables.contains_key(t.name.as_str()) && !renamed.contains_key(&t.name) {
             changed_tables.insert(t.name.clone());
             // Its own foreign keys go first, so dropped tables may reference each other.
             for fk in &t.foreign_keys {

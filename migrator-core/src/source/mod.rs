@@ -270,8 +270,9 @@ pub async fn diff_sources(
     let dev = dev.or(from.url()).or(to.url());
     let dialect = dev.map(|d| d.dialect()).unwrap_or(Dialect::Postgres);
     let renderer = crate::render::renderer(dialect)?;
-    let (a, _) = from.inspect(dev).await?;
-    let (b, hints) = to.inspect(dev).await?;
+    // Both sides at once: each is a round trip or two on its own connection.
+    let (a, b) = tokio::join!(from.inspect(dev), to.inspect(dev));
+    let ((a, _), (b, hints)) = (a?, b?);
     let changes = crate::diff::diff(&a, &b, &hints, opts)?;
     let statements = crate::render::render_all(renderer.as_ref(), &changes);
     Ok(SourceDiff {
