@@ -137,6 +137,10 @@ enum Command {
     },
     /// Applied, pending, awaiting contract, partial/failed migrations and integrity problems.
     Status,
+    /// The live database against the migrations (replayed) and the declared schema (when
+    /// --schema is given or schema.sql exists), plus directory integrity, edited, missing and
+    /// pending files. Exit 0 clean, 2 drift, 1 error.
+    Drift,
     /// Check the directory against migrator.sum and, with a database, applied files against the
     /// history. Exit 2 on any problem.
     Verify,
@@ -177,6 +181,10 @@ enum Command {
 }
 
 struct Ctx {
+    /// `--format github` (lint and drift).
+    github: bool,
+    /// Whether `--schema` (or `schema` in migrator.toml) was given.
+    schema_given: bool,
     dir: PathBuf,
     schema: PathBuf,
     dev_url: Option<String>,
@@ -279,15 +287,22 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     let format = match format_arg {
         FormatArg::Json => Format::Json,
         FormatArg::Text => Format::Text,
-        FormatArg::Github if matches!(cli.command, Command::Lint { .. }) => Format::Text,
+        FormatArg::Github if matches!(cli.command, Command::Lint { .. } | Command::Drift) => {
+            Format::Text
+        }
         FormatArg::Github => {
             return Err(Error::Config {
                 file: "arguments".into(),
-                message: "--format github is only supported by `migrator lint`".into(),
+                message:
+                    "--format github is only supported by `migrator lint` and `migrator drift`"
+                        .into(),
             })
         }
     };
+    let schema_given = cli.schema.is_some() || file.schema.is_some();
     let ctx = Ctx {
+        github: matches!(format_arg, FormatArg::Github),
+        schema_given,
         dir: cli
             .dir
             .or(file.dir.map(PathBuf::from))
@@ -386,6 +401,20 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             let report = ctx.migrator()?.status(&ctx.url()?).await?;
             ctx.print(&report);
             Ok(0)
+        }
+        Command::Drift => {
+            let url = ctx.url()?;
+            let dev = ctx.dev_url.as_deref().map(DatabaseUrl::parse).transpose()?;
+            let declared =
+                (ctx.schema_given || ctx.schema.exists()).then_some(ctx.schema.as_path());
+            let report =
+                migrator_core::drift::drift(&url, &ctx.dir, declared, dev.as_ref()).await?;
+            if ctx.github {
+                print!("{}", report.github());
+            } else {
+                ctx.print(&report);
+            }
+            Ok(if report.clean() { 0 } else { 2 })
         }
         Command::Verify => {
             let set = MigrationSet::load_dir(&ctx.dir)?;

@@ -10,6 +10,7 @@
 //! - [`render`]: changes → SQL per dialect;
 //! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
+//! - [`drift`]: live database vs migrations vs declared schema, for CI (`migrator drift`);
 //! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
 //!
@@ -32,6 +33,7 @@ pub mod config;
 pub mod connect;
 pub mod dialect;
 pub mod diff;
+pub mod drift;
 pub mod error;
 pub mod lint;
 pub mod migrations;

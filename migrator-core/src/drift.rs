@@ -1,0 +1,295 @@
+//! Drift: does the live database still match what the project says it should be?
+//!
+//! Checks, in order: (b) the directory against `migrator.sum`; (c) applied files edited since
+//! they ran, history rows whose files are gone; (d) pending, out-of-order, partial and failed
+//! migrations; (a) the live schema against the schema the applied migrations produce (replayed
+//! in a scratch database) and, when a declared schema is given, against it. Any finding is drift
+//! (exit 2 in the CLI); a clean database has none.
+
+use crate::diff::{diff_unchecked, Change};
+use crate::render::{render_all, renderer};
+use crate::runner::{ApplyOptions, State};
+use crate::source::{inspect_declared, inspect_live, Hints, Scratch};
+use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
+use serde::Serialize;
+use std::fmt;
+use std::path::Path;
+
+/// One way the database or the directory drifted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// `integrity`, `edited`, `missing-file`, `pending`, `out-of-order`, `partial`, `failed`,
+    /// `schema` (live vs migrations) or `declared` (live vs declared schema).
+    pub kind: &'static str,
+    /// The file it is about, when there is one.
+    pub file: Option<String>,
+    /// 1-based line in `file`, when known.
+    pub line: Option<usize>,
+    pub message: String,
+    /// For schema drift: the SQL that would make the live database match.
+    pub sql: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftReport {
+    pub database: String,
+    pub findings: Vec<Finding>,
+}
+
+impl DriftReport {
+    pub fn clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// GitHub Actions workflow commands, one annotation per finding.
+    pub fn github(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let mut props = Vec::new();
+            if let Some(file) = &f.file {
+                props.push(format!("file={file}"));
+            }
+            if let Some(line) = f.line {
+                props.push(format!("line={line}"));
+            }
+            props.push(format!("title=migrator drift: {}", f.kind));
+            let mut msg = f.message.clone();
+            if let Some(sql) = &f.sql {
+                msg.push_str("\nto match: ");
+                msg.push_str(sql);
+            }
+            // Workflow commands escape %, CR and LF in the message.
+            let msg = msg
+                .replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A");
+            out.push_str(&format!("::error {}::{msg}\n", props.join(",")));
+        }
+        out
+    }
+}
+
+impl fmt::Display for DriftReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.findings.is_empty() {
+            return writeln!(f, "{}: no drift", self.database);
+        }
+        writeln!(
+            f,
+            "{}: {} drift finding(s)",
+            self.database,
+            self.findings.len()
+        )?;
+        for x in &self.findings {
+            let place = match (&x.file, x.line) {
+                (Some(file), Some(line)) => format!("{file}:{line}: "),
+                (Some(file), None) => format!("{file}: "),
+                _ => String::new(),
+            };
+            writeln!(f, "  [{}] {place}{}", x.kind, x.message)?;
+            if let Some(sql) = &x.sql {
+                for l in sql.lines() {
+                    writeln!(f, "      {l}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A short description of a change, from the live database's point of view.
+fn describe(c: &Change) -> String {
+    let v = serde_json::to_value(c).unwrap_or_default();
+    let kind = v["change"].as_str().unwrap_or("change").replace('_', " ");
+    let schema = v["schema"].as_str().unwrap_or("");
+    let object = v["table"]["name"]
+        .as_str()
+        .or(v["table"].as_str())
+        .or(v["name"].as_str())
+        .or(v["view"]["name"].as_str())
+        .or(v["index"]["name"].as_str())
+        .unwrap_or("");
+    let detail = v["column"]["name"]
+        .as_str()
+        .or(v["column"].as_str())
+        .or(v["index"]["name"].as_str())
+        .or(v["key"]["name"].as_str())
+        .or(v["check"]["name"].as_str())
+        .or(v["unique"]["name"].as_str())
+        .or(v["to"]["name"].as_str())
+        .unwrap_or("");
+    let mut target = [schema, object]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(".");
+    if !detail.is_empty() && detail != object {
+        target.push_str(&format!(" ({detail})"));
+    }
+    format!("needs `{kind}` {target}").trim_end().to_string()
+}
+
+fn schema_findings(
+    kind: &'static str,
+    file: Option<String>,
+    what: &str,
+    changes: &[Change],
+    url: &DatabaseUrl,
+) -> Result<Vec<Finding>> {
+    let r = renderer(url.dialect())?;
+    Ok(changes
+        .iter()
+        .map(|c| Finding {
+            kind,
+            file: file.clone(),
+            line: None,
+            message: format!("the live database differs from {what}: it {}", describe(c)),
+            sql: Some(
+                crate::render::script(&render_all(r.as_ref(), std::slice::from_ref(c)))
+                    .trim_end()
+                    .to_string(),
+            ),
+        })
+        .collect())
+}
+
+/// Checks `url` against the migrations in `dir` and, optionally, the declared schema.
+/// Scratch databases are created on `dev` (default: the server of `url`).
+pub async fn drift(
+    url: &DatabaseUrl,
+    dir: &Path,
+    declared: Option<&Path>,
+    dev: Option<&DatabaseUrl>,
+) -> Result<DriftReport> {
+    let set = MigrationSet::load_dir(dir)?;
+    let dev = dev.unwrap_or(url);
+    let dir_name = |f: &str| dir.join(f).display().to_string();
+    let mut findings = Vec::new();
+    for p in &set.integrity {
+        findings.push(Finding {
+            kind: "integrity",
+            file: Some(dir_name(&p.file)),
+            line: None,
+            message: p.message.clone(),
+            sql: None,
+        });
+    }
+    let migrator = Migrator::new(set.clone());
+    let status = migrator.status(url).await?;
+    let mut last_applied = None;
+    for e in &status.migrations {
+        let file = e
+            .file
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}.up.sql", e.version, e.name));
+        let (kind, message) = match e.state {
+            State::Applied => {
+                last_applied = Some(e.version);
+                continue;
+            }
+            State::Edited => (
+                "edited",
+                format!(
+                    "applied, but edited since (recorded {})",
+                    e.history
+                        .as_ref()
+                        .map(|h| h.checksum_up.as_str())
+                        .unwrap_or("?")
+                ),
+            ),
+            State::MissingFile => (
+                "missing-file",
+                "applied to the database, but the file is gone from the directory".to_string(),
+            ),
+            State::Pending | State::AwaitingContract => {
+                ("pending", format!("not applied yet ({})", e.state.as_str()))
+            }
+            State::OutOfOrder => (
+                "out-of-order",
+                "not applied, and older than the newest applied migration".to_string(),
+            ),
+            State::Partial | State::Failed | State::RollbackPartial => (
+                "partial",
+                format!(
+                    "{}: {}",
+                    e.state.as_str(),
+                    e.history
+                        .as_ref()
+                        .and_then(|h| h.error.clone())
+                        .unwrap_or_default()
+                ),
+            ),
+        };
+        if matches!(e.state, State::Edited | State::MissingFile) {
+            last_applied = Some(e.version);
+        }
+        findings.push(Finding {
+            kind,
+            file: Some(dir_name(&file)),
+            line: None,
+            message,
+            sql: None,
+        });
+    }
+
+    let live = inspect_live(url).await?;
+    // (a) what the applied migrations produce, when the files can be trusted to replay.
+    let replayable = set.integrity.is_empty()
+        && !findings
+            .iter()
+            .any(|f| matches!(f.kind, "edited" | "missing-file"));
+    if replayable {
+        let scratch = Scratch::create(dev).await?;
+        let expected = async {
+            if let Some(to) = last_applied {
+                let opts = ApplyOptions {
+                    to: Some(to),
+                    contract: true,
+                };
+                Migrator::new(set.clone())
+                    .apply_with(&scratch.url, &opts)
+                    .await?;
+            }
+            let mut db = inspect_live(&scratch.url).await?;
+            if url.dialect() == crate::Dialect::Mysql {
+                for s in &mut db.schemas {
+                    if s.name == scratch.name() {
+                        s.name = url.database().unwrap_or_default();
+                    }
+                }
+            }
+            Ok::<_, crate::Error>(db)
+        }
+        .await;
+        let name = scratch.name().to_string();
+        if let Err(e) = scratch.drop().await {
+            tracing::warn!("could not drop scratch database {name}: {e}");
+        }
+        let expected = expected?;
+        let changes = diff_unchecked(&live, &expected, &Hints::default());
+        findings.extend(schema_findings(
+            "schema",
+            Some(dir.display().to_string()),
+            "what its applied migrations produce",
+            &changes,
+            url,
+        )?);
+    }
+    // The declared schema, when given.
+    if let Some(path) = declared {
+        let (want, _) = inspect_declared(dev, path).await?;
+        let changes = diff_unchecked(&live, &want, &Hints::default());
+        findings.extend(schema_findings(
+            "declared",
+            Some(path.display().to_string()),
+            "the declared schema",
+            &changes,
+            url,
+        )?);
+    }
+    Ok(DriftReport {
+        database: url.redacted(),
+        findings,
+    })
+}
