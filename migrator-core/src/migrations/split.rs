@@ -51,6 +51,59 @@ pub fn has_keyword(sql: &str, dialect: Dialect, keyword: &str) -> bool {
         .any(|token| token.is_word(keyword))
 }
 
+/// What a significant token of a statement is, for code that reads a statement's shape (the
+/// backfill executor finds the table and the `WHERE` of an `UPDATE` with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An unquoted identifier, keyword or number.
+    Word,
+    /// A string literal, quoted identifier, dollar quote or MySQL executable comment.
+    Quoted,
+    /// Any other character: operators, punctuation.
+    Symbol,
+}
+
+/// A significant token: its kind, text and byte offset in the statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlToken<'a> {
+    pub kind: TokenKind,
+    pub text: &'a str,
+    pub start: usize,
+}
+
+impl SqlToken<'_> {
+    pub fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    /// Whether this is the (unquoted) word `word`, case-insensitively.
+    pub fn is_word(&self, word: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(word)
+    }
+
+    pub fn is_symbol(&self, symbol: &str) -> bool {
+        self.kind == TokenKind::Symbol && self.text == symbol
+    }
+}
+
+/// The tokens of one statement, without whitespace and comments (a delimiter is a symbol).
+/// Stops at the first lexical error (an unterminated quote), which the splitter reports anyway.
+pub fn tokens(sql: &str, dialect: Dialect) -> Vec<SqlToken<'_>> {
+    Lexer::new(sql, dialect)
+        .map_while(|token| token.ok())
+        .filter(|token| !token.kind.is_trivia())
+        .map(|token| SqlToken {
+            kind: match token.kind {
+                Kind::Word => TokenKind::Word,
+                Kind::Opaque => TokenKind::Quoted,
+                _ => TokenKind::Symbol,
+            },
+            text: token.text,
+            start: token.start,
+        })
+        .collect()
+}
+
 /// A syntax problem at a line; [`split`] adds the file name.
 #[derive(Debug)]
 struct Problem {
