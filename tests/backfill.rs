@@ -299,6 +299,19 @@ async fn kill_9_resumes_after_the_stored_key(e: Engine) {
     let out = ok(migrator(&dir, &db.url, &["status"]));
     assert!(out.contains("partial"), "{out}");
 
+    // An edited UPDATE is refused before anything runs; restored, the backfill resumes.
+    let file = format!("migrations/{BACKFILL_VERSION}_backfill_total.up.sql");
+    let original = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+    dir.write(&file, &original.replace("a * 10 + b", "a * 10 + b + 1"));
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]));
+    assert!(
+        out.contains("was changed after its backfill started") && out.contains("migrator repair"),
+        "{out}"
+    );
+    dir.write(&file, &original);
+    rehash(&dir);
+
     let report = apply_json(&dir, &db.url, &[]);
     let bf = &report["applied"][0];
     assert_eq!(bf["version"], BACKFILL_VERSION, "{report}");

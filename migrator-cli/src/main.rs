@@ -40,7 +40,7 @@ struct Cli {
     /// Seconds to wait for another runner's lock [default: 900].
     #[arg(long, global = true)]
     runner_lock_wait: Option<f64>,
-    /// Rows per backfill batch; overrides the files' `batch=N` [default: the file's, else 1000].
+    /// Rows per backfill batch; overrides the files' `batch=N` [default: the file's, else 5000].
     #[arg(long, global = true, value_name = "N")]
     batch_size: Option<u64>,
     /// Seconds to sleep between backfill batches, e.g. 0.1 [default: 0].

@@ -5,8 +5,9 @@
 //! written by the new application version (that is what the expand step prepared), and a
 //! backfill chasing a steady stream of inserts would never end.
 //!
-//! For each batch it asks the target for the next upper bound (the key `batch` rows after the
-//! last one done, read from the key's index; the end key when fewer are left), then runs the file's `UPDATE` limited to
+//! For each batch it needs an upper bound: the key `batch` rows after the last one done, read
+//! from the key's index (the end key when fewer are left); each batch reads the bound of the
+//! next one along with its own statements. It runs the file's `UPDATE` limited to
 //! `K > last AND K <= next`, committed in one short transaction together with the progress row
 //! in `migrator_backfill` — so a batch is done exactly once, whatever happens to the runner.
 //! A killed run is `partial` in the history; the next `apply` proves the statement unchanged
@@ -64,6 +65,15 @@ impl BackfillJob {
     pub fn key_in_update(&self) -> String {
         format!("{}.{}", self.update.qualifier, self.found.column_sql)
     }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchDone {
+    /// Rows the `UPDATE` matched.
+    pub rows: u64,
+    /// The bound of the batch after it (see [`Target::backfill_bound`]).
+    pub next: Option<String>,
 }
 
 /// One row of `migrator_backfill`.
@@ -268,51 +278,55 @@ pub async fn up(
     let mut last = resumed_after_key.clone();
     let (mut rows, mut batches) = done.as_ref().map_or((0, 0), |p| (p.rows, p.batches));
     let mut meter = Meter::new(settings, m, &job, rows);
-    while let Some(end) = end.as_deref() {
-        let bound = with_retry!(
+    if let Some(end) = end.as_deref() {
+        // The first bound is read on its own; each batch then brings the next one along.
+        let mut bound = with_retry!(
             settings,
             retries,
             m.up.name,
-            "the next key bound",
+            "the first key bound",
             target.backfill_bound(&job, last.as_deref(), end)
         );
-        let next = match bound {
-            Ok(Some(next)) => next,
-            // Fewer than a batch of keys left: the last batch runs up to the end key.
-            Ok(None) if last.as_deref() != Some(end) => end.to_string(),
-            Ok(None) => break,
-            Err(e) => {
-                meter.abandon();
-                return Err(failed(
-                    target, m, &stmts, &mut row, &e, rows, batches, &last, started,
-                )
-                .await);
+        loop {
+            let next = match bound {
+                Ok(Some(next)) => next,
+                // Fewer than a batch of keys left: the last batch runs up to the end key.
+                Ok(None) if last.as_deref() != Some(end) => end.to_string(),
+                Ok(None) => break,
+                Err(e) => {
+                    meter.abandon();
+                    return Err(failed(
+                        target, m, &stmts, &mut row, &e, rows, batches, &last, started,
+                    )
+                    .await);
+                }
+            };
+            let batch = with_retry!(
+                settings,
+                retries,
+                m.up.name,
+                format!("batch {}", batches + 1),
+                target.backfill_batch(&job, last.as_deref(), &next, end)
+            );
+            match batch {
+                Ok(done) => {
+                    rows += done.rows;
+                    batches += 1;
+                    last = Some(next);
+                    bound = Ok(done.next);
+                    meter.update(rows, batches, last.as_deref().unwrap_or(""));
+                }
+                Err(e) => {
+                    meter.abandon();
+                    return Err(failed(
+                        target, m, &stmts, &mut row, &e, rows, batches, &last, started,
+                    )
+                    .await);
+                }
             }
-        };
-        let batch = with_retry!(
-            settings,
-            retries,
-            m.up.name,
-            format!("batch {}", batches + 1),
-            target.backfill_batch(&job, last.as_deref(), &next)
-        );
-        match batch {
-            Ok(n) => {
-                rows += n;
-                batches += 1;
-                last = Some(next);
-                meter.update(rows, batches, last.as_deref().unwrap_or(""));
+            if !settings.backfill_pause.is_zero() {
+                tokio::time::sleep(settings.backfill_pause).await;
             }
-            Err(e) => {
-                meter.abandon();
-                return Err(failed(
-                    target, m, &stmts, &mut row, &e, rows, batches, &last, started,
-                )
-                .await);
-            }
-        }
-        if !settings.backfill_pause.is_zero() {
-            tokio::time::sleep(settings.backfill_pause).await;
         }
     }
     meter.finish(rows, batches);

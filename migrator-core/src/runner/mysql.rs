@@ -1,7 +1,9 @@
 //! [`Target`] for MySQL and MariaDB: `GET_LOCK` on a dedicated connection, non-transactional
 //! DDL (progress recorded after every statement), `lock_wait_timeout`.
 
-use super::backfill::{unusable_key, BackfillJob, BackfillKey, BackfillProgress, BACKFILL_TABLE};
+use super::backfill::{
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect;
@@ -577,7 +579,8 @@ impl Target for MysqlTarget {
         job: &BackfillJob,
         after: Option<&str>,
         upto: &str,
-    ) -> Result<u64, DbError> {
+        end: &str,
+    ) -> Result<BatchDone, DbError> {
         let key = job.key_in_update();
         let ty = &job.found.type_name;
         let (sql, params) = match after {
@@ -614,8 +617,11 @@ impl Target for MysqlTarget {
                     retryable: false,
                 });
             }
+            // Read before COMMIT: an error here rolls the batch back, so retrying the whole
+            // batch never runs its UPDATE twice.
+            let next = self.backfill_bound(job, Some(upto), end).await?;
             self.conn.query_drop("COMMIT").await.map_err(db_err)?;
-            Ok(rows)
+            Ok(BatchDone { rows, next })
         }
         .await;
         if result.is_err() {

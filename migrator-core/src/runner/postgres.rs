@@ -1,6 +1,8 @@
 //! [`Target`] for Postgres: session advisory lock, transactional DDL, `lock_timeout`.
 
-use super::backfill::{unusable_key, BackfillJob, BackfillKey, BackfillProgress, BACKFILL_TABLE};
+use super::backfill::{
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect::{self, pg_error_text};
@@ -10,6 +12,7 @@ use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
 /// The advisory lock key: advisory locks are per database, so one constant key serializes the
@@ -45,6 +48,32 @@ impl PostgresTarget {
 /// A key kept as text, turned back into a value of the key's type.
 fn key_param(n: usize, type_name: &str) -> String {
     format!("(${n}::text)::{type_name}")
+}
+
+/// The bound query: an index-only scan from `after` (parameter 1, when `with_after`) up to
+/// the end key that stops at the `batch`-th entry (last parameter: the offset, `batch - 1`): no
+/// sort, nothing materialized. The cast to text is outside, so the ORDER BY is on the key.
+fn bound_sql(job: &BackfillJob, with_after: bool) -> String {
+    let (table, col, ty) = (
+        &job.found.table_sql,
+        &job.found.column_sql,
+        &job.found.type_name,
+    );
+    let (range, offset) = if with_after {
+        (
+            format!(
+                "{col} > {} AND {col} <= {}",
+                key_param(1, ty),
+                key_param(2, ty)
+            ),
+            3,
+        )
+    } else {
+        (format!("{col} <= {}", key_param(1, ty)), 2)
+    };
+    format!(
+        "SELECT s.k::text FROM (SELECT {col} AS k FROM {table} WHERE {range} ORDER BY {col} OFFSET ${offset} LIMIT 1) s"
+    )
 }
 
 /// Moves the progress row of a backfill (recreating it, should it have vanished) inside the
@@ -449,35 +478,14 @@ impl Target for PostgresTarget {
         after: Option<&str>,
         end: &str,
     ) -> Result<Option<String>, DbError> {
-        // An index-only scan from `after` that stops at the `batch`-th entry: no sort, nothing
-        // materialized. (The cast is outside, so that the ORDER BY is on the key, not its text.)
-        let (table, col, ty) = (
-            &job.found.table_sql,
-            &job.found.column_sql,
-            &job.found.type_name,
-        );
         let offset = job.batch as i64 - 1;
-        let bounded = |range: String, offset: usize| {
-            format!(
-                "SELECT s.k::text FROM (SELECT {col} AS k FROM {table} WHERE {range} ORDER BY {col} OFFSET ${offset} LIMIT 1) s"
-            )
-        };
         let row = match after {
             None => {
-                let sql = bounded(format!("{col} <= {}", key_param(1, ty)), 2);
-                let stmt = self.prepare(sql).await?;
+                let stmt = self.prepare(bound_sql(job, false)).await?;
                 self.client.query_opt(&stmt, &[&end, &offset]).await
             }
             Some(after) => {
-                let sql = bounded(
-                    format!(
-                        "{col} > {} AND {col} <= {}",
-                        key_param(1, ty),
-                        key_param(2, ty)
-                    ),
-                    3,
-                );
-                let stmt = self.prepare(sql).await?;
+                let stmt = self.prepare(bound_sql(job, true)).await?;
                 self.client.query_opt(&stmt, &[&after, &end, &offset]).await
             }
         }
@@ -490,7 +498,8 @@ impl Target for PostgresTarget {
         job: &BackfillJob,
         after: Option<&str>,
         upto: &str,
-    ) -> Result<u64, DbError> {
+        end: &str,
+    ) -> Result<BatchDone, DbError> {
         let (key, ty) = (job.key_in_update(), &job.found.type_name);
         let range = match after {
             None => format!("{key} <= {}", key_param(1, ty)),
@@ -501,23 +510,29 @@ impl Target for PostgresTarget {
             ),
         };
         let update = self.prepare(job.update.with_range(&range)).await?;
+        let bound = self.prepare(bound_sql(job, true)).await?;
         let progress = self.prepare(progress_sql()).await?;
-        let bounds: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = match &after {
+        let bounds: Vec<&(dyn ToSql + Sync)> = match &after {
             None => vec![&upto],
             Some(after) => vec![after, &upto],
         };
-        // Two round trips, each a pipeline: BEGIN + the UPDATE, then the progress row + COMMIT.
-        // An error anywhere leaves the transaction aborted, and its COMMIT rolls back.
+        let offset = job.batch as i64 - 1;
+        let next_params: [&(dyn ToSql + Sync); 3] = [&upto, &end, &offset];
+        // Two round trips, each a pipeline: BEGIN + the UPDATE + the next batch's bound, then
+        // the progress row + COMMIT. An error anywhere leaves the transaction aborted, and its
+        // COMMIT then rolls back.
         let client = &self.client;
-        let (begun, updated) = tokio::join!(
+        let (begun, updated, next) = tokio::join!(
             client.batch_execute("BEGIN"),
-            client.execute(&update, &bounds)
+            client.execute(&update, &bounds),
+            client.query_opt(&bound, &next_params)
         );
         let result = async {
             begun.map_err(db_err)?;
             let rows = updated.map_err(db_err)?;
+            let next = next.map_err(db_err)?.map(|r| r.get(0));
             let (version, batch_rows) = (job.version.0 as i64, rows as i64);
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+            let params: [&(dyn ToSql + Sync); 5] =
                 [&version, &job.table, &job.key, &upto, &batch_rows];
             let (moved, committed) = tokio::join!(
                 client.execute(&progress, &params),
@@ -525,7 +540,7 @@ impl Target for PostgresTarget {
             );
             moved.map_err(db_err)?;
             committed.map_err(db_err)?;
-            Ok(rows)
+            Ok(BatchDone { rows, next })
         }
         .await;
         if result.is_err() {

@@ -1,7 +1,7 @@
 //! The runner's view of a database: the one trait each dialect implements for the runner
 //! concern (session set-up, runner lock, history storage, statement execution).
 
-use super::backfill::{BackfillJob, BackfillKey, BackfillProgress};
+use super::backfill::{BackfillJob, BackfillKey, BackfillProgress, BatchDone};
 use super::history::HistoryRow;
 use crate::migrations::Version;
 use crate::{DatabaseUrl, Dialect, Result, Settings};
@@ -95,14 +95,16 @@ pub trait Target: Send {
     ) -> Result<Option<String>, DbError>;
 
     /// Runs one batch: the file's `UPDATE` limited to `after < key <= upto`, and the progress
-    /// row moved to `upto`, committed in one transaction. Returns the rows updated. On error
-    /// nothing of the batch is committed.
+    /// row moved to `upto`, committed in one transaction. Also reads the bound of the batch
+    /// after it (as [`Target::backfill_bound`] with `after = upto`), so a target can send both
+    /// in the same round trips. On error nothing of the batch is committed.
     async fn backfill_batch(
         &mut self,
         job: &BackfillJob,
         after: Option<&str>,
         upto: &str,
-    ) -> Result<u64, DbError>;
+        end: &str,
+    ) -> Result<BatchDone, DbError>;
 
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
