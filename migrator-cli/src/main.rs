@@ -4,7 +4,7 @@
 //! Exit codes: 0 success, 1 error, 2 "differences / problems found" (verify, lint).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use migrator_core::config::{seconds, FileConfig};
+use migrator_core::config::{batch_size, pause, seconds, FileConfig};
 use migrator_core::diff::DiffOptions;
 use migrator_core::lint::{self, LintOptions, Linter};
 use migrator_core::migrations::{self, Version};
@@ -51,6 +51,12 @@ struct Cli {
     /// Seconds to wait for another runner's lock [default: 900].
     #[arg(long, global = true)]
     runner_lock_wait: Option<f64>,
+    /// Rows per backfill batch; overrides the files' `batch=N` [default: the file's, else 5000].
+    #[arg(long, global = true, value_name = "N")]
+    batch_size: Option<u64>,
+    /// Seconds to sleep between backfill batches, e.g. 0.1 [default: 0].
+    #[arg(long, global = true, value_name = "SECS")]
+    pause: Option<f64>,
     /// Log more (repeat for debug); logs go to stderr.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
@@ -271,6 +277,13 @@ async fn run(cli: Cli) -> Result<u8, Error> {
     if let Some(s) = cli.runner_lock_wait {
         settings.runner_lock_wait = seconds("--runner-lock-wait", s)?;
     }
+    if let Some(n) = cli.batch_size {
+        settings.backfill_batch_size = Some(batch_size("--batch-size", n)?);
+    }
+    if let Some(s) = cli.pause {
+        settings.backfill_pause = pause("--pause", s)?;
+    }
+    settings.progress_bar = !cli.quiet;
     let config_file = cli.config.display().to_string();
     let format_arg = match (cli.format, file.format.as_deref()) {
         (Some(f), _) => f,
@@ -356,7 +369,10 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             };
             let opts = PlanOptions {
                 allow_destructive,
-                batch_size: 1000,
+                batch_size: ctx
+                    .settings
+                    .backfill_batch_size
+                    .unwrap_or(migrator_core::config::DEFAULT_BACKFILL_BATCH),
             };
             let report = plan_directory(&ctx.dir, &ctx.schema, &dev, &name, opts, dry_run).await?;
             ctx.print(&report);

@@ -41,7 +41,9 @@ pub async fn mysql(url: &DatabaseUrl) -> Result<mysql_async::Conn> {
     })?;
     let builder = mysql_async::OptsBuilder::from_opts(opts)
         .prefer_socket(false)
-        .wait_timeout(Some(28_800));
+        .wait_timeout(Some(28_800))
+        // Rows matched, not only rows changed, like Postgres (backfill batches count them).
+        .client_found_rows(true);
     let connect = mysql_async::Conn::new(builder);
     match tokio::time::timeout(std::time::Duration::from_secs(10), connect).await {
         Ok(Ok(conn)) => Ok(conn),

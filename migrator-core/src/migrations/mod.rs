@@ -3,6 +3,7 @@
 //!
 //! - [`directive`]: `-- migrator:phase …` and friends at the top of a file;
 //! - [`split`]: SQL text → statements (quotes, dollar quotes, comments, `BEGIN … END` bodies);
+//! - [`update`]: the `UPDATE` of a backfill file, read to add key ranges to it;
 //! - [`sum`]: `migrator.sum`, the checksum of every file plus one over all of them;
 //! - [`dir`]: loading a directory (or embedded files) into a [`MigrationSet`], `new`, `rehash`.
 
@@ -10,11 +11,13 @@ pub mod dir;
 pub mod directive;
 pub mod split;
 pub mod sum;
+pub mod update;
 
 pub use dir::{new_migration, rehash, EmbeddedMigrations, Migration, MigrationSet, SqlFile};
 pub use directive::{BackfillDirective, Directives, Phase};
 pub use split::{split, Statement};
 pub use sum::{SumFile, SumProblem, SUM_FILE};
+pub use update::BatchedUpdate;
 
 use crate::{Error, Result};
 use serde::{Serialize, Serializer};

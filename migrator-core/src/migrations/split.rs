@@ -116,6 +116,42 @@ pub fn tokens<'a>(file: &str, text: &'a str, dialect: Dialect) -> Result<Vec<Sql
     Ok(out)
 }
 
+impl SqlToken<'_> {
+    pub fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    /// Whether this is the (unquoted) word `word`, case-insensitively.
+    pub fn is_word(&self, word: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(word)
+    }
+
+    pub fn is_symbol(&self, symbol: &str) -> bool {
+        self.kind == TokenKind::Symbol && self.text == symbol
+    }
+}
+
+/// The significant tokens of one statement: no whitespace, comments or delimiter commands (a
+/// delimiter counts as a symbol). Stops at the first lexical error (an unterminated quote), which
+/// the splitter reports anyway. Used to read a statement's shape (the backfill executor finds the
+/// table and the `WHERE` of an `UPDATE` with it).
+pub fn significant_tokens(sql: &str, dialect: Dialect) -> Vec<SqlToken<'_>> {
+    Lexer::new(sql, dialect)
+        .map_while(|token| token.ok())
+        .filter(|token| !token.kind.is_trivia())
+        .map(|token| SqlToken {
+            kind: match token.kind {
+                Kind::Word => TokenKind::Word,
+                Kind::Opaque => TokenKind::Quoted,
+                _ => TokenKind::Symbol,
+            },
+            text: token.text,
+            start: token.start,
+            line: token.line,
+        })
+        .collect()
+}
+
 /// A syntax problem at a line; [`split`] adds the file name.
 #[derive(Debug)]
 struct Problem {

@@ -10,7 +10,7 @@ use crate::{Error, Result, Settings};
 use std::time::Instant;
 
 /// How a statement failure is reported: file, position, line, server message, what to do.
-fn statement_error(
+pub(super) fn statement_error(
     file: &SqlFile,
     stmts: &[Statement],
     i: usize,
@@ -79,7 +79,7 @@ async fn execute_with_retry(
     }
 }
 
-fn new_row(m: &Migration, total: usize) -> HistoryRow {
+pub(super) fn new_row(m: &Migration, total: usize) -> HistoryRow {
     HistoryRow {
         version: m.version,
         name: m.name.clone(),
@@ -102,7 +102,7 @@ fn new_row(m: &Migration, total: usize) -> HistoryRow {
     }
 }
 
-fn finish(row: &mut HistoryRow, m: &Migration, started: Instant) {
+pub(super) fn finish(row: &mut HistoryRow, m: &Migration, started: Instant) {
     row.status = Status::Applied;
     row.checksum_up = m.up.checksum.to_string();
     row.checksum_down = m.down.checksum.to_string();
@@ -119,6 +119,9 @@ pub async fn up(
     m: &Migration,
     existing: Option<HistoryRow>,
 ) -> Result<MigrationRun> {
+    if m.up.directives.backfill.is_some() {
+        return super::backfill::up(target, settings, m, existing).await;
+    }
     let dialect = target.dialect();
     let stmts = m.up.statements(dialect)?;
     let started = Instant::now();
@@ -222,30 +225,35 @@ pub async fn up(
 /// Before resuming a partial file, proves the statements already applied are unchanged.
 fn verify_applied_prefix(m: &Migration, stmts: &[Statement], row: &HistoryRow) -> Result<()> {
     let applied = row.statements_applied as usize;
-    for i in 0..applied {
-        let recorded = row.statement_hashes.get(i);
-        let now = stmts.get(i);
-        if recorded.map(String::as_str) != now.map(|s| s.hash.to_string()).as_deref() {
-            let line = now
-                .map(|s| format!(" (line {})", s.line))
-                .unwrap_or_default();
-            return Err(Error::Refused(format!(
-                "{}: statement {}{line} was changed (or removed) after it was applied by a run that stopped at statement {} of {}. \
-                 Statements 1-{applied} must stay as they ran: restore statement {}. If the database was repaired by hand instead, \
-                 run `migrator repair {}` to forget the partial run, then apply again",
-                m.up.name,
-                i + 1,
-                applied + 1,
-                row.statements_total,
-                i + 1,
-                m.version
-            )));
-        }
+    if let Some(i) = first_changed(stmts, &row.statement_hashes, applied) {
+        let line = stmts
+            .get(i)
+            .map(|s| format!(" (line {})", s.line))
+            .unwrap_or_default();
+        return Err(Error::Refused(format!(
+            "{}: statement {}{line} was changed (or removed) after it was applied by a run that stopped at statement {} of {}. \
+             Statements 1-{applied} must stay as they ran: restore statement {}. If the database was repaired by hand instead, \
+             run `migrator repair {}` to forget the partial run, then apply again",
+            m.up.name,
+            i + 1,
+            applied + 1,
+            row.statements_total,
+            i + 1,
+            m.version
+        )));
     }
     Ok(())
 }
 
-fn run_report(
+/// The first of the `n` first statements whose hash differs from the one recorded when it ran
+/// (or that is gone from the file), if any.
+pub(super) fn first_changed(stmts: &[Statement], recorded: &[String], n: usize) -> Option<usize> {
+    (0..n).find(|&i| {
+        recorded.get(i).map(String::as_str) != stmts.get(i).map(|s| s.hash.to_string()).as_deref()
+    })
+}
+
+pub(super) fn run_report(
     m: &Migration,
     statements: usize,
     resumed_at: Option<usize>,
@@ -260,6 +268,9 @@ fn run_report(
         resumed_at,
         retries,
         millis: started.elapsed().as_millis() as u64,
+        rows: None,
+        batches: None,
+        resumed_after_key: None,
     }
 }
 

@@ -5,11 +5,13 @@
 //! - [`history`]: the `migrator_history` row;
 //! - [`reconcile`]: directory × history → state of each migration, checks before running;
 //! - [`lock`]: waiting for the runner lock; [`execute`]: running one file up or down;
+//! - [`backfill`]: running a `-- migrator:backfill` file in key-range batches, resumable;
 //! - [`report`]: what a run did.
 //!
 //! Every entry point releases the runner lock on every path, errors included (and the server
 //! releases it if the process dies, since it is tied to the session).
 
+pub mod backfill;
 pub mod execute;
 pub mod history;
 pub mod lock;

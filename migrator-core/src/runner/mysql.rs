@@ -1,9 +1,13 @@
 //! [`Target`] for MySQL and MariaDB: `GET_LOCK` on a dedicated connection, non-transactional
 //! DDL (progress recorded after every statement), `lock_wait_timeout`.
 
+use super::backfill::{
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect;
+use crate::migrations::update::name_parts;
 use crate::migrations::{Checksum, Version};
 use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
@@ -246,7 +250,21 @@ impl Target for MysqlTarget {
                 acquired_at DATETIME(6) NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
         );
-        for sql in [history, holder] {
+        let backfill = format!(
+            "CREATE TABLE IF NOT EXISTS {BACKFILL_TABLE} (
+                version BIGINT NOT NULL PRIMARY KEY,
+                table_name VARCHAR(255) NOT NULL,
+                key_column VARCHAR(255) NOT NULL,
+                last_key TEXT NULL,
+                end_key TEXT NULL,
+                rows_done BIGINT NOT NULL DEFAULT 0,
+                batches BIGINT NOT NULL DEFAULT 0,
+                started_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                finished_at DATETIME(6) NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        );
+        for sql in [history, holder, backfill] {
             self.conn
                 .query_drop(sql)
                 .await
@@ -323,7 +341,328 @@ impl Target for MysqlTarget {
         self.conn.query_drop(sql).await.map_err(db_err)
     }
 
+    async fn backfill_key(&mut self, table: &str, key: &str) -> Result<BackfillKey> {
+        let ctx = |e: mysql_async::Error| err("reading the backfill table's keys", e);
+        let mut parts = name_parts(table, Dialect::Mysql);
+        let name = parts.pop().unwrap_or_default();
+        let schema = parts.pop();
+        let found: Option<(String, String, Option<u64>)> = self
+            .conn
+            .exec_first(
+                "SELECT TABLE_SCHEMA, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
+                (schema, &name),
+            )
+            .await
+            .map_err(ctx)?;
+        let Some((schema, kind, estimated_rows)) = found else {
+            return Err(Error::Refused(format!(
+                "backfill table {table} does not exist; create it in an earlier migration or fix table= in the directive"
+            )));
+        };
+        if kind != "BASE TABLE" {
+            return Err(Error::Refused(format!(
+                "backfill table {table} is not a table ({kind}); name the table the UPDATE changes"
+            )));
+        }
+        let columns: Vec<(String, String, String, String)> = self
+            .conn
+            .exec(
+                "SELECT COLUMN_NAME, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                (&schema, &name),
+            )
+            .await
+            .map_err(ctx)?;
+        let index_rows: Vec<(String, Option<String>, Option<u64>)> = self
+            .conn
+            .exec(
+                "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 \
+                 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
+                (&schema, &name),
+            )
+            .await
+            .map_err(ctx)?;
+        // (index name, key columns, usable shape: no prefix, no expression)
+        let mut indexes: Vec<(String, Vec<String>, bool)> = Vec::new();
+        for (index, column, sub_part) in index_rows {
+            if indexes.last().is_none_or(|(n, _, _)| *n != index) {
+                indexes.push((index.clone(), Vec::new(), true));
+            }
+            let last = indexes.last_mut().expect("pushed above");
+            last.2 &= column.is_some() && sub_part.is_none();
+            last.1.push(column.unwrap_or_else(|| "(expression)".into()));
+        }
+        let not_null = |c: &str| {
+            columns
+                .iter()
+                .any(|(n, nullable, _, _)| n.eq_ignore_ascii_case(c) && nullable == "NO")
+        };
+        let table_sql = format!("{}.{}", quote(&schema), quote(&name));
+        let display = format!("{schema}.{name}");
+        let candidates: Vec<String> = indexes
+            .iter()
+            .filter(|(n, cols, plain)| {
+                *plain && cols.len() == 1 && (n == "PRIMARY" || not_null(&cols[0]))
+            })
+            .map(|(_, cols, _)| cols[0].clone())
+            .collect();
+        let key_name = name_parts(key, Dialect::Mysql).pop().unwrap_or_default();
+        let Some((column, _, data_type, column_type)) = columns
+            .iter()
+            .find(|(n, _, _, _)| n.eq_ignore_ascii_case(&key_name))
+        else {
+            return Err(unusable_key(
+                &display,
+                key,
+                &format!("the table has no column {key_name}"),
+                &candidates,
+            ));
+        };
+        let on_key = |cols: &[String]| cols.len() == 1 && cols[0].eq_ignore_ascii_case(column);
+        if !candidates.iter().any(|c| c.eq_ignore_ascii_case(column)) {
+            let reason = if indexes.is_empty() {
+                "the table has no primary key and no unique key".to_string()
+            } else if let Some((_, cols, _)) = indexes.iter().find(|(n, cols, _)| {
+                n == "PRIMARY"
+                    && cols.len() > 1
+                    && cols.iter().any(|c| c.eq_ignore_ascii_case(column))
+            }) {
+                format!(
+                    "its primary key ({}) is composite; batches need a single-column key",
+                    cols.join(", ")
+                )
+            } else if indexes
+                .iter()
+                .any(|(_, cols, plain)| *plain && on_key(cols))
+            {
+                format!("{column} is unique but nullable (rows with NULL keys would be skipped); make it NOT NULL")
+            } else {
+                format!("{column} is neither the primary key nor a NOT NULL unique key")
+            };
+            return Err(unusable_key(&display, key, &reason, &candidates));
+        }
+        let type_name = match data_type.to_ascii_lowercase().as_str() {
+            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" => {
+                if column_type.to_ascii_lowercase().contains("unsigned") {
+                    "unsigned"
+                } else {
+                    "signed"
+                }
+            }
+            "char" | "varchar" => "string",
+            other => {
+                return Err(Error::Refused(format!(
+                    "cannot backfill table {display} by key={key}: {column} is of type {other}; on MySQL/MariaDB a backfill key must be an integer or a CHAR/VARCHAR column. Use key= with such a key"
+                )))
+            }
+        };
+        Ok(BackfillKey {
+            table_sql,
+            column_sql: quote(column),
+            type_name: type_name.into(),
+            estimated_rows,
+        })
+    }
+
+    async fn read_backfill(&mut self, version: Version) -> Result<Option<BackfillProgress>> {
+        let sql = format!(
+            "SELECT version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at \
+             FROM {BACKFILL_TABLE} WHERE version = ?"
+        );
+        type Progress = (
+            u64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            u64,
+            u64,
+            NaiveDateTime,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+        );
+        let row: Option<Progress> = match self.conn.exec_first(sql, (version.0,)).await {
+            Ok(row) => row,
+            Err(mysql_async::Error::Server(s)) if s.code == NO_SUCH_TABLE => return Ok(None),
+            Err(e) => return Err(err("reading migrator_backfill", e)),
+        };
+        Ok(row.map(|r| BackfillProgress {
+            version: Version(r.0),
+            table: r.1,
+            key: r.2,
+            last_key: r.3,
+            end_key: r.4,
+            rows: r.5,
+            batches: r.6,
+            started_at: r.7.and_utc(),
+            updated_at: r.8.and_utc(),
+            finished_at: r.9.map(|t| t.and_utc()),
+        }))
+    }
+
+    async fn start_backfill(
+        &mut self,
+        version: Version,
+        table: &str,
+        key: &str,
+        end_key: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .exec_drop(
+                format!(
+                    "REPLACE INTO {BACKFILL_TABLE} (version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at) \
+                     VALUES (?, ?, ?, NULL, ?, 0, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), NULL)"
+                ),
+                (version.0, table, key, end_key),
+            )
+            .await
+            .map_err(|e| err("writing migrator_backfill", e))
+    }
+
+    async fn finish_backfill(&mut self, version: Version) -> Result<()> {
+        self.conn
+            .exec_drop(
+                format!(
+                    "UPDATE {BACKFILL_TABLE} SET finished_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE version = ?"
+                ),
+                (version.0,),
+            )
+            .await
+            .map_err(|e| err("writing migrator_backfill", e))
+    }
+
+    async fn backfill_end(&mut self, job: &BackfillJob) -> Result<Option<String>, DbError> {
+        let (table, col) = (&job.found.table_sql, &job.found.column_sql);
+        let value: Option<Value> = self
+            .conn
+            .query_first(format!("SELECT MAX({col}) FROM {table}"))
+            .await
+            .map_err(db_err)?;
+        key_text(value)
+    }
+
+    async fn backfill_bound(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        end: &str,
+    ) -> Result<Option<String>, DbError> {
+        let (table, col, ty) = (
+            &job.found.table_sql,
+            &job.found.column_sql,
+            &job.found.type_name,
+        );
+        let bounded = |range: &str| {
+            format!("SELECT {col} FROM {table} WHERE {range} ORDER BY {col} LIMIT ?, 1")
+        };
+        let end = key_value(ty, end)?;
+        let offset = job.batch - 1;
+        let value: Option<Value> = match after {
+            None => {
+                let sql = bounded(&format!("{col} <= ?"));
+                self.conn.exec_first(sql, (end, offset)).await
+            }
+            Some(after) => {
+                let sql = bounded(&format!("{col} > ? AND {col} <= ?"));
+                let after = key_value(ty, after)?;
+                self.conn.exec_first(sql, (after, end, offset)).await
+            }
+        }
+        .map_err(db_err)?;
+        key_text(value)
+    }
+
+    async fn backfill_batch(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        upto: &str,
+        end: &str,
+    ) -> Result<BatchDone, DbError> {
+        let key = job.key_in_update();
+        let ty = &job.found.type_name;
+        let (sql, params) = match after {
+            None => (
+                job.update.with_range(&format!("{key} <= ?")),
+                vec![key_value(ty, upto)?],
+            ),
+            Some(after) => (
+                job.update.with_range(&format!("{key} > ? AND {key} <= ?")),
+                vec![key_value(ty, after)?, key_value(ty, upto)?],
+            ),
+        };
+        // The UPDATE is DML: on InnoDB it commits (or rolls back) with the progress row.
+        self.conn
+            .query_drop("START TRANSACTION")
+            .await
+            .map_err(db_err)?;
+        let result = async {
+            self.conn.exec_drop(sql, params).await.map_err(db_err)?;
+            let rows = self.conn.affected_rows();
+            self.conn
+                .exec_drop(
+                    format!(
+                        "UPDATE {BACKFILL_TABLE} SET last_key = ?, rows_done = rows_done + ?, batches = batches + 1, \
+                         updated_at = UTC_TIMESTAMP(6) WHERE version = ?"
+                    ),
+                    (upto, rows, job.version.0),
+                )
+                .await
+                .map_err(db_err)?;
+            if self.conn.affected_rows() != 1 {
+                return Err(DbError {
+                    message: format!("the progress row of {} in {BACKFILL_TABLE} is gone", job.version),
+                    retryable: false,
+                });
+            }
+            // Read before COMMIT: an error here rolls the batch back, so retrying the whole
+            // batch never runs its UPDATE twice.
+            let next = self.backfill_bound(job, Some(upto), end).await?;
+            self.conn.query_drop("COMMIT").await.map_err(db_err)?;
+            Ok(BatchDone { rows, next })
+        }
+        .await;
+        if result.is_err() {
+            let _ = self.conn.query_drop("ROLLBACK").await;
+        }
+        result
+    }
+
     async fn close(self: Box<Self>) {
         let _ = self.conn.disconnect().await;
+    }
+}
+
+/// A MySQL identifier in backquotes.
+fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A key kept as text, as a value of the key's type (`signed`, `unsigned` or `string`).
+fn key_value(type_name: &str, text: &str) -> Result<Value, DbError> {
+    let bad = || DbError {
+        message: format!("stored backfill key `{text}` is not a {type_name} integer"),
+        retryable: false,
+    };
+    Ok(match type_name {
+        "signed" => Value::Int(text.parse().map_err(|_| bad())?),
+        "unsigned" => Value::UInt(text.parse().map_err(|_| bad())?),
+        _ => Value::from(text),
+    })
+}
+
+/// A key read from the server, as the text kept in the progress table.
+fn key_text(value: Option<Value>) -> Result<Option<String>, DbError> {
+    match value {
+        None | Some(Value::NULL) => Ok(None),
+        Some(Value::Int(i)) => Ok(Some(i.to_string())),
+        Some(Value::UInt(u)) => Ok(Some(u.to_string())),
+        Some(Value::Bytes(b)) => String::from_utf8(b).map(Some).map_err(|_| DbError {
+            message: "a backfill key is not valid UTF-8 text; use an integer or a text key".into(),
+            retryable: false,
+        }),
+        Some(other) => Ok(Some(other.as_sql(true).trim_matches('\'').to_string())),
     }
 }

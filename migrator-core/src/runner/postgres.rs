@@ -1,13 +1,19 @@
 //! [`Target`] for Postgres: session advisory lock, transactional DDL, `lock_timeout`.
 
+use super::backfill::{
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect::{self, pg_error_text};
 use crate::migrations::split::has_keyword;
+use crate::migrations::update::name_parts;
 use crate::migrations::Version;
 use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
+use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
 /// The advisory lock key: advisory locks are per database, so one constant key serializes the
@@ -16,6 +22,8 @@ const LOCK_KEY: i64 = 0x6d69_6772_6174_6f72;
 
 pub struct PostgresTarget {
     client: Client,
+    /// Statements prepared for the backfill batches, by SQL text (prepared once per run).
+    prepared: HashMap<String, tokio_postgres::Statement>,
 }
 
 /// The index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON …`.
@@ -78,8 +86,60 @@ impl PostgresTarget {
         app.truncate(63);
         Ok(PostgresTarget {
             client: connect::postgres(url, &app).await?,
+            prepared: HashMap::new(),
         })
     }
+
+    async fn prepare(&mut self, sql: String) -> Result<tokio_postgres::Statement, DbError> {
+        if let Some(stmt) = self.prepared.get(&sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(&sql).await.map_err(db_err)?;
+        self.prepared.insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+}
+
+/// A key kept as text, turned back into a value of the key's type.
+fn key_param(n: usize, type_name: &str) -> String {
+    format!("(${n}::text)::{type_name}")
+}
+
+/// The bound query: an index-only scan from `after` (parameter 1, when `with_after`) up to
+/// the end key that stops at the `batch`-th entry (last parameter: the offset, `batch - 1`): no
+/// sort, nothing materialized. The cast to text is outside, so the ORDER BY is on the key.
+fn bound_sql(job: &BackfillJob, with_after: bool) -> String {
+    let (table, col, ty) = (
+        &job.found.table_sql,
+        &job.found.column_sql,
+        &job.found.type_name,
+    );
+    let (range, offset) = if with_after {
+        (
+            format!(
+                "{col} > {} AND {col} <= {}",
+                key_param(1, ty),
+                key_param(2, ty)
+            ),
+            3,
+        )
+    } else {
+        (format!("{col} <= {}", key_param(1, ty)), 2)
+    };
+    format!(
+        "SELECT s.k::text FROM (SELECT {col} AS k FROM {table} WHERE {range} ORDER BY {col} OFFSET ${offset} LIMIT 1) s"
+    )
+}
+
+/// Moves the progress row of a backfill (recreating it, should it have vanished) inside the
+/// batch's transaction. Parameters: version, table, key, last key, rows of the batch.
+fn progress_sql() -> String {
+    format!(
+        "INSERT INTO {BACKFILL_TABLE} AS p (version, table_name, key_column, last_key, rows_done, batches, started_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, now(), now()) \
+         ON CONFLICT (version) DO UPDATE SET last_key = EXCLUDED.last_key, \
+         rows_done = p.rows_done + EXCLUDED.rows_done, batches = p.batches + 1, updated_at = EXCLUDED.updated_at"
+    )
 }
 
 fn db_err(e: tokio_postgres::Error) -> DbError {
@@ -219,6 +279,21 @@ impl Target for PostgresTarget {
                 baseline boolean NOT NULL DEFAULT false
             )"
         );
+        let backfill = format!(
+            "CREATE TABLE IF NOT EXISTS {BACKFILL_TABLE} (
+                version bigint PRIMARY KEY,
+                table_name text NOT NULL,
+                key_column text NOT NULL,
+                last_key text,
+                end_key text,
+                rows_done bigint NOT NULL DEFAULT 0,
+                batches bigint NOT NULL DEFAULT 0,
+                started_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                finished_at timestamptz
+            )"
+        );
+        let sql = format!("{sql};\n{backfill}");
         // CREATE TABLE IF NOT EXISTS can still race on the type name when two sessions create it
         // at once; runners hold the lock here, so only a foreign session could race.
         self.client
@@ -317,7 +392,299 @@ impl Target for PostgresTarget {
         reset.map_err(db_err)
     }
 
+    async fn backfill_key(&mut self, table: &str, key: &str) -> Result<BackfillKey> {
+        let ctx = |e: tokio_postgres::Error| {
+            Error::db("reading the backfill table's keys", pg_error_text(&e))
+        };
+        // to_regclass reads the name as SQL would: search_path, quoting, case folding.
+        let rel = self
+            .client
+            .query_opt(
+                "SELECT c.oid, c.oid::regclass::text, c.relkind::text, c.reltuples::float8 \
+                 FROM pg_class c WHERE c.oid = to_regclass($1)",
+                &[&table],
+            )
+            .await
+            .map_err(ctx)?;
+        let Some(rel) = rel else {
+            return Err(Error::Refused(format!(
+                "backfill table {table} does not exist (looked up like SQL would, in the search_path); create it in an earlier migration or fix table= in the directive"
+            )));
+        };
+        let (oid, table_sql, kind, tuples): (u32, String, String, f64) =
+            (rel.get(0), rel.get(1), rel.get(2), rel.get(3));
+        if kind != "r" && kind != "p" {
+            return Err(Error::Refused(format!(
+                "backfill table {table} is not a table (relkind {kind}); name the table the UPDATE changes"
+            )));
+        }
+        let column = name_parts(key, Dialect::Postgres).pop().unwrap_or_default();
+        let col = self
+            .client
+            .query_opt(
+                "SELECT a.attnum, a.attnotnull, format_type(a.atttypid, a.atttypmod), quote_ident(a.attname) \
+                 FROM pg_attribute a WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+                &[&oid, &column],
+            )
+            .await
+            .map_err(ctx)?;
+        let Some(col) = col else {
+            return Err(unusable_key(
+                &table_sql,
+                key,
+                &format!("the table has no column {column}"),
+                &self.usable_keys(oid).await?,
+            ));
+        };
+        let (attnum, notnull, type_name, column_sql): (i16, bool, String, String) =
+            (col.get(0), col.get(1), col.get(2), col.get(3));
+        let indexes = self.unique_indexes(oid).await?;
+        let usable = indexes
+            .iter()
+            .any(|ix| ix.plain && ix.attnums == [attnum] && (ix.primary || notnull));
+        if !usable {
+            let reason = if indexes.is_empty() {
+                "the table has no primary key and no unique key".to_string()
+            } else if let Some(pk) = indexes
+                .iter()
+                .find(|ix| ix.primary && ix.attnums.len() > 1 && ix.attnums.contains(&attnum))
+            {
+                format!(
+                    "its primary key ({}) is composite; batches need a single-column key",
+                    pk.columns.join(", ")
+                )
+            } else if indexes
+                .iter()
+                .any(|ix| ix.plain && ix.attnums == [attnum] && !notnull)
+            {
+                format!("{column} is unique but nullable (rows with NULL keys would be skipped); make it NOT NULL")
+            } else {
+                format!("{column} is neither the primary key nor a NOT NULL unique key")
+            };
+            return Err(unusable_key(
+                &table_sql,
+                key,
+                &reason,
+                &self.usable_keys(oid).await?,
+            ));
+        }
+        Ok(BackfillKey {
+            table_sql,
+            column_sql,
+            type_name,
+            // reltuples is -1 for a table never vacuumed or analyzed (PG ≥ 14).
+            estimated_rows: (tuples >= 0.0).then_some(tuples as u64),
+        })
+    }
+
+    async fn read_backfill(&mut self, version: Version) -> Result<Option<BackfillProgress>> {
+        let sql = format!(
+            "SELECT version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at \
+             FROM {BACKFILL_TABLE} WHERE version = $1"
+        );
+        let row = match self.client.query_opt(&sql, &[&(version.0 as i64)]).await {
+            Ok(row) => row,
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(None),
+            Err(e) => return Err(Error::db("reading migrator_backfill", pg_error_text(&e))),
+        };
+        Ok(row.map(|r| BackfillProgress {
+            version: Version(r.get::<_, i64>(0) as u64),
+            table: r.get(1),
+            key: r.get(2),
+            last_key: r.get(3),
+            end_key: r.get(4),
+            rows: r.get::<_, i64>(5) as u64,
+            batches: r.get::<_, i64>(6) as u64,
+            started_at: r.get(7),
+            updated_at: r.get(8),
+            finished_at: r.get(9),
+        }))
+    }
+
+    async fn start_backfill(
+        &mut self,
+        version: Version,
+        table: &str,
+        key: &str,
+        end_key: Option<&str>,
+    ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {BACKFILL_TABLE} (version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at) \
+             VALUES ($1, $2, $3, NULL, $4, 0, 0, now(), now(), NULL) \
+             ON CONFLICT (version) DO UPDATE SET table_name = EXCLUDED.table_name, key_column = EXCLUDED.key_column, \
+             last_key = NULL, end_key = EXCLUDED.end_key, rows_done = 0, batches = 0, started_at = EXCLUDED.started_at, \
+             updated_at = EXCLUDED.updated_at, finished_at = NULL"
+        );
+        self.client
+            .execute(&sql, &[&(version.0 as i64), &table, &key, &end_key])
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
+    }
+
+    async fn finish_backfill(&mut self, version: Version) -> Result<()> {
+        self.client
+            .execute(
+                &format!("UPDATE {BACKFILL_TABLE} SET finished_at = now(), updated_at = now() WHERE version = $1"),
+                &[&(version.0 as i64)],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
+    }
+
+    async fn backfill_end(&mut self, job: &BackfillJob) -> Result<Option<String>, DbError> {
+        let (table, col) = (&job.found.table_sql, &job.found.column_sql);
+        // A backward scan of the key's index; max() does not exist for every ordered type.
+        // (Cast outside: `ORDER BY col` next to `col::text` would sort the text.)
+        let sql = format!(
+            "SELECT s.k::text FROM (SELECT {col} AS k FROM {table} ORDER BY {col} DESC LIMIT 1) s"
+        );
+        let row = self.client.query_opt(&sql, &[]).await.map_err(db_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn backfill_bound(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        end: &str,
+    ) -> Result<Option<String>, DbError> {
+        let offset = job.batch as i64 - 1;
+        let row = match after {
+            None => {
+                let stmt = self.prepare(bound_sql(job, false)).await?;
+                self.client.query_opt(&stmt, &[&end, &offset]).await
+            }
+            Some(after) => {
+                let stmt = self.prepare(bound_sql(job, true)).await?;
+                self.client.query_opt(&stmt, &[&after, &end, &offset]).await
+            }
+        }
+        .map_err(db_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn backfill_batch(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        upto: &str,
+        end: &str,
+    ) -> Result<BatchDone, DbError> {
+        let (key, ty) = (job.key_in_update(), &job.found.type_name);
+        let range = match after {
+            None => format!("{key} <= {}", key_param(1, ty)),
+            Some(_) => format!(
+                "{key} > {} AND {key} <= {}",
+                key_param(1, ty),
+                key_param(2, ty)
+            ),
+        };
+        let update = self.prepare(job.update.with_range(&range)).await?;
+        let bound = self.prepare(bound_sql(job, true)).await?;
+        let progress = self.prepare(progress_sql()).await?;
+        let bounds: Vec<&(dyn ToSql + Sync)> = match &after {
+            None => vec![&upto],
+            Some(after) => vec![after, &upto],
+        };
+        let offset = job.batch as i64 - 1;
+        let next_params: [&(dyn ToSql + Sync); 3] = [&upto, &end, &offset];
+        // Two round trips, each a pipeline: BEGIN + the UPDATE + the next batch's bound, then
+        // the progress row + COMMIT. An error anywhere leaves the transaction aborted, and its
+        // COMMIT then rolls back.
+        let client = &self.client;
+        let (begun, updated, next) = tokio::join!(
+            client.batch_execute("BEGIN"),
+            client.execute(&update, &bounds),
+            client.query_opt(&bound, &next_params)
+        );
+        let result = async {
+            begun.map_err(db_err)?;
+            let rows = updated.map_err(db_err)?;
+            let next = next.map_err(db_err)?.map(|r| r.get(0));
+            let (version, batch_rows) = (job.version.0 as i64, rows as i64);
+            let params: [&(dyn ToSql + Sync); 5] =
+                [&version, &job.table, &job.key, &upto, &batch_rows];
+            let (moved, committed) = tokio::join!(
+                client.execute(&progress, &params),
+                client.batch_execute("COMMIT")
+            );
+            moved.map_err(db_err)?;
+            committed.map_err(db_err)?;
+            Ok(BatchDone { rows, next })
+        }
+        .await;
+        if result.is_err() {
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
+        result
+    }
+
     async fn close(self: Box<Self>) {
         drop(self.client);
+    }
+}
+
+/// A unique index of a table, as far as the backfill cares.
+struct UniqueIndex {
+    primary: bool,
+    /// Key columns (not INCLUDE ones), in order.
+    attnums: Vec<i16>,
+    columns: Vec<String>,
+    /// Valid, not partial, no expressions.
+    plain: bool,
+    /// Every key column is NOT NULL.
+    not_null: bool,
+}
+
+impl PostgresTarget {
+    async fn unique_indexes(&mut self, oid: u32) -> Result<Vec<UniqueIndex>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT i.indisprimary, \
+                        (i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid), \
+                        array_agg(k.attnum ORDER BY k.ord), \
+                        array_agg(coalesce(a.attname::text, '(expression)') ORDER BY k.ord), \
+                        bool_and(coalesce(a.attnotnull, false)) \
+                 FROM pg_index i \
+                 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+                 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                 WHERE i.indrelid = $1 AND i.indisunique AND k.ord <= i.indnkeyatts \
+                 GROUP BY i.indexrelid, i.indisprimary, i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid \
+                 ORDER BY i.indisprimary DESC, i.indexrelid",
+                &[&oid],
+            )
+            .await
+            .map_err(|e| Error::db("reading the backfill table's keys", pg_error_text(&e)))?;
+        Ok(rows
+            .iter()
+            .map(|r| UniqueIndex {
+                primary: r.get(0),
+                plain: r.get(1),
+                attnums: r.get(2),
+                columns: r.get(3),
+                not_null: r.get(4),
+            })
+            .collect())
+    }
+
+    /// The columns of `oid` a backfill could batch by, for the refusal message.
+    async fn usable_keys(&mut self, oid: u32) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = self
+            .unique_indexes(oid)
+            .await?
+            .into_iter()
+            .filter(|ix| {
+                ix.plain
+                    && ix.attnums.len() == 1
+                    && ix.attnums[0] > 0
+                    && (ix.primary || ix.not_null)
+            })
+            .map(|ix| ix.columns[0].clone())
+            .collect();
+        keys.dedup();
+        Ok(keys)
     }
 }

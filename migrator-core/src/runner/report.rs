@@ -16,6 +16,15 @@ pub struct MigrationRun {
     /// How many times a lock timeout made it retry.
     pub retries: u32,
     pub millis: u64,
+    /// Backfill files: rows updated, over the whole backfill (a resumed one included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    /// Backfill files: batches committed, over the whole backfill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batches: Option<u64>,
+    /// Backfill files: the key a resumed backfill continued after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -48,6 +57,12 @@ impl fmt::Display for ApplyReport {
             )?;
             if let Some(at) = r.resumed_at {
                 write!(f, ", resumed at statement {at}")?;
+            }
+            if let (Some(rows), Some(batches)) = (r.rows, r.batches) {
+                write!(f, ", backfilled {rows} row(s) in {batches} batch(es)")?;
+            }
+            if let Some(key) = &r.resumed_after_key {
+                write!(f, ", resumed after key {key}")?;
             }
             if r.retries > 0 {
                 write!(

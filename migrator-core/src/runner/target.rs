@@ -1,6 +1,7 @@
 //! The runner's view of a database: the one trait each dialect implements for the runner
 //! concern (session set-up, runner lock, history storage, statement execution).
 
+use super::backfill::{BackfillJob, BackfillKey, BackfillProgress, BatchDone};
 use super::history::HistoryRow;
 use crate::migrations::Version;
 use crate::{DatabaseUrl, Dialect, Result, Settings};
@@ -39,7 +40,8 @@ pub trait Target: Send {
     /// Reads the history, oldest first; `None` when the table does not exist yet.
     async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>>;
 
-    /// Creates the history table (and any bookkeeping table) when missing.
+    /// Creates the history table and the other bookkeeping tables (`migrator_backfill`…) when
+    /// missing.
     async fn ensure_history(&mut self) -> Result<()>;
 
     /// Inserts or replaces the row for `row.version`.
@@ -53,6 +55,56 @@ pub trait Target: Send {
 
     /// Runs one statement of a migration file.
     async fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+
+    // --- backfill (see `super::backfill`)
+
+    /// Finds `key` (as written in the directive) on `table` (`t` or `schema.t`) and checks that
+    /// it can batch a backfill: one column that is the primary key or a NOT NULL unique key, of
+    /// a type the target can keep as text. Otherwise `Error::Refused` (via
+    /// [`super::backfill::unusable_key`]), naming the table and what to do.
+    async fn backfill_key(&mut self, table: &str, key: &str) -> Result<BackfillKey>;
+
+    /// The progress row of a backfill; `None` when there is none (or no table yet).
+    async fn read_backfill(&mut self, version: Version) -> Result<Option<BackfillProgress>>;
+
+    /// Writes a fresh progress row (no batch done, ending at `end_key`), replacing any earlier
+    /// one.
+    async fn start_backfill(
+        &mut self,
+        version: Version,
+        table: &str,
+        key: &str,
+        end_key: Option<&str>,
+    ) -> Result<()>;
+
+    /// Marks the progress row finished (inside the caller's transaction).
+    async fn finish_backfill(&mut self, version: Version) -> Result<()>;
+
+    /// The greatest key of the table now, as text (`None` when it is empty): where the
+    /// backfill ends. Rows inserted later are written by the new application version.
+    async fn backfill_end(&mut self, job: &BackfillJob) -> Result<Option<String>, DbError>;
+
+    /// The upper bound of the next batch: the `job.batch`-th smallest key greater than `after`
+    /// (from the first key when `None`) and not greater than `end`, read through the key's
+    /// index, as text. `None` when fewer keys are left (the last batch then ends at `end`).
+    async fn backfill_bound(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        end: &str,
+    ) -> Result<Option<String>, DbError>;
+
+    /// Runs one batch: the file's `UPDATE` limited to `after < key <= upto`, and the progress
+    /// row moved to `upto`, committed in one transaction. Also reads the bound of the batch
+    /// after it (as [`Target::backfill_bound`] with `after = upto`), so a target can send both
+    /// in the same round trips. On error nothing of the batch is committed.
+    async fn backfill_batch(
+        &mut self,
+        job: &BackfillJob,
+        after: Option<&str>,
+        upto: &str,
+        end: &str,
+    ) -> Result<BatchDone, DbError>;
 
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
