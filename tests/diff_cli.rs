@@ -177,3 +177,118 @@ async fn a_migrations_directory_is_replayed() {
     );
     db.drop_db().await;
 }
+
+/// Runs every statement of a printed MySQL script (split as the `mysql` client would).
+async fn mysql_run_script(url: &str, script: &str) {
+    use mysql_async::prelude::Queryable;
+    let statements =
+        migrator_core::migrations::split("diff.sql", script, migrator_core::Dialect::Mysql)
+            .unwrap();
+    let mut conn = mysql_connect(url).await;
+    for s in &statements {
+        conn.query_drop(&s.sql)
+            .await
+            .unwrap_or_else(|e| panic!("`{}`: {e}\nscript:\n{script}", s.sql));
+    }
+    let _ = conn.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_against_mysql_prints_runnable_sql_and_exits_by_outcome() {
+    let Some(db) = fresh_mysql_db("diffcli_my").await else {
+        return;
+    };
+    let password = db
+        .url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('@'))
+        .and_then(|(auth, _)| auth.split_once(':'))
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default();
+    let dir = TempDir::new();
+    dir.write(
+        "schema.sql",
+        "CREATE TABLE customers (\n  id bigint AUTO_INCREMENT PRIMARY KEY,\n  email varchar(255) NOT NULL,\n  UNIQUE KEY customers_email (email)\n) COMMENT 'people';\n\
+         CREATE TABLE orders (\n  id bigint AUTO_INCREMENT PRIMARY KEY,\n  customer_id bigint NOT NULL,\n  status enum('new','paid') NOT NULL DEFAULT 'new',\n  CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)\n);\n\
+         CREATE VIEW paid AS SELECT id, customer_id FROM orders WHERE status = 'paid';\n",
+    );
+    let schema = dir.path().join("schema.sql");
+    let schema = schema.to_str().unwrap();
+
+    let o = migrator(&["diff", "--from", &db.url, "--to", schema]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(password.is_empty() || !out.contains(&password), "{out}");
+    let sql = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(sql.contains("CREATE TABLE `customers`"), "{sql}");
+    assert!(
+        sql.contains("ALTER TABLE `orders` ADD CONSTRAINT `orders_customer` FOREIGN KEY"),
+        "{sql}"
+    );
+    assert!(sql.contains("CREATE OR REPLACE VIEW `paid`"), "{sql}");
+    // Nothing names the database: the script runs in whatever database it is applied to.
+    assert!(!sql.contains(&db.name), "{sql}");
+    mysql_run_script(&db.url, &sql).await;
+
+    let o = migrator(&["diff", "--from", &db.url, "--to", schema]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(o.stdout.is_empty());
+
+    // A new column and index on an existing table: instant, and in place without locks.
+    dir.write(
+        "schema.sql",
+        "CREATE TABLE customers (\n  id bigint AUTO_INCREMENT PRIMARY KEY,\n  email varchar(255) NOT NULL,\n  name varchar(100),\n  UNIQUE KEY customers_email (email),\n  KEY customers_name (name)\n) COMMENT 'people';\n\
+         CREATE TABLE orders (\n  id bigint AUTO_INCREMENT PRIMARY KEY,\n  customer_id bigint NOT NULL,\n  status enum('new','paid') NOT NULL DEFAULT 'new',\n  CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)\n);\n\
+         CREATE VIEW paid AS SELECT id, customer_id FROM orders WHERE status = 'paid';\n",
+    );
+    let o = migrator(&["diff", "--from", &db.url, "--to", schema]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("ALTER TABLE `customers` ADD COLUMN `name` varchar(100)")
+            && out.contains("ALGORITHM=INSTANT"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "ALTER TABLE `customers` ADD INDEX `customers_name` (`name`), ALGORITHM=INPLACE, LOCK=NONE"
+        ),
+        "{out}"
+    );
+    let o = migrator(&[
+        "diff", "--from", &db.url, "--to", schema, "--format", "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["changes"][0]["change"], "add_column");
+    assert_eq!(json["changes"][1]["change"], "create_index");
+
+    // Dropping a table needs the flag.
+    dir.write(
+        "schema.sql",
+        "CREATE TABLE customers (\n  id bigint AUTO_INCREMENT PRIMARY KEY,\n  email varchar(255) NOT NULL,\n  UNIQUE KEY customers_email (email)\n) COMMENT 'people';\n",
+    );
+    let o = migrator(&["diff", "--from", &db.url, "--to", schema]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("drops table {}.orders", db.name))
+            && out.contains("--allow-destructive"),
+        "{out}"
+    );
+
+    // Two live databases of different names compare as the same schema.
+    let Some(other) = fresh_mysql_db("diffcli_my2").await else {
+        return;
+    };
+    let o = migrator(&["diff", "--from", &db.url, "--to", &other.url]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}"); // would drop both tables
+    let o = migrator(&["diff", "--from", &other.url, "--to", &db.url]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    mysql_run_script(&other.url, &String::from_utf8(o.stdout.clone()).unwrap()).await;
+    let o = migrator(&["diff", "--from", &other.url, "--to", &db.url]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    other.drop_db().await;
+    db.drop_db().await;
+}

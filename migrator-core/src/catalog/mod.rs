@@ -8,12 +8,14 @@
 //! Inspectors read each kind of object with a few set-based queries over the whole catalog
 //! (never one query per table) so that thousands of tables cost milliseconds, not seconds.
 
+pub mod mysql;
 pub mod postgres;
 
+pub use mysql::MysqlInspector;
 pub use postgres::PostgresInspector;
 
 use crate::schema::Database;
-use crate::{DatabaseUrl, Dialect, Error, Result};
+use crate::{DatabaseUrl, Dialect, Result};
 use async_trait::async_trait;
 
 /// Reads a database's catalog into a [`Database`] model.
@@ -31,10 +33,7 @@ pub trait Inspector: Send {
 pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Inspector>> {
     match url.dialect() {
         Dialect::Postgres => Ok(Box::new(PostgresInspector::connect(url).await?)),
-        Dialect::Mysql => Err(Error::Refused(format!(
-            "{}: MySQL catalog introspection is not implemented yet",
-            url.redacted()
-        ))),
+        Dialect::Mysql => Ok(Box::new(MysqlInspector::connect(url).await?)),
     }
 }
 

@@ -212,13 +212,19 @@ pub enum Change {
         index: Index,
         online: bool,
     },
+    /// `table`: the table (or materialized view) the index is on, under its name at that point
+    /// of the change list (MySQL names indexes per table and needs it; Postgres does not).
     RenameIndex {
         schema: String,
+        table: String,
         from: String,
         to: String,
     },
+    /// `table`: as for [`Change::RenameIndex`]; drops run before renames, so it is the table's
+    /// old name when the table is renamed too.
     DropIndex {
         schema: String,
+        table: String,
         name: String,
         online: bool,
     },

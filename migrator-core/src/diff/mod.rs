@@ -3,7 +3,8 @@
 //!
 //! - [`change`]: the change kinds;
 //! - [`table`]: what changes inside one table;
-//! - [`types`]: which type changes keep every value.
+//! - [`types`]: which type changes keep every value;
+//! - [`mysql`]: what MySQL / MariaDB needs differently (applied when both models are MySQL ones).
 //!
 //! Ordering, so that the changes run in sequence: drop views that are rebuilt or depend on what
 //! changes → drop foreign keys, constraints and indexes that go away or change → create schemas,
@@ -12,6 +13,7 @@
 //! dependency order) → comments → drop tables, sequences, enums, extensions, schemas.
 
 pub mod change;
+pub mod mysql;
 pub mod table;
 pub mod types;
 
@@ -95,6 +97,16 @@ pub fn diff(
 
 /// The changes, without the data-loss check.
 pub fn diff_unchecked(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
+    if mysql::applies(from, to) {
+        let aligned = mysql::align(from, to);
+        let to = aligned.as_ref().unwrap_or(to);
+        let changes = diff_models(from, to, hints);
+        return mysql::adjust(from, to, changes);
+    }
+    diff_models(from, to, hints)
+}
+
+fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
     let mut plan = Plan::default();
     let empty = Schema::default();
     let names: BTreeSet<&str> = from
@@ -648,7 +660,15 @@ fn diff_views(
                 comment: v.comment.clone(),
             });
         }
-        table::diff_indexes(plan, schema, &v.name, &old.indexes, &v.indexes, false);
+        table::diff_indexes(
+            plan,
+            schema,
+            &v.name,
+            &v.name,
+            &old.indexes,
+            &v.indexes,
+            false,
+        );
     }
 }
 

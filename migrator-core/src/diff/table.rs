@@ -367,7 +367,15 @@ pub(crate) fn diff_table(
             i
         })
         .collect();
-    diff_indexes(plan, schema, &new.name, &old_indexes, &new.indexes, true);
+    diff_indexes(
+        plan,
+        schema,
+        &old.name,
+        &new.name,
+        &old_indexes,
+        &new.indexes,
+        true,
+    );
 }
 
 /// The parts of a column that ALTER COLUMN changes (not its name or comment).
@@ -483,9 +491,11 @@ fn named_set<T: Clone, S: PartialEq>(
 }
 
 /// Indexes of a table (or materialized view) present on both sides.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn diff_indexes(
     plan: &mut Plan,
     schema: &str,
+    old_table: &str,
     table: &str,
     old: &[Index],
     new: &[Index],
@@ -530,6 +540,7 @@ pub(crate) fn diff_indexes(
             let o = unmatched_old.remove(pos);
             plan.renames.push(Change::RenameIndex {
                 schema: s(),
+                table: table.into(),
                 from: o.name.clone(),
                 to: n.name.clone(),
             });
@@ -563,6 +574,7 @@ pub(crate) fn diff_indexes(
     for o in unmatched_old {
         plan.drop_constraints.push(Change::DropIndex {
             schema: s(),
+            table: old_table.into(),
             name: o.name.clone(),
             online,
         });

@@ -415,12 +415,13 @@ fn inverse(ctx: &Ctx, c: &Change) -> (Vec<Change>, bool) {
         ),
         CreateIndex {
             schema,
+            table,
             index,
             online,
-            ..
         } => (
             vec![DropIndex {
                 schema: schema.clone(),
+                table: table.clone(),
                 name: index.name.clone(),
                 online: *online,
             }],
@@ -462,9 +463,15 @@ fn inverse(ctx: &Ctx, c: &Change) -> (Vec<Change>, bool) {
             }],
             false,
         ),
-        RenameIndex { schema, from, to } => (
+        RenameIndex {
+            schema,
+            table,
+            from,
+            to,
+        } => (
             vec![RenameIndex {
                 schema: schema.clone(),
+                table: table.clone(),
                 from: to.clone(),
                 to: from.clone(),
             }],
@@ -722,6 +729,7 @@ fn inverse(ctx: &Ctx, c: &Change) -> (Vec<Change>, bool) {
             schema,
             name,
             online,
+            ..
         } => {
             let idx = ctx.from.schema(schema).and_then(|s| {
                 s.tables
@@ -891,7 +899,9 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             "instant",
             format!("comment on {}", describe_target(target)),
         ),
-        RenameIndex { schema, from, to } => step(
+        RenameIndex {
+            schema, from, to, ..
+        } => step(
             Expand,
             "instant",
             format!("rename index {schema}.{from} to {to}"),

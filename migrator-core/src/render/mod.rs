@@ -3,9 +3,11 @@
 //! Every identifier is quoted; literal text (comments, enum values) is escaped as a string
 //! literal; expressions (defaults, checks, view bodies) are the server's own deparsed text.
 
+pub mod mysql;
 pub mod postgres;
 
 use crate::diff::Change;
+use crate::schema::Database;
 use crate::Dialect;
 use serde::Serialize;
 
@@ -37,21 +39,50 @@ impl SqlStatement {
 /// Turns changes into SQL for one dialect.
 pub trait Renderer: Send + Sync {
     fn dialect(&self) -> Dialect;
+
+    /// Refuses, with a message naming it, a change the dialect has no statement for (a MySQL
+    /// enum type, a Postgres-only constraint kind…). Such a change renders to nothing: callers
+    /// that may meet one check first ([`try_render_all`] does).
+    fn check(&self, change: &Change) -> crate::Result<()> {
+        let _ = change;
+        Ok(())
+    }
+
     fn render(&self, change: &Change) -> Vec<SqlStatement>;
 }
 
 pub fn renderer(dialect: Dialect) -> crate::Result<Box<dyn Renderer>> {
     match dialect {
         Dialect::Postgres => Ok(Box::new(postgres::PostgresRenderer)),
-        Dialect::Mysql => Err(crate::Error::Refused(
-            "diffing MySQL / MariaDB schemas is not implemented yet".into(),
-        )),
+        Dialect::Mysql => Ok(Box::new(mysql::MysqlRenderer::new())),
+    }
+}
+
+/// A renderer for SQL that will run on `db` (the `from` side of a diff): it may choose
+/// statements by what the database holds (MySQL: tables with a FULLTEXT index rebuild with a
+/// shared lock).
+pub fn renderer_for(db: &Database) -> crate::Result<Box<dyn Renderer>> {
+    match db.dialect {
+        Dialect::Postgres => renderer(Dialect::Postgres),
+        Dialect::Mysql => Ok(Box::new(mysql::MysqlRenderer::for_database(db))),
     }
 }
 
 /// Renders every change.
 pub fn render_all(renderer: &dyn Renderer, changes: &[Change]) -> Vec<SqlStatement> {
     changes.iter().flat_map(|c| renderer.render(c)).collect()
+}
+
+/// Renders every change after [`Renderer::check`]ing them all: an error names the first change
+/// the dialect cannot express, instead of SQL that would not do it.
+pub fn try_render_all(
+    renderer: &dyn Renderer,
+    changes: &[Change],
+) -> crate::Result<Vec<SqlStatement>> {
+    for c in changes {
+        renderer.check(c)?;
+    }
+    Ok(render_all(renderer, changes))
 }
 
 /// A script runnable with `psql` / `mysql`: one statement per line group, statements that must

@@ -767,7 +767,9 @@ impl Renderer for PostgresRenderer {
                     SqlStatement::new(sql)
                 }]
             }
-            RenameIndex { schema, from, to } => one(format!(
+            RenameIndex {
+                schema, from, to, ..
+            } => one(format!(
                 "ALTER INDEX {} RENAME TO {}",
                 qualified(schema, from),
                 ident(to)
@@ -776,6 +778,7 @@ impl Renderer for PostgresRenderer {
                 schema,
                 name,
                 online,
+                ..
             } => {
                 if *online {
                     vec![SqlStatement::outside_transaction(format!(

@@ -55,6 +55,35 @@ impl Database {
         self.schema(schema)?.table(name)
     }
 
+    /// Renames schema `from` to `to`, with every reference to it (foreign keys' referenced
+    /// schema, user types' schema). Used to compare a MySQL scratch database, which is itself the
+    /// schema, with the live database whatever their names.
+    pub fn rename_schema(&mut self, from: &str, to: &str) {
+        if from == to {
+            return;
+        }
+        for s in &mut self.schemas {
+            if s.name == from {
+                s.name = to.to_string();
+            }
+            for t in &mut s.tables {
+                for f in &mut t.foreign_keys {
+                    if f.ref_schema == from {
+                        f.ref_schema = to.to_string();
+                    }
+                }
+                for c in &mut t.columns {
+                    if let Some(u) = &mut c.data_type.user_type {
+                        if u.schema == from {
+                            u.schema = to.to_string();
+                        }
+                    }
+                }
+            }
+        }
+        self.canonicalize();
+    }
+
     /// Sorts every set-like `Vec` by name (byte order, independent of any server collation), so
     /// that equal contents compare equal and serialize identically. Inspectors call it last.
     pub fn canonicalize(&mut self) {

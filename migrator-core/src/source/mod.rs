@@ -168,14 +168,11 @@ async fn in_scratch(server: &DatabaseUrl, load: Load<'_>) -> Result<Database> {
             }
         }
         let mut db = inspect_live(&scratch.url).await?;
-        // A MySQL scratch database is itself the schema: give it a neutral name so that it
-        // compares with the live database whatever their names.
+        // A MySQL scratch database is itself the schema: give it the server URL's database name
+        // (the live database's, when the server is the live one), references included, so that
+        // it compares with the live database whatever their names.
         if server.dialect() == Dialect::Mysql {
-            for s in &mut db.schemas {
-                if s.name == scratch.name() {
-                    s.name = server.database().unwrap_or_default();
-                }
-            }
+            db.rename_schema(scratch.name(), &server.database().unwrap_or_default());
         }
         Ok(db)
     }
@@ -268,13 +265,18 @@ pub async fn diff_sources(
     opts: crate::diff::DiffOptions,
 ) -> Result<SourceDiff> {
     let dev = dev.or(from.url()).or(to.url());
-    let dialect = dev.map(|d| d.dialect()).unwrap_or(Dialect::Postgres);
-    let renderer = crate::render::renderer(dialect)?;
     // Both sides at once: each is a round trip or two on its own connection.
     let (a, b) = tokio::join!(from.inspect(dev), to.inspect(dev));
     let ((a, _), (b, hints)) = (a?, b?);
+    if a.dialect != b.dialect {
+        return Err(Error::Refused(format!(
+            "cannot diff a {} schema against a {} one",
+            a.dialect, b.dialect
+        )));
+    }
     let changes = crate::diff::diff(&a, &b, &hints, opts)?;
-    let statements = crate::render::render_all(renderer.as_ref(), &changes);
+    let renderer = crate::render::renderer_for(&a)?;
+    let statements = crate::render::try_render_all(renderer.as_ref(), &changes)?;
     Ok(SourceDiff {
         changes,
         statements,

@@ -2,6 +2,10 @@
 //! or replays a migrations directory, so that both sides of a diff are read by the same
 //! introspection code (the server normalizes types, defaults and names, never a parser).
 //!
+//! A MySQL scratch database gets the default character set and collation of the database the
+//! server URL names (the live one, when a diff compares with it), so that tables declared
+//! without a character set get the same one on both sides.
+//!
 //! Created with a random name (`migrator_scratch_<pid>_<random>`) and dropped by the caller via
 //! [`Scratch::drop`] on every path. A process killed in between leaves one behind; it is never
 //! reused, and its prefix makes it easy to find and drop by hand.
@@ -42,9 +46,21 @@ impl Scratch {
             Dialect::Mysql => {
                 use mysql_async::prelude::*;
                 let mut conn = connect::mysql(server).await?;
+                // The defaults of the database the URL names (the live one, usually), so that a
+                // table declared without a character set gets the same one on both sides.
+                let defaults: Option<(Option<String>, Option<String>)> = conn
+                    .query_first("SELECT @@character_set_database, @@collation_database")
+                    .await
+                    .map_err(|e| Error::db(context(), e))?;
+                let (charset, collation) = match defaults {
+                    Some((Some(cs), Some(co))) if is_plain_name(&cs) && is_plain_name(&co) => {
+                        (cs, co)
+                    }
+                    _ => ("utf8mb4".to_string(), "utf8mb4_general_ci".to_string()),
+                };
                 let r = conn
                     .query_drop(format!(
-                        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+                        "CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}"
                     ))
                     .await;
                 let _ = conn.disconnect().await;
@@ -93,4 +109,9 @@ fn scratch_hint(message: &str) -> String {
     format!(
         "{message}; migrator needs a scratch database to normalize schemas: give the user the right to create databases, or pass --dev-url with a server where it may"
     )
+}
+
+/// A character set or collation name as the server reports it (`[A-Za-z0-9_]`), safe to splice.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

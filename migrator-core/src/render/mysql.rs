@@ -1,0 +1,903 @@
+//! SQL for MySQL / MariaDB.
+//!
+//! - Identifiers are backtick-quoted; tables are **not** qualified with the database: a
+//!   statement runs in the connection's database, so the same SQL applies to the live database,
+//!   to a scratch database and to a replayed migrations directory whatever their names. (A
+//!   foreign key to another database names it.)
+//! - String literals (comments) escape `'` and `\` (the default `sql_mode`, without
+//!   `NO_BACKSLASH_ESCAPES`); defaults, checks, generation expressions and view bodies are the
+//!   server's own text (see [`crate::catalog::mysql`]).
+//! - Every `ALTER TABLE` says `ALGORITHM=` and `LOCK=`, chosen per change from the MariaDB 10.11
+//!   facts in `ONLINE_DDL.md` (verified against the server), so that the server refuses rather
+//!   than silently copying a table when an operation cannot run as planned:
+//!
+//!   | change | algorithm |
+//!   |---|---|
+//!   | add column (nullable, literal or `CURRENT_TIMESTAMP` default, virtual), drop column, rename column, set / drop default, comment, `ON UPDATE`, widen `VARCHAR` within its length-byte class, append `ENUM` / `SET` values within the same storage size, drop a check or foreign key, rename an index, table comment and default character set | `INSTANT` |
+//!   | add / drop a secondary index, make a column NULL / NOT NULL, change a collation within a character set, add a primary key, `ROW_FORMAT` | `INPLACE, LOCK=NONE` |
+//!   | add a `FULLTEXT` / `SPATIAL` index; add an `AUTO_INCREMENT` column; add / drop a column or rebuild a table that has a `FULLTEXT` index | `INPLACE, LOCK=SHARED` |
+//!   | other type changes, character set changes, stored generated columns, defaults computed per row, `CHECK`s (validated by the copy), foreign keys (`foreign_key_checks` stays on, so existing rows are validated), dropping a primary key (or the unique NOT NULL index InnoDB clusters a table without one on), `ENGINE` | `COPY, LOCK=SHARED` |
+//!
+//!   `INSTANT` is written with `LOCK=DEFAULT`, the only lock MySQL 8 accepts with it (an
+//!   instant change takes no lock beyond the brief metadata lock anyway). MariaDB treats
+//!   `INPLACE` as "in place or better", so an `INPLACE` change the server can do instantly is.
+//!   The planner (expand / contract) is the place for the online recipes that avoid `COPY`
+//!   (shadow columns, `foreign_key_checks=0` after an orphan check); a diff says what turns one
+//!   schema into the other, as safely as one statement can.
+//! - Changes MySQL has no statement for (schemas as namespaces, enum types, sequences,
+//!   extensions, exclusion constraints, `NOT VALID`) are refused by [`Renderer::check`] with a
+//!   message naming the change; the diff of two MySQL models never produces them.
+
+use super::{Renderer, SqlStatement};
+use crate::diff::mysql::{ADD_KEY_OPTION, DROP_WITH_PREFIX};
+use crate::diff::{Change, CommentTarget};
+use crate::schema::{Check, Column, Database, ForeignKey, Index, IndexKey, Options, Table, View};
+use crate::{Dialect, Error, Result};
+use std::collections::BTreeSet;
+
+/// Renders changes for MySQL / MariaDB. [`MysqlRenderer::for_database`] knows what of the
+/// database the SQL will run on changes how a statement may run: tables with a `FULLTEXT` index
+/// (adding or dropping a column rebuilds them and needs `LOCK=SHARED`), and unique indexes over
+/// NOT NULL columns of tables without a primary key (InnoDB clusters the table on such an
+/// index, so dropping it needs a copy).
+#[derive(Debug, Clone, Default)]
+pub struct MysqlRenderer {
+    fulltext: BTreeSet<(String, String)>,
+    clustered: BTreeSet<(String, String, String)>,
+}
+
+impl MysqlRenderer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A renderer for SQL that will run on `db` (the `from` side of a diff).
+    pub fn for_database(db: &Database) -> Self {
+        let mut fulltext = BTreeSet::new();
+        let mut clustered = BTreeSet::new();
+        for s in &db.schemas {
+            for t in &s.tables {
+                if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
+                    fulltext.insert((s.name.clone(), t.name.clone()));
+                }
+                if t.primary_key.is_some() {
+                    continue;
+                }
+                for i in t.indexes.iter().filter(|i| i.unique) {
+                    let not_null = i.parts.iter().all(|p| {
+                        p.key
+                            .column()
+                            .and_then(|c| t.column(c))
+                            .is_some_and(|c| !c.nullable)
+                    });
+                    if not_null {
+                        clustered.insert((s.name.clone(), t.name.clone(), i.name.clone()));
+                    }
+                }
+            }
+        }
+        MysqlRenderer {
+            fulltext,
+            clustered,
+        }
+    }
+
+    fn has_fulltext(&self, schema: &str, table: &str) -> bool {
+        self.fulltext
+            .contains(&(schema.to_string(), table.to_string()))
+    }
+}
+
+/// `` `name` ``, with embedded backticks doubled.
+pub fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A string literal: quotes doubled and backslashes escaped.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+fn idents(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How an `ALTER TABLE` may run, from the least to the most disruptive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Algorithm {
+    Instant,
+    /// `INPLACE, LOCK=NONE`: reads and writes continue (the table may be rebuilt).
+    Inplace,
+    /// `INPLACE, LOCK=SHARED`: reads continue, writes wait.
+    InplaceShared,
+    /// `COPY, LOCK=SHARED`: the table is copied; reads continue, writes wait.
+    Copy,
+}
+
+impl Algorithm {
+    pub fn clause(self) -> &'static str {
+        match self {
+            Algorithm::Instant => "ALGORITHM=INSTANT, LOCK=DEFAULT",
+            Algorithm::Inplace => "ALGORITHM=INPLACE, LOCK=NONE",
+            Algorithm::InplaceShared => "ALGORITHM=INPLACE, LOCK=SHARED",
+            Algorithm::Copy => "ALGORITHM=COPY, LOCK=SHARED",
+        }
+    }
+
+    /// On a table with a FULLTEXT index, what rebuilds the table needs a shared lock.
+    fn with_fulltext(self, fulltext: bool) -> Algorithm {
+        match self {
+            Algorithm::Instant | Algorithm::Inplace if fulltext => Algorithm::InplaceShared,
+            a => a,
+        }
+    }
+}
+
+fn alter(table: &str, actions: &str, algorithm: Algorithm) -> SqlStatement {
+    SqlStatement::new(format!(
+        "ALTER TABLE {} {actions}, {}",
+        ident(table),
+        algorithm.clause()
+    ))
+}
+
+/// `` `c` type [CHARACTER SET cs] [COLLATE co] … [COMMENT '…'] [CHECK (…)] ``: the whole
+/// column definition, as `ADD COLUMN` and `MODIFY COLUMN` need it.
+pub fn column_definition(c: &Column) -> String {
+    let mut sql = format!("{} {}", ident(&c.name), c.data_type.name);
+    // MariaDB's JSON takes a collation but no CHARACTER SET clause.
+    if let Some(cs) = c
+        .options
+        .get("charset")
+        .filter(|_| c.data_type.name != "json")
+    {
+        sql.push_str(&format!(" CHARACTER SET {cs}"));
+    }
+    if let Some(co) = &c.collation {
+        sql.push_str(&format!(" COLLATE {co}"));
+    }
+    if let Some(g) = &c.generated {
+        sql.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
+    } else {
+        sql.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+        if let Some(d) = &c.default {
+            sql.push_str(&format!(" DEFAULT {d}"));
+        }
+        if let Some(u) = c.options.get("on_update") {
+            sql.push_str(&format!(" ON UPDATE {u}"));
+        }
+        if c.options.contains_key("auto_increment") {
+            sql.push_str(" AUTO_INCREMENT");
+        }
+    }
+    if c.options.contains_key("invisible") {
+        sql.push_str(" INVISIBLE");
+    }
+    if let Some(comment) = &c.comment {
+        sql.push_str(&format!(" COMMENT {}", literal(comment)));
+    }
+    if let Some(check) = c.options.get("check") {
+        sql.push_str(&format!(" CHECK ({check})"));
+    }
+    sql
+}
+
+fn index_parts(i: &Index) -> String {
+    i.parts
+        .iter()
+        .map(|p| {
+            let mut s = match &p.key {
+                IndexKey::Column(c) => ident(c),
+                IndexKey::Expr(e) => format!("({e})"),
+            };
+            if let Some(len) = p.length {
+                s.push_str(&format!("({len})"));
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `[UNIQUE|FULLTEXT|SPATIAL] INDEX `i` (parts) [USING HASH] [COMMENT '…'] [IGNORED]`.
+pub fn index_definition(i: &Index) -> String {
+    let kind = match i.method.as_str() {
+        "FULLTEXT" => "FULLTEXT ",
+        "SPATIAL" => "SPATIAL ",
+        _ if i.unique => "UNIQUE ",
+        _ => "",
+    };
+    let mut sql = format!("{kind}INDEX {} ({})", ident(&i.name), index_parts(i));
+    if i.method == "HASH" {
+        sql.push_str(" USING HASH");
+    }
+    if let Some(c) = &i.comment {
+        sql.push_str(&format!(" COMMENT {}", literal(c)));
+    }
+    if i.options.contains_key("ignored") {
+        sql.push_str(" IGNORED");
+    }
+    sql
+}
+
+fn check_clause(c: &Check) -> String {
+    format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr)
+}
+
+/// `CONSTRAINT `f` FOREIGN KEY (…) REFERENCES `t` (…) ON DELETE … ON UPDATE …`; the referenced
+/// table is qualified only when it is in another database than `schema`.
+pub fn foreign_key_clause(schema: &str, f: &ForeignKey) -> String {
+    let target = if f.ref_schema.is_empty() || f.ref_schema == schema {
+        ident(&f.ref_table)
+    } else {
+        format!("{}.{}", ident(&f.ref_schema), ident(&f.ref_table))
+    };
+    let mut sql = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {target} ({})",
+        ident(&f.name),
+        idents(&f.columns),
+        idents(&f.ref_columns)
+    );
+    if f.match_full {
+        sql.push_str(" MATCH FULL");
+    }
+    sql.push_str(&format!(
+        " ON DELETE {} ON UPDATE {}",
+        f.on_delete.sql(),
+        f.on_update.sql()
+    ));
+    sql
+}
+
+/// Table options as `CREATE TABLE` / `ALTER TABLE` write them.
+fn table_options(options: &Options) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = options.get("engine") {
+        out.push(format!("ENGINE={e}"));
+    }
+    if let Some(cs) = options.get("charset") {
+        out.push(format!("DEFAULT CHARSET={cs}"));
+    }
+    if let Some(co) = options.get("collation") {
+        out.push(format!("COLLATE={co}"));
+    }
+    if let Some(rf) = options.get("row_format") {
+        out.push(format!("ROW_FORMAT={rf}"));
+    }
+    out
+}
+
+fn create_table(t: &Table) -> String {
+    let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
+    if let Some(k) = &t.primary_key {
+        lines.push(format!("PRIMARY KEY ({})", idents(&k.columns)));
+    }
+    lines.extend(t.indexes.iter().map(index_definition));
+    lines.extend(
+        t.uniques
+            .iter()
+            .map(|u| format!("UNIQUE INDEX {} ({})", ident(&u.name), idents(&u.columns))),
+    );
+    lines.extend(t.checks.iter().map(check_clause));
+    let mut sql = format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        ident(&t.name),
+        lines.join(",\n    ")
+    );
+    let mut options = table_options(&t.options);
+    if let Some(c) = &t.comment {
+        options.push(format!("COMMENT={}", literal(c)));
+    }
+    if !options.is_empty() {
+        sql.push(' ');
+        sql.push_str(&options.join(" "));
+    }
+    sql
+}
+
+/// Whether a default can be written into existing rows without evaluating it per row (a
+/// literal or the statement's timestamp), which `ADD COLUMN … ALGORITHM=INSTANT` needs.
+fn constant_default(d: &str) -> bool {
+    let d = d.trim().to_ascii_lowercase();
+    d.starts_with('\'')
+        || d.starts_with("b'")
+        || d.starts_with("x'")
+        || d.starts_with("0x")
+        || d.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
+        || d == "null"
+        || d == "current_timestamp"
+        || d == "now()"
+        || (d.starts_with("current_timestamp(") && d.ends_with(')') && !d.contains(' '))
+}
+
+/// Bytes per character of a character set (the length-byte class of a VARCHAR depends on it).
+fn max_bytes(charset: &str) -> u64 {
+    match charset {
+        "utf8mb4" | "utf16" | "utf16le" | "utf32" => 4,
+        "utf8mb3" | "utf8" => 3,
+        "ucs2" | "big5" | "gbk" | "sjis" | "cp932" | "euckr" | "gb2312" => 2,
+        "ujis" | "eucjpms" => 3,
+        _ => 1,
+    }
+}
+
+fn varchar_length(t: &str) -> Option<u64> {
+    t.strip_prefix("varchar(")?.strip_suffix(')')?.parse().ok()
+}
+
+/// `enum('a','b')` → number of values (quotes respected), and whether it is an enum.
+fn enum_values(t: &str) -> Option<(bool, Vec<String>)> {
+    let (is_enum, inner) = if let Some(r) = t.strip_prefix("enum(") {
+        (true, r)
+    } else {
+        (false, t.strip_prefix("set(")?)
+    };
+    let inner = inner.strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut cur = String::new();
+    let mut in_quote = false;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_quote, c) {
+            (false, '\'') => in_quote = true,
+            (true, '\'') if chars.peek() == Some(&'\'') => {
+                cur.push_str("''");
+                chars.next();
+            }
+            (true, '\'') => {
+                in_quote = false;
+                values.push(std::mem::take(&mut cur));
+            }
+            (true, '\\') => {
+                cur.push('\\');
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            (true, c) => cur.push(c),
+            _ => {}
+        }
+    }
+    Some((is_enum, values))
+}
+
+/// ENUM: 1 byte up to 255 values, else 2; SET: 1, 2, 3, 4 or 8 bytes.
+fn storage_size(is_enum: bool, n: usize) -> u8 {
+    if is_enum {
+        if n <= 255 {
+            1
+        } else {
+            2
+        }
+    } else {
+        match n {
+            0..=8 => 1,
+            9..=16 => 2,
+            17..=24 => 3,
+            25..=32 => 4,
+            _ => 8,
+        }
+    }
+}
+
+/// A type change MariaDB does instantly: VARCHAR growth within its length-byte class (same
+/// collation), ENUM / SET values appended within the same storage size.
+fn instant_type_change(from: &Column, to: &Column) -> bool {
+    if from.collation != to.collation {
+        return false;
+    }
+    let (f, t) = (&from.data_type.name, &to.data_type.name);
+    if let (Some(a), Some(b)) = (varchar_length(f), varchar_length(t)) {
+        let bytes = to.options.get("charset").map(|c| max_bytes(c)).unwrap_or(4);
+        return b >= a && ((a * bytes < 256) == (b * bytes < 256));
+    }
+    if let (Some((fe, fv)), Some((te, tv))) = (enum_values(f), enum_values(t)) {
+        return fe == te
+            && tv.len() >= fv.len()
+            && tv[..fv.len()] == fv[..]
+            && storage_size(fe, fv.len()) == storage_size(te, tv.len());
+    }
+    false
+}
+
+/// The algorithm a `MODIFY COLUMN` from `from` to `to` needs.
+fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
+    let mut a = Algorithm::Instant;
+    if from.data_type != to.data_type && !instant_type_change(from, to) {
+        a = a.max(Algorithm::Copy);
+    }
+    if from.collation != to.collation {
+        a = a.max(
+            if from.options.get("charset") == to.options.get("charset") {
+                Algorithm::Inplace
+            } else {
+                Algorithm::Copy
+            },
+        );
+    }
+    if from.nullable != to.nullable {
+        a = a.max(Algorithm::Inplace);
+    }
+    let opt = |c: &Column, k: &str| c.options.get(k).cloned();
+    if opt(from, "auto_increment") != opt(to, "auto_increment")
+        && opt(to, "auto_increment").is_some()
+    {
+        a = a.max(Algorithm::Copy);
+    }
+    if opt(from, "check") != opt(to, "check") && opt(to, "check").is_some() {
+        // Existing rows are only checked by a copy.
+        a = a.max(Algorithm::Copy);
+    }
+    if opt(from, "invisible") != opt(to, "invisible") {
+        a = a.max(Algorithm::Copy);
+    }
+    a
+}
+
+fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<SqlStatement> {
+    let c = ident(&to.name);
+    let generated_changes = from.generated != to.generated || from.data_type != to.data_type;
+    if (from.generated.is_some() || to.generated.is_some()) && generated_changes {
+        let both_virtual = matches!((&from.generated, &to.generated), (Some(a), Some(b)) if !a.stored && !b.stored);
+        if both_virtual && from.data_type == to.data_type && from.collation == to.collation {
+            return vec![alter(
+                table,
+                &format!("MODIFY COLUMN {}", column_definition(to)),
+                Algorithm::Inplace.with_fulltext(fulltext),
+            )];
+        }
+        // A column cannot become or stop being generated, nor change a stored expression, in
+        // place: rebuild it (its values are derived).
+        return vec![alter(
+            table,
+            &format!("DROP COLUMN {c}, ADD COLUMN {}", column_definition(to)),
+            Algorithm::Copy,
+        )];
+    }
+    // Only the default: ALTER COLUMN … SET / DROP DEFAULT.
+    let mut same_but_default = from.clone();
+    same_but_default.default = to.default.clone();
+    if &same_but_default == to && from.default != to.default {
+        let action = match &to.default {
+            Some(d) => format!("ALTER COLUMN {c} SET DEFAULT {d}"),
+            None => format!("ALTER COLUMN {c} DROP DEFAULT"),
+        };
+        return vec![alter(table, &action, Algorithm::Instant)];
+    }
+    let algorithm = modify_algorithm(from, to);
+    let algorithm = if algorithm == Algorithm::Inplace {
+        algorithm.with_fulltext(fulltext)
+    } else {
+        algorithm
+    };
+    vec![alter(
+        table,
+        &format!("MODIFY COLUMN {}", column_definition(to)),
+        algorithm,
+    )]
+}
+
+fn add_column(c: &Column, table: &str, fulltext: bool) -> SqlStatement {
+    let mut column = c.clone();
+    let key = column.options.remove(ADD_KEY_OPTION);
+    let mut actions = format!("ADD COLUMN {}", column_definition(&column));
+    let mut algorithm = match &c.generated {
+        Some(g) if g.stored => Algorithm::Copy,
+        _ => Algorithm::Instant,
+    };
+    if c.default.as_deref().is_some_and(|d| !constant_default(d)) || c.options.contains_key("check")
+    {
+        algorithm = Algorithm::Copy;
+    }
+    if c.options.contains_key("auto_increment") {
+        algorithm = algorithm.max(Algorithm::InplaceShared);
+    }
+    if let Some(key) = key {
+        let col = ident(&c.name);
+        match key.split_once(':') {
+            None => actions.push_str(&format!(", ADD PRIMARY KEY ({col})")),
+            Some(("unique", name)) => {
+                actions.push_str(&format!(", ADD UNIQUE INDEX {} ({col})", ident(name)))
+            }
+            Some((_, name)) => actions.push_str(&format!(", ADD INDEX {} ({col})", ident(name))),
+        }
+    }
+    alter(table, &actions, algorithm.with_fulltext(fulltext))
+}
+
+fn alter_options(table: &str, from: &Options, to: &Options) -> Vec<SqlStatement> {
+    let mut changed = Options::new();
+    let mut algorithm = Algorithm::Instant;
+    for key in ["engine", "charset", "collation", "row_format"] {
+        if from.get(key) != to.get(key) {
+            changed.insert(
+                key.to_string(),
+                to.get(key).cloned().unwrap_or_else(|| "DEFAULT".into()),
+            );
+            algorithm = algorithm.max(match key {
+                "engine" => Algorithm::Copy,
+                "row_format" => Algorithm::Inplace,
+                _ => Algorithm::Instant,
+            });
+        }
+    }
+    // Character set and collation go together.
+    if changed.contains_key("charset") || changed.contains_key("collation") {
+        for key in ["charset", "collation"] {
+            if let Some(v) = to.get(key) {
+                changed.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    let options = table_options(&changed);
+    if options.is_empty() {
+        return vec![];
+    }
+    vec![alter(table, &options.join(" "), algorithm)]
+}
+
+fn create_view(v: &View) -> String {
+    let def = v.definition.trim().trim_end_matches(';').trim_end();
+    let mut sql = String::from("CREATE OR REPLACE");
+    if let Some(a) = v.options.get("algorithm") {
+        sql.push_str(&format!(" ALGORITHM={}", a.to_ascii_uppercase()));
+    }
+    if let Some(s) = v.options.get("security") {
+        sql.push_str(&format!(" SQL SECURITY {}", s.to_ascii_uppercase()));
+    }
+    sql.push_str(&format!(" VIEW {} AS {def}", ident(&v.name)));
+    if let Some(c) = v.options.get("check_option") {
+        sql.push_str(&format!(" WITH {} CHECK OPTION", c.to_ascii_uppercase()));
+    }
+    sql
+}
+
+/// Why MySQL cannot run `change`, if it cannot.
+fn unsupported(change: &Change) -> Option<String> {
+    use Change::*;
+    Some(match change {
+        CreateSchema { schema } => format!(
+            "creating database `{schema}`: migrator diffs one MySQL database at a time (the one the URL names); create the database first"
+        ),
+        DropSchema { schema } => format!(
+            "dropping database `{schema}`: migrator diffs one MySQL database at a time (the one the URL names)"
+        ),
+        CreateExtension { extension, .. } => {
+            format!("extension {}: MySQL has no extensions", extension.name)
+        }
+        UpdateExtension { name, .. } | DropExtension { name } => {
+            format!("extension {name}: MySQL has no extensions")
+        }
+        CreateEnum { value, .. } => format!(
+            "enum type {}: MySQL has no enum types (ENUM is a column type)",
+            value.name
+        ),
+        AddEnumValue { name, .. } | DropEnum { name, .. } => format!(
+            "enum type {name}: MySQL has no enum types (ENUM is a column type)"
+        ),
+        RecreateEnum { to, .. } => format!(
+            "enum type {}: MySQL has no enum types (ENUM is a column type)",
+            to.name
+        ),
+        CreateSequence { sequence, .. } => format!(
+            "sequence {}: sequences are not managed on MySQL / MariaDB",
+            sequence.name
+        ),
+        AlterSequence { to, .. } => format!(
+            "sequence {}: sequences are not managed on MySQL / MariaDB",
+            to.name
+        ),
+        RenameSequence { from: name, .. }
+        | SetSequenceOwner { name, .. }
+        | DropSequence { name, .. } => format!(
+            "sequence {name}: sequences are not managed on MySQL / MariaDB"
+        ),
+        AddExclusion { exclusion, .. } => format!(
+            "exclusion constraint {}: MySQL has no exclusion constraints",
+            exclusion.name
+        ),
+        ValidateConstraint { name, table, .. } => format!(
+            "validating constraint {name} on {table}: MySQL constraints are always validated when added"
+        ),
+        RenameConstraint { from, table, .. } => format!(
+            "renaming constraint {from} on {table}: MySQL cannot rename a constraint (the MySQL diff drops and adds it)"
+        ),
+        AddCheck { check, table, .. } if !check.validated => format!(
+            "check {} on {table} NOT VALID: MySQL has no unvalidated checks",
+            check.name
+        ),
+        AddForeignKey { key, table, .. } if !key.validated => format!(
+            "foreign key {} on {table} NOT VALID: MySQL validates foreign keys when adding them (unless foreign_key_checks=0)",
+            key.name
+        ),
+        AddForeignKey { key, table, .. } if key.deferrable => format!(
+            "foreign key {} on {table} DEFERRABLE: MySQL has no deferrable constraints",
+            key.name
+        ),
+        AlterColumn { from, to, table, .. }
+            if from.identity.is_some() || to.identity.is_some() =>
+        {
+            format!(
+                "identity column {table}.{}: MySQL has AUTO_INCREMENT instead",
+                to.name
+            )
+        }
+        AddColumn { column, table, .. } if column.identity.is_some() => format!(
+            "identity column {table}.{}: MySQL has AUTO_INCREMENT instead",
+            column.name
+        ),
+        CreateView { view, .. } if view.materialized => format!(
+            "materialized view {}: MySQL has no materialized views",
+            view.name
+        ),
+        DropView {
+            name,
+            materialized: true,
+            ..
+        } => format!("materialized view {name}: MySQL has no materialized views"),
+        Comment { target, .. } => match target {
+            CommentTarget::Table { .. } => return None,
+            CommentTarget::Column { table, column, .. } => format!(
+                "comment on column {table}.{column} alone: on MySQL a column comment is part of its definition (the MySQL diff renders it as MODIFY COLUMN)"
+            ),
+            CommentTarget::Index { index, .. } => format!(
+                "comment on index {index} alone: on MySQL an index comment is part of its definition (the MySQL diff rebuilds the index)"
+            ),
+            other => format!(
+                "comment on {other:?}: MySQL has no comments on this kind of object"
+            ),
+        },
+        _ => return None,
+    })
+}
+
+impl Renderer for MysqlRenderer {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    fn check(&self, change: &Change) -> Result<()> {
+        match unsupported(change) {
+            Some(why) => Err(Error::Refused(format!(
+                "cannot express this change on MySQL / MariaDB: {why}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn render(&self, change: &Change) -> Vec<SqlStatement> {
+        use Change::*;
+        if unsupported(change).is_some() {
+            return vec![];
+        }
+        let one = |sql: String| vec![SqlStatement::new(sql)];
+        match change {
+            CreateTable { table, .. } => one(create_table(table)),
+            RenameTable { from, to, .. } => {
+                one(format!("RENAME TABLE {} TO {}", ident(from), ident(to)))
+            }
+            AlterTableOptions {
+                table, from, to, ..
+            } => alter_options(table, from, to),
+            DropTable { name, .. } => one(format!("DROP TABLE {}", ident(name))),
+            AddColumn {
+                schema,
+                table,
+                column,
+            } => vec![add_column(column, table, self.has_fulltext(schema, table))],
+            RenameColumn {
+                table, from, to, ..
+            } => vec![alter(
+                table,
+                &format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
+                Algorithm::Instant,
+            )],
+            AlterColumn {
+                schema,
+                table,
+                from,
+                to,
+                ..
+            } => alter_column(from, to, table, self.has_fulltext(schema, table)),
+            DropColumn {
+                schema,
+                table,
+                column,
+            } => vec![alter(
+                table,
+                &format!("DROP COLUMN {}", ident(column)),
+                Algorithm::Instant.with_fulltext(self.has_fulltext(schema, table)),
+            )],
+            AddPrimaryKey { schema, table, key } => vec![alter(
+                table,
+                &format!("ADD PRIMARY KEY ({})", idents(&key.columns)),
+                Algorithm::Inplace.with_fulltext(self.has_fulltext(schema, table)),
+            )],
+            AddUnique { table, unique, .. } => vec![alter(
+                table,
+                &format!(
+                    "ADD UNIQUE INDEX {} ({})",
+                    ident(&unique.name),
+                    idents(&unique.columns)
+                ),
+                Algorithm::Inplace,
+            )],
+            AddCheck { table, check, .. } => vec![alter(
+                table,
+                &format!("ADD {}", check_clause(check)),
+                Algorithm::Copy,
+            )],
+            AddForeignKey { schema, table, key } => vec![alter(
+                table,
+                &format!("ADD {}", foreign_key_clause(schema, key)),
+                Algorithm::Copy,
+            )],
+            DropConstraint { table, name, .. } if name == "PRIMARY" => {
+                vec![alter(table, "DROP PRIMARY KEY", Algorithm::Copy)]
+            }
+            DropConstraint { table, name, .. } => vec![alter(
+                table,
+                &format!("DROP CONSTRAINT {}", ident(name)),
+                Algorithm::Instant,
+            )],
+            CreateIndex { table, index, .. } => {
+                let algorithm = match index.method.as_str() {
+                    "FULLTEXT" | "SPATIAL" => Algorithm::InplaceShared,
+                    _ => Algorithm::Inplace,
+                };
+                let mut actions = format!("ADD {}", index_definition(index));
+                for key in index.options.keys() {
+                    if let Some(name) = key.strip_prefix(DROP_WITH_PREFIX) {
+                        actions.push_str(&format!(", DROP INDEX {}", ident(name)));
+                    }
+                }
+                vec![alter(table, &actions, algorithm)]
+            }
+            RenameIndex {
+                table, from, to, ..
+            } => vec![alter(
+                table,
+                &format!("RENAME INDEX {} TO {}", ident(from), ident(to)),
+                Algorithm::Instant,
+            )],
+            DropIndex {
+                schema,
+                table,
+                name,
+                ..
+            } => {
+                let clustered =
+                    self.clustered
+                        .contains(&(schema.clone(), table.clone(), name.clone()));
+                vec![alter(
+                    table,
+                    &format!("DROP INDEX {}", ident(name)),
+                    if clustered {
+                        Algorithm::Copy
+                    } else {
+                        Algorithm::Inplace
+                    },
+                )]
+            }
+            CreateView { view, .. } => one(create_view(view)),
+            DropView { name, .. } => one(format!("DROP VIEW {}", ident(name))),
+            Comment {
+                target: CommentTarget::Table { table, .. },
+                comment,
+            } => vec![alter(
+                table,
+                &format!(
+                    "COMMENT = {}",
+                    literal(comment.as_deref().unwrap_or_default())
+                ),
+                Algorithm::Instant,
+            )],
+            _ => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnType;
+
+    fn col(name: &str, ty: &str) -> Column {
+        Column {
+            name: name.into(),
+            data_type: ColumnType::builtin(ty),
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+            options: Options::new(),
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(ident("a`b"), "`a``b`");
+        assert_eq!(literal("it's a \\ path"), "'it''s a \\\\ path'");
+    }
+
+    #[test]
+    fn algorithms_follow_the_change() {
+        let mut a = col("v", "varchar(20)");
+        a.options.insert("charset".into(), "utf8mb4".into());
+        let mut b = a.clone();
+        b.data_type = ColumnType::builtin("varchar(63)");
+        assert_eq!(modify_algorithm(&a, &b), Algorithm::Instant);
+        b.data_type = ColumnType::builtin("varchar(64)");
+        assert_eq!(modify_algorithm(&a, &b), Algorithm::Copy);
+        let e1 = col("e", "enum('a','b')");
+        let mut e2 = e1.clone();
+        e2.data_type = ColumnType::builtin("enum('a','b','c')");
+        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Instant);
+        e2.data_type = ColumnType::builtin("enum('b','a')");
+        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Copy);
+        let mut n = a.clone();
+        n.nullable = false;
+        assert_eq!(modify_algorithm(&a, &n), Algorithm::Inplace);
+        let mut c = a.clone();
+        c.comment = Some("x".into());
+        assert_eq!(modify_algorithm(&a, &c), Algorithm::Instant);
+    }
+
+    #[test]
+    fn only_a_default_change_is_alter_column() {
+        let a = col("n", "int");
+        let mut b = a.clone();
+        b.default = Some("5".into());
+        let sql = &alter_column(&a, &b, "t", false)[0].sql;
+        assert_eq!(
+            sql,
+            "ALTER TABLE `t` ALTER COLUMN `n` SET DEFAULT 5, ALGORITHM=INSTANT, LOCK=DEFAULT"
+        );
+    }
+
+    #[test]
+    fn constant_defaults() {
+        for d in [
+            "'x'",
+            "0",
+            "-1",
+            "1.50",
+            "b'101'",
+            "current_timestamp()",
+            "current_timestamp(6)",
+        ] {
+            assert!(constant_default(d), "{d}");
+        }
+        for d in ["uuid()", "(`a` + 1)", "(curdate() + interval 1 day)"] {
+            assert!(!constant_default(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn unsupported_changes_are_refused() {
+        let r = MysqlRenderer::new();
+        let e = r
+            .check(&Change::CreateSchema { schema: "x".into() })
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("one MySQL database at a time"),
+            "{e}"
+        );
+        assert!(r
+            .render(&Change::CreateSchema { schema: "x".into() })
+            .is_empty());
+    }
+}

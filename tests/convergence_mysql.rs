@@ -1,0 +1,754 @@
+//! Convergence suite for the MySQL / MariaDB diff: for every case (current SQL, desired SQL), in
+//! both directions, load `current` into a database, diff it against `desired` (loaded into a
+//! scratch database), apply the printed SQL, and require (1) a second diff to be empty and (2) the
+//! database's catalog to equal the catalog of a database loaded straight from `desired` (column
+//! order aside). A seeded random generator adds more cases (random schemas and edits).
+
+use migrator_core::diff::{diff, DiffOptions};
+use migrator_core::migrations::split;
+use migrator_core::render::{renderer_for, try_render_all};
+use migrator_core::schema::Database;
+use migrator_core::source::{inspect_declared, inspect_live, Hints};
+use migrator_core::{DatabaseUrl, Dialect};
+use migrator_tests::*;
+use mysql_async::prelude::Queryable;
+use std::sync::Arc;
+
+/// (name, current, desired). Hints in `desired` apply to the forward direction only; cases whose
+/// name starts with `oneway_` are run forward only.
+const CASES: &[(&str, &str, &str)] = &[
+    // Tables.
+    ("empty_to_table", "", "CREATE TABLE t (id int);"),
+    ("table_with_pk", "", "CREATE TABLE t (id bigint PRIMARY KEY, v text);"),
+    ("two_tables", "CREATE TABLE a (id int);", "CREATE TABLE a (id int); CREATE TABLE b (id int);"),
+    ("all_common_types", "", "CREATE TABLE t (a tinyint, b smallint, c mediumint, d int, e bigint, f decimal(10,2), g float, h double, i char(3), j varchar(30), k text, l tinytext, m mediumtext, n longtext, o blob, p varbinary(16), q binary(4), r date, s datetime, t2 timestamp NULL, u time, v year, w bit(8), x json, y enum('a','b'), z set('x','y'), aa boolean, ab uuid, ac inet6);"),
+    ("unsigned_types", "", "CREATE TABLE t (a tinyint unsigned, b int unsigned NOT NULL, c bigint unsigned, d decimal(10,2) unsigned, e int(6) unsigned zerofill);"),
+    ("fractional_seconds", "", "CREATE TABLE t (a datetime(6), b time(3), c timestamp(6) NULL);"),
+    ("table_named_like_keyword", "", "CREATE TABLE `select` (`from` int, `order` text, `key` int, KEY `index` (`key`));"),
+    ("mixed_case_names", "", "CREATE TABLE `MixedCase` (`CamelColumn` int PRIMARY KEY, `with space` text);"),
+    ("injection_name", "", "CREATE TABLE `x``; DROP TABLE y; --` (`it's` int, `a\"b` int COMMENT 'it''s a \\\\ \"c\"');"),
+    ("non_ascii_names", "", "CREATE TABLE `café` (`naïve` int, `日本` text COMMENT 'ünïcödé');"),
+    ("engine_myisam", "", "CREATE TABLE t (id int PRIMARY KEY) ENGINE=MyISAM;"),
+    ("engine_change", "CREATE TABLE t (id int PRIMARY KEY, a int);", "CREATE TABLE t (id int PRIMARY KEY, a int) ENGINE=MyISAM;"),
+    ("memory_engine_hash_index", "", "CREATE TABLE t (a int, KEY i (a) USING HASH) ENGINE=MEMORY;"),
+    ("table_charset", "", "CREATE TABLE t (a varchar(10), b text) DEFAULT CHARSET=latin1;"),
+    ("table_charset_change", "CREATE TABLE t (a varchar(10), b text, c int);", "CREATE TABLE t (a varchar(10), b text, c int) DEFAULT CHARSET=latin1;"),
+    ("table_collation_change", "CREATE TABLE t (a varchar(10));", "CREATE TABLE t (a varchar(10)) COLLATE utf8mb4_bin;"),
+    ("table_charset_keeps_explicit_column", "CREATE TABLE t (a varchar(10), b varchar(10) COLLATE utf8mb4_bin);", "CREATE TABLE t (a varchar(10), b varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin) DEFAULT CHARSET=latin1;"),
+    ("row_format", "CREATE TABLE t (a int);", "CREATE TABLE t (a int) ROW_FORMAT=COMPACT;"),
+    ("table_comment", "CREATE TABLE t (a int);", "CREATE TABLE t (a int) COMMENT 'the t';"),
+    ("table_comment_change", "CREATE TABLE t (a int) COMMENT 'old';", "CREATE TABLE t (a int) COMMENT 'it''s new \\\\ with a backslash';"),
+    // Columns.
+    ("add_nullable_column", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, v text);"),
+    ("add_not_null_with_default", "CREATE TABLE t (id int); INSERT INTO t VALUES (1);", "CREATE TABLE t (id int, v int NOT NULL DEFAULT 0);"),
+    ("add_not_null_without_default", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, v varchar(10) NOT NULL);"),
+    ("add_several_columns", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, a int, b text, c boolean DEFAULT true);"),
+    ("int_to_bigint", "CREATE TABLE t (v int); INSERT INTO t VALUES (1);", "CREATE TABLE t (v bigint);"),
+    ("varchar_grow_instant", "CREATE TABLE t (v varchar(20));", "CREATE TABLE t (v varchar(60));"),
+    ("varchar_grow_copy", "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('x');", "CREATE TABLE t (v varchar(100));"),
+    ("varchar_to_text", "CREATE TABLE t (v varchar(10));", "CREATE TABLE t (v text);"),
+    ("text_to_int_lossy", "CREATE TABLE t (v text);", "CREATE TABLE t (v int);"),
+    ("decimal_precision", "CREATE TABLE t (v decimal(10,2));", "CREATE TABLE t (v decimal(14,4));"),
+    ("datetime_to_datetime6", "CREATE TABLE t (v datetime);", "CREATE TABLE t (v datetime(6));"),
+    ("int_to_unsigned", "CREATE TABLE t (v int);", "CREATE TABLE t (v int unsigned);"),
+    ("set_not_null", "CREATE TABLE t (v int);", "CREATE TABLE t (v int NOT NULL);"),
+    ("set_default_constant", "CREATE TABLE t (v int);", "CREATE TABLE t (v int DEFAULT 42);"),
+    ("change_default", "CREATE TABLE t (v varchar(5) DEFAULT 'a');", "CREATE TABLE t (v varchar(5) DEFAULT 'b');"),
+    ("default_current_timestamp", "CREATE TABLE t (v datetime);", "CREATE TABLE t (v datetime DEFAULT CURRENT_TIMESTAMP);"),
+    ("default_on_update", "CREATE TABLE t (v timestamp NULL);", "CREATE TABLE t (v timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);"),
+    ("datetime6_on_update", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, v datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6));"),
+    ("on_update_only", "CREATE TABLE t (v datetime DEFAULT CURRENT_TIMESTAMP);", "CREATE TABLE t (v datetime DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);"),
+    ("default_expression", "CREATE TABLE t (a int, v int);", "CREATE TABLE t (a int, v int DEFAULT (1 + 2));"),
+    ("add_column_default_expression", "CREATE TABLE t (a int); INSERT INTO t VALUES (1);", "CREATE TABLE t (a int, u varchar(36) DEFAULT (uuid()), d date DEFAULT (curdate() + interval 1 day));"),
+    ("default_string_quotes", "CREATE TABLE t (v varchar(20));", "CREATE TABLE t (v varchar(20) DEFAULT 'it''s');"),
+    ("default_backslash", "CREATE TABLE t (v varchar(20) DEFAULT 'plain');", "CREATE TABLE t (v varchar(20) DEFAULT 'a\\\\b');"),
+    ("default_on_text", "CREATE TABLE t (v text);", "CREATE TABLE t (v text DEFAULT 'x');"),
+    ("explicit_default_null", "CREATE TABLE t (v int, w varchar(3));", "CREATE TABLE t (v int DEFAULT NULL, w varchar(3) NULL DEFAULT NULL);"),
+    ("default_null_string", "CREATE TABLE t (v varchar(5));", "CREATE TABLE t (v varchar(5) DEFAULT 'NULL');"),
+    ("bit_default", "CREATE TABLE t (v bit(3));", "CREATE TABLE t (v bit(3) DEFAULT b'101');"),
+    ("float_double", "CREATE TABLE t (a float, b double);", "CREATE TABLE t (a double DEFAULT 1.5, b float(7,3));"),
+    ("auto_increment_pk", "", "CREATE TABLE t (id bigint AUTO_INCREMENT PRIMARY KEY, v int);"),
+    ("add_auto_increment_column", "CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2);", "CREATE TABLE t (a int, id int NOT NULL AUTO_INCREMENT PRIMARY KEY);"),
+    ("add_auto_increment_unique", "CREATE TABLE t (a int PRIMARY KEY);", "CREATE TABLE t (a int PRIMARY KEY, n bigint NOT NULL AUTO_INCREMENT, UNIQUE KEY n_u (n));"),
+    ("make_auto_increment", "CREATE TABLE t (id int NOT NULL PRIMARY KEY);", "CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);"),
+    ("auto_increment_with_new_pk", "CREATE TABLE t (id int NOT NULL, v int);", "CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, v int);"),
+    ("serial", "CREATE TABLE t (v int);", "CREATE TABLE t (v int, id serial);"),
+    ("generated_virtual_add", "CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int, c int AS (a + b) VIRTUAL);"),
+    ("generated_stored_add", "CREATE TABLE t (a int, b int); INSERT INTO t VALUES (1, 2);", "CREATE TABLE t (a int, b int, c int AS (a * b) STORED);"),
+    ("generated_expr_change_virtual", "CREATE TABLE t (a int, c int AS (a * 2) VIRTUAL);", "CREATE TABLE t (a int, c int AS (a * 3) VIRTUAL);"),
+    ("generated_expr_change_stored", "CREATE TABLE t (a int, c int AS (a * 2) STORED);", "CREATE TABLE t (a int, c int AS (a * 3) STORED);"),
+    ("generated_to_plain", "CREATE TABLE t (a int, c int AS (a * 2) STORED);", "CREATE TABLE t (a int, c int);"),
+    ("generated_virtual_to_stored", "CREATE TABLE t (a int, c int AS (a + 1) VIRTUAL);", "CREATE TABLE t (a int, c int AS (a + 1) STORED);"),
+    ("generated_string", "CREATE TABLE t (f varchar(20), l varchar(20));", "CREATE TABLE t (f varchar(20), l varchar(20), full_name varchar(41) AS (concat(f, ' ', l)) VIRTUAL COMMENT 'derived');"),
+    ("column_charset", "CREATE TABLE t (v varchar(10));", "CREATE TABLE t (v varchar(10) CHARACTER SET latin1);"),
+    ("column_collation_change", "CREATE TABLE t (v varchar(10));", "CREATE TABLE t (v varchar(10) COLLATE utf8mb4_bin);"),
+    ("column_collation_indexed", "CREATE TABLE t (v varchar(10), KEY i (v));", "CREATE TABLE t (v varchar(10) COLLATE utf8mb4_unicode_ci, KEY i (v));"),
+    ("column_charset_change_with_data", "CREATE TABLE t (v varchar(10) CHARACTER SET latin1); INSERT INTO t VALUES ('abc');", "CREATE TABLE t (v varchar(10) CHARACTER SET utf8mb4);"),
+    ("column_comment", "CREATE TABLE t (a int);", "CREATE TABLE t (a int COMMENT 'the a');"),
+    ("column_comment_change", "CREATE TABLE t (a int NOT NULL DEFAULT 3 COMMENT 'old');", "CREATE TABLE t (a int NOT NULL DEFAULT 3 COMMENT 'new ''quoted''');"),
+    ("column_comment_with_type_change", "CREATE TABLE t (a int COMMENT 'x');", "CREATE TABLE t (a bigint COMMENT 'y');"),
+    ("drop_column", "CREATE TABLE t (id int, old text);", "CREATE TABLE t (id int);"),
+    ("drop_indexed_column", "CREATE TABLE t (id int, a int, b int, KEY ab (a, b));", "CREATE TABLE t (id int, b int);"),
+    ("enum_append", "CREATE TABLE t (e enum('a','b'));", "CREATE TABLE t (e enum('a','b','c'));"),
+    ("enum_reorder", "CREATE TABLE t (e enum('a','b','c') DEFAULT 'a');", "CREATE TABLE t (e enum('c','b','a') DEFAULT 'a');"),
+    ("enum_remove_value", "CREATE TABLE t (e enum('a','b','c'));", "CREATE TABLE t (e enum('a','c'));"),
+    ("enum_quotes", "", "CREATE TABLE t (e enum('it''s','a\\\\b','x,y') DEFAULT 'it''s');"),
+    ("enum_default_change", "CREATE TABLE t (e enum('a','b') NOT NULL DEFAULT 'a');", "CREATE TABLE t (e enum('a','b') NOT NULL DEFAULT 'b');"),
+    ("set_append", "CREATE TABLE t (s set('x','y'));", "CREATE TABLE t (s set('x','y','z'));"),
+    ("column_to_enum", "CREATE TABLE t (s varchar(10));", "CREATE TABLE t (s enum('new','done') NOT NULL DEFAULT 'new');"),
+    ("json_column", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, doc json, meta json NOT NULL DEFAULT '{}');"),
+    ("json_is_checked_longtext", "CREATE TABLE t (j json);", "CREATE TABLE t (j longtext CHECK (json_valid(j)));"),
+    ("json_to_text", "CREATE TABLE t (j json);", "CREATE TABLE t (j text);"),
+    ("column_check", "CREATE TABLE t (a int);", "CREATE TABLE t (a int CHECK (a > 0));"),
+    ("column_check_change", "CREATE TABLE t (a int CHECK (a > 0));", "CREATE TABLE t (a int CHECK (a >= 0));"),
+    ("boolean_column", "CREATE TABLE t (a int);", "CREATE TABLE t (a int, b boolean NOT NULL DEFAULT false);"),
+    ("tinyint_to_boolean", "CREATE TABLE t (b tinyint);", "CREATE TABLE t (b boolean);"),
+    ("display_width_is_noise", "CREATE TABLE t (a int(11), b bigint(20) unsigned);", "CREATE TABLE t (a int, b bigint unsigned);"),
+    ("invisible_column", "CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int INVISIBLE);"),
+    ("many_changes_one_column", "CREATE TABLE t (v int);", "CREATE TABLE t (v bigint NOT NULL DEFAULT 7 COMMENT 'seven');"),
+    // Primary keys.
+    ("add_pk", "CREATE TABLE t (id int NOT NULL);", "CREATE TABLE t (id int PRIMARY KEY);"),
+    ("composite_pk", "CREATE TABLE t (a int NOT NULL, b int NOT NULL);", "CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));"),
+    ("pk_change_columns", "CREATE TABLE t (a int, b int, PRIMARY KEY (a));", "CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));"),
+    ("pk_on_varchar", "CREATE TABLE t (code varchar(10) NOT NULL);", "CREATE TABLE t (code varchar(10) PRIMARY KEY);"),
+    // Unique keys and indexes.
+    ("add_unique", "CREATE TABLE t (a int);", "CREATE TABLE t (a int UNIQUE);"),
+    ("unique_composite", "CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int, CONSTRAINT ab UNIQUE (a, b));"),
+    ("unique_rename", "CREATE TABLE t (a int, UNIQUE KEY x (a));", "CREATE TABLE t (a int, UNIQUE KEY y (a));"),
+    ("unique_columns_change", "CREATE TABLE t (a int, b int, UNIQUE KEY u (a));", "CREATE TABLE t (a int, b int, UNIQUE KEY u (b, a));"),
+    ("unique_to_plain_index", "CREATE TABLE t (a int, UNIQUE KEY i (a));", "CREATE TABLE t (a int, KEY i (a));"),
+    ("add_index", "CREATE TABLE t (a int);", "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a);"),
+    ("index_prefix", "CREATE TABLE t (name varchar(100));", "CREATE TABLE t (name varchar(100), KEY i (name(10)));"),
+    ("index_prefix_change", "CREATE TABLE t (name varchar(100), KEY i (name(10)));", "CREATE TABLE t (name varchar(100), KEY i (name(20)));"),
+    ("index_on_text_prefix", "CREATE TABLE t (body text);", "CREATE TABLE t (body text, UNIQUE KEY b (body(32)));"),
+    ("index_desc", "CREATE TABLE t (a int, b int, KEY i (a, b));", "CREATE TABLE t (a int, b int, KEY i (a DESC, b));"),
+    ("composite_index", "CREATE TABLE t (a int, b varchar(20), c date);", "CREATE TABLE t (a int, b varchar(20), c date, KEY abc (a, b(5), c));"),
+    ("fulltext_index", "CREATE TABLE t (title varchar(200), body text);", "CREATE TABLE t (title varchar(200), body text, FULLTEXT KEY ft (title, body));"),
+    ("fulltext_with_column_changes", "CREATE TABLE t (id int PRIMARY KEY, body text, FULLTEXT KEY ft (body)); INSERT INTO t VALUES (1, 'x');", "CREATE TABLE t (id int PRIMARY KEY, body text, extra int, n int NOT NULL DEFAULT 0, FULLTEXT KEY ft (body));"),
+    ("spatial_index", "CREATE TABLE t (g point NOT NULL);", "CREATE TABLE t (g point NOT NULL, SPATIAL KEY sp (g));"),
+    ("index_comment", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) COMMENT 'for lookups');"),
+    ("index_rename", "CREATE TABLE t (a int); CREATE INDEX old_name ON t (a);", "CREATE TABLE t (a int); CREATE INDEX new_name ON t (a);"),
+    ("index_change_columns", "CREATE TABLE t (a int, b int, KEY i (a));", "CREATE TABLE t (a int, b int, KEY i (a, b));"),
+    ("index_ignored", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) IGNORED);"),
+    ("many_indexes", "CREATE TABLE t (a int, b int, c int);", "CREATE TABLE t (a int, b int, c int, KEY i1 (a), KEY i2 (b), UNIQUE KEY i3 (c, a));"),
+    // Foreign keys.
+    ("add_fk", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int);", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_unnamed", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int);", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_actions", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE ON UPDATE SET NULL);"),
+    ("fk_no_action_vs_restrict", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE RESTRICT);", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE NO ACTION);"),
+    ("fk_composite", "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE c (x int, y int);", "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE c (x int, y int, CONSTRAINT f FOREIGN KEY (y, x) REFERENCES p (a, b));"),
+    ("fk_self_reference", "CREATE TABLE cat (id int PRIMARY KEY, parent int);", "CREATE TABLE cat (id int PRIMARY KEY, parent int, CONSTRAINT cat_parent FOREIGN KEY (parent) REFERENCES cat (id) ON DELETE SET NULL);"),
+    ("fk_circular", "", "CREATE TABLE a (id int PRIMARY KEY, b_id int); CREATE TABLE b (id int PRIMARY KEY, a_id int, CONSTRAINT b_a FOREIGN KEY (a_id) REFERENCES a (id)); ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES b (id);"),
+    ("fk_to_new_table", "CREATE TABLE c (p_id int);", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_retarget", "CREATE TABLE p1 (id int PRIMARY KEY); CREATE TABLE p2 (id int PRIMARY KEY); CREATE TABLE c (p int, CONSTRAINT f FOREIGN KEY (p) REFERENCES p1 (id));", "CREATE TABLE p1 (id int PRIMARY KEY); CREATE TABLE p2 (id int PRIMARY KEY); CREATE TABLE c (p int, CONSTRAINT f FOREIGN KEY (p) REFERENCES p2 (id));"),
+    ("fk_rename", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, KEY i (p_id), CONSTRAINT a FOREIGN KEY (p_id) REFERENCES p (id));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, KEY i (p_id), CONSTRAINT b FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_rename_implicit_index", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT a FOREIGN KEY (p_id) REFERENCES p (id));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT b FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_with_explicit_index", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, KEY by_p (p_id));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, KEY by_p (p_id), CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("fk_index_replaced", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (a int, b int, KEY ia (a), CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (a int, b int, KEY iab (a, b), CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id));"),
+    ("fk_to_unique_key", "CREATE TABLE p (id int, code varchar(10), UNIQUE KEY p_code (code)); CREATE TABLE c (code varchar(10));", "CREATE TABLE p (id int, code varchar(10), UNIQUE KEY p_code (code)); CREATE TABLE c (code varchar(10), CONSTRAINT f FOREIGN KEY (code) REFERENCES p (code) ON UPDATE CASCADE);"),
+    ("fk_to_unique_that_changes", "CREATE TABLE p (id int, code varchar(10) UNIQUE); CREATE TABLE c (code varchar(10), CONSTRAINT f FOREIGN KEY (code) REFERENCES p (code));", "CREATE TABLE p (id int PRIMARY KEY, code varchar(10)); CREATE TABLE c (code varchar(10), p_id int, CONSTRAINT g FOREIGN KEY (p_id) REFERENCES p (id));"),
+    ("drop_referenced_table", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id));", "CREATE TABLE c (p_id int);"),
+    // Checks.
+    ("add_check", "CREATE TABLE t (a int);", "CREATE TABLE t (a int, CONSTRAINT pos CHECK (a > 0));"),
+    ("change_check", "CREATE TABLE t (a int, CONSTRAINT pos CHECK (a > 0));", "CREATE TABLE t (a int, CONSTRAINT pos CHECK (a >= 0));"),
+    ("check_multi_column", "CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int, CONSTRAINT ab CHECK (a < b));"),
+    ("check_rename", "CREATE TABLE t (a int, CONSTRAINT c1 CHECK (a > 0));", "CREATE TABLE t (a int, CONSTRAINT c2 CHECK (a > 0));"),
+    ("check_with_function", "CREATE TABLE t (e varchar(100));", "CREATE TABLE t (e varchar(100), CONSTRAINT e_lower CHECK (char_length(e) < 100 AND e = lower(e)));"),
+    ("check_unnamed", "CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int, CHECK (a <> b));"),
+    // Views.
+    ("create_view", "CREATE TABLE t (a int, b text);", "CREATE TABLE t (a int, b text); CREATE VIEW v AS SELECT a FROM t WHERE a > 1;"),
+    ("change_view", "CREATE TABLE t (a int, b text); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE t (a int, b text); CREATE VIEW v AS SELECT a, b FROM t;"),
+    ("view_on_view", "CREATE TABLE t (a int);", "CREATE TABLE t (a int); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT a FROM v1 WHERE a > 0;"),
+    ("view_over_altered_column", "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE t (a bigint); CREATE VIEW v AS SELECT a FROM t;"),
+    ("view_chain_rebuilt", "CREATE TABLE t (a int); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT a FROM v1;", "CREATE TABLE t (a bigint); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT a FROM v1;"),
+    ("view_algorithm_security", "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE t (a int); CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW v AS SELECT a FROM t;"),
+    ("view_check_option", "CREATE TABLE t (a int);", "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t WHERE a > 0 WITH CASCADED CHECK OPTION; CREATE VIEW w AS SELECT a FROM v WITH LOCAL CHECK OPTION;"),
+    ("view_join_aliases_literals", "CREATE TABLE a (id int, n varchar(10)); CREATE TABLE b (id int, a_id int);", "CREATE TABLE a (id int, n varchar(10)); CREATE TABLE b (id int, a_id int); CREATE VIEW v AS SELECT x.id, concat(x.n, '.x', ' it''s') AS label, count(*) AS c FROM a x JOIN b y ON y.a_id = x.id GROUP BY x.id, x.n;"),
+    ("drop_table_under_view", "CREATE TABLE t (a int); CREATE TABLE u (b int); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE u (b int);"),
+    // Renames (hints; forward only).
+    ("oneway_rename_table", "CREATE TABLE clients (id int PRIMARY KEY, name text); INSERT INTO clients VALUES (1, 'x');", "CREATE TABLE customers ( -- migrator:renamed-from clients\n id int PRIMARY KEY, name text);"),
+    ("oneway_rename_column", "CREATE TABLE t (id int, name varchar(20)); INSERT INTO t VALUES (1, 'x');", "CREATE TABLE t (id int,\n full_name varchar(20) -- migrator:renamed-from name\n);"),
+    ("oneway_rename_column_and_alter", "CREATE TABLE t (id int, name varchar(20)); INSERT INTO t VALUES (1, 'x');", "CREATE TABLE t (id int,\n full_name varchar(60) NOT NULL DEFAULT '' COMMENT 'renamed' -- migrator:renamed-from name\n);"),
+    ("oneway_rename_both", "CREATE TABLE a (id int AUTO_INCREMENT PRIMARY KEY, x int UNIQUE); CREATE INDEX a_x ON a (x);", "CREATE TABLE b ( -- migrator:renamed-from a\n id int AUTO_INCREMENT PRIMARY KEY,\n y int UNIQUE -- migrator:renamed-from x\n); CREATE INDEX b_y ON b (y);"),
+    ("oneway_rename_referenced_table", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id));", "CREATE TABLE parent ( -- migrator:renamed-from p\n id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES parent (id));"),
+    ("oneway_rename_column_in_fk_and_check", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (pid int, CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id), CONSTRAINT ck CHECK (pid > 0));", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (\n parent_id int, -- migrator:renamed-from pid\n CONSTRAINT f FOREIGN KEY (parent_id) REFERENCES p (id), CONSTRAINT ck CHECK (parent_id > 0));"),
+    ("oneway_rename_table_under_view", "CREATE TABLE a (x int); CREATE VIEW v AS SELECT x FROM a;", "CREATE TABLE b ( -- migrator:renamed-from a\n x int); CREATE VIEW v AS SELECT x FROM b;"),
+    // Realistic combinations.
+    ("blog_evolution",
+        "CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL); CREATE TABLE posts (id int AUTO_INCREMENT PRIMARY KEY, user_id int, title varchar(100), CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id));",
+        "CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL UNIQUE, created_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)); CREATE TABLE posts (id int AUTO_INCREMENT PRIMARY KEY, user_id int NOT NULL, title varchar(200) NOT NULL, state enum('draft','published') NOT NULL DEFAULT 'draft', body mediumtext, KEY posts_user_state (user_id, state), FULLTEXT KEY posts_text (title, body), CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE) COMMENT 'blog posts'; CREATE VIEW published AS SELECT id, title FROM posts WHERE state = 'published';"),
+    ("drop_everything", "CREATE TABLE t (id int PRIMARY KEY, e enum('a')); CREATE TABLE u (t_id int, CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id)); CREATE VIEW v AS SELECT id FROM t;", ""),
+    ("swap_pk_and_unique", "CREATE TABLE t (a int PRIMARY KEY, b int UNIQUE NOT NULL);", "CREATE TABLE t (a int UNIQUE NOT NULL, b int PRIMARY KEY);"),
+    ("table_with_everything", "",
+        "CREATE TABLE p (id bigint unsigned AUTO_INCREMENT PRIMARY KEY, code varchar(20) NOT NULL, UNIQUE KEY p_code (code)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='parents'; CREATE TABLE t (id bigint unsigned NOT NULL AUTO_INCREMENT, p_id bigint unsigned NOT NULL, color enum('red','green') NOT NULL DEFAULT 'red', qty int NOT NULL CHECK (qty > 0), price decimal(10,2) NOT NULL, total decimal(20,2) AS (qty * price) STORED, tags set('a','b','c') NOT NULL DEFAULT '', meta json, note varchar(100) CHARACTER SET latin1 COLLATE latin1_bin COMMENT 'latin', created_at timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), updated_at timestamp(3) NULL ON UPDATE CURRENT_TIMESTAMP(3), deleted_at datetime, PRIMARY KEY (id), KEY t_live (p_id, color), KEY t_note (note(8) DESC), CONSTRAINT t_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE, CONSTRAINT t_price CHECK (price >= 0)) COMMENT 'everything'; CREATE VIEW t_summary AS SELECT p_id, sum(total) AS total FROM t WHERE deleted_at IS NULL GROUP BY p_id;"),
+    ("shop_evolution",
+        "CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100)); CREATE TABLE orders (id int AUTO_INCREMENT PRIMARY KEY, customer_id int, total decimal(10,2), KEY (customer_id));",
+        "CREATE TABLE customers (id bigint AUTO_INCREMENT PRIMARY KEY, name varchar(200) NOT NULL DEFAULT '', email varchar(255), UNIQUE KEY customers_email (email)); CREATE TABLE orders (id bigint AUTO_INCREMENT PRIMARY KEY, customer_id bigint NOT NULL, total decimal(12,2) NOT NULL DEFAULT 0.00, status enum('new','paid','shipped') NOT NULL DEFAULT 'new', placed_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, KEY customer_id (customer_id), KEY orders_status (status, placed_at), CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)); CREATE TABLE order_lines (order_id bigint NOT NULL, line smallint NOT NULL, sku varchar(40) NOT NULL, qty int unsigned NOT NULL DEFAULT 1, PRIMARY KEY (order_id, line), CONSTRAINT lines_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE);"),
+];
+
+/// Runs each statement of `sql` on `url`, statement by statement.
+async fn load(url: &str, sql: &str) -> Result<(), String> {
+    if sql.trim().is_empty() {
+        return Ok(());
+    }
+    let statements = split("case.sql", sql, Dialect::Mysql).map_err(|e| e.to_string())?;
+    let mut conn = mysql_connect(url).await;
+    let mut result = Ok(());
+    for s in &statements {
+        if let Err(e) = conn.query_drop(&s.sql).await {
+            result = Err(format!("`{}`: {e}", s.sql));
+            break;
+        }
+    }
+    let _ = conn.disconnect().await;
+    result
+}
+
+fn without_column_order(mut db: Database) -> Database {
+    for s in &mut db.schemas {
+        for t in &mut s.tables {
+            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+    db
+}
+
+/// One direction of one case. Returns a description of what went wrong.
+async fn converge(name: &str, current: &str, desired: &str) -> Result<(), String> {
+    let db = fresh_mysql_db(&format!("cv_{}", &name[..name.len().min(20)]))
+        .await
+        .expect("server");
+    let result = async {
+        load(&db.url, current)
+            .await
+            .map_err(|e| format!("loading current: {e}"))?;
+        let dir = TempDir::new();
+        dir.write(
+            "desired.sql",
+            if desired.trim().is_empty() {
+                "-- nothing\n"
+            } else {
+                desired
+            },
+        );
+        let desired_path = dir.path().join("desired.sql");
+        // The live database is the server URL: the scratch database takes its name and defaults.
+        let live_url = DatabaseUrl::parse(&db.url).unwrap();
+        let (want, hints) = inspect_declared(&live_url, &desired_path)
+            .await
+            .map_err(|e| format!("loading desired: {e}"))?;
+        let have = inspect_live(&live_url).await.map_err(|e| e.to_string())?;
+        let changes = diff(
+            &have,
+            &want,
+            &hints,
+            DiffOptions {
+                allow_destructive: true,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let renderer = renderer_for(&have).map_err(|e| e.to_string())?;
+        let statements = try_render_all(renderer.as_ref(), &changes).map_err(|e| e.to_string())?;
+        let mut conn = mysql_connect(&db.url).await;
+        for s in &statements {
+            if let Err(e) = conn.query_drop(&s.sql).await {
+                let _ = conn.disconnect().await;
+                return Err(format!(
+                    "applying `{}`: {e}\nwhole script:\n{}",
+                    s.sql,
+                    migrator_core::render::script(&statements)
+                ));
+            }
+        }
+        let _ = conn.disconnect().await;
+        let after = inspect_live(&live_url).await.map_err(|e| e.to_string())?;
+        let again = diff(
+            &after,
+            &want,
+            &Hints::default(),
+            DiffOptions {
+                allow_destructive: true,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        if !again.is_empty() {
+            return Err(format!(
+                "second diff not empty: {again:#?}\nfirst script:\n{}",
+                migrator_core::render::script(&statements)
+            ));
+        }
+        let (a, b) = (without_column_order(after), without_column_order(want));
+        if a != b {
+            let ja = serde_json::to_string_pretty(&a).unwrap();
+            let jb = serde_json::to_string_pretty(&b).unwrap();
+            let first = ja
+                .lines()
+                .zip(jb.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            return Err(format!(
+                "catalogs differ near line {first}:\n  applied: {}\n  desired: {}\nscript:\n{}",
+                ja.lines().nth(first).unwrap_or(""),
+                jb.lines().nth(first).unwrap_or(""),
+                migrator_core::render::script(&statements)
+            ));
+        }
+        Ok(())
+    }
+    .await;
+    db.drop_db().await;
+    result
+}
+
+async fn run_cases(cases: Vec<(String, String, String)>) {
+    if mysql_url().is_none() {
+        return;
+    }
+    let sem = Arc::new(tokio::sync::Semaphore::new(4));
+    let mut tasks = Vec::new();
+    for (name, a, b) in cases {
+        let sem = sem.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await.unwrap();
+            converge(&name, &a, &b)
+                .await
+                .map_err(|e| format!("{name}: {e}"))
+        }));
+    }
+    let total = tasks.len();
+    let mut failures = Vec::new();
+    for t in tasks {
+        if let Err(e) = t.await.unwrap() {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} convergence directions failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    eprintln!("{total} convergence directions passed");
+}
+
+fn selected() -> Vec<&'static (&'static str, &'static str, &'static str)> {
+    // MIGRATOR_CASES=a,b runs only those cases (for debugging).
+    let only: Option<Vec<String>> = std::env::var("MIGRATOR_CASES")
+        .ok()
+        .map(|v| v.split(',').map(str::to_string).collect());
+    CASES
+        .iter()
+        .filter(|(n, _, _)| match &only {
+            Some(o) => o.iter().any(|x| x == n),
+            None => true,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_written_cases_converge_both_ways() {
+    assert!(CASES.len() >= 100, "{} cases", CASES.len());
+    let mut names: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), CASES.len(), "case names are unique");
+    let mut runs = Vec::new();
+    for (name, a, b) in selected() {
+        runs.push((format!("{name}>"), a.to_string(), b.to_string()));
+        if !name.starts_with("oneway_") {
+            runs.push((format!("{name}<"), b.to_string(), a.to_string()));
+        }
+    }
+    run_cases(runs).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_case_is_idempotent() {
+    // Each side diffed against itself gives nothing.
+    if mysql_url().is_none() {
+        return;
+    }
+    for (name, a, b) in selected() {
+        for sql in [a, b] {
+            let db = fresh_mysql_db("idem").await.unwrap();
+            load(&db.url, sql).await.unwrap();
+            let dir = TempDir::new();
+            dir.write(
+                "s.sql",
+                if sql.trim().is_empty() {
+                    "-- nothing\n"
+                } else {
+                    sql
+                },
+            );
+            let url = DatabaseUrl::parse(&db.url).unwrap();
+            let (want, _) = inspect_declared(&url, &dir.path().join("s.sql"))
+                .await
+                .unwrap();
+            let have = inspect_live(&url).await.unwrap();
+            let changes = diff(&have, &want, &Hints::default(), DiffOptions::default()).unwrap();
+            assert!(changes.is_empty(), "{name}: {changes:#?}");
+            assert_eq!(have, want, "{name}");
+            db.drop_db().await;
+        }
+    }
+}
+
+/// The same declared schema loaded into databases of different names (and a database compared
+/// with another one) gives equal models: nothing in the model embeds the database name.
+#[tokio::test(flavor = "multi_thread")]
+async fn models_do_not_depend_on_the_database_name() {
+    let (Some(a), Some(b)) = (
+        fresh_mysql_db("name_a").await,
+        fresh_mysql_db("name_b").await,
+    ) else {
+        return;
+    };
+    let sql = "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p_id int, CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id)); CREATE VIEW v AS SELECT c.id, p.id AS pid FROM c JOIN p ON p.id = c.p_id;";
+    load(&a.url, sql).await.unwrap();
+    load(&b.url, sql).await.unwrap();
+    let mut ma = inspect_live(&DatabaseUrl::parse(&a.url).unwrap())
+        .await
+        .unwrap();
+    let mb = inspect_live(&DatabaseUrl::parse(&b.url).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ma.schemas[0].name, a.name);
+    let view = &ma.schemas[0].views[0].definition;
+    assert!(!view.contains(&a.name), "{view}");
+    assert_eq!(ma.schemas[0].tables[0].foreign_keys[0].ref_schema, a.name);
+    // Two live databases of different names diff to nothing.
+    let changes = diff(&ma, &mb, &Hints::default(), DiffOptions::default()).unwrap();
+    assert!(changes.is_empty(), "{changes:#?}");
+    ma.rename_schema(&a.name, &b.name);
+    assert_eq!(ma, mb);
+    a.drop_db().await;
+    b.drop_db().await;
+}
+
+/// A small random schema model for the property test: tables with a key, typed columns,
+/// indexes, checks and foreign keys to earlier tables.
+mod random {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    const TYPES: &[&str] = &[
+        "int",
+        "bigint",
+        "int unsigned",
+        "varchar(20)",
+        "varchar(40)",
+        "decimal(10,2)",
+        "boolean",
+        "datetime",
+        "datetime(6)",
+        "json",
+        "date",
+        "text",
+        "enum('a','b')",
+    ];
+
+    fn indexable(ty: &str) -> bool {
+        !matches!(ty, "json" | "text")
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Col {
+        pub name: String,
+        pub ty: &'static str,
+        pub not_null: bool,
+        pub default: Option<&'static str>,
+        pub unique: bool,
+        pub comment: Option<&'static str>,
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Tab {
+        pub name: String,
+        pub cols: Vec<Col>,
+        pub indexes: Vec<(String, Vec<String>, bool)>,
+        pub checks: Vec<(String, String)>,
+        pub fks: Vec<(String, String)>, // column → referenced table (its id)
+        pub comment: Option<&'static str>,
+    }
+
+    fn default_for(ty: &str, rng: &mut StdRng) -> Option<&'static str> {
+        if rng.gen_bool(0.6) {
+            return None;
+        }
+        Some(match ty {
+            "int" | "bigint" | "int unsigned" | "bigint unsigned" | "decimal(10,2)"
+            | "decimal(12,2)" => ["0", "1", "42"][rng.gen_range(0..3)],
+            "varchar(20)" | "varchar(40)" | "varchar(60)" | "text" => {
+                ["''", "'x'", "'none'"][rng.gen_range(0..3)]
+            }
+            "boolean" => ["true", "false"][rng.gen_range(0..2)],
+            "datetime" => "CURRENT_TIMESTAMP",
+            "datetime(6)" => "CURRENT_TIMESTAMP(6)",
+            "date" => "(curdate())",
+            "enum('a','b')" | "enum('a','b','c')" => "'a'",
+            _ => "'{}'",
+        })
+    }
+
+    fn col(i: usize, rng: &mut StdRng) -> Col {
+        let ty = TYPES[rng.gen_range(0..TYPES.len())];
+        Col {
+            name: format!("c{i}"),
+            ty,
+            not_null: rng.gen_bool(0.3),
+            default: default_for(ty, rng),
+            unique: indexable(ty) && rng.gen_bool(0.1),
+            comment: rng.gen_bool(0.15).then_some("a comment"),
+        }
+    }
+
+    pub fn schema(rng: &mut StdRng) -> Vec<Tab> {
+        let n = rng.gen_range(1..5);
+        let mut tabs: Vec<Tab> = Vec::new();
+        for t in 0..n {
+            let mut tab = Tab {
+                name: format!("t{t}"),
+                cols: Vec::new(),
+                indexes: Vec::new(),
+                checks: Vec::new(),
+                fks: Vec::new(),
+                comment: rng.gen_bool(0.2).then_some("a table"),
+            };
+            for i in 0..rng.gen_range(1..6) {
+                tab.cols.push(col(i, rng));
+            }
+            mutate_extras(&mut tab, &tabs, rng);
+            tabs.push(tab);
+        }
+        tabs
+    }
+
+    fn mutate_extras(tab: &mut Tab, earlier: &[Tab], rng: &mut StdRng) {
+        let indexable: Vec<String> = tab
+            .cols
+            .iter()
+            .filter(|c| indexable(c.ty))
+            .map(|c| c.name.clone())
+            .collect();
+        if !indexable.is_empty() && rng.gen_bool(0.5) {
+            let k = rng.gen_range(1..=indexable.len().min(2));
+            let cols: Vec<String> = indexable.iter().take(k).cloned().collect();
+            let name = format!("{}_i{}", tab.name, rng.gen_range(0..100));
+            if !tab.indexes.iter().any(|(n, _, _)| *n == name) {
+                tab.indexes.push((name, cols, rng.gen_bool(0.3)));
+            }
+        }
+        if let Some(c) = tab.cols.iter().find(|c| c.ty == "int" || c.ty == "bigint") {
+            if rng.gen_bool(0.4) {
+                tab.checks.push((
+                    format!("{}_chk{}", tab.name, rng.gen_range(0..100)),
+                    format!("{} >= {}", c.name, rng.gen_range(-5..5)),
+                ));
+            }
+        }
+        if !earlier.is_empty() && rng.gen_bool(0.5) {
+            let target = &earlier[rng.gen_range(0..earlier.len())];
+            let c = format!("{}_id", target.name);
+            if !tab.cols.iter().any(|x| x.name == c) {
+                tab.cols.push(Col {
+                    name: c.clone(),
+                    ty: "bigint",
+                    not_null: rng.gen_bool(0.5),
+                    default: None,
+                    unique: false,
+                    comment: None,
+                });
+                tab.fks.push((c, target.name.clone()));
+            }
+        }
+    }
+
+    /// One random edit.
+    pub fn edit(tabs: &mut Vec<Tab>, rng: &mut StdRng) {
+        let t = rng.gen_range(0..tabs.len());
+        match rng.gen_range(0..13) {
+            0 => {
+                let mut i = tabs[t].cols.len() + 10;
+                while tabs[t].cols.iter().any(|c| c.name == format!("c{i}")) {
+                    i += 1;
+                }
+                let c = col(i, rng);
+                tabs[t].cols.push(c);
+            }
+            1 if tabs[t].cols.len() > 1 => {
+                let i = rng.gen_range(0..tabs[t].cols.len());
+                let name = tabs[t].cols[i].name.clone();
+                let used = tabs[t].fks.iter().any(|(c, _)| c == &name);
+                if !used {
+                    tabs[t].cols.remove(i);
+                    tabs[t].indexes.retain(|(_, cols, _)| !cols.contains(&name));
+                    tabs[t]
+                        .checks
+                        .retain(|(_, e)| !e.starts_with(&format!("{name} ")));
+                }
+            }
+            2 => {
+                let c = rng.gen_range(0..tabs[t].cols.len());
+                let name = tabs[t].cols[c].name.clone();
+                let used_by_fk = tabs[t].fks.iter().any(|(f, _)| f == &name);
+                let col = &mut tabs[t].cols[c];
+                if !used_by_fk {
+                    col.ty = match col.ty {
+                        "int" => "bigint",
+                        "varchar(20)" => "varchar(40)",
+                        "varchar(40)" => "varchar(60)",
+                        "decimal(10,2)" => "decimal(12,2)",
+                        "datetime" => "datetime(6)",
+                        "enum('a','b')" => "enum('a','b','c')",
+                        "int unsigned" => "bigint unsigned",
+                        other => other,
+                    };
+                    if col.default.is_some() {
+                        col.default = default_for(col.ty, rng);
+                    }
+                }
+            }
+            3 => {
+                let c = rng.gen_range(0..tabs[t].cols.len());
+                tabs[t].cols[c].not_null ^= true;
+            }
+            4 => {
+                let c = rng.gen_range(0..tabs[t].cols.len());
+                let ty = tabs[t].cols[c].ty;
+                tabs[t].cols[c].default = default_for(ty, rng);
+            }
+            5 => tabs[t].indexes.clear(),
+            6 => {
+                let earlier: Vec<Tab> = tabs[..t].to_vec();
+                mutate_extras(&mut tabs[t], &earlier, rng);
+            }
+            7 => tabs[t].checks.clear(),
+            8 => {
+                let mut n = tabs.len() + 10;
+                while tabs.iter().any(|t| t.name == format!("t{n}")) {
+                    n += 1;
+                }
+                let mut tab = Tab {
+                    name: format!("t{n}"),
+                    cols: vec![col(0, rng)],
+                    indexes: vec![],
+                    checks: vec![],
+                    fks: vec![],
+                    comment: None,
+                };
+                mutate_extras(&mut tab, tabs, rng);
+                tabs.push(tab);
+            }
+            9 if tabs.len() > 1 => {
+                let name = tabs[t].name.clone();
+                tabs.remove(t);
+                for other in tabs.iter_mut() {
+                    other.fks.retain(|(_, r)| r != &name);
+                }
+            }
+            10 => {
+                let c = rng.gen_range(0..tabs[t].cols.len());
+                let col = &mut tabs[t].cols[c];
+                col.comment = match col.comment {
+                    Some(_) => None,
+                    None => Some("it's new"),
+                };
+            }
+            11 => {
+                tabs[t].comment = match tabs[t].comment {
+                    Some(_) => None,
+                    None => Some("changed"),
+                };
+            }
+            _ => {
+                if let Some(ix) = tabs[t].indexes.first_mut() {
+                    ix.0 = format!("{}_r{}", ix.0, rng.gen_range(0..100));
+                }
+            }
+        }
+    }
+
+    pub fn sql(tabs: &[Tab]) -> String {
+        let mut out = String::new();
+        for t in tabs {
+            let mut lines = vec!["id bigint PRIMARY KEY".to_string()];
+            for c in &t.cols {
+                let mut l = format!("{} {}", c.name, c.ty);
+                if c.not_null {
+                    l.push_str(" NOT NULL");
+                }
+                if let Some(d) = c.default {
+                    l.push_str(&format!(" DEFAULT {d}"));
+                }
+                if c.unique {
+                    l.push_str(" UNIQUE");
+                }
+                if let Some(cm) = c.comment {
+                    l.push_str(&format!(" COMMENT '{}'", cm.replace('\'', "''")));
+                }
+                lines.push(l);
+            }
+            for (name, e) in &t.checks {
+                lines.push(format!("CONSTRAINT {name} CHECK ({e})"));
+            }
+            out.push_str(&format!(
+                "CREATE TABLE {} (\n  {}\n){};\n",
+                t.name,
+                lines.join(",\n  "),
+                t.comment
+                    .map(|c| format!(" COMMENT '{c}'"))
+                    .unwrap_or_default()
+            ));
+            for (name, cols, unique) in &t.indexes {
+                out.push_str(&format!(
+                    "CREATE {}INDEX {name} ON {} ({});\n",
+                    if *unique { "UNIQUE " } else { "" },
+                    t.name,
+                    cols.join(", ")
+                ));
+            }
+        }
+        for t in tabs {
+            for (c, r) in &t.fks {
+                out.push_str(&format!(
+                    "ALTER TABLE {} ADD FOREIGN KEY ({c}) REFERENCES {r} (id);\n",
+                    t.name
+                ));
+            }
+        }
+        out
+    }
+
+    pub fn pair(seed: u64) -> (String, String) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let a = schema(&mut rng);
+        let mut b = a.clone();
+        for _ in 0..rng.gen_range(1..6) {
+            edit(&mut b, &mut rng);
+        }
+        (sql(&a), sql(&b))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_schema_pairs_converge_both_ways() {
+    // MIGRATOR_PROPTEST_SEED reproduces a run; otherwise a new base seed each run (printed).
+    let base: u64 = std::env::var("MIGRATOR_PROPTEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::random::<u32>() as u64);
+    let count: u64 = std::env::var("MIGRATOR_PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    eprintln!("random convergence: base seed {base} (MIGRATOR_PROPTEST_SEED={base} reproduces), {count} pairs");
+    let mut runs = Vec::new();
+    for i in 0..count {
+        let seed = base + i;
+        let (a, b) = random::pair(seed);
+        runs.push((format!("seed{seed}>"), a.clone(), b.clone()));
+        runs.push((format!("seed{seed}<"), b, a));
+    }
+    run_cases(runs).await;
+}
