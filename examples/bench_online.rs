@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo build --release -p migrator-cli -p migrator-examples
-//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4]
+//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--pause-ms 0]
 //! ```
 //!
 //! Creates a database with an `accounts` table of N rows, runs a read/write workload
@@ -276,7 +276,8 @@ async fn main() {
         let start = Instant::now();
         let (plan_t, plan_mem) = run_migrator(&bin, &["plan", "--name", "change"], &work, &url);
         let expand_start = Instant::now();
-        let (apply_t, apply_mem) = run_migrator(&bin, &["apply"], &work, &url);
+        let pause = format!("{}", arg("--pause-ms", 0) as f64 / 1000.0);
+        let (apply_t, apply_mem) = run_migrator(&bin, &["apply", "--pause", &pause], &work, &url);
         // The new application version is deployed; the old one is gone. Triggers are still
         // installed until contract: measure their write overhead on their own for 3 s.
         new_shape.store(true, Ordering::Relaxed);
