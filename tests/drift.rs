@@ -208,3 +208,42 @@ async fn bad_url_is_an_error_not_drift() {
         &["cannot connect"],
     );
 }
+
+fn mysql_project(dir: &TempDir) {
+    dir.write(
+        "migrations/20260101000001_users.up.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(200) NOT NULL);\n",
+    );
+    dir.write(
+        "migrations/20260101000001_users.down.sql",
+        "DROP TABLE users;\n",
+    );
+    dir.write("migrations/20260101000002_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id));\n");
+    dir.write(
+        "migrations/20260101000002_orders.down.sql",
+        "DROP TABLE orders;\n",
+    );
+    dir.write("schema.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(200) NOT NULL);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id));\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_drift_clean_then_manual_alter_and_extra_index() {
+    let Some(db) = fresh_mysql_db("drift_my").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    mysql_project(&dir);
+    expect(run(&dir, &db.url, &["rehash"]), 0, &[]);
+    expect(run(&dir, &db.url, &["apply"]), 0, &[]);
+    expect(run(&dir, &db.url, &["drift"]), 0, &["no drift"]);
+    mysql_exec(&db.url, "ALTER TABLE users ADD COLUMN nickname varchar(20)").await;
+    expect(
+        run(&dir, &db.url, &["drift"]),
+        2,
+        &["[schema]", "nickname", "[declared]"],
+    );
+    mysql_exec(&db.url, "ALTER TABLE users DROP COLUMN nickname").await;
+    mysql_exec(&db.url, "CREATE INDEX users_email_hack ON users (email)").await;
+    expect(run(&dir, &db.url, &["drift"]), 2, &["users_email_hack"]);
+    db.drop_db().await;
+}

@@ -7,7 +7,7 @@
 //! (exit 2 in the CLI); a clean database has none.
 
 use crate::diff::{diff_unchecked, Change};
-use crate::render::{render_all, renderer};
+use crate::render::render_all;
 use crate::runner::{ApplyOptions, State};
 use crate::source::{inspect_declared, inspect_live, Hints, Scratch};
 use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
@@ -135,9 +135,10 @@ fn schema_findings(
     file: Option<String>,
     what: &str,
     changes: &[Change],
-    url: &DatabaseUrl,
+    live: &crate::schema::Database,
 ) -> Result<Vec<Finding>> {
-    let r = renderer(url.dialect())?;
+    // The renderer reads the live model (MySQL picks algorithms from it).
+    let r = crate::render::renderer_for(live)?;
     Ok(changes
         .iter()
         .map(|c| Finding {
@@ -252,12 +253,10 @@ pub async fn drift(
                     .await?;
             }
             let mut db = inspect_live(&scratch.url).await?;
+            // A MySQL scratch database is itself the schema: name it (and every reference to
+            // it) after the live database.
             if url.dialect() == crate::Dialect::Mysql {
-                for s in &mut db.schemas {
-                    if s.name == scratch.name() {
-                        s.name = url.database().unwrap_or_default();
-                    }
-                }
+                db.rename_schema(scratch.name(), &url.database().unwrap_or_default());
             }
             Ok::<_, crate::Error>(db)
         }
@@ -273,7 +272,7 @@ pub async fn drift(
             Some(dir.display().to_string()),
             "what its applied migrations produce",
             &changes,
-            url,
+            &live,
         )?);
     }
     // The declared schema, when given.
@@ -285,7 +284,7 @@ pub async fn drift(
             Some(path.display().to_string()),
             "the declared schema",
             &changes,
-            url,
+            &live,
         )?);
     }
     Ok(DriftReport {
