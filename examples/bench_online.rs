@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo build --release -p migrator-cli -p migrator-examples
-//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--pause-ms 0]
+//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--pause-ms 0] [--batch 5000]
 //! ```
 //!
 //! Creates a database with an `accounts` table of N rows, runs a read/write workload
@@ -221,8 +221,10 @@ async fn main() {
     .unwrap();
     c.batch_execute("VACUUM ANALYZE accounts").await.unwrap();
     println!(
-        "setup: {rows} rows in {:.1}s, {clients} workload clients",
-        t.elapsed().as_secs_f64()
+        "setup: {rows} rows in {:.1}s, {clients} workload clients; backfill batches of {} rows, {} ms pause between batches",
+        t.elapsed().as_secs_f64(),
+        arg("--batch", 5000),
+        arg("--pause-ms", 0)
     );
 
     // Baseline for the backfill: one plain UPDATE of every row, no workload.
@@ -277,7 +279,13 @@ async fn main() {
         let (plan_t, plan_mem) = run_migrator(&bin, &["plan", "--name", "change"], &work, &url);
         let expand_start = Instant::now();
         let pause = format!("{}", arg("--pause-ms", 0) as f64 / 1000.0);
-        let (apply_t, apply_mem) = run_migrator(&bin, &["apply", "--pause", &pause], &work, &url);
+        let batch = arg("--batch", 5000).to_string();
+        let (apply_t, apply_mem) = run_migrator(
+            &bin,
+            &["apply", "--pause", &pause, "--batch-size", &batch],
+            &work,
+            &url,
+        );
         // The new application version is deployed; the old one is gone. Triggers are still
         // installed until contract: measure their write overhead on their own for 3 s.
         new_shape.store(true, Ordering::Relaxed);
