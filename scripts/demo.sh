@@ -61,5 +61,40 @@ step apply
 migrator apply
 step rollback --to 0 "(the first migration's down is irreversible: refused without --force)"
 migrator rollback --to 0 || echo "(exit $?)"
+if [ "${DATABASE_URL%%://*}" = postgres ] || [ "${DATABASE_URL%%://*}" = postgresql ]; then
+    echo
+    echo "== declarative: declare the schema you want, let migrator plan the online migration"
+    cat >"$work/schema.sql" <<'SQL'
+CREATE TABLE customers (
+    id BIGINT NOT NULL PRIMARY KEY,
+    email VARCHAR(320) NOT NULL,
+    full_name VARCHAR(200) NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    phone VARCHAR(32),
+    -- A new NOT NULL column: existing rows get a value from the hint, in batches.
+    country CHAR(2) NOT NULL -- migrator:backfill 'US'
+);
+CREATE UNIQUE INDEX customers_email_key ON customers (email);
+CREATE TABLE orders (
+    id BIGINT NOT NULL PRIMARY KEY,
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    total_cents BIGINT NOT NULL CHECK (total_cents >= 0),
+    placed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    note VARCHAR(500)
+);
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+SQL
+    psql -X -q "$DATABASE_URL" -c "INSERT INTO customers (id, email, full_name) SELECT g, 'c' || g || '@example.com', 'Customer ' || g FROM generate_series(1, 20000) g"
+    step diff --from "\$DATABASE_URL" --to schema.sql
+    migrator diff --from "$DATABASE_URL" --to "$work/schema.sql" || echo "(exit $?: changes found)"
+    step plan --name add_country --schema schema.sql
+    migrator plan --name add_country --schema "$work/schema.sql"
+    step apply "(expand + batched backfill; stops before contract)"
+    migrator apply
+    step apply --contract "(after the new application version is deployed)"
+    migrator apply --contract
+    step drift --schema schema.sql
+    migrator drift --schema "$work/schema.sql"
+fi
 echo
 echo "demo finished against ${DATABASE_URL%%://*} database: every step above ran for real"

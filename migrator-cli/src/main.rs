@@ -253,8 +253,13 @@ fn init_logging(verbose: u8, quiet: bool) {
         (_, 1) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MIGRATOR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("migrator_core={level}")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MIGRATOR_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            // Replays into scratch databases (plan, diff, drift) only report warnings.
+            "migrator_core={level},migrator_core[scratch]={}",
+            if quiet { "error" } else { "warn" }
+        ))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

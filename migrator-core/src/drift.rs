@@ -14,6 +14,7 @@ use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
 use serde::Serialize;
 use std::fmt;
 use std::path::Path;
+use tracing::Instrument;
 
 /// One way the database or the directory drifted.
 #[derive(Debug, Clone, Serialize)]
@@ -250,6 +251,7 @@ pub async fn drift(
                 };
                 Migrator::new(set.clone())
                     .apply_with(&scratch.url, &opts)
+                    .instrument(tracing::info_span!("scratch"))
                     .await?;
             }
             let mut db = inspect_live(&scratch.url).await?;

@@ -18,6 +18,7 @@ use crate::runner::ApplyOptions;
 use crate::schema::Database;
 use crate::{DatabaseUrl, Dialect, Error, MigrationSet, Migrator, Result};
 use std::path::{Path, PathBuf};
+use tracing::Instrument;
 
 /// One file of a declared schema.
 #[derive(Debug, Clone)]
@@ -162,8 +163,10 @@ async fn in_scratch(server: &DatabaseUrl, load: Load<'_>) -> Result<Database> {
                     to: None,
                     contract: true,
                 };
+                // Replays log inside a `scratch` span, which the CLI keeps quiet.
                 Migrator::new(set.clone())
                     .apply_with(&scratch.url, &opts)
+                    .instrument(tracing::info_span!("scratch"))
                     .await?;
             }
         }
