@@ -1,7 +1,8 @@
 //! `migrator`: the command-line front of migrator-core. Parses arguments, reads `migrator.toml`,
 //! calls the library and prints the result; no migration logic lives here.
 //!
-//! Exit codes: 0 success, 1 error, 2 "differences / problems found" (verify, lint).
+//! Exit codes: 0 success, 1 error (a usage error too), 2 "differences / problems found" (verify,
+//! lint, drift, diff).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use migrator_core::config::{batch_size, pause, seconds, FileConfig};
@@ -225,7 +226,15 @@ impl Ctx {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A usage error exits 1 like any other error (clap's default, 2, means "problems found"
+    // for verify / lint / drift / diff); --help and --version exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
     init_logging(cli.verbose, cli.quiet);
     let format = cli.format;
     let runtime = tokio::runtime::Builder::new_multi_thread()

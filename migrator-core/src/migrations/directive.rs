@@ -256,4 +256,63 @@ mod tests {
             assert!(e.contains(needle), "{e} should contain {needle}");
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Lines that look like directives (valid or not), statements, comments and noise.
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("-- migrator:phase contract".to_string()),
+                Just("-- migrator:no-transaction".to_string()),
+                Just("-- migrator:irreversible".to_string()),
+                Just("--migrator:backfill table=t key=id batch=10".to_string()),
+                "-- migrator:[a-z=-]{0,12}( [a-z0-9=_ -]{0,20})?",
+                "-- migrator:backfill( [a-z]{0,6}=[a-z0-9-]{0,6}){0,4}",
+                "--[^\n]{0,30}",
+                "SELECT [0-9]{1,3};",
+                "\\PC{0,40}",
+                "[ \t\r]{0,3}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics(text in "\\PC{0,200}") {
+                let _ = parse("p.sql", &text);
+            }
+
+            #[test]
+            fn parse_never_panics_on_directive_like_lines(
+                lines in proptest::collection::vec(line(), 0..12),
+                crlf in any::<bool>(),
+            ) {
+                let text = lines.join(if crlf { "\r\n" } else { "\n" });
+                match parse("p.sql", &text) {
+                    Ok(_) => {}
+                    // Every error names the file and a line of it.
+                    Err(Error::Syntax { file, line, .. }) => {
+                        prop_assert_eq!(file, "p.sql");
+                        prop_assert!(line >= 1 && line <= lines.len().max(1), "line {}", line);
+                    }
+                    Err(e) => prop_assert!(false, "unexpected error kind: {}", e),
+                }
+            }
+
+            #[test]
+            fn valid_backfill_round_trips(
+                table in "[a-z_][a-z0-9_]{0,10}",
+                key in "[a-z_][a-z0-9_]{0,10}",
+                batch in proptest::option::of(1u64..1_000_000),
+            ) {
+                let mut text = format!("-- migrator:backfill table={table} key={key}");
+                if let Some(b) = batch {
+                    text += &format!(" batch={b}");
+                }
+                let d = parse("p.sql", &(text + "\nUPDATE t SET c = 1;\n")).unwrap();
+                prop_assert_eq!(d.backfill, Some(BackfillDirective { table, key, batch }));
+            }
+        }
+    }
 }

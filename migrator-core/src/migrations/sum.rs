@@ -227,4 +227,69 @@ mod tests {
             ]
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn file_name() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[0-9]{1,14}_[a-z_]{1,20}\\.(up|down)\\.sql",
+                // Anything on one line, spaces included (the checksum is split off the right).
+                "[^\n\r<=>|][^\n\r]{0,30}",
+            ]
+        }
+
+        fn sum_file() -> impl Strategy<Value = SumFile> {
+            proptest::collection::btree_map(file_name(), any::<Vec<u8>>(), 0..8).prop_map(|files| {
+                SumFile::from_files(
+                    files
+                        .into_iter()
+                        .map(|(name, bytes)| (name, Checksum::of(&bytes))),
+                )
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics(text in "\\PC{0,300}") {
+                let _ = SumFile::parse(&text);
+            }
+
+            #[test]
+            fn parse_never_panics_on_sum_like_text(
+                lines in proptest::collection::vec(
+                    prop_oneof![
+                        "sha256:[0-9a-f]{0,70}",
+                        "[a-z0-9_.]{0,20} sha256:[0-9a-fA-F]{0,66}",
+                        "(<<<<<<<|=======|>>>>>>>)[^\n]{0,10}",
+                        "[^\n]{0,40}",
+                    ],
+                    0..10,
+                ),
+            ) {
+                let _ = SumFile::parse(&lines.join("\n"));
+            }
+
+            #[test]
+            fn render_parse_round_trip(sum in sum_file()) {
+                let text = sum.render();
+                prop_assert_eq!(SumFile::parse(&text).unwrap(), sum.clone());
+                // A BOM and CRLF line endings (an editor on Windows) read the same.
+                let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+                prop_assert_eq!(SumFile::parse(&windows).unwrap(), sum);
+            }
+
+            #[test]
+            fn any_edited_line_is_detected(sum in sum_file(), line in 1usize..10, extra in "[a-z0-9]") {
+                let text = sum.render();
+                let lines: Vec<&str> = text.lines().collect();
+                prop_assume!(line < lines.len());
+                let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                edited[line].insert_str(0, &extra);
+                let edited = edited.join("\n") + "\n";
+                prop_assert!(SumFile::parse(&edited).is_err(), "{}", edited);
+            }
+        }
+    }
 }

@@ -294,6 +294,20 @@ impl Target for PostgresTarget {
             )"
         );
         let sql = format!("{sql};\n{backfill}");
+        // When both tables exist, skip the CREATE: Postgres checks the CREATE privilege on the
+        // schema even for IF NOT EXISTS, and a deploy role may lack it (its DDL then fails on
+        // the migration's own statement, which names the file).
+        let exists = self
+            .client
+            .query_one(
+                &format!("SELECT to_regclass('{HISTORY_TABLE}') IS NOT NULL AND to_regclass('{BACKFILL_TABLE}') IS NOT NULL"),
+                &[],
+            )
+            .await
+            .map_err(|e| Error::db("reading migrator_history", pg_error_text(&e)))?;
+        if exists.get::<_, bool>(0) {
+            return Ok(());
+        }
         // CREATE TABLE IF NOT EXISTS can still race on the type name when two sessions create it
         // at once; runners hold the lock here, so only a foreign session could race.
         self.client

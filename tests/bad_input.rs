@@ -1,0 +1,949 @@
+//! A corpus of bad inputs, each run through the real `migrator` binary.
+//!
+//! Every case asserts (a) the exit code (1 for an error, 2 where the contract says "problems
+//! found": `verify`, `lint`), (b) a distinctive substring of the message — it must name the
+//! file / line / object and say what to do, and (c) that nothing panicked. Cases are grouped
+//! in a few test functions; a group runs all its cases and reports every failure at once.
+//!
+//! Groups: `offline` (directory, sum file, directives, splitter, configuration, flags, URLs:
+//! no server needed), `postgres` and `mariadb` (cases that need a live server: SQL errors,
+//! credentials, unknown versions, permissions, backfill, rollback).
+
+use migrator_tests::*;
+use std::process::{Command, Output, Stdio};
+
+const V1: &str = "20260101000001";
+const V2: &str = "20260101000002";
+
+/// One bad input: a project directory, a command, what must come out.
+struct Case {
+    name: String,
+    dir: TempDir,
+    url: Option<String>,
+    args: Vec<String>,
+    /// Extra environment variables for the run.
+    env: Vec<(String, String)>,
+    code: i32,
+    /// Substrings the combined stdout + stderr must contain.
+    needles: Vec<String>,
+    /// Substrings it must not contain (a leaked password, …).
+    absent: Vec<String>,
+}
+
+impl Case {
+    fn new(name: &str) -> Case {
+        Case {
+            name: name.to_string(),
+            dir: TempDir::new(),
+            url: None,
+            args: Vec::new(),
+            env: Vec::new(),
+            code: 1,
+            needles: Vec::new(),
+            absent: Vec::new(),
+        }
+    }
+
+    /// Writes a file below the project root.
+    fn file(self, rel: &str, contents: &str) -> Case {
+        self.dir.write(rel, contents);
+        self
+    }
+
+    fn bytes(self, rel: &str, contents: &[u8]) -> Case {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        self
+    }
+
+    /// A migration pair `migrations/<version>_<name>.{up,down}.sql`.
+    fn pair(self, version: &str, name: &str, up: &str, down: &str) -> Case {
+        self.file(&format!("migrations/{version}_{name}.up.sql"), up)
+            .file(&format!("migrations/{version}_{name}.down.sql"), down)
+    }
+
+    /// Rewrites a file below the project root.
+    fn edit(self, rel: &str, f: impl FnOnce(String) -> String) -> Case {
+        let path = self.dir.path().join(rel);
+        let old = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, f(old)).unwrap();
+        self
+    }
+
+    fn url(mut self, url: &str) -> Case {
+        self.url = Some(url.to_string());
+        self
+    }
+
+    fn env(mut self, key: &str, value: &str) -> Case {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs `migrator ARGS` now (setup) and requires success.
+    fn setup(self, args: &[&str]) -> Case {
+        let o = self.command(args).output().expect("run migrator");
+        assert!(
+            o.status.success(),
+            "{}: setup `migrator {}` failed:\n{}",
+            self.name,
+            args.join(" "),
+            text(&o)
+        );
+        self
+    }
+
+    fn rehash(self) -> Case {
+        self.setup(&["rehash"])
+    }
+
+    /// The command under test.
+    fn run(mut self, args: &[&str]) -> Case {
+        self.args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    fn code(mut self, code: i32) -> Case {
+        self.code = code;
+        self
+    }
+
+    fn says(mut self, needle: &str) -> Case {
+        self.needles.push(needle.to_string());
+        self
+    }
+
+    fn hides(mut self, text: &str) -> Case {
+        self.absent.push(text.to_string());
+        self
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let root = self.dir.path();
+        let mut c = Command::new(migrator_bin());
+        c.args(args)
+            .arg("--dir")
+            .arg(root.join("migrations"))
+            .arg("--config")
+            .arg(root.join("migrator.toml"))
+            .current_dir(root)
+            .env_remove("DATABASE_URL")
+            .env_remove("MIGRATOR_DEV_URL")
+            .env_remove("MIGRATOR_LOG")
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null());
+        if let Some(url) = &self.url {
+            c.env("DATABASE_URL", url);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs the case; `Err` describes what went wrong.
+    fn check(&self) -> Result<(), String> {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let o = self
+            .command(&args)
+            .output()
+            .map_err(|e| format!("cannot run migrator: {e}"))?;
+        let all = text(&o);
+        let mut problems = Vec::new();
+        if o.status.code() != Some(self.code) {
+            problems.push(format!("expected exit {}", self.code));
+        }
+        for bad in ["panicked", "RUST_BACKTRACE"] {
+            if all.contains(bad) {
+                problems.push(format!("output contains `{bad}`"));
+            }
+        }
+        for needle in &self.needles {
+            if !all.contains(needle.as_str()) {
+                problems.push(format!("output lacks `{needle}`"));
+            }
+        }
+        for absent in &self.absent {
+            if all.contains(absent.as_str()) {
+                problems.push(format!("output contains `{absent}`"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} (`migrator {}`): {}\n{all}",
+                self.name,
+                args.join(" "),
+                problems.join("; ")
+            ))
+        }
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Checks every case, then fails once listing every failed case.
+#[track_caller]
+fn check_all(group: &str, cases: Vec<Case>) {
+    let total = cases.len();
+    let failures: Vec<String> = cases.iter().filter_map(|c| c.check().err()).collect();
+    eprintln!(
+        "{group}: {} of {total} bad-input cases behave",
+        total - failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{group}: {} of {total} cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// A project with one valid migration and its sum file.
+fn valid(name: &str) -> Case {
+    Case::new(name)
+        .pair(
+            V1,
+            "create_a",
+            "CREATE TABLE a (id BIGINT PRIMARY KEY);\n",
+            "DROP TABLE a;\n",
+        )
+        .rehash()
+}
+
+/// A URL that must never be reached (offline commands ignore it).
+const NOWHERE_PG: &str = "postgres://u:pw@127.0.0.1:1/x";
+
+// ------------------------------------------------------------------------------ offline
+
+#[test]
+fn offline() {
+    let up = |v: &str| format!("migrations/{v}_create_a.up.sql");
+    let cases = vec![
+        // ---- the migrations directory
+        Case::new("duplicate version")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .pair(
+                V1,
+                "create_b",
+                "CREATE TABLE b (id INT);\n",
+                "DROP TABLE b;\n",
+            )
+            .run(&["rehash"])
+            .says(V1)
+            .says("create_b"),
+        Case::new("missing down file")
+            .file(&up(V1), "CREATE TABLE a (id INT);\n")
+            .run(&["rehash"])
+            .says("create_a")
+            .says("down"),
+        Case::new("down without up")
+            .file(
+                "migrations/20260101000001_create_a.down.sql",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.down.sql"),
+        Case::new("bad file name")
+            .file("migrations/create_a.up.sql", "CREATE TABLE a (id INT);\n")
+            .run(&["rehash"])
+            .says("create_a.up.sql"),
+        Case::new("bad version in file name")
+            .pair(
+                "2026x",
+                "create_a",
+                "CREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("2026x_create_a"),
+        Case::new("non-UTF-8 file")
+            .bytes(
+                &up(V1),
+                b"CREATE TABLE a (note VARCHAR(10) DEFAULT '\xe9t\xe9');\n",
+            )
+            .file(
+                "migrations/20260101000001_create_a.down.sql",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql")
+            .says("UTF-8"),
+        // ---- directives
+        Case::new("unknown directive")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:no-transactoin\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("unknown directive `no-transactoin`"),
+        Case::new("unknown phase")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:phase cleanup\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("unknown phase `cleanup`"),
+        Case::new("directive after the first statement")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\n-- migrator:phase contract\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:2")
+            .says("move it to the top"),
+        Case::new("directive with an argument it does not take")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:irreversible yes\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("takes no argument"),
+        Case::new("backfill directive without key")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1")
+            .says("backfill needs key=K"),
+        Case::new("backfill directive with batch=0")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id batch=0\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1")
+            .says("not a positive number"),
+        Case::new("backfill directive with an unknown option")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id size=10\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("unknown backfill option `size`"),
+        Case::new("phase given twice")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:phase expand\n-- migrator:phase contract\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:2")
+            .says("given twice"),
+        // ---- the statement splitter (lint reads files the way the runner does)
+        Case::new("unterminated single quote")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\nINSERT INTO a VALUES ('oops);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["lint", "--dialect", "postgres"])
+            .says("20260101000001_create_a.up.sql:2")
+            .says("unterminated"),
+        Case::new("unterminated dollar quote")
+            .pair(
+                V1,
+                "fn",
+                "CREATE FUNCTION f() RETURNS int AS $body$\nSELECT 1;\n",
+                "DROP FUNCTION f();\n",
+            )
+            .run(&["lint", "--dialect", "postgres"])
+            .says("20260101000001_fn.up.sql:1")
+            .says("$body$"),
+        Case::new("unterminated block comment")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\n/* comment\nnever closed\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["lint", "--dialect", "postgres"])
+            .says("20260101000001_create_a.up.sql:2")
+            .says("comment"),
+        Case::new("unterminated backtick (mysql)")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE `a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["lint", "--dialect", "mysql"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("unterminated"),
+        Case::new("unterminated double quote")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE \"a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["lint", "--dialect", "postgres"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("unterminated"),
+        // ---- migrator.sum
+        valid("tampered sum file: file edited after rehash")
+            .file(&up(V1), "CREATE TABLE a (id BIGINT PRIMARY KEY, v INT);\n")
+            .run(&["verify"])
+            .code(2)
+            .says("20260101000001_create_a.up.sql")
+            .says("migrator rehash"),
+        valid("tampered sum file: line edited by hand")
+            .edit("migrations/migrator.sum", |s| {
+                s.lines()
+                    .map(|l| match l.split_once(".up.sql sha256:") {
+                        Some((name, _)) => format!("{name}.up.sql sha256:{}\n", "0".repeat(64)),
+                        None => format!("{l}\n"),
+                    })
+                    .collect()
+            })
+            .run(&["verify"])
+            .code(2)
+            .says("migrator.sum: line 1")
+            .says("edited by hand"),
+        valid("empty sum file")
+            .file("migrations/migrator.sum", "")
+            .run(&["verify"])
+            .code(2)
+            .says("migrator.sum: line 1")
+            .says("migrator rehash"),
+        valid("conflicted sum file")
+            .file(
+                "migrations/migrator.sum",
+                "<<<<<<< HEAD\nsha256:00\n=======\nsha256:11\n>>>>>>> branch\n",
+            )
+            .run(&["verify"])
+            .code(2)
+            .says("migrator.sum: line 1")
+            .says("merge conflict"),
+        Case::new("missing sum file")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["verify"])
+            .code(2)
+            .says("migrator.sum: missing")
+            .says("migrator rehash"),
+        valid("file added by hand")
+            .pair(
+                V2,
+                "create_b",
+                "CREATE TABLE b (id INT);\n",
+                "DROP TABLE b;\n",
+            )
+            .run(&["verify"])
+            .code(2)
+            .says("20260101000002_create_b.up.sql")
+            .says("not in migrator.sum"),
+        valid("new refuses a directory that does not match its sum")
+            .file(&up(V1), "CREATE TABLE a (id INT, v INT);\n")
+            .run(&["new", "next"])
+            .says("20260101000001_create_a.up.sql"),
+        valid("new with a bad name")
+            .run(&["new", "bad name!"])
+            .says("bad name!"),
+        // ---- configuration
+        valid("config: unknown key")
+            .file("migrator.toml", "lock-timout = 3\n")
+            .run(&["verify"])
+            .says("migrator.toml")
+            .says("lock-timout"),
+        valid("config: bad type")
+            .file("migrator.toml", "lock-retries = \"many\"\n")
+            .run(&["verify"])
+            .says("migrator.toml")
+            .says("lock-retries"),
+        valid("config: negative lock-timeout")
+            .file("migrator.toml", "lock-timeout = -1\n")
+            .run(&["verify"])
+            .says("migrator.toml")
+            .says("lock-timeout"),
+        valid("config: not TOML")
+            .file("migrator.toml", "lock-timeout = \n[[[\n")
+            .run(&["verify"])
+            .says("migrator.toml"),
+        valid("config: bad format value")
+            .file("migrator.toml", "format = \"yaml\"\n")
+            .run(&["verify"])
+            .says("migrator.toml")
+            .says("yaml"),
+        valid("config: unknown lint rule")
+            .file("migrator.toml", "[lint]\ndisabled = [\"no-such-rule\"]\n")
+            .run(&["lint", "--dialect", "postgres"])
+            .says("no-such-rule"),
+        // ---- flags
+        valid("bad --format")
+            .run(&["verify", "--format", "yaml"])
+            .says("yaml"),
+        valid("--batch-size 0")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--batch-size", "0"])
+            .says("--batch-size"),
+        valid("negative --lock-timeout")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--lock-timeout=-3"])
+            .says("--lock-timeout"),
+        valid("negative --pause")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--pause=-1"])
+            .says("--pause"),
+        valid("--to that is not a version")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--to", "yesterday"])
+            .says("yesterday"),
+        valid("unknown lint rule in --explain")
+            .run(&["lint", "--explain", "no-such-rule"])
+            .says("no-such-rule"),
+        valid("lint of a file that does not exist")
+            .run(&["lint", "--dialect", "postgres", "nope.sql"])
+            .says("nope.sql"),
+        valid("lint without a dialect")
+            .run(&["lint"])
+            .says("--dialect"),
+        valid("lint finds a problem: exit 2")
+            .file("x.sql", "CREATE INDEX i ON a (id);\n")
+            .run(&["lint", "--dialect", "postgres", "x.sql"])
+            .code(2)
+            .says("x.sql:1")
+            .says("require-concurrent-index"),
+        // ---- URLs
+        valid("no database").run(&["apply"]).says("--database-url"),
+        valid("bad URL scheme")
+            .url("sqlite:///tmp/x.db")
+            .run(&["status"])
+            .says("sqlite"),
+        valid("URL without a scheme")
+            .url("localhost:5432/app")
+            .run(&["status"])
+            .says("postgres://"),
+        valid("mysql URL without a host")
+            .url("mysql:///app")
+            .run(&["status"])
+            .says("host"),
+        valid("URL with a bad port")
+            .url("postgres://u:secretpw@localhost:99999/app")
+            .run(&["status"])
+            .says("99999")
+            .hides("secretpw"),
+        valid("unreachable host/port")
+            .url("postgres://u:secretpw@127.0.0.1:1/app")
+            .run(&["status"])
+            .says("127.0.0.1:1")
+            .hides("secretpw"),
+        valid("unreachable mysql host/port")
+            .url("mysql://u:secretpw@127.0.0.1:1/app")
+            .run(&["status"])
+            .says("127.0.0.1:1")
+            .hides("secretpw"),
+        // ---- declarative inputs
+        valid("plan without a database")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .run(&["plan"])
+            .says("--database-url"),
+        valid("diff with a bad --from")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .run(&["diff", "--from", "nowhere/at/all", "--to", "schema.sql"])
+            .says("nowhere/at/all"),
+    ];
+    check_all("offline", cases);
+}
+
+// ------------------------------------------------------------------------------ servers
+
+/// `url` with the password replaced.
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (userinfo, host) = rest.rsplit_once('@').unwrap();
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// `url` with the user and password replaced.
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (_, host) = rest.rsplit_once('@').unwrap();
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+const FILE1: &str = "20260101000001_create_a.up.sql";
+
+/// Cases every engine must handle; `db` yields a fresh database URL per case.
+async fn common_cases(engine: &str, fresh: &dyn Fn() -> Fresh, bad_login: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: wrong password"))
+            .url(&with_password(&db, "wrong-secret-pw"))
+            .run(&["status"])
+            .says("cannot connect to")
+            .says(bad_login)
+            .hides("wrong-secret-pw"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: syntax error"))
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABL b (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says(&format!("{FILE1}: statement 2 of 2 (line 2) failed"))
+            .says("CREATE TABL b"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: unknown type"))
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INTEGR PRIMARY KEY);\n",
+                "DROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says(&format!("{FILE1}: statement 1 of 1 (line 1) failed"))
+            .says("INTEGR"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: unterminated quote, refused before any SQL runs"))
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(9));\nINSERT INTO a VALUES (1, 'oops);\n",
+                "DROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says(&format!("{FILE1}:2"))
+            .says("unterminated"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: a file starting with a BOM works"))
+            .bytes(
+                &format!("migrations/{FILE1}"),
+                b"\xef\xbb\xbfCREATE TABLE a (id INT PRIMARY KEY);\n",
+            )
+            .bytes(
+                "migrations/20260101000001_create_a.down.sql",
+                b"\xef\xbb\xbfDROP TABLE a;\r\n",
+            )
+            .rehash()
+            .url(&db)
+            .setup(&["apply"])
+            .setup(&["rollback"])
+            .run(&["apply"])
+            .code(0)
+            .says(V1),
+    );
+    let db = fresh().await;
+    let missing = url_with_database(&db, "no_such_database_xyz");
+    cases.push(
+        Case::new(&format!("{engine}: database does not exist"))
+            .url(&missing)
+            .run(&["status"])
+            .says("no_such_database_xyz"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: apply --to an unknown version"))
+            .url(&db)
+            .run(&["apply", "--to", "20990101000000"])
+            .says("20990101000000"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: rollback --to an unknown version"))
+            .url(&db)
+            .setup(&["apply"])
+            .run(&["rollback", "--to", "20250101000009"])
+            .says("20250101000009"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: baseline of an unknown version"))
+            .url(&db)
+            .run(&["baseline", "20990101000000"])
+            .says("20990101000000"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: repair of a version with no row"))
+            .url(&db)
+            .setup(&["apply"])
+            .run(&["repair", V1])
+            .says(V1),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: irreversible down without --force"))
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT PRIMARY KEY);\n",
+                "-- migrator:irreversible\nDROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .setup(&["apply"])
+            .run(&["rollback"])
+            .says("20260101000001_create_a.down.sql")
+            .says("--force"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: tampered directory refused before any SQL runs"
+        ))
+        .edit(&format!("migrations/{FILE1}"), |s| {
+            s + "CREATE TABLE z (id INT);\n"
+        })
+        .url(&db)
+        .run(&["apply"])
+        .says(FILE1)
+        .says("migrator rehash"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: applied file edited: verify finds it"))
+            .url(&db)
+            .setup(&["apply"])
+            .edit(&format!("migrations/{FILE1}"), |s| {
+                s + "-- edited\nCREATE TABLE z (id INT);\n"
+            })
+            .rehash()
+            .run(&["verify"])
+            .code(2)
+            .says(FILE1),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: down file fails"))
+            .edit("migrations/20260101000001_create_a.down.sql", |_| {
+                "DROP TABLE no_such_table_q;\n".into()
+            })
+            .rehash()
+            .url(&db)
+            .setup(&["apply"])
+            .run(&["rollback"])
+            .says("20260101000001_create_a.down.sql: statement 1 of 1 (line 1) failed")
+            .says("no_such_table_q"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!("{engine}: backfill on a table without a primary key"))
+            .pair(
+                V1,
+                "create_t",
+                "CREATE TABLE t (id INT, v INT);\nINSERT INTO t VALUES (1, NULL), (2, NULL);\n",
+                "DROP TABLE t;\n",
+            )
+            .pair(
+                V2,
+                "fill_t",
+                "-- migrator:phase backfill\n-- migrator:backfill table=t key=id\nUPDATE t SET v = id;\n",
+                "SELECT 1;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says("20260101000002_fill_t.up.sql")
+            .says("primary key"),
+    );
+    cases
+}
+
+type Fresh = std::pin::Pin<Box<dyn std::future::Future<Output = String>>>;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres() {
+    let Some(server) = pg_url() else { return };
+    let fresh = || -> Fresh {
+        Box::pin(async {
+            fresh_pg_db("bad_input")
+                .await
+                .expect("server configured")
+                .url
+        })
+    };
+    let mut cases = common_cases("postgres", &fresh, "password authentication failed").await;
+
+    // Permission denied on DDL: a role that can log in and use the history table, but has no
+    // CREATE on schema public.
+    let db = fresh().await;
+    let role = unique_name("restricted");
+    pg_exec(
+        &server,
+        &format!("CREATE ROLE {role} LOGIN PASSWORD 'restricted-pw'"),
+    )
+    .await;
+    let case = valid("postgres: permission denied on DDL")
+        .url(&db)
+        .setup(&["apply"])
+        .pair(
+            V2,
+            "create_b",
+            "CREATE TABLE b (id INT);\n",
+            "DROP TABLE b;\n",
+        )
+        .rehash();
+    pg_exec(
+        &db,
+        &format!(
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n\
+             GRANT USAGE ON SCHEMA public TO {role};\n\
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
+        ),
+    )
+    .await;
+    cases.push(
+        case.url(&with_user(&db, &role, "restricted-pw"))
+            .run(&["apply"])
+            .says("20260101000002_create_b.up.sql: statement 1 of 1 (line 1) failed")
+            .says("permission denied for schema public")
+            .says("CREATE TABLE b"),
+    );
+
+    let db = fresh().await;
+    cases.push(
+        valid("postgres: declared schema does not load")
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\nCREATE TABLE b (id INTEGR);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:2: the declared schema does not load")
+            .says("integr"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid("postgres: declared schema path does not exist")
+            .url(&db)
+            .run(&["plan", "--schema", "nope/schema.sql"])
+            .says("nope/schema.sql"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid("postgres: diff --from a database that does not exist")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .url(&db)
+            .run(&[
+                "diff",
+                "--from",
+                &url_with_database(&db, "no_such_database_xyz"),
+                "--to",
+                "schema.sql",
+            ])
+            .says("no_such_database_xyz"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new("postgres: diff --from a directory that does not replay")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INTEGR);\n",
+                "DROP TABLE a;\n",
+            )
+            .rehash()
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .url(&db)
+            .env("MIGRATOR_DEV_URL", &db)
+            .run(&["diff", "--from", "migrations", "--to", "schema.sql"])
+            .says(FILE1),
+    );
+    check_all("postgres", cases);
+    pg_exec(&server, &format!("DROP OWNED BY {role} CASCADE")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb() {
+    if mysql_url().is_none() {
+        return;
+    }
+    let fresh = || -> Fresh {
+        Box::pin(async {
+            fresh_mysql_db("bad_input")
+                .await
+                .expect("server configured")
+                .url
+        })
+    };
+    let mut cases = common_cases("mariadb", &fresh, "Access denied").await;
+    let db = fresh().await;
+    cases.push(
+        Case::new("mariadb: failing statement leaves a partial run")
+            .pair(
+                V1,
+                "five",
+                "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (id INT PRIMARY KEY);\nALTER TABLE missing_table ADD COLUMN x INT;\n",
+                "DROP TABLE b;\nDROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says("20260101000001_five.up.sql: statement 3 of 3 (line 3) failed")
+            .says("missing_table")
+            .says("statements 1-2 ran and are recorded"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new("mariadb: unterminated backtick, refused before any SQL runs")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE `a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .rehash()
+            .url(&db)
+            .run(&["apply"])
+            .says(&format!("{FILE1}:1"))
+            .says("unterminated"),
+    );
+    check_all("mariadb", cases);
+}
