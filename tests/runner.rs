@@ -857,3 +857,65 @@ async fn password_never_printed() {
         "{out}"
     );
 }
+
+/// A deploy user without CREATE / ALTER privileges: once the bookkeeping tables exist, its
+/// failure names the migration's own statement (not the history table).
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_restricted_user_fails_on_its_own_statement() {
+    let e = Engine::Mariadb;
+    let Some(db) = fresh(e, "restricted").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "a",
+        "CREATE TABLE a (id INT PRIMARY KEY);\n",
+        "DROP TABLE a;\n",
+    );
+    rehash(&dir);
+    ok(migrator(&dir, &db.url, &["apply"]));
+    let user = format!("r{}", std::process::id());
+    mysql_exec(
+        &db.url,
+        &format!("CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'restricted-pw'"),
+    )
+    .await;
+    mysql_exec(
+        &db.url,
+        &format!("CREATE USER '{user}'@'localhost' IDENTIFIED BY 'restricted-pw'"),
+    )
+    .await;
+    for host in ["127.0.0.1", "localhost"] {
+        mysql_exec(
+            &db.url,
+            &format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{user}'@'{host}'",
+                db.name
+            ),
+        )
+        .await;
+    }
+    let (_, path) = db.url.rsplit_once('@').unwrap();
+    let restricted = format!("mysql://{user}:restricted-pw@{path}");
+    add(
+        &dir,
+        "20260101000002",
+        "b",
+        "CREATE TABLE b (id INT PRIMARY KEY);\n",
+        "DROP TABLE b;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &restricted, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000002_b.up.sql: statement 1 of 1 (line 1) failed"),
+        "{out}"
+    );
+    assert!(out.contains("denied"), "{out}");
+    assert!(!out.contains("restricted-pw"), "{out}");
+    for host in ["127.0.0.1", "localhost"] {
+        mysql_exec(&db.url, &format!("DROP USER '{user}'@'{host}'")).await;
+    }
+    db.drop_db().await;
+}

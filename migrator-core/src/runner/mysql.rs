@@ -264,11 +264,23 @@ impl Target for MysqlTarget {
                 finished_at DATETIME(6) NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
         );
-        for sql in [history, holder, backfill] {
-            self.conn
-                .query_drop(sql)
-                .await
-                .map_err(|e| err("creating migrator_history", e))?;
+        // MySQL checks the CREATE privilege even for CREATE TABLE IF NOT EXISTS: a deploy role
+        // without it must still run once the bookkeeping tables exist.
+        let existing: Option<i64> = self
+            .conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)",
+                (HISTORY_TABLE, HOLDER_TABLE, BACKFILL_TABLE),
+            )
+            .await
+            .map_err(|e| err("reading migrator_history", e))?;
+        if existing != Some(3) {
+            for sql in [history, holder, backfill] {
+                self.conn
+                    .query_drop(sql)
+                    .await
+                    .map_err(|e| err("creating migrator_history", e))?;
+            }
         }
         // The lock was taken before the holder table existed on a first run: record it now.
         let _ = self
