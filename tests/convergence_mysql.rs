@@ -7,12 +7,11 @@
 use migrator_core::diff::{diff, DiffOptions};
 use migrator_core::migrations::split;
 use migrator_core::render::{renderer_for, try_render_all};
-use migrator_core::schema::Database;
 use migrator_core::source::{inspect_declared, inspect_live, Hints};
 use migrator_core::{DatabaseUrl, Dialect};
+use migrator_tests::convergence::{compare_catalogs, run_all, seeded_runs, Run};
 use migrator_tests::*;
 use mysql_async::prelude::Queryable;
-use std::sync::Arc;
 
 /// (name, current, desired). Hints in `desired` apply to the forward direction only; cases whose
 /// name starts with `oneway_` are run forward only.
@@ -204,15 +203,6 @@ async fn load(url: &str, sql: &str) -> Result<(), String> {
     result
 }
 
-fn without_column_order(mut db: Database) -> Database {
-    for s in &mut db.schemas {
-        for t in &mut s.tables {
-            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    db
-}
-
 /// One direction of one case. Returns a description of what went wrong.
 async fn converge(name: &str, current: &str, desired: &str) -> Result<(), String> {
     let db = fresh_mysql_db(&format!("cv_{}", &name[..name.len().min(20)]))
@@ -277,22 +267,12 @@ async fn converge(name: &str, current: &str, desired: &str) -> Result<(), String
                 migrator_core::render::script(&statements)
             ));
         }
-        let (a, b) = (without_column_order(after), without_column_order(want));
-        if a != b {
-            let ja = serde_json::to_string_pretty(&a).unwrap();
-            let jb = serde_json::to_string_pretty(&b).unwrap();
-            let first = ja
-                .lines()
-                .zip(jb.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or(0);
-            return Err(format!(
-                "catalogs differ near line {first}:\n  applied: {}\n  desired: {}\nscript:\n{}",
-                ja.lines().nth(first).unwrap_or(""),
-                jb.lines().nth(first).unwrap_or(""),
+        compare_catalogs(after, want).map_err(|e| {
+            format!(
+                "{e}\nscript:\n{}",
                 migrator_core::render::script(&statements)
-            ));
-        }
+            )
+        })?;
         Ok(())
     }
     .await;
@@ -300,35 +280,14 @@ async fn converge(name: &str, current: &str, desired: &str) -> Result<(), String
     result
 }
 
-async fn run_cases(cases: Vec<(String, String, String)>) {
+async fn run_cases(cases: Vec<Run>) {
     if mysql_url().is_none() {
         return;
     }
-    let sem = Arc::new(tokio::sync::Semaphore::new(4));
-    let mut tasks = Vec::new();
-    for (name, a, b) in cases {
-        let sem = sem.clone();
-        tasks.push(tokio::spawn(async move {
-            let _permit = sem.acquire_owned().await.unwrap();
-            converge(&name, &a, &b)
-                .await
-                .map_err(|e| format!("{name}: {e}"))
-        }));
-    }
-    let total = tasks.len();
-    let mut failures = Vec::new();
-    for t in tasks {
-        if let Err(e) = t.await.unwrap() {
-            failures.push(e);
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {total} convergence directions failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-    eprintln!("{total} convergence directions passed");
+    run_all(cases, |(name, a, b)| async move {
+        converge(&name, &a, &b).await
+    })
+    .await;
 }
 
 fn selected() -> Vec<&'static (&'static str, &'static str, &'static str)> {
@@ -733,22 +692,5 @@ mod random {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn random_schema_pairs_converge_both_ways() {
-    // MIGRATOR_PROPTEST_SEED reproduces a run; otherwise a new base seed each run (printed).
-    let base: u64 = std::env::var("MIGRATOR_PROPTEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random::<u32>() as u64);
-    let count: u64 = std::env::var("MIGRATOR_PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    eprintln!("random convergence: base seed {base} (MIGRATOR_PROPTEST_SEED={base} reproduces), {count} pairs");
-    let mut runs = Vec::new();
-    for i in 0..count {
-        let seed = base + i;
-        let (a, b) = random::pair(seed);
-        runs.push((format!("seed{seed}>"), a.clone(), b.clone()));
-        runs.push((format!("seed{seed}<"), b, a));
-    }
-    run_cases(runs).await;
+    run_cases(seeded_runs(random::pair)).await;
 }

@@ -6,9 +6,9 @@
 
 use migrator_core::diff::{diff, DiffOptions};
 use migrator_core::render::{render_all, renderer};
-use migrator_core::schema::Database;
 use migrator_core::source::{inspect_declared, inspect_live, Hints};
 use migrator_core::{DatabaseUrl, Dialect};
+use migrator_tests::convergence::{compare_catalogs, run_all, seeded_runs, Run};
 use migrator_tests::*;
 use std::sync::Arc;
 
@@ -194,15 +194,6 @@ async fn load(url: &str, sql: &str) {
     }
 }
 
-fn without_column_order(mut db: Database) -> Database {
-    for s in &mut db.schemas {
-        for t in &mut s.tables {
-            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    db
-}
-
 /// One direction of one case. Returns a description of what went wrong.
 async fn converge(
     server: &DatabaseUrl,
@@ -266,21 +257,7 @@ async fn converge(
                 migrator_core::render::script(&statements)
             ));
         }
-        let (a, b) = (without_column_order(after), without_column_order(want));
-        if a != b {
-            let ja = serde_json::to_string_pretty(&a).unwrap();
-            let jb = serde_json::to_string_pretty(&b).unwrap();
-            let first = ja
-                .lines()
-                .zip(jb.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or(0);
-            return Err(format!(
-                "catalogs differ near line {first}:\n  applied: {}\n  desired: {}",
-                ja.lines().nth(first).unwrap_or(""),
-                jb.lines().nth(first).unwrap_or("")
-            ));
-        }
+        compare_catalogs(after, want)?;
         Ok(())
     }
     .await;
@@ -288,34 +265,14 @@ async fn converge(
     result
 }
 
-async fn run_cases(cases: Vec<(String, String, String)>) {
+async fn run_cases(cases: Vec<Run>) {
     let Some(server) = pg_url() else { return };
     let server = Arc::new(DatabaseUrl::parse(&server).unwrap());
-    let sem = Arc::new(tokio::sync::Semaphore::new(4));
-    let mut tasks = Vec::new();
-    for (name, a, b) in cases {
-        let (server, sem) = (server.clone(), sem.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = sem.acquire_owned().await.unwrap();
-            converge(&server, &name, &a, &b)
-                .await
-                .map_err(|e| format!("{name}: {e}"))
-        }));
-    }
-    let total = tasks.len();
-    let mut failures = Vec::new();
-    for t in tasks {
-        if let Err(e) = t.await.unwrap() {
-            failures.push(e);
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {total} convergence directions failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-    eprintln!("{total} convergence directions passed");
+    run_all(cases, |(name, a, b)| {
+        let server = server.clone();
+        async move { converge(&server, &name, &a, &b).await }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -623,24 +580,7 @@ mod random {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn random_schema_pairs_converge_both_ways() {
-    // MIGRATOR_PROPTEST_SEED reproduces a run; otherwise a new base seed each run (printed).
-    let base: u64 = std::env::var("MIGRATOR_PROPTEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random::<u32>() as u64);
-    let count: u64 = std::env::var("MIGRATOR_PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    eprintln!("random convergence: base seed {base} (MIGRATOR_PROPTEST_SEED={base} reproduces), {count} pairs");
-    let mut runs = Vec::new();
-    for i in 0..count {
-        let seed = base + i;
-        let (a, b) = random::pair(seed);
-        runs.push((format!("seed{seed}>"), a.clone(), b.clone()));
-        runs.push((format!("seed{seed}<"), b, a));
-    }
-    run_cases(runs).await;
+    run_cases(seeded_runs(random::pair)).await;
 }
 
 /// The e-commerce example schema, loaded into a database, diffed against itself: nothing.

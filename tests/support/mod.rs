@@ -28,6 +28,8 @@
 //! # }
 //! ```
 
+pub mod convergence;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
