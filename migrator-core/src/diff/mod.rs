@@ -51,6 +51,22 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// A comment change on `target`, only when the comment differs (`old` is `None` for an object
+    /// the diff creates).
+    pub(crate) fn comment(
+        &mut self,
+        target: CommentTarget,
+        old: &Option<String>,
+        new: &Option<String>,
+    ) {
+        if old != new {
+            self.comments.push(Change::Comment {
+                target,
+                comment: new.clone(),
+            });
+        }
+    }
+
     fn into_changes(self) -> Vec<Change> {
         [
             self.drop_views,
@@ -135,24 +151,15 @@ fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
             hints,
             to,
         );
-        if let (Some(f), Some(t)) = (f, t) {
-            if f.comment != t.comment {
-                plan.comments.push(Change::Comment {
-                    target: CommentTarget::Schema {
-                        schema: name.into(),
-                    },
-                    comment: t.comment.clone(),
-                });
-            }
-        } else if let (None, Some(t)) = (f, t) {
-            if t.comment.is_some() {
-                plan.comments.push(Change::Comment {
-                    target: CommentTarget::Schema {
-                        schema: name.into(),
-                    },
-                    comment: t.comment.clone(),
-                });
-            }
+        if let Some(t) = t {
+            let old = f.and_then(|f| f.comment.clone());
+            plan.comment(
+                CommentTarget::Schema {
+                    schema: name.into(),
+                },
+                &old,
+                &t.comment,
+            );
         }
     }
     // Schemas are dropped last, after everything in them.
@@ -262,15 +269,14 @@ fn diff_schema(
             _ => {}
         }
         let old_comment = from.enum_type(&e.name).and_then(|o| o.comment.clone());
-        if old_comment != e.comment {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::Enum {
-                    schema: s(),
-                    name: e.name.clone(),
-                },
-                comment: e.comment.clone(),
-            });
-        }
+        plan.comment(
+            CommentTarget::Enum {
+                schema: s(),
+                name: e.name.clone(),
+            },
+            &old_comment,
+            &e.comment,
+        );
     }
     for e in &from.enums {
         if to.enum_type(&e.name).is_none() {
@@ -436,15 +442,14 @@ fn diff_sequences(
                         });
                     }
                 }
-                if q.comment.is_some() {
-                    plan.comments.push(Change::Comment {
-                        target: CommentTarget::Sequence {
-                            schema: s(),
-                            name: q.name.clone(),
-                        },
-                        comment: q.comment.clone(),
-                    });
-                }
+                plan.comment(
+                    CommentTarget::Sequence {
+                        schema: s(),
+                        name: q.name.clone(),
+                    },
+                    &None,
+                    &q.comment,
+                );
             }
             Some(old) => {
                 if !same_sequence_options(old, q) {
@@ -461,15 +466,14 @@ fn diff_sequences(
                         owner: q.owned_by.clone(),
                     });
                 }
-                if old.comment != q.comment {
-                    plan.comments.push(Change::Comment {
-                        target: CommentTarget::Sequence {
-                            schema: s(),
-                            name: q.name.clone(),
-                        },
-                        comment: q.comment.clone(),
-                    });
-                }
+                plan.comment(
+                    CommentTarget::Sequence {
+                        schema: s(),
+                        name: q.name.clone(),
+                    },
+                    &old.comment,
+                    &q.comment,
+                );
             }
         }
     }
@@ -620,26 +624,24 @@ fn diff_views(
                 online: false,
             });
         }
-        if v.comment.is_some() {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::View {
-                    schema: s(),
-                    view: v.name.clone(),
-                    materialized: v.materialized,
-                },
-                comment: v.comment.clone(),
-            });
-        }
+        plan.comment(
+            CommentTarget::View {
+                schema: s(),
+                view: v.name.clone(),
+                materialized: v.materialized,
+            },
+            &None,
+            &v.comment,
+        );
         for i in &v.indexes {
-            if i.comment.is_some() {
-                plan.comments.push(Change::Comment {
-                    target: CommentTarget::Index {
-                        schema: s(),
-                        index: i.name.clone(),
-                    },
-                    comment: i.comment.clone(),
-                });
-            }
+            plan.comment(
+                CommentTarget::Index {
+                    schema: s(),
+                    index: i.name.clone(),
+                },
+                &None,
+                &i.comment,
+            );
         }
     }
     // Kept views: comments and materialized-view indexes.
@@ -650,16 +652,15 @@ fn diff_views(
         if rebuild.contains(&v.name) {
             continue;
         }
-        if old.comment != v.comment {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::View {
-                    schema: s(),
-                    view: v.name.clone(),
-                    materialized: v.materialized,
-                },
-                comment: v.comment.clone(),
-            });
-        }
+        plan.comment(
+            CommentTarget::View {
+                schema: s(),
+                view: v.name.clone(),
+                materialized: v.materialized,
+            },
+            &old.comment,
+            &v.comment,
+        );
         table::diff_indexes(
             plan,
             schema,

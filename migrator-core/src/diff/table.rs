@@ -87,16 +87,15 @@ pub(crate) fn diff_table(
                         using,
                     });
                 }
-                if o.comment != c.comment {
-                    plan.comments.push(Change::Comment {
-                        target: CommentTarget::Column {
-                            schema: s(),
-                            table: t(),
-                            column: c.name.clone(),
-                        },
-                        comment: c.comment.clone(),
-                    });
-                }
+                plan.comment(
+                    CommentTarget::Column {
+                        schema: s(),
+                        table: t(),
+                        column: c.name.clone(),
+                    },
+                    &o.comment,
+                    &c.comment,
+                );
             }
         }
     }
@@ -118,15 +117,14 @@ pub(crate) fn diff_table(
             to: new.options.clone(),
         });
     }
-    if old.comment != new.comment {
-        plan.comments.push(Change::Comment {
-            target: CommentTarget::Table {
-                schema: s(),
-                table: t(),
-            },
-            comment: new.comment.clone(),
-        });
-    }
+    plan.comment(
+        CommentTarget::Table {
+            schema: s(),
+            table: t(),
+        },
+        &old.comment,
+        &new.comment,
+    );
 
     let map = |cols: &[String]| -> Vec<String> {
         cols.iter()
@@ -413,16 +411,15 @@ fn constraint_comment(
     old: &Option<String>,
     new: &Option<String>,
 ) {
-    if old != new {
-        plan.comments.push(Change::Comment {
-            target: CommentTarget::Constraint {
-                schema: schema.into(),
-                table: table.into(),
-                constraint: name.into(),
-            },
-            comment: new.clone(),
-        });
-    }
+    plan.comment(
+        CommentTarget::Constraint {
+            schema: schema.into(),
+            table: table.into(),
+            constraint: name.into(),
+        },
+        old,
+        new,
+    );
 }
 
 /// Diffs a set of named constraints: same name and shape → keep; same shape, other name →
@@ -515,15 +512,14 @@ pub(crate) fn diff_indexes(
             // An INVALID index (failed concurrent build) is rebuilt.
             Some(o) if shape(o) == shape(n) && o.valid => {
                 kept.insert(&o.name);
-                if o.comment != n.comment {
-                    plan.comments.push(Change::Comment {
-                        target: CommentTarget::Index {
-                            schema: s(),
-                            index: n.name.clone(),
-                        },
-                        comment: n.comment.clone(),
-                    });
-                }
+                plan.comment(
+                    CommentTarget::Index {
+                        schema: s(),
+                        index: n.name.clone(),
+                    },
+                    &o.comment,
+                    &n.comment,
+                );
             }
             _ => unmatched_new.push(n),
         }
@@ -544,15 +540,14 @@ pub(crate) fn diff_indexes(
                 from: o.name.clone(),
                 to: n.name.clone(),
             });
-            if o.comment != n.comment {
-                plan.comments.push(Change::Comment {
-                    target: CommentTarget::Index {
-                        schema: s(),
-                        index: n.name.clone(),
-                    },
-                    comment: n.comment.clone(),
-                });
-            }
+            plan.comment(
+                CommentTarget::Index {
+                    schema: s(),
+                    index: n.name.clone(),
+                },
+                &o.comment,
+                &n.comment,
+            );
             continue;
         }
         plan.add_constraints.push(Change::CreateIndex {
@@ -561,15 +556,14 @@ pub(crate) fn diff_indexes(
             index: n.clone(),
             online,
         });
-        if n.comment.is_some() {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::Index {
-                    schema: s(),
-                    index: n.name.clone(),
-                },
-                comment: n.comment.clone(),
-            });
-        }
+        plan.comment(
+            CommentTarget::Index {
+                schema: s(),
+                index: n.name.clone(),
+            },
+            &None,
+            &n.comment,
+        );
     }
     for o in unmatched_old {
         plan.drop_constraints.push(Change::DropIndex {
@@ -584,26 +578,24 @@ pub(crate) fn diff_indexes(
 /// Comments of a table created by the diff (the table, its columns, keys and indexes).
 pub(crate) fn comments_of_new_table(plan: &mut Plan, schema: &str, t: &Table) {
     let s = || schema.to_string();
-    if t.comment.is_some() {
-        plan.comments.push(Change::Comment {
-            target: CommentTarget::Table {
+    plan.comment(
+        CommentTarget::Table {
+            schema: s(),
+            table: t.name.clone(),
+        },
+        &None,
+        &t.comment,
+    );
+    for c in &t.columns {
+        plan.comment(
+            CommentTarget::Column {
                 schema: s(),
                 table: t.name.clone(),
+                column: c.name.clone(),
             },
-            comment: t.comment.clone(),
-        });
-    }
-    for c in &t.columns {
-        if c.comment.is_some() {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::Column {
-                    schema: s(),
-                    table: t.name.clone(),
-                    column: c.name.clone(),
-                },
-                comment: c.comment.clone(),
-            });
-        }
+            &None,
+            &c.comment,
+        );
     }
     let constraint_comments = t
         .primary_key
@@ -614,27 +606,17 @@ pub(crate) fn comments_of_new_table(plan: &mut Plan, schema: &str, t: &Table) {
         .chain(t.exclusions.iter().map(|c| (&c.name, &c.comment)))
         .chain(t.foreign_keys.iter().map(|f| (&f.name, &f.comment)));
     for (name, comment) in constraint_comments {
-        if comment.is_some() {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::Constraint {
-                    schema: s(),
-                    table: t.name.clone(),
-                    constraint: name.clone(),
-                },
-                comment: comment.clone(),
-            });
-        }
+        constraint_comment(plan, schema, &t.name, name, &None, comment);
     }
     for i in &t.indexes {
-        if i.comment.is_some() {
-            plan.comments.push(Change::Comment {
-                target: CommentTarget::Index {
-                    schema: s(),
-                    index: i.name.clone(),
-                },
-                comment: i.comment.clone(),
-            });
-        }
+        plan.comment(
+            CommentTarget::Index {
+                schema: s(),
+                index: i.name.clone(),
+            },
+            &None,
+            &i.comment,
+        );
     }
 }
 
