@@ -8,13 +8,14 @@
 
 use crate::diff::{diff_unchecked, Change};
 use crate::render::render_all;
-use crate::runner::{ApplyOptions, State};
-use crate::source::{inspect_declared, inspect_live, Hints, Scratch};
+use crate::runner::State;
+use crate::source::{
+    inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to, Hints,
+};
 use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
 use serde::Serialize;
 use std::fmt;
 use std::path::Path;
-use tracing::Instrument;
 
 /// One way the database or the directory drifted.
 #[derive(Debug, Clone, Serialize)]
@@ -242,32 +243,17 @@ pub async fn drift(
             .iter()
             .any(|f| matches!(f.kind, "edited" | "missing-file"));
     if replayable {
-        let scratch = Scratch::create(dev).await?;
-        let expected = async {
-            if let Some(to) = last_applied {
-                let opts = ApplyOptions {
-                    to: Some(to),
-                    contract: true,
+        let expected = match last_applied {
+            Some(to) => inspect_replayed_up_to(dev, &set, to).await?,
+            // Nothing applied: an empty scratch database is what the migrations produce.
+            None => {
+                let nothing = MigrationSet {
+                    migrations: Vec::new(),
+                    ..set.clone()
                 };
-                Migrator::new(set.clone())
-                    .apply_with(&scratch.url, &opts)
-                    .instrument(tracing::info_span!("scratch"))
-                    .await?;
+                inspect_replayed(dev, &nothing).await?
             }
-            let mut db = inspect_live(&scratch.url).await?;
-            // A MySQL scratch database is itself the schema: name it (and every reference to
-            // it) after the live database.
-            if url.dialect() == crate::Dialect::Mysql {
-                db.rename_schema(scratch.name(), &url.database().unwrap_or_default());
-            }
-            Ok::<_, crate::Error>(db)
-        }
-        .await;
-        let name = scratch.name().to_string();
-        if let Err(e) = scratch.drop().await {
-            tracing::warn!("could not drop scratch database {name}: {e}");
-        }
-        let expected = expected?;
+        };
         let changes = diff_unchecked(&live, &expected, &Hints::default());
         findings.extend(schema_findings(
             "schema",

@@ -143,13 +143,24 @@ pub async fn inspect_declared(server: &DatabaseUrl, path: &Path) -> Result<(Data
 /// Replays a migrations directory (every migration, contract ones included) into a scratch
 /// database on `server` and reads the result: the schema the files produce.
 pub async fn inspect_replayed(server: &DatabaseUrl, set: &MigrationSet) -> Result<Database> {
-    in_scratch(server, Load::Replay(set)).await
+    in_scratch(server, Load::Replay(set, None)).await
+}
+
+/// The same, replaying only the migrations up to and including `to` (`drift` compares a live
+/// database with what its applied migrations produce).
+pub async fn inspect_replayed_up_to(
+    server: &DatabaseUrl,
+    set: &MigrationSet,
+    to: crate::migrations::Version,
+) -> Result<Database> {
+    in_scratch(server, Load::Replay(set, Some(to))).await
 }
 
 /// What to put into a scratch database.
 enum Load<'a> {
     Declared(&'a DeclaredSchema),
-    Replay(&'a MigrationSet),
+    /// Every migration, or those up to a version.
+    Replay(&'a MigrationSet, Option<crate::migrations::Version>),
 }
 
 /// Creates a scratch database, fills it, inspects it, and drops it on every path.
@@ -158,11 +169,8 @@ async fn in_scratch(server: &DatabaseUrl, load: Load<'_>) -> Result<Database> {
     let result = async {
         match load {
             Load::Declared(d) => d.load_into(&scratch.url).await?,
-            Load::Replay(set) => {
-                let opts = ApplyOptions {
-                    to: None,
-                    contract: true,
-                };
+            Load::Replay(set, to) => {
+                let opts = ApplyOptions { to, contract: true };
                 // Replays log inside a `scratch` span, which the CLI keeps quiet.
                 Migrator::new(set.clone())
                     .apply_with(&scratch.url, &opts)
