@@ -1,202 +1,11 @@
-//! Expand / contract on Postgres with live traffic: an "old app" that only knows the old shape
-//! runs from before expand until just before contract, a "new app" that only knows the new shape
-//! runs from after expand until after contract (as in a real deploy). Both must see zero errors,
-//! and afterwards every row either wrote must be present and consistent. Every generated down
-//! file must also work: rolling the whole change back restores the old schema.
+//! Expand / contract on Postgres with live traffic (the harness: `tests/support/online.rs`):
+//! the old and the new application version both write and read from expand until contract with
+//! zero errors, every row either wrote is present and consistent, and every down file works.
 
-use migrator_core::plan::{plan_directory, PlanOptions};
-use migrator_core::runner::{ApplyOptions, RollbackTarget};
-use migrator_core::{DatabaseUrl, Migrator};
+use migrator_core::runner::ApplyOptions;
+use migrator_core::DatabaseUrl;
+use migrator_tests::online::{migrator, scenario, Engine};
 use migrator_tests::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-
-/// An application: statement templates run in a loop, `{id}` replaced by a fresh id of its own.
-struct App {
-    name: &'static str,
-    ops: Vec<String>,
-}
-
-struct Running {
-    stop: Arc<AtomicBool>,
-    handle: tokio::task::JoinHandle<(u64, Vec<String>)>,
-}
-
-fn start(url: &str, app: App, first_id: u64) -> Running {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let url = url.to_string();
-    let handle = tokio::spawn(async move {
-        let client = pg_connect(&url).await;
-        let next = AtomicU64::new(first_id);
-        let mut ok = 0;
-        let mut errors = Vec::new();
-        while !flag.load(Ordering::Relaxed) {
-            let id = next.fetch_add(1, Ordering::Relaxed);
-            for op in &app.ops {
-                let sql = op.replace("{id}", &id.to_string());
-                match client.simple_query(&sql).await {
-                    Ok(_) => ok += 1,
-                    Err(e) => errors.push(format!(
-                        "{}: `{sql}`: {}",
-                        app.name,
-                        migrator_core::connect::pg_error_text(&e)
-                    )),
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        (ok, errors)
-    });
-    Running { stop, handle }
-}
-
-async fn finish(r: Running) -> (u64, Vec<String>) {
-    r.stop.store(true, Ordering::Relaxed);
-    r.handle.await.unwrap()
-}
-
-fn migrator(dir: &std::path::Path) -> Migrator {
-    Migrator::from_dir(dir).unwrap()
-}
-
-/// Runs one scenario: v1 applied and seeded, old app running, plan + apply v2 (expand and
-/// backfill), new app started, old app stopped, contract, new app stopped; then checks, and a
-/// full rollback back to v1.
-async fn scenario(
-    name: &str,
-    v1: &str,
-    seed: &str,
-    v2: &str,
-    old: Vec<&str>,
-    new: Vec<&str>,
-    checks: Vec<(&str, &str)>,
-) {
-    let Some(db) = fresh_pg_db(name).await else {
-        return;
-    };
-    let url = DatabaseUrl::parse(&db.url).unwrap();
-    let dir = TempDir::new();
-    let mig = dir.path().join("migrations");
-    let schema = dir.path().join("schema.sql");
-    let opts = PlanOptions {
-        allow_destructive: false,
-        batch_size: 500,
-    };
-    std::fs::write(&schema, v1).unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false)
-        .await
-        .unwrap();
-    migrator(&mig)
-        .apply_with(
-            &url,
-            &ApplyOptions {
-                to: None,
-                contract: true,
-            },
-        )
-        .await
-        .unwrap();
-    let v1_version = migrator(&mig).set.last_version().unwrap();
-    pg_exec(&db.url, seed).await;
-
-    let old_app = start(
-        &db.url,
-        App {
-            name: "old app",
-            ops: old.iter().map(|s| s.to_string()).collect(),
-        },
-        1_000_000,
-    );
-    tokio::time::sleep(Duration::from_millis(200)).await;
-
-    std::fs::write(&schema, v2).unwrap();
-    let report = plan_directory(&mig, &schema, &url, "v2", opts, false)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: plan: {e}"));
-    assert!(!report.files.is_empty(), "{name}: nothing planned");
-    let applied = migrator(&mig)
-        .apply_with(&url, &ApplyOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("{name}: expand: {e}"));
-    assert!(!applied.applied.is_empty());
-
-    // The new version is deployed next to the old one.
-    let new_app = start(
-        &db.url,
-        App {
-            name: "new app",
-            ops: new.iter().map(|s| s.to_string()).collect(),
-        },
-        2_000_000,
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (old_ok, old_errors) = finish(old_app).await;
-
-    migrator(&mig)
-        .apply_with(
-            &url,
-            &ApplyOptions {
-                to: None,
-                contract: true,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{name}: contract: {e}"));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let (new_ok, new_errors) = finish(new_app).await;
-
-    assert!(
-        old_errors.is_empty(),
-        "{name}: {} old-app errors, first: {}",
-        old_errors.len(),
-        old_errors[0]
-    );
-    assert!(
-        new_errors.is_empty(),
-        "{name}: {} new-app errors, first: {}",
-        new_errors.len(),
-        new_errors[0]
-    );
-    assert!(
-        old_ok > 10 && new_ok > 10,
-        "{name}: both apps ran ({old_ok} / {new_ok} statements)"
-    );
-    for (sql, want) in checks {
-        let got = pg_query_strings(&db.url, sql).await[0][0]
-            .clone()
-            .unwrap_or_default();
-        assert_eq!(got, want, "{name}: {sql}");
-    }
-    // Nothing left to do: the database is the declared schema.
-    let (want, _) = migrator_core::source::inspect_declared(&url, &schema)
-        .await
-        .unwrap();
-    let have = migrator_core::source::inspect_live(&url).await.unwrap();
-    let left = migrator_core::diff::diff_unchecked(&have, &want, &Default::default());
-    assert!(
-        left.is_empty(),
-        "{name}: after contract the schema differs: {left:#?}"
-    );
-
-    // Every down works: back to v1.
-    migrator(&mig)
-        .rollback(&url, &RollbackTarget::To(v1_version), false)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: rollback: {e}"));
-    std::fs::write(dir.path().join("v1.sql"), v1).unwrap();
-    let (want, _) = migrator_core::source::inspect_declared(&url, &dir.path().join("v1.sql"))
-        .await
-        .unwrap();
-    let have = migrator_core::source::inspect_live(&url).await.unwrap();
-    let left = migrator_core::diff::diff_unchecked(&have, &want, &Default::default());
-    assert!(
-        left.is_empty(),
-        "{name}: after rollback the schema is not v1: {left:#?}"
-    );
-    db.drop_db().await;
-}
 
 const USERS_V1: &str =
     "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\n";
@@ -206,6 +15,7 @@ const SEED: &str =
 #[tokio::test(flavor = "multi_thread")]
 async fn add_not_null_column_computed_from_others() {
     scenario(
+        Engine::Postgres,
         "online_notnull",
         USERS_V1,
         SEED,
@@ -232,6 +42,7 @@ async fn add_not_null_column_computed_from_others() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rename_column_with_both_versions_writing() {
     scenario(
+        Engine::Postgres,
         "online_rename",
         USERS_V1,
         SEED,
@@ -262,6 +73,7 @@ async fn rename_column_with_both_versions_writing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn change_column_type_with_both_versions_writing() {
     scenario(
+        Engine::Postgres,
         "online_type",
         "CREATE TABLE items (id bigint PRIMARY KEY, qty integer NOT NULL DEFAULT 0);\n",
         "INSERT INTO items SELECT g, g % 100 FROM generate_series(1, 5000) g",
@@ -289,6 +101,7 @@ async fn change_column_type_with_both_versions_writing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rename_table_behind_a_view() {
     scenario(
+        Engine::Postgres,
         "online_rename_table",
         "CREATE TABLE clients (id bigint PRIMARY KEY, name text);\n",
         "INSERT INTO clients SELECT g, 'c' || g FROM generate_series(1, 2000) g",
@@ -314,6 +127,7 @@ async fn rename_table_behind_a_view() {
 #[tokio::test(flavor = "multi_thread")]
 async fn index_unique_fk_and_check_online() {
     scenario(
+        Engine::Postgres,
         "online_constraints",
         "CREATE TABLE p (id bigint PRIMARY KEY);\nCREATE TABLE c (id bigint PRIMARY KEY, p_id bigint, code text, qty int);\n",
         "INSERT INTO p SELECT generate_series(1, 100); INSERT INTO c SELECT g, g % 100 + 1, 'code' || g, g % 7 FROM generate_series(1, 5000) g",
@@ -337,6 +151,7 @@ async fn index_unique_fk_and_check_online() {
 #[tokio::test(flavor = "multi_thread")]
 async fn existing_column_becomes_not_null() {
     scenario(
+        Engine::Postgres,
         "online_set_not_null",
         USERS_V1,
         "INSERT INTO users SELECT g, 'u' || g || '@x', CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END FROM generate_series(1, 5000) g",

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod convergence;
+pub mod online;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

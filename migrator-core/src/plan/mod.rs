@@ -12,9 +12,14 @@
 //! `plan` can print them and each file gets a working down file.
 //!
 //! - [`postgres`]: the Postgres recipes;
+//! - [`mysql`]: the MySQL / MariaDB recipes;
+//! - [`inverse`]: what undoes a plain change (the down of a plain step);
 //! - [`files`]: grouping steps into migration files.
 
+mod common;
 pub mod files;
+pub mod inverse;
+pub mod mysql;
 pub mod postgres;
 
 use crate::diff::Change;
@@ -81,9 +86,7 @@ pub fn plan(
     }
     match dialect {
         Dialect::Postgres => postgres::plan(changes, from, to, hints, opts),
-        Dialect::Mysql => Err(Error::Refused(
-            "planning MySQL / MariaDB migrations is not implemented yet".into(),
-        )),
+        Dialect::Mysql => mysql::plan(changes, from, to, hints, opts),
     }
 }
 

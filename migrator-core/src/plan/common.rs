@@ -1,0 +1,290 @@
+//! What every dialect's planner shares: the planning context ([`Ctx`]), plain steps whose down
+//! is the inverse change, destructive steps, names for migrator's own objects, and the check
+//! that a column is plain enough for a shadow-column recipe.
+
+use super::inverse::inverse;
+use super::{PlanOptions, Step};
+use crate::diff::{Change, CommentTarget};
+use crate::migrations::Phase;
+use crate::render::{Renderer, SqlStatement};
+use crate::schema::Database;
+use crate::source::Hints;
+use crate::{Error, Result};
+use std::collections::BTreeSet;
+
+pub(super) struct Ctx<'a, R> {
+    pub from: &'a Database,
+    pub to: &'a Database,
+    pub hints: &'a Hints,
+    pub opts: PlanOptions,
+    pub r: R,
+    /// Tables created by this plan (no traffic yet: no online recipes needed).
+    pub new_tables: BTreeSet<(String, String)>,
+    /// (schema, table, column) handled by a shadow-column recipe.
+    pub consumed: BTreeSet<(String, String, String)>,
+    /// Constraint / index names dropped by this plan: re-adding the same name must wait for the
+    /// drop, in contract.
+    pub dropped_names: BTreeSet<(String, String)>,
+}
+
+impl<'a, R: Renderer> Ctx<'a, R> {
+    /// A context for planning `changes`: notes the tables they create, the columns a
+    /// shadow-column rename claims and the names they drop.
+    pub fn new(
+        from: &'a Database,
+        to: &'a Database,
+        hints: &'a Hints,
+        opts: PlanOptions,
+        r: R,
+        changes: &[Change],
+    ) -> Self {
+        let mut ctx = Ctx {
+            from,
+            to,
+            hints,
+            opts,
+            r,
+            new_tables: BTreeSet::new(),
+            consumed: BTreeSet::new(),
+            dropped_names: BTreeSet::new(),
+        };
+        for c in changes {
+            match c {
+                Change::CreateTable { schema, table } => {
+                    ctx.new_tables.insert((schema.clone(), table.name.clone()));
+                }
+                Change::DropConstraint { table, name, .. } => {
+                    ctx.dropped_names.insert((table.clone(), name.clone()));
+                }
+                Change::DropIndex { schema, name, .. } => {
+                    ctx.dropped_names.insert((schema.clone(), name.clone()));
+                }
+                // Shadow-column recipes claim their columns, so the plain column changes skip them.
+                Change::RenameColumn {
+                    schema,
+                    table,
+                    to: col,
+                    ..
+                } => {
+                    ctx.consumed
+                        .insert((schema.clone(), table.clone(), col.clone()));
+                }
+                _ => {}
+            }
+        }
+        ctx
+    }
+
+    pub fn sql(&self, c: &Change) -> Vec<SqlStatement> {
+        self.r.render(c)
+    }
+
+    pub fn is_new(&self, schema: &str, table: &str) -> bool {
+        self.new_tables
+            .contains(&(schema.to_string(), table.to_string()))
+    }
+
+    pub fn hint<'h>(
+        &self,
+        map: &'h std::collections::BTreeMap<(crate::source::hints::TableKey, String), String>,
+        schema: &str,
+        table: &str,
+        column: &str,
+    ) -> Option<&'h String> {
+        map.get(&((schema.to_string(), table.to_string()), column.to_string()))
+            .or_else(|| map.get(&((String::new(), table.to_string()), column.to_string())))
+    }
+
+    /// The single-column key batched updates walk, or a clear refusal.
+    pub fn batch_key(&self, schema: &str, table: &str) -> Result<String> {
+        let t = self
+            .to
+            .table(schema, table)
+            .or_else(|| self.from.table(schema, table));
+        match t.and_then(|t| t.primary_key.as_ref()) {
+            Some(pk) if pk.columns.len() == 1 => Ok(pk.columns[0].clone()),
+            _ => Err(Error::Refused(format!(
+                "{schema}.{table}: a backfill walks the table in primary-key ranges and needs a single-column primary key; add one first (in an earlier release), or write this migration by hand"
+            ))),
+        }
+    }
+
+    pub fn step(
+        &self,
+        phase: Phase,
+        summary: String,
+        lock: &str,
+        up: Vec<SqlStatement>,
+        down: Vec<SqlStatement>,
+    ) -> Step {
+        Step {
+            phase,
+            summary,
+            lock: lock.to_string(),
+            hazards: Vec::new(),
+            up,
+            down,
+            irreversible: false,
+            backfill: None,
+        }
+    }
+}
+
+/// Short, stable object names for migrator's triggers and check constraints (≤ 63 bytes).
+pub(super) fn own_name(kind: &str, table: &str, column: &str) -> String {
+    let name = format!("migrator_{kind}_{table}_{column}");
+    if name.len() <= 63 {
+        return name;
+    }
+    let digest = crate::migrations::Checksum::of(name.as_bytes()).to_string();
+    format!("migrator_{kind}_{}", &digest["sha256:".len()..][..40])
+}
+
+/// Plain step: the change as the diff renders it, in `phase`.
+pub(super) fn simple<R: Renderer>(
+    ctx: &Ctx<R>,
+    c: &Change,
+    phase: Phase,
+    lock: &str,
+    summary: String,
+) -> Step {
+    let (inv, lossy) = inverse(ctx.from, ctx.to, c);
+    let mut down: Vec<SqlStatement> = inv.iter().flat_map(|i| ctx.sql(i)).collect();
+    if matches!(c, Change::DropIndex { online: true, .. }) {
+        // The index is rebuilt online on rollback.
+        down.iter_mut().for_each(|s| s.transactional = false);
+    }
+    let mut step = ctx.step(phase, summary, lock, ctx.sql(c), down);
+    step.irreversible = lossy;
+    step
+}
+
+pub(super) fn destructive<R: Renderer>(
+    ctx: &Ctx<R>,
+    c: &Change,
+    summary: String,
+    lock: &str,
+    hazard: &str,
+) -> Result<Vec<Step>> {
+    let mut s = simple(ctx, c, Phase::Contract, lock, summary);
+    s.hazards.push(hazard.to_string());
+    s.irreversible = true;
+    let _ = ctx.opts;
+    Ok(vec![s])
+}
+
+pub(super) fn describe_target(t: &CommentTarget) -> String {
+    match t {
+        CommentTarget::Schema { schema } => format!("schema {schema}"),
+        CommentTarget::Table { schema, table } => format!("table {schema}.{table}"),
+        CommentTarget::Column {
+            schema,
+            table,
+            column,
+        } => format!("column {schema}.{table}.{column}"),
+        CommentTarget::Index { schema, index } => format!("index {schema}.{index}"),
+        CommentTarget::View { schema, view, .. } => format!("view {schema}.{view}"),
+        CommentTarget::Constraint {
+            table, constraint, ..
+        } => format!("constraint {constraint} on {table}"),
+        CommentTarget::Enum { schema, name } => format!("type {schema}.{name}"),
+        CommentTarget::Sequence { schema, name } => format!("sequence {schema}.{name}"),
+        CommentTarget::Extension { name } => format!("extension {name}"),
+    }
+}
+
+/// Refuses a shadow-column recipe for a column other objects depend on (not supported yet).
+pub(super) fn require_plain_column<R>(
+    ctx: &Ctx<R>,
+    schema: &str,
+    table: &str,
+    column: &str,
+    what: &str,
+) -> Result<()> {
+    let Some(t) = ctx.from.table(schema, table) else {
+        return Ok(());
+    };
+    let mentions = |text: &str| crate::diff::mentions(text, column);
+    let mut users = Vec::new();
+    if t.primary_key
+        .as_ref()
+        .is_some_and(|k| k.columns.iter().any(|c| c == column))
+    {
+        users.push("the primary key".to_string());
+    }
+    for i in &t.indexes {
+        if i.parts.iter().any(|p| match &p.key {
+            crate::schema::IndexKey::Column(c) => c == column,
+            crate::schema::IndexKey::Expr(e) => mentions(e),
+        }) || i.include.iter().any(|c| c == column)
+            || i.predicate.as_deref().is_some_and(mentions)
+        {
+            users.push(format!("index {}", i.name));
+        }
+    }
+    for u in &t.uniques {
+        if u.columns.iter().any(|c| c == column) {
+            users.push(format!("unique constraint {}", u.name));
+        }
+    }
+    for ch in &t.checks {
+        if mentions(&ch.expr) {
+            users.push(format!("check {}", ch.name));
+        }
+    }
+    for f in &t.foreign_keys {
+        if f.columns.iter().any(|c| c == column) {
+            users.push(format!("foreign key {}", f.name));
+        }
+    }
+    if let Some(s) = ctx.from.schema(schema) {
+        for v in &s.views {
+            if crate::diff::mentions(&v.definition, table) && mentions(&v.definition) {
+                users.push(format!("view {}", v.name));
+            }
+        }
+        for other in &s.tables {
+            for f in &other.foreign_keys {
+                if f.ref_table == table && f.ref_columns.iter().any(|c| c == column) {
+                    users.push(format!("foreign key {} of {}", f.name, other.name));
+                }
+            }
+        }
+    }
+    if users.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "{schema}.{table}.{column}: {what} through a shadow column is not supported yet for a column used by {}; change those objects in a separate release, or write this migration by hand",
+            users.join(", ")
+        )))
+    }
+}
+
+/// Phases in order; within a phase, the diff's dependency order is kept (stable sort).
+pub(super) fn by_phase(mut steps: Vec<Step>) -> Vec<Step> {
+    steps.sort_by_key(|s| s.phase);
+    steps
+}
+
+/// The old and the new definition of a column renamed from `old` to `new`, or a refusal when
+/// the rename also changes the type (one shadow column cannot do both).
+pub(super) fn renamed_columns<R>(
+    ctx: &Ctx<R>,
+    schema: &str,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> Result<(crate::schema::Column, crate::schema::Column)> {
+    let find = |db: &Database, name: &str| {
+        db.table(schema, table)
+            .and_then(|t| t.column(name))
+            .cloned()
+            .ok_or_else(|| Error::Refused(format!("{schema}.{table}.{name} not found")))
+    };
+    let (from_col, to_col) = (find(ctx.from, old)?, find(ctx.to, new)?);
+    if from_col.data_type != to_col.data_type {
+        return Err(Error::Refused(format!("{schema}.{table}: renaming {old} to {new} and changing its type at once is not supported yet; do the rename in one release and the type change in the next")));
+    }
+    Ok((from_col, to_col))
+}

@@ -1,0 +1,555 @@
+//! Inverse changes: what undoes a change, for the down files of plain steps (any dialect: the
+//! inverse is a [`Change`], rendered by the dialect's renderer).
+
+use crate::diff::{types, Change, CommentTarget};
+use crate::schema::{Database, Table};
+
+fn inverse_comment(from: &Database, target: &CommentTarget) -> Option<String> {
+    let f = from;
+    match target {
+        CommentTarget::Schema { schema } => f.schema(schema).and_then(|s| s.comment.clone()),
+        CommentTarget::Table { schema, table } => {
+            f.table(schema, table).and_then(|t| t.comment.clone())
+        }
+        CommentTarget::Column {
+            schema,
+            table,
+            column,
+        } => f
+            .table(schema, table)
+            .and_then(|t| t.column(column))
+            .and_then(|c| c.comment.clone()),
+        CommentTarget::Index { schema, index } => f.schema(schema).and_then(|s| {
+            s.tables
+                .iter()
+                .flat_map(|t| &t.indexes)
+                .chain(s.views.iter().flat_map(|v| &v.indexes))
+                .find(|i| &i.name == index)
+                .and_then(|i| i.comment.clone())
+        }),
+        CommentTarget::View { schema, view, .. } => f
+            .schema(schema)
+            .and_then(|s| s.view(view))
+            .and_then(|v| v.comment.clone()),
+        CommentTarget::Constraint {
+            schema,
+            table,
+            constraint,
+        } => f.table(schema, table).and_then(|t| {
+            t.primary_key
+                .iter()
+                .filter(|k| &k.name == constraint)
+                .map(|k| k.comment.clone())
+                .chain(
+                    t.uniques
+                        .iter()
+                        .filter(|u| &u.name == constraint)
+                        .map(|u| u.comment.clone()),
+                )
+                .chain(
+                    t.checks
+                        .iter()
+                        .filter(|u| &u.name == constraint)
+                        .map(|u| u.comment.clone()),
+                )
+                .chain(
+                    t.foreign_keys
+                        .iter()
+                        .filter(|u| &u.name == constraint)
+                        .map(|u| u.comment.clone()),
+                )
+                .next()
+                .flatten()
+        }),
+        CommentTarget::Enum { schema, name } => f
+            .schema(schema)
+            .and_then(|s| s.enum_type(name))
+            .and_then(|e| e.comment.clone()),
+        CommentTarget::Sequence { schema, name } => f
+            .schema(schema)
+            .and_then(|s| s.sequence(name))
+            .and_then(|q| q.comment.clone()),
+        CommentTarget::Extension { .. } => None,
+    }
+}
+
+/// The change that undoes `c` (for down files), and whether data is lost on the way.
+pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool) {
+    use Change::*;
+    let from_table = |schema: &str, table: &str| -> Option<&Table> { from.table(schema, table) };
+    match c {
+        CreateSchema { schema } => (
+            vec![DropSchema {
+                schema: schema.clone(),
+            }],
+            false,
+        ),
+        CreateExtension { extension, .. } => (
+            vec![DropExtension {
+                name: extension.name.clone(),
+            }],
+            false,
+        ),
+        CreateEnum { schema, value } => (
+            vec![DropEnum {
+                schema: schema.clone(),
+                name: value.name.clone(),
+            }],
+            false,
+        ),
+        CreateSequence { schema, sequence } => (
+            vec![DropSequence {
+                schema: schema.clone(),
+                name: sequence.name.clone(),
+            }],
+            false,
+        ),
+        CreateTable { schema, table } => (
+            vec![DropTable {
+                schema: schema.clone(),
+                name: table.name.clone(),
+            }],
+            false,
+        ),
+        CreateView { schema, view } => (
+            vec![DropView {
+                schema: schema.clone(),
+                name: view.name.clone(),
+                materialized: view.materialized,
+            }],
+            false,
+        ),
+        AddColumn {
+            schema,
+            table,
+            column,
+        } => (
+            vec![DropColumn {
+                schema: schema.clone(),
+                table: table.clone(),
+                column: column.name.clone(),
+            }],
+            false,
+        ),
+        AddPrimaryKey { schema, table, key } => (
+            vec![DropConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: key.name.clone(),
+            }],
+            false,
+        ),
+        AddUnique {
+            schema,
+            table,
+            unique,
+        } => (
+            vec![DropConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: unique.name.clone(),
+            }],
+            false,
+        ),
+        AddCheck {
+            schema,
+            table,
+            check,
+        } => (
+            vec![DropConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: check.name.clone(),
+            }],
+            false,
+        ),
+        AddExclusion {
+            schema,
+            table,
+            exclusion,
+        } => (
+            vec![DropConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: exclusion.name.clone(),
+            }],
+            false,
+        ),
+        AddForeignKey { schema, table, key } => (
+            vec![DropConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: key.name.clone(),
+            }],
+            false,
+        ),
+        CreateIndex {
+            schema,
+            table,
+            index,
+            online,
+        } => (
+            vec![DropIndex {
+                schema: schema.clone(),
+                table: table.clone(),
+                name: index.name.clone(),
+                online: *online,
+            }],
+            false,
+        ),
+        RenameTable { schema, from, to } => (
+            vec![RenameTable {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        RenameColumn {
+            schema,
+            table,
+            from,
+            to,
+        } => (
+            vec![RenameColumn {
+                schema: schema.clone(),
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        RenameConstraint {
+            schema,
+            table,
+            from,
+            to,
+        } => (
+            vec![RenameConstraint {
+                schema: schema.clone(),
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        RenameIndex {
+            schema,
+            table,
+            from,
+            to,
+        } => (
+            vec![RenameIndex {
+                schema: schema.clone(),
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        RenameSequence { schema, from, to } => (
+            vec![RenameSequence {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        AlterColumn {
+            schema,
+            table,
+            from,
+            to,
+            ..
+        } => (
+            vec![AlterColumn {
+                schema: schema.clone(),
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+                using: None,
+            }],
+            !types::lossless(&to.data_type.name, &from.data_type.name),
+        ),
+        AlterTableOptions {
+            schema,
+            table,
+            from,
+            to,
+        } => (
+            vec![AlterTableOptions {
+                schema: schema.clone(),
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        AlterSequence { schema, from, to } => (
+            vec![AlterSequence {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            false,
+        ),
+        UpdateExtension { name, .. } => {
+            let old = from
+                .schemas
+                .iter()
+                .flat_map(|s| &s.extensions)
+                .find(|e| &e.name == name);
+            (
+                old.map(|e| UpdateExtension {
+                    name: name.clone(),
+                    version: e.version.clone(),
+                })
+                .into_iter()
+                .collect(),
+                false,
+            )
+        }
+        SetSequenceOwner { schema, name, .. } => {
+            let owner = from
+                .schema(schema)
+                .and_then(|s| s.sequence(name))
+                .and_then(|q| q.owned_by.clone());
+            (
+                vec![SetSequenceOwner {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    owner,
+                }],
+                false,
+            )
+        }
+        AddEnumValue { schema, name, .. } => match (
+            from.schema(schema).and_then(|s| s.enum_type(name)),
+            to.schema(schema).and_then(|s| s.enum_type(name)),
+        ) {
+            // Postgres cannot remove an enum value: rebuild the type without it.
+            (Some(old), Some(new)) => (
+                vec![RecreateEnum {
+                    schema: schema.clone(),
+                    from: new.clone(),
+                    to: old.clone(),
+                    columns: enum_columns(to, schema, name),
+                }],
+                false,
+            ),
+            _ => (vec![], false),
+        },
+        RecreateEnum {
+            schema,
+            from,
+            to,
+            columns,
+        } => (
+            vec![RecreateEnum {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+                columns: columns.clone(),
+            }],
+            false,
+        ),
+        ValidateConstraint { .. } => (vec![], false),
+        Comment { target, .. } => (
+            vec![Comment {
+                target: target.clone(),
+                comment: inverse_comment(from, target),
+            }],
+            false,
+        ),
+        DropSchema { schema } => (
+            vec![CreateSchema {
+                schema: schema.clone(),
+            }],
+            false,
+        ),
+        DropExtension { name } => {
+            let e = from
+                .schemas
+                .iter()
+                .find_map(|s| s.extension(name).map(|e| (s.name.clone(), e.clone())));
+            (
+                e.map(|(schema, extension)| CreateExtension { schema, extension })
+                    .into_iter()
+                    .collect(),
+                false,
+            )
+        }
+        DropEnum { schema, name } => (
+            from.schema(schema)
+                .and_then(|s| s.enum_type(name))
+                .map(|e| CreateEnum {
+                    schema: schema.clone(),
+                    value: e.clone(),
+                })
+                .into_iter()
+                .collect(),
+            false,
+        ),
+        DropSequence { schema, name } => (
+            from.schema(schema)
+                .and_then(|s| s.sequence(name))
+                .map(|q| CreateSequence {
+                    schema: schema.clone(),
+                    sequence: q.clone(),
+                })
+                .into_iter()
+                .collect(),
+            true,
+        ),
+        DropTable { schema, name } => (
+            from_table(schema, name)
+                .map(|t| {
+                    let mut t = t.clone();
+                    t.foreign_keys.clear();
+                    t.indexes.clear();
+                    CreateTable {
+                        schema: schema.clone(),
+                        table: t,
+                    }
+                })
+                .into_iter()
+                .collect(),
+            true,
+        ),
+        DropColumn {
+            schema,
+            table,
+            column,
+        } => {
+            let col = from_table(schema, table)
+                .and_then(|t| t.column(column))
+                .cloned()
+                .map(|mut c| {
+                    // Re-added empty: it can only be NOT NULL once refilled.
+                    c.nullable = true;
+                    c
+                });
+            (
+                col.map(|column| AddColumn {
+                    schema: schema.clone(),
+                    table: table.clone(),
+                    column,
+                })
+                .into_iter()
+                .collect(),
+                true,
+            )
+        }
+        DropConstraint {
+            schema,
+            table,
+            name,
+        } => {
+            let t = from_table(schema, table);
+            let back = t.and_then(|t| {
+                if let Some(k) = t.primary_key.as_ref().filter(|k| &k.name == name) {
+                    return Some(AddPrimaryKey {
+                        schema: schema.clone(),
+                        table: table.clone(),
+                        key: k.clone(),
+                    });
+                }
+                if let Some(u) = t.uniques.iter().find(|u| &u.name == name) {
+                    return Some(AddUnique {
+                        schema: schema.clone(),
+                        table: table.clone(),
+                        unique: u.clone(),
+                    });
+                }
+                if let Some(c) = t.checks.iter().find(|u| &u.name == name) {
+                    let mut c = c.clone();
+                    c.validated = false;
+                    return Some(AddCheck {
+                        schema: schema.clone(),
+                        table: table.clone(),
+                        check: c,
+                    });
+                }
+                if let Some(f) = t.foreign_keys.iter().find(|u| &u.name == name) {
+                    let mut f = f.clone();
+                    f.validated = false;
+                    return Some(AddForeignKey {
+                        schema: schema.clone(),
+                        table: table.clone(),
+                        key: f,
+                    });
+                }
+                t.exclusions
+                    .iter()
+                    .find(|u| &u.name == name)
+                    .map(|x| AddExclusion {
+                        schema: schema.clone(),
+                        table: table.clone(),
+                        exclusion: x.clone(),
+                    })
+            });
+            (back.into_iter().collect(), false)
+        }
+        DropIndex {
+            schema,
+            name,
+            online,
+            ..
+        } => {
+            let idx = from.schema(schema).and_then(|s| {
+                s.tables
+                    .iter()
+                    .find_map(|t| t.index(name).map(|i| (t.name.clone(), i.clone())))
+            });
+            (
+                idx.map(|(table, index)| CreateIndex {
+                    schema: schema.clone(),
+                    table,
+                    index,
+                    online: *online,
+                })
+                .into_iter()
+                .collect(),
+                false,
+            )
+        }
+        DropView { schema, name, .. } => (
+            from.schema(schema)
+                .and_then(|s| s.view(name))
+                .map(|v| {
+                    let mut v = v.clone();
+                    v.indexes.clear();
+                    CreateView {
+                        schema: schema.clone(),
+                        view: v,
+                    }
+                })
+                .into_iter()
+                .collect(),
+            false,
+        ),
+    }
+}
+
+fn enum_columns(db: &Database, schema: &str, name: &str) -> Vec<crate::diff::EnumColumn> {
+    let mut out = Vec::new();
+    if let Some(s) = db.schema(schema) {
+        for t in &s.tables {
+            for c in &t.columns {
+                if c.data_type
+                    .user_type
+                    .as_ref()
+                    .is_some_and(|u| u.schema == schema && u.name == name)
+                {
+                    out.push(crate::diff::EnumColumn {
+                        schema: schema.into(),
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                        default: c.default.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}

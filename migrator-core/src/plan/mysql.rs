@@ -1,0 +1,1037 @@
+//! MySQL / MariaDB recipes: how each change is made without blocking traffic or breaking the
+//! running application version (lock facts: `shared/ONLINE_DDL.md`).
+//!
+//! What differs from Postgres, and why:
+//! - every `ALTER TABLE` carries `ALGORITHM=` / `LOCK=` (the renderer picks them), so the server
+//!   refuses instead of silently copying; a step's lock and hazards are read from that clause;
+//! - triggers are `BEFORE INSERT` / `BEFORE UPDATE` pairs setting `NEW.` values (a trigger
+//!   cannot update its own table); expressions are rewritten to read `NEW.` columns;
+//! - there is no `NOT VALID`: NOT NULL is a `MODIFY … NOT NULL` (an online rebuild, flagged);
+//!   a foreign key is added with `foreign_key_checks=0` (`SET STATEMENT … FOR`, MariaDB) and its
+//!   existing rows are checked for orphans in key-range batches in contract (flagged as
+//!   validated by that check only);
+//! - DDL is not transactional: where triggers must go and columns swap with no write in
+//!   between, the contract holds `LOCK TABLES … WRITE` over those few instant statements (the
+//!   history table is locked too, so the runner can record each statement's progress).
+
+use super::common::{
+    by_phase, describe_target, destructive, own_name, renamed_columns, require_plain_column, simple,
+};
+use super::{Backfill, PlanOptions, Step};
+use crate::diff::mysql::ADD_KEY_OPTION;
+use crate::diff::Change;
+use crate::migrations::split::{significant_tokens, TokenKind};
+use crate::migrations::Phase;
+use crate::render::mysql::{
+    alter, column_definition, constant_default, ident, literal, Algorithm, MysqlRenderer,
+};
+use crate::render::{Renderer, SqlStatement};
+use crate::runner::history::HISTORY_TABLE;
+use crate::schema::{Column, Database};
+use crate::source::Hints;
+use crate::{Dialect, Error, Result};
+
+type Ctx<'a> = super::common::Ctx<'a, MysqlRenderer>;
+
+const INSTANT: &str = "metadata lock, instant";
+const NONE: &str = "none on existing tables";
+const ROWS: &str = "row locks, one short transaction per batch";
+
+pub fn plan(
+    changes: &[Change],
+    from: &Database,
+    to: &Database,
+    hints: &Hints,
+    opts: PlanOptions,
+) -> Result<Vec<Step>> {
+    let r = MysqlRenderer::for_database(from);
+    for c in changes {
+        r.check(c)?;
+    }
+    let ctx = Ctx::new(from, to, hints, opts, r, changes);
+    let mut steps = Vec::new();
+    for c in changes {
+        steps.extend(recipe(&ctx, c, changes)?);
+    }
+    Ok(by_phase(steps))
+}
+
+/// The lock an `ALTER TABLE` takes, and its hazard, read from the `ALGORITHM=` / `LOCK=` clause
+/// the renderer wrote (the strongest of the statements).
+fn lock_of(stmts: &[SqlStatement]) -> (&'static str, Option<&'static str>) {
+    let has = |clause: &str| stmts.iter().any(|s| s.sql.contains(clause));
+    if has(Algorithm::Copy.clause()) {
+        (
+            "copies the table under LOCK=SHARED: reads continue, writes wait",
+            Some("rebuilds the table by copying it; writes wait for the whole copy"),
+        )
+    } else if has(Algorithm::InplaceShared.clause()) {
+        (
+            "rebuilds in place under LOCK=SHARED: reads continue, writes wait",
+            Some("writes wait while the table is rebuilt (a FULLTEXT / SPATIAL index or a FULLTEXT table)"),
+        )
+    } else if has(Algorithm::Inplace.clause()) {
+        (
+            "INPLACE, LOCK=NONE: brief metadata locks at start and end; reads and writes continue",
+            None,
+        )
+    } else {
+        (INSTANT, None)
+    }
+}
+
+/// A plain step (see [`simple`]) whose lock and hazards come from the rendered statements.
+fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
+    let mut s = simple(ctx, c, phase, "", summary);
+    let (lock, hazard) = lock_of(&s.up);
+    s.lock = lock.to_string();
+    s.hazards.extend(hazard.map(str::to_string));
+    s
+}
+
+/// A `BEFORE INSERT` and a `BEFORE UPDATE` trigger on `table` (names derived from `kind` and
+/// `column`), and the statements that drop them.
+fn triggers(
+    table: &str,
+    kind: &str,
+    column: &str,
+    on_insert: &str,
+    on_update: &str,
+) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+    let names = [
+        own_name(&format!("{kind}_i"), table, column),
+        own_name(&format!("{kind}_u"), table, column),
+    ];
+    let up = vec![
+        SqlStatement::new(format!(
+            "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW BEGIN\n{on_insert}\nEND",
+            ident(&names[0]),
+            ident(table)
+        )),
+        SqlStatement::new(format!(
+            "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW BEGIN\n{on_update}\nEND",
+            ident(&names[1]),
+            ident(table)
+        )),
+    ];
+    let down = names
+        .iter()
+        .map(|n| SqlStatement::new(format!("DROP TRIGGER IF EXISTS {}", ident(n))))
+        .collect();
+    (up, down)
+}
+
+/// `expr` (written over `table`'s column names) rewritten to read the row being written:
+/// every column reference becomes `NEW.col`. Function names (a word before `(`) and qualified
+/// names are left alone.
+fn over_new(ctx: &Ctx, schema: &str, table: &str, expr: &str) -> String {
+    let columns: Vec<&str> = ctx
+        .from
+        .table(schema, table)
+        .or_else(|| ctx.to.table(schema, table))
+        .map(|t| t.columns.iter().map(|c| c.name.as_str()).collect())
+        .unwrap_or_default();
+    let toks = significant_tokens(expr, Dialect::Mysql);
+    let mut out = String::new();
+    let mut at = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let name = match t.kind {
+            TokenKind::Word => t.text.to_string(),
+            TokenKind::Quoted if t.text.starts_with('`') && t.text.len() >= 2 => {
+                t.text[1..t.text.len() - 1].replace("``", "`")
+            }
+            _ => continue,
+        };
+        let qualified = i > 0 && toks[i - 1].is_symbol(".");
+        let call = toks.get(i + 1).is_some_and(|n| n.is_symbol("("));
+        let qualifier = toks.get(i + 1).is_some_and(|n| n.is_symbol("."));
+        let Some(col) = columns.iter().find(|c| c.eq_ignore_ascii_case(&name)) else {
+            continue;
+        };
+        if qualified || call || qualifier {
+            continue;
+        }
+        out.push_str(&expr[at..t.start]);
+        out.push_str(&format!("NEW.{}", ident(col)));
+        at = t.end();
+    }
+    out.push_str(&expr[at..]);
+    out
+}
+
+/// The tables `LOCK TABLES` must name to run DDL on `table`: the table, the tables its foreign
+/// keys reference and those referencing it (the server checks them), and the history table.
+fn lock_tables(ctx: &Ctx, schema: &str, table: &str) -> (SqlStatement, SqlStatement) {
+    let mut names = vec![table.to_string()];
+    for db in [ctx.from, ctx.to] {
+        let Some(s) = db.schema(schema) else { continue };
+        for t in &s.tables {
+            for f in &t.foreign_keys {
+                if t.name == table && f.ref_schema == schema {
+                    names.push(f.ref_table.clone());
+                }
+                if f.ref_table == table && f.ref_schema == schema {
+                    names.push(t.name.clone());
+                }
+            }
+        }
+    }
+    // Only tables there before and after this plan (others may not exist at that point).
+    names.retain(|n| ctx.from.table(schema, n).is_some() && ctx.to.table(schema, n).is_some());
+    names.push(HISTORY_TABLE.to_string());
+    names.sort();
+    names.dedup();
+    let list = names
+        .iter()
+        .map(|n| format!("{} WRITE", ident(n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (
+        SqlStatement::new(format!("LOCK TABLES {list}")),
+        SqlStatement::new("UNLOCK TABLES"),
+    )
+}
+
+/// `stmts` run holding `LOCK TABLES` (so no write slips between them).
+fn locked(ctx: &Ctx, schema: &str, table: &str, stmts: Vec<SqlStatement>) -> Vec<SqlStatement> {
+    let (lock, unlock) = lock_tables(ctx, schema, table);
+    let mut out = vec![lock];
+    out.extend(stmts);
+    out.push(unlock);
+    out
+}
+
+fn backfill_step(ctx: &Ctx, table: &str, key: String, summary: String, update: String) -> Step {
+    let mut s = ctx.step(
+        Phase::Backfill,
+        summary,
+        ROWS,
+        vec![SqlStatement::new(update.clone())],
+        vec![],
+    );
+    s.backfill = Some(Backfill {
+        table: table.to_string(),
+        key,
+        update,
+    });
+    s
+}
+
+fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
+    use Change::*;
+    use Phase::*;
+    let step = |phase, summary: String| Ok(vec![plain(ctx, c, phase, summary)]);
+    match c {
+        CreateTable { schema, table } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Expand,
+                format!("create table {schema}.{}", table.name),
+            );
+            s.lock = NONE.into();
+            Ok(vec![s])
+        }
+        CreateView { schema, view } => step(Expand, format!("create view {schema}.{}", view.name)),
+        DropView { schema, name, .. } => {
+            let recreated = all.iter().any(|x| matches!(x, CreateView { schema: s, view } if s == schema && &view.name == name));
+            step(
+                if recreated { Expand } else { Contract },
+                format!("drop view {schema}.{name}"),
+            )
+        }
+        Comment { target, .. } => step(Expand, format!("comment on {}", describe_target(target))),
+        RenameIndex {
+            schema, from, to, ..
+        } => step(Expand, format!("rename index {schema}.{from} to {to}")),
+        AlterTableOptions { schema, table, .. } => {
+            step(Expand, format!("change options of {schema}.{table}"))
+        }
+        AddColumn {
+            schema,
+            table,
+            column,
+        } => add_column(ctx, c, schema, table, column),
+        AlterColumn {
+            schema,
+            table,
+            from,
+            to,
+            using,
+        } => alter_column(ctx, c, schema, table, from, to, using),
+        RenameColumn {
+            schema,
+            table,
+            from,
+            to,
+        } => rename_column(ctx, schema, table, from, to),
+        RenameTable { schema, from, to } => {
+            let mut s = ctx.step(
+                Expand,
+                format!("rename table {schema}.{from} to {to}; a view named {from} keeps the old name working"),
+                INSTANT,
+                vec![
+                    SqlStatement::new(format!("RENAME TABLE {} TO {}", ident(from), ident(to))),
+                    SqlStatement::new(format!("CREATE VIEW {} AS SELECT * FROM {}", ident(from), ident(to))),
+                ],
+                vec![
+                    SqlStatement::new(format!("DROP VIEW IF EXISTS {}", ident(from))),
+                    SqlStatement::new(format!("RENAME TABLE {} TO {}", ident(to), ident(from))),
+                ],
+            );
+            s.hazards.push(format!("MySQL cannot rename a table and create a view in one transaction: for the instant between the two statements, queries naming {from} fail"));
+            let mut drop = ctx.step(
+                Contract,
+                format!("drop the compatibility view {schema}.{from}"),
+                INSTANT,
+                vec![SqlStatement::new(format!("DROP VIEW {}", ident(from)))],
+                vec![SqlStatement::new(format!(
+                    "CREATE VIEW {} AS SELECT * FROM {}",
+                    ident(from),
+                    ident(to)
+                ))],
+            );
+            drop.hazards.push(format!(
+                "the old application version (using {from}) must be gone"
+            ));
+            Ok(vec![s, drop])
+        }
+        CreateIndex {
+            schema,
+            table,
+            index,
+            ..
+        } => {
+            let later = ctx
+                .dropped_names
+                .contains(&(schema.clone(), index.name.clone()));
+            let summary = format!(
+                "create {}index {} on {schema}.{table}",
+                if index.unique { "unique " } else { "" },
+                index.name
+            );
+            if ctx.is_new(schema, table) {
+                let mut s = plain(ctx, c, Expand, summary);
+                s.lock = NONE.into();
+                s.hazards.clear();
+                return Ok(vec![s]);
+            }
+            let mut s = plain(ctx, c, if later { Contract } else { Expand }, summary);
+            if index.unique {
+                s.hazards
+                    .push("fails if existing rows have duplicates".into());
+            }
+            Ok(vec![s])
+        }
+        AddPrimaryKey { schema, table, .. } | AddUnique { schema, table, .. } => {
+            let mut s = plain(ctx, c, Expand, format!("add key to {schema}.{table}"));
+            if ctx.is_new(schema, table) {
+                s.lock = NONE.into();
+            } else {
+                s.hazards.push(
+                    "fails if existing rows have duplicates (or NULLs, for a primary key)".into(),
+                );
+                if matches!(c, AddPrimaryKey { .. }) {
+                    s.hazards
+                        .push("a new primary key rebuilds the table (online, LOCK=NONE)".into());
+                }
+            }
+            Ok(vec![s])
+        }
+        AddCheck {
+            schema,
+            table,
+            check,
+        } => {
+            let later = ctx
+                .dropped_names
+                .contains(&(table.clone(), check.name.clone()));
+            let mut s = plain(
+                ctx,
+                c,
+                if later { Contract } else { Expand },
+                format!("add check {} on {schema}.{table}", check.name),
+            );
+            if ctx.is_new(schema, table) {
+                s.lock = NONE.into();
+                s.hazards.clear();
+            } else {
+                s.hazards.push("MySQL / MariaDB check existing rows only by copying the table (no NOT VALID): fails if a row violates it".into());
+            }
+            Ok(vec![s])
+        }
+        AddForeignKey { schema, table, key } => add_foreign_key(ctx, c, schema, table, key),
+        ValidateConstraint { .. } => Ok(vec![]),
+        DropTable { schema, name } => destructive(
+            ctx,
+            c,
+            format!("drop table {schema}.{name}"),
+            INSTANT,
+            "data loss: the table and its rows",
+        ),
+        DropColumn {
+            schema,
+            table,
+            column,
+        } => {
+            if ctx
+                .consumed
+                .contains(&(schema.clone(), table.clone(), column.clone()))
+            {
+                return Ok(vec![]);
+            }
+            let mut steps = destructive(
+                ctx,
+                c,
+                format!("drop column {schema}.{table}.{column}"),
+                INSTANT,
+                "data loss: the column's values",
+            )?;
+            let (lock, hazard) = lock_of(&steps[0].up);
+            steps[0].lock = lock.into();
+            steps[0].hazards.extend(hazard.map(str::to_string));
+            Ok(steps)
+        }
+        DropConstraint {
+            schema,
+            table,
+            name,
+        } => step(
+            Contract,
+            format!("drop constraint {name} on {schema}.{table}"),
+        ),
+        DropIndex { schema, name, .. } => step(Contract, format!("drop index {schema}.{name}")),
+        // Postgres-only changes were refused by the renderer's check.
+        _ => Ok(vec![]),
+    }
+}
+
+/// The value a column gets from a backfill hint, or its default.
+fn fill_value(ctx: &Ctx, schema: &str, table: &str, column: &Column) -> Option<String> {
+    ctx.hint(&ctx.hints.backfill, schema, table, &column.name)
+        .cloned()
+        .or_else(|| column.default.clone())
+}
+
+/// Fill triggers: `column` set to `expr` by inserts and updates that leave it NULL.
+fn fill_triggers(
+    ctx: &Ctx,
+    schema: &str,
+    table: &str,
+    column: &str,
+    expr: &str,
+) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+    let col = ident(column);
+    let body = format!(
+        "  IF NEW.{col} IS NULL THEN\n    SET NEW.{col} = ({});\n  END IF;",
+        over_new(ctx, schema, table, expr)
+    );
+    triggers(table, "fill", column, &body, &body)
+}
+
+fn add_column(
+    ctx: &Ctx,
+    c: &Change,
+    schema: &str,
+    table: &str,
+    column: &Column,
+) -> Result<Vec<Step>> {
+    let summary = format!("add column {schema}.{table}.{}", column.name);
+    let volatile = column
+        .default
+        .as_deref()
+        .is_some_and(|d| !constant_default(d));
+    let needs_value = !column.nullable
+        && (column.default.is_none() || volatile)
+        && column.generated.is_none()
+        && !column.options.contains_key("auto_increment");
+    if ctx.is_new(schema, table) || !needs_value || column.options.contains_key(ADD_KEY_OPTION) {
+        return Ok(vec![plain(ctx, c, Phase::Expand, summary)]);
+    }
+    // Nullable first, filled for writers that do not know it, backfilled, then NOT NULL.
+    let expr = fill_value(ctx, schema, table, column).ok_or_else(|| Error::Refused(format!(
+        "{schema}.{table}.{}: a new NOT NULL column without a default needs a value for existing rows; add `-- migrator:backfill <expression>` on the column's line in the declared schema (or give it a DEFAULT)",
+        column.name
+    )))?;
+    let key = ctx.batch_key(schema, table)?;
+    let col = ident(&column.name);
+    let mut nullable = column.clone();
+    nullable.nullable = true;
+    nullable.default = None;
+    let add = Change::AddColumn {
+        schema: schema.into(),
+        table: table.into(),
+        column: nullable.clone(),
+    };
+    let (tu, td) = fill_triggers(ctx, schema, table, &column.name, &expr);
+    let mut up = ctx.sql(&add);
+    up.extend(tu.clone());
+    let mut down = td.clone();
+    down.push(alter(
+        table,
+        &format!("DROP COLUMN {col}"),
+        Algorithm::Instant,
+    ));
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!("{summary} (nullable, filled by triggers for writers that do not set it)"),
+        lock_of(&up).0,
+        up,
+        down,
+    );
+    expand
+        .hazards
+        .push("the fill triggers add work to every insert and update until contract".into());
+    let backfill = backfill_step(
+        ctx,
+        table,
+        key,
+        format!(
+            "backfill {schema}.{table}.{} in batches of {}",
+            column.name, ctx.opts.batch_size
+        ),
+        format!(
+            "UPDATE {} SET {col} = ({expr}) WHERE {col} IS NULL",
+            ident(table)
+        ),
+    );
+    let make_not_null = Change::AlterColumn {
+        schema: schema.into(),
+        table: table.into(),
+        from: nullable.clone(),
+        to: column.clone(),
+        using: None,
+    };
+    let relax = Change::AlterColumn {
+        schema: schema.into(),
+        table: table.into(),
+        from: column.clone(),
+        to: nullable,
+        using: None,
+    };
+    let mut up = ctx.sql(&make_not_null);
+    let lock = lock_of(&up).0;
+    up.extend(td);
+    let mut down = tu;
+    down.extend(ctx.sql(&relax));
+    let mut contract = ctx.step(
+        Phase::Contract,
+        format!(
+            "make {schema}.{table}.{} NOT NULL (MODIFY, an online rebuild) and drop the fill triggers",
+            column.name
+        ),
+        lock,
+        up,
+        down,
+    );
+    contract.hazards.push(
+        "MODIFY … NOT NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue); fails if NULLs remain"
+            .into(),
+    );
+    Ok(vec![expand, backfill, contract])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn alter_column(
+    ctx: &Ctx,
+    c: &Change,
+    schema: &str,
+    table: &str,
+    from: &Column,
+    to: &Column,
+    using: &Option<String>,
+) -> Result<Vec<Step>> {
+    if ctx
+        .consumed
+        .contains(&(schema.to_string(), table.to_string(), to.name.clone()))
+    {
+        return Ok(vec![]);
+    }
+    let summary = format!("alter column {schema}.{table}.{}", to.name);
+    if ctx.is_new(schema, table) {
+        return Ok(vec![plain(ctx, c, Phase::Expand, summary)]);
+    }
+    let rendered = ctx.sql(c);
+    let copies = rendered
+        .iter()
+        .any(|s| s.sql.contains(Algorithm::Copy.clause()));
+    if from.data_type != to.data_type
+        && copies
+        && from.generated.is_none()
+        && to.generated.is_none()
+    {
+        return change_type(ctx, schema, table, from, to, using);
+    }
+    let mut steps = Vec::new();
+    // Everything but nullability in expand (the renderer picks the algorithm).
+    let mut rest = to.clone();
+    rest.nullable = from.nullable;
+    if rest != *from {
+        let change = Change::AlterColumn {
+            schema: schema.into(),
+            table: table.into(),
+            from: from.clone(),
+            to: rest.clone(),
+            using: using.clone(),
+        };
+        steps.push(plain(ctx, &change, Phase::Expand, summary.clone()));
+    }
+    let nullability = Change::AlterColumn {
+        schema: schema.into(),
+        table: table.into(),
+        from: rest.clone(),
+        to: to.clone(),
+        using: None,
+    };
+    if from.nullable && !to.nullable {
+        let mut contract_up = ctx.sql(&nullability);
+        let lock = lock_of(&contract_up).0;
+        let mut contract_down = Vec::new();
+        if let Some(expr) = ctx
+            .hint(&ctx.hints.backfill, schema, table, &to.name)
+            .cloned()
+        {
+            let key = ctx.batch_key(schema, table)?;
+            let (tu, td) = fill_triggers(ctx, schema, table, &to.name, &expr);
+            steps.push(ctx.step(
+                Phase::Expand,
+                format!(
+                    "fill {schema}.{table}.{} for writers that leave it NULL",
+                    to.name
+                ),
+                INSTANT,
+                tu.clone(),
+                td.clone(),
+            ));
+            let col = ident(&to.name);
+            steps.push(backfill_step(
+                ctx,
+                table,
+                key,
+                format!("backfill NULLs of {schema}.{table}.{}", to.name),
+                format!(
+                    "UPDATE {} SET {col} = ({expr}) WHERE {col} IS NULL",
+                    ident(table)
+                ),
+            ));
+            contract_up.extend(td);
+            contract_down.extend(tu);
+        }
+        let relax = Change::AlterColumn {
+            schema: schema.into(),
+            table: table.into(),
+            from: to.clone(),
+            to: rest,
+            using: None,
+        };
+        contract_down.extend(ctx.sql(&relax));
+        let mut s = ctx.step(
+            Phase::Contract,
+            format!(
+                "make {schema}.{table}.{} NOT NULL (MODIFY, an online rebuild)",
+                to.name
+            ),
+            lock,
+            contract_up,
+            contract_down,
+        );
+        s.hazards.push("MODIFY … NOT NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue); fails if NULLs remain (add a `-- migrator:backfill` hint to fill them)".into());
+        steps.push(s);
+    } else if !from.nullable && to.nullable {
+        let mut s = plain(
+            ctx,
+            &nullability,
+            Phase::Expand,
+            format!("allow NULL in {schema}.{table}.{}", to.name),
+        );
+        s.hazards
+            .push("MODIFY … NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue)".into());
+        steps.push(s);
+    }
+    Ok(steps)
+}
+
+/// Rename via a shadow column: add the new column, keep both in sync with triggers, copy in
+/// batches; contract drops the triggers and the old column together under `LOCK TABLES`.
+fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
+    require_plain_column(ctx, schema, table, old, "renaming")?;
+    let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
+    let key = ctx.batch_key(schema, table)?;
+    let t = ident(table);
+    let (o, n) = (ident(old), ident(new));
+    let mut shadow = to_col.clone();
+    shadow.nullable = true;
+    shadow.default = None;
+    let on_insert = format!(
+        "  IF NEW.{n} IS NULL THEN\n    SET NEW.{n} = NEW.{o};\n  ELSE\n    SET NEW.{o} = NEW.{n};\n  END IF;"
+    );
+    let on_update = format!(
+        "  IF NOT (NEW.{n} <=> OLD.{n}) THEN\n    SET NEW.{o} = NEW.{n};\n  ELSEIF NOT (NEW.{o} <=> OLD.{o}) THEN\n    SET NEW.{n} = NEW.{o};\n  END IF;"
+    );
+    let (tu, td) = triggers(table, "sync", new, &on_insert, &on_update);
+    let mut up = ctx.sql(&Change::AddColumn {
+        schema: schema.into(),
+        table: table.into(),
+        column: shadow.clone(),
+    });
+    up.extend(tu.clone());
+    let mut down = td.clone();
+    down.push(alter(
+        table,
+        &format!("DROP COLUMN {n}"),
+        Algorithm::Instant,
+    ));
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!("add {schema}.{table}.{new} beside {old}, kept in sync both ways by triggers"),
+        lock_of(&up).0,
+        up,
+        down,
+    );
+    expand
+        .hazards
+        .push("the sync triggers add work to every insert and update until contract".into());
+
+    let backfill = backfill_step(
+        ctx,
+        table,
+        key,
+        format!("copy {old} into {new} in batches"),
+        format!("UPDATE {t} SET {n} = {o} WHERE NOT ({n} <=> {o})"),
+    );
+
+    // The final definition of the new column while the triggers still fill it, then the
+    // triggers and the old column go together: with the triggers gone, an insert that does not
+    // set a NOT NULL old column would fail.
+    let mut up = Vec::new();
+    let mut down_tail = Vec::new();
+    if to_col != shadow {
+        let finish = Change::AlterColumn {
+            schema: schema.into(),
+            table: table.into(),
+            from: shadow.clone(),
+            to: to_col.clone(),
+            using: None,
+        };
+        let unfinish = Change::AlterColumn {
+            schema: schema.into(),
+            table: table.into(),
+            from: to_col.clone(),
+            to: shadow.clone(),
+            using: None,
+        };
+        up.extend(ctx.sql(&finish));
+        down_tail.extend(ctx.sql(&unfinish));
+    }
+    let mut swap = td;
+    swap.push(alter(
+        table,
+        &format!("DROP COLUMN {o}"),
+        Algorithm::Instant,
+    ));
+    up.extend(locked(ctx, schema, table, swap));
+    // Rolling back re-creates the old column from the new one, then the triggers.
+    let mut readd = from_col.clone();
+    readd.nullable = true;
+    readd.default = None;
+    let mut down = ctx.sql(&Change::AddColumn {
+        schema: schema.into(),
+        table: table.into(),
+        column: readd.clone(),
+    });
+    down.push(SqlStatement::new(format!("UPDATE {t} SET {o} = {n}")));
+    if readd != from_col {
+        down.extend(ctx.sql(&Change::AlterColumn {
+            schema: schema.into(),
+            table: table.into(),
+            from: readd,
+            to: from_col.clone(),
+            using: None,
+        }));
+    }
+    down.extend(tu);
+    down.extend(down_tail);
+    let mut contract = ctx.step(
+        Phase::Contract,
+        format!("drop the sync triggers and the old column {schema}.{table}.{old}"),
+        "LOCK TABLES … WRITE for three instant statements (reads and writes wait that long)",
+        up,
+        down,
+    );
+    contract.hazards.push(format!(
+        "the old application version (reading {old}) must be gone"
+    ));
+    if !to_col.nullable {
+        contract.hazards.push(format!(
+            "MODIFY … NOT NULL of {new} rebuilds the table (INPLACE, LOCK=NONE: writes continue)"
+        ));
+    }
+    Ok(vec![expand, backfill, contract])
+}
+
+/// Type change via a shadow column converted by triggers, copied in batches, swapped in under
+/// `LOCK TABLES` (triggers dropped and names swapped with no write in between).
+fn change_type(
+    ctx: &Ctx,
+    schema: &str,
+    table: &str,
+    from: &Column,
+    to: &Column,
+    using: &Option<String>,
+) -> Result<Vec<Step>> {
+    require_plain_column(ctx, schema, table, &from.name, "changing the type")?;
+    let key = ctx.batch_key(schema, table)?;
+    let t = ident(table);
+    let c = ident(&to.name);
+    let shadow_name = format!("{}__migrator_new", to.name);
+    let old_name = format!("{}__migrator_old", to.name);
+    let (s, old) = (ident(&shadow_name), ident(&old_name));
+    // Without a USING hint, assignment converts (and, in strict mode, refuses what does not fit).
+    let conv = using.clone().unwrap_or_else(|| c.clone());
+    let conv_new = over_new(ctx, schema, table, &conv);
+    let mut shadow = to.clone();
+    shadow.name = shadow_name.clone();
+    shadow.nullable = true;
+    shadow.default = None;
+    let on_insert = format!("  SET NEW.{s} = ({conv_new});");
+    let on_update =
+        format!("  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{s} = ({conv_new});\n  END IF;");
+    let (tu, td) = triggers(table, "conv", &to.name, &on_insert, &on_update);
+    let mut up = vec![alter(
+        table,
+        &format!("ADD COLUMN {} AFTER {c}", column_definition(&shadow)),
+        Algorithm::Instant,
+    )];
+    up.extend(tu.clone());
+    let mut down = td.clone();
+    down.push(alter(
+        table,
+        &format!("DROP COLUMN {s}"),
+        Algorithm::Instant,
+    ));
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!(
+            "add shadow column {shadow_name} ({}) converted from {} by triggers",
+            to.data_type.name, to.name
+        ),
+        INSTANT,
+        up,
+        down,
+    );
+    expand
+        .hazards
+        .push("the conversion triggers add work to every insert and update until contract".into());
+
+    let backfill = backfill_step(
+        ctx,
+        table,
+        key,
+        format!("convert {table}.{} into {shadow_name} in batches", to.name),
+        format!("UPDATE {t} SET {s} = ({conv}) WHERE NOT ({s} <=> ({conv}))"),
+    );
+
+    // The shadow gets its final definition while the triggers still fill it; then, under the
+    // lock, the triggers go, the names swap and the old column is dropped.
+    let mut final_shadow = to.clone();
+    final_shadow.name = shadow_name.clone();
+    let mut up = Vec::new();
+    if final_shadow != shadow {
+        up.push(alter(
+            table,
+            &format!("MODIFY COLUMN {}", column_definition(&final_shadow)),
+            Algorithm::Inplace,
+        ));
+    }
+    let mut swap = td;
+    swap.push(alter(
+        table,
+        &format!("RENAME COLUMN {c} TO {old}, RENAME COLUMN {s} TO {c}"),
+        Algorithm::Instant,
+    ));
+    swap.push(alter(
+        table,
+        &format!("DROP COLUMN {old}"),
+        Algorithm::Instant,
+    ));
+    up.extend(locked(ctx, schema, table, swap));
+
+    // Rollback: the old column back (converted by assignment), names swapped back under the
+    // lock with the triggers re-created, the shadow relaxed.
+    let mut readd = from.clone();
+    readd.name = old_name.clone();
+    readd.nullable = true;
+    readd.default = None;
+    let mut down = vec![
+        alter(
+            table,
+            &format!("ADD COLUMN {} AFTER {c}", column_definition(&readd)),
+            Algorithm::Instant,
+        ),
+        SqlStatement::new(format!("UPDATE {t} SET {old} = {c}")),
+    ];
+    let mut final_old = from.clone();
+    final_old.name = old_name.clone();
+    if readd != final_old {
+        down.push(alter(
+            table,
+            &format!("MODIFY COLUMN {}", column_definition(&final_old)),
+            Algorithm::Inplace,
+        ));
+    }
+    let mut unswap = vec![alter(
+        table,
+        &format!("RENAME COLUMN {c} TO {s}, RENAME COLUMN {old} TO {c}"),
+        Algorithm::Instant,
+    )];
+    unswap.extend(tu);
+    down.extend(locked(ctx, schema, table, unswap));
+    if final_shadow != shadow {
+        down.push(alter(
+            table,
+            &format!("MODIFY COLUMN {}", column_definition(&shadow)),
+            Algorithm::Inplace,
+        ));
+    }
+    let mut contract = ctx.step(
+        Phase::Contract,
+        format!(
+            "swap {shadow_name} in as {} and drop the old column",
+            to.name
+        ),
+        "LOCK TABLES … WRITE for four instant statements (reads and writes wait that long)",
+        up,
+        down,
+    );
+    contract.hazards.push(format!(
+        "the old application version (writing {} as {}) must be gone",
+        to.name, from.data_type.name
+    ));
+    if final_shadow != shadow {
+        contract.hazards.push(format!(
+            "MODIFY of {shadow_name} to its final definition rebuilds the table (INPLACE, LOCK=NONE: writes continue)"
+        ));
+    }
+    Ok(vec![expand, backfill, contract])
+}
+
+/// A foreign key on an existing table: added with `foreign_key_checks=0` for that one statement
+/// (in place, enforced for new writes at once), existing rows checked for orphans in contract,
+/// in key-range batches (consistent reads, no locks).
+fn add_foreign_key(
+    ctx: &Ctx,
+    c: &Change,
+    schema: &str,
+    table: &str,
+    key: &crate::schema::ForeignKey,
+) -> Result<Vec<Step>> {
+    let summary = format!("add foreign key {} on {schema}.{table}", key.name);
+    let later = ctx
+        .dropped_names
+        .contains(&(table.to_string(), key.name.clone()));
+    let phase = if later {
+        Phase::Contract
+    } else {
+        Phase::Expand
+    };
+    if ctx.is_new(schema, table) {
+        let mut s = plain(ctx, c, phase, summary);
+        s.lock = NONE.into();
+        s.hazards.clear();
+        return Ok(vec![s]);
+    }
+    let up: Vec<SqlStatement> = ctx
+        .sql(c)
+        .into_iter()
+        .map(|s| {
+            SqlStatement::new(format!(
+                "SET STATEMENT foreign_key_checks=0 FOR {}",
+                s.sql
+                    .replace(Algorithm::Copy.clause(), Algorithm::Inplace.clause())
+            ))
+        })
+        .collect();
+    let mut add = simple(
+        ctx,
+        c,
+        phase,
+        "",
+        format!("{summary} without checking existing rows"),
+    );
+    add.up = up;
+    add.lock = "INPLACE, LOCK=NONE (foreign_key_checks=0): brief metadata locks; reads and writes continue".into();
+    add.hazards.push("enforced for new writes at once; existing rows are checked for orphans in contract (validated by that check only: MySQL has no VALIDATE)".into());
+
+    let check = orphan_check(ctx, schema, table, key);
+    let mut v = ctx.step(
+        Phase::Contract,
+        format!(
+            "check existing rows of {schema}.{table} against foreign key {}",
+            key.name
+        ),
+        "none (consistent reads in key-range batches)",
+        vec![SqlStatement::new(check)],
+        vec![],
+    );
+    v.hazards.push(
+        "fails, naming the foreign key, if a row has no parent: fix those rows and re-run".into(),
+    );
+    Ok(vec![add, v])
+}
+
+/// A MariaDB compound statement that fails (SQLSTATE 45000, naming the key) if a row of `table`
+/// has no parent for `key`: walks an integer primary key in ranges of the batch size, one
+/// consistent read each; other keys are checked in one read.
+fn orphan_check(ctx: &Ctx, schema: &str, table: &str, key: &crate::schema::ForeignKey) -> String {
+    let t = ident(table);
+    let matches = key
+        .columns
+        .iter()
+        .zip(&key.ref_columns)
+        .map(|(c, r)| format!("parent.{} = child.{}", ident(r), ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let not_null = key
+        .columns
+        .iter()
+        .map(|c| format!("child.{} IS NOT NULL", ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let parent = if key.ref_schema == schema {
+        ident(&key.ref_table)
+    } else {
+        format!("{}.{}", ident(&key.ref_schema), ident(&key.ref_table))
+    };
+    let orphans = format!(
+        "SELECT 1 FROM {t} AS child WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} AS parent WHERE {matches})"
+    );
+    let mut message = format!(
+        "{table}: rows without a parent for foreign key {}",
+        key.name
+    );
+    message.truncate(120);
+    let signal = format!(
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = {}",
+        literal(&message)
+    );
+    let int_key = ctx.from.table(schema, table).and_then(|tb| {
+        let pk = tb.primary_key.as_ref()?;
+        let [col] = pk.columns.as_slice() else {
+            return None;
+        };
+        let ty = tb.column(col)?.data_type.name.to_ascii_lowercase();
+        ty.contains("int").then(|| col.clone())
+    });
+    match int_key {
+        Some(k) => {
+            let k = ident(&k);
+            let n = ctx.opts.batch_size.max(1);
+            format!(
+                "BEGIN NOT ATOMIC\n  DECLARE lo DECIMAL(65, 0) DEFAULT (SELECT MIN({k}) FROM {t}) - 1;\n  DECLARE nx DECIMAL(65, 0);\n  WHILE lo IS NOT NULL DO\n    SET nx = (SELECT MAX(b.k) FROM (SELECT {k} AS k FROM {t} WHERE {k} > lo ORDER BY {k} LIMIT {n}) AS b);\n    IF nx IS NOT NULL AND EXISTS ({orphans} AND child.{k} > lo AND child.{k} <= nx) THEN\n      {signal};\n    END IF;\n    SET lo = nx;\n  END WHILE;\nEND"
+            )
+        }
+        None => {
+            format!("BEGIN NOT ATOMIC\n  IF EXISTS ({orphans}) THEN\n    {signal};\n  END IF;\nEND")
+        }
+    }
+}
