@@ -3,43 +3,69 @@
 # planned by `migrator plan` and applied with expand / contract while the data stays.
 #
 #   DATABASE_URL=postgres://… bash examples/ecommerce/walkthrough.sh
+#   DATABASE_URL=mysql://…    bash examples/ecommerce/walkthrough.sh   # MariaDB / MySQL
 #
-# Works in a temporary project directory; prints every command and its output.
+# The declared versions are in versions/postgres and versions/mysql (the same shop in each
+# dialect). Works in a temporary project directory; prints every command and its output.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-: "${DATABASE_URL:?set DATABASE_URL to an empty Postgres database}"
+: "${DATABASE_URL:?set DATABASE_URL to an empty Postgres or MySQL / MariaDB database}"
+case $DATABASE_URL in
+    postgres://* | postgresql://*) dialect=postgres ;;
+    mysql://* | mariadb://*) dialect=mysql ;;
+    *) echo "walkthrough.sh: DATABASE_URL must start with postgres:// or mysql://" >&2; exit 1 ;;
+esac
+versions=$here/versions/$dialect
 bin=${MIGRATOR_BIN:-$root/target/release/migrator}
 [ -x "$bin" ] || cargo build --quiet --release -p migrator-cli --manifest-path "$root/Cargo.toml"
 work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-ecommerce.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
 cd "$work"
 m() { printf '\n$ migrator %s\n' "$*"; "$bin" "$@"; }
-sql() { printf '\n$ psql -c "%s"\n' "$1"; psql -X -q -A -t "$DATABASE_URL" -c "$1"; }
+if [ "$dialect" = postgres ]; then
+    sql() { printf '\n$ psql -c "%s"\n' "$1"; psql -X -q -A -t "$DATABASE_URL" -c "$1"; }
+else
+    # mysql://user:password@host:port/database; the password goes through MYSQL_PWD (not argv).
+    rest=${DATABASE_URL#*://}; creds=${rest%%@*}; rest=${rest#*@}
+    hostport=${rest%%/*}; database=${rest#*/}; database=${database%%\?*}
+    my_user=${creds%%:*}; my_pwd=""; [ "$creds" != "$my_user" ] && my_pwd=${creds#*:}
+    my_host=${hostport%%:*}; my_port=3306; [ "$hostport" != "$my_host" ] && my_port=${hostport#*:}
+    sql() {
+        printf '\n$ mariadb -e "%s"\n' "$1"
+        MYSQL_PWD=$my_pwd mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" "$database" -e "$1"
+    }
+fi
 
 echo "== v1: initial schema"
-cp "$here/versions/v1.sql" schema.sql
+cp "$versions/v1.sql" schema.sql
 m plan --name shop_v1
 m apply --contract
-sql "INSERT INTO users (email, name, street, city) SELECT 'user' || g || '@shop.example', 'User ' || g, g || ' Main St', 'Springfield' FROM generate_series(1, 1000) g"
-sql "INSERT INTO products (title, price_cents) SELECT 'Product ' || g, g * 100 FROM generate_series(1, 50) g"
-sql "INSERT INTO orders (user_id, amount) SELECT g % 1000 + 1, g * 7 FROM generate_series(1, 3000) g"
+if [ "$dialect" = postgres ]; then
+    sql "INSERT INTO users (email, name, street, city) SELECT 'user' || g || '@shop.example', 'User ' || g, g || ' Main St', 'Springfield' FROM generate_series(1, 1000) g"
+    sql "INSERT INTO products (title, price_cents) SELECT 'Product ' || g, g * 100 FROM generate_series(1, 50) g"
+    sql "INSERT INTO orders (user_id, amount) SELECT g % 1000 + 1, g * 7 FROM generate_series(1, 3000) g"
+else
+    sql "INSERT INTO users (email, name, street, city) SELECT CONCAT('user', seq, '@shop.example'), CONCAT('User ', seq), CONCAT(seq, ' Main St'), 'Springfield' FROM seq_1_to_1000"
+    sql "INSERT INTO products (title, price_cents) SELECT CONCAT('Product ', seq), seq * 100 FROM seq_1_to_50"
+    sql "INSERT INTO orders (user_id, amount) SELECT seq % 1000 + 1, seq * 7 FROM seq_1_to_3000"
+fi
 
 echo; echo "== v2: NOT NULL phone, backfilled"
-cp "$here/versions/v2.sql" schema.sql
+cp "$versions/v2.sql" schema.sql
 m plan --name phone
 m apply
 m status
 m apply --contract
 
 echo; echo "== v3: rename name -> full_name"
-cp "$here/versions/v3.sql" schema.sql
+cp "$versions/v3.sql" schema.sql
 m plan --name full_name
 m apply
 m apply --contract
 
 echo; echo "== v4: addresses in their own table, CHECK on prices"
-cp "$here/versions/v4.sql" schema.sql
+cp "$versions/v4.sql" schema.sql
 # The plan puts the drops of users.street / users.city into contract. Existing addresses must be
 # copied after expand (the table exists) and before contract (the columns still exist): a
 # hand-written migration takes the contract's version and the contract moves one version later.
@@ -61,13 +87,13 @@ m apply
 m apply --contract
 
 echo; echo "== v5: amount becomes numeric, converted from cents"
-cp "$here/versions/v5.sql" schema.sql
+cp "$versions/v5.sql" schema.sql
 m plan --name amount_numeric
 m apply
 m apply --contract
 
 echo; echo "== the data made it"
-sql "SELECT count(*) AS users, count(*) FILTER (WHERE phone LIKE '+00 %') AS placeholder_phones FROM users"
+sql "SELECT count(*) AS users, sum(CASE WHEN phone LIKE '+00 %' THEN 1 ELSE 0 END) AS placeholder_phones FROM users"
 sql "SELECT count(*) AS addresses FROM addresses"
 sql "SELECT sum(amount) AS total FROM orders"
 m drift

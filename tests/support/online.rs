@@ -174,6 +174,19 @@ pub async fn scenario(
         .await
         .unwrap_or_else(|e| panic!("{name}: plan: {e}"));
     assert!(!report.files.is_empty(), "{name}: nothing planned");
+    // Everything plan writes passes lint (warnings allowed: they are the hazards it printed).
+    let dialect = match engine {
+        Engine::Postgres => migrator_core::Dialect::Postgres,
+        Engine::Mysql => migrator_core::Dialect::Mysql,
+    };
+    let lint = migrator_core::lint::Linter::new(migrator_core::lint::LintOptions::new(dialect))
+        .lint_dir(&mig)
+        .unwrap_or_else(|e| panic!("{name}: lint: {e}"));
+    assert_eq!(
+        lint.exit_code(),
+        0,
+        "{name}: the plan does not pass lint:\n{lint}"
+    );
     let applied = migrator(&mig)
         .apply_with(&url, &ApplyOptions::default())
         .await

@@ -261,6 +261,11 @@ pub(super) fn require_plain_column<R>(
     }
 }
 
+/// Marks the rename back of a table in a down file: rolling back means the application version
+/// that used the new name is rolled back too, so the rename-table lint rule does not apply.
+pub(super) const ROLLBACK_RENAME: &str =
+    "-- migrator-lint: ignore rename-table -- rollback: the version using the new name is rolled back first";
+
 /// Phases in order; within a phase, the diff's dependency order is kept (stable sort).
 pub(super) fn by_phase(mut steps: Vec<Step>) -> Vec<Step> {
     steps.sort_by_key(|s| s.phase);

@@ -31,6 +31,8 @@ use crate::schema::{Column, Database};
 use crate::source::Hints;
 use crate::{Dialect, Error, Result};
 
+use super::common::ROLLBACK_RENAME;
+
 type Ctx<'a> = super::common::Ctx<'a, MysqlRenderer>;
 
 const INSTANT: &str = "metadata lock, instant";
@@ -276,7 +278,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 ],
                 vec![
                     SqlStatement::new(format!("DROP VIEW IF EXISTS {}", ident(from))),
-                    SqlStatement::new(format!("RENAME TABLE {} TO {}", ident(to), ident(from))),
+                    SqlStatement::new(format!("{ROLLBACK_RENAME}\nRENAME TABLE {} TO {}", ident(to), ident(from))),
                 ],
             );
             s.hazards.push(format!("MySQL cannot rename a table and create a view in one transaction: for the instant between the two statements, queries naming {from} fail"));
@@ -844,11 +846,7 @@ fn change_type(
         ));
     }
     let mut swap = td;
-    swap.push(alter(
-        table,
-        &format!("RENAME COLUMN {c} TO {old}, RENAME COLUMN {s} TO {c}"),
-        Algorithm::Instant,
-    ));
+    swap.push(swap_names(table, &c, &old, &s));
     swap.push(alter(
         table,
         &format!("DROP COLUMN {old}"),
@@ -879,11 +877,7 @@ fn change_type(
             Algorithm::Inplace,
         ));
     }
-    let mut unswap = vec![alter(
-        table,
-        &format!("RENAME COLUMN {c} TO {s}, RENAME COLUMN {old} TO {c}"),
-        Algorithm::Instant,
-    )];
+    let mut unswap = vec![swap_names(table, &c, &s, &old)];
     unswap.extend(tu);
     down.extend(locked(ctx, schema, table, unswap));
     if final_shadow != shadow {
@@ -913,6 +907,21 @@ fn change_type(
         ));
     }
     Ok(vec![expand, backfill, contract])
+}
+
+/// `column` renamed to `aside` and `incoming` renamed to `column`, in one instant statement. The
+/// lint rule against renames is switched off for it: both application versions are past it.
+fn swap_names(table: &str, column: &str, aside: &str, incoming: &str) -> SqlStatement {
+    let mut s = alter(
+        table,
+        &format!("RENAME COLUMN {column} TO {aside}, RENAME COLUMN {incoming} TO {column}"),
+        Algorithm::Instant,
+    );
+    s.sql = format!(
+        "-- migrator-lint: ignore rename-column -- the shadow column swap; no deployed version reads {aside}\n{}",
+        s.sql
+    );
+    s
 }
 
 /// A foreign key on an existing table: added with `foreign_key_checks=0` for that one statement

@@ -13,6 +13,8 @@ use crate::schema::{Column, Database};
 use crate::source::Hints;
 use crate::{Error, Result};
 
+use super::common::ROLLBACK_RENAME;
+
 type Ctx<'a> = super::common::Ctx<'a, PostgresRenderer>;
 
 const INSTANT: &str = "ACCESS EXCLUSIVE, instant (metadata only)";
@@ -1033,7 +1035,10 @@ fn rename_table(ctx: &Ctx, schema: &str, old: &str, new: &str) -> Result<Vec<Ste
         ],
         vec![
             SqlStatement::new(format!("DROP VIEW IF EXISTS {o}")),
-            SqlStatement::new(format!("ALTER TABLE {n} RENAME TO {}", ident(old))),
+            SqlStatement::new(format!(
+                "{ROLLBACK_RENAME}\nALTER TABLE {n} RENAME TO {}",
+                ident(old)
+            )),
         ],
     );
     let mut contract = ctx.step(
