@@ -1,8 +1,9 @@
-//! Benchmark: the online impact of a schema change on a busy Postgres table.
+//! Benchmark: the online impact of a schema change on a busy Postgres or MariaDB / MySQL table.
 //!
 //! ```sh
 //! cargo build --release -p migrator-cli -p migrator-examples
 //! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--pause-ms 0] [--batch 5000]
+//! target/release/bench_online mysql://user:pw@127.0.0.1:3306/mysql [same options]
 //! ```
 //!
 //! Creates a database with an `accounts` table of N rows, runs a read/write workload
@@ -10,7 +11,9 @@
 //!
 //! 1. migrator's plan for "add a NOT NULL column computed from other columns";
 //! 2. migrator's plan for "rename a column";
-//! 3. the naive single transaction `ALTER TABLE ADD COLUMN; UPDATE; SET NOT NULL`.
+//! 3. the naive way: `ALTER TABLE ADD COLUMN; UPDATE; SET NOT NULL` in one transaction on
+//!    Postgres; on MySQL (no transactional DDL) the same three statements with the server's
+//!    default algorithms.
 //!
 //! For each: failed workload transactions, workload p50 / p99 / max latency during the change
 //! against the same workload before it, the slowest workload query (an upper bound on how long
@@ -56,12 +59,54 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
-async fn connect(url: &str) -> tokio_postgres::Client {
-    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    c
+/// One connection to either server, used as an application would (text protocol).
+enum Conn {
+    Pg(tokio_postgres::Client),
+    My(mysql_async::Conn),
+}
+
+impl Conn {
+    async fn open(url: &str) -> Conn {
+        if url.starts_with("mysql://") {
+            Conn::My(mysql_async::Conn::from_url(url).await.expect("connect"))
+        } else {
+            let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            Conn::Pg(c)
+        }
+    }
+
+    /// Runs one statement (Postgres: possibly several, `;`-separated).
+    async fn run(&mut self, sql: &str) -> Result<(), String> {
+        use mysql_async::prelude::Queryable;
+        match self {
+            Conn::Pg(c) => c.batch_execute(sql).await.map_err(|e| {
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string())
+            }),
+            Conn::My(c) => c.query_drop(sql).await.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn exec(&mut self, sql: &str) {
+        if let Err(e) = self.run(sql).await {
+            panic!("{sql}: {e}");
+        }
+    }
+}
+
+/// The SQL of the benchmark in each dialect.
+struct Dialect {
+    mysql: bool,
+}
+
+impl Dialect {
+    fn pick(&self, pg: &str, my: &str) -> String {
+        if self.mysql { my } else { pg }.to_string()
+    }
 }
 
 fn with_db(url: &str, db: &str) -> String {
@@ -89,7 +134,7 @@ fn workload(
         .map(|k| {
             let (url, stop, rec, next_id, new_shape) = (url.clone(), stop.clone(), rec.clone(), next_id.clone(), new_shape.clone());
             tokio::spawn(async move {
-                let c = connect(&url).await;
+                let mut c = Conn::open(&url).await;
                 let mut i: u64 = k * 7919;
                 while !stop.load(Ordering::Relaxed) {
                     i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -107,11 +152,11 @@ fn workload(
                         }
                     };
                     let t = Instant::now();
-                    let r = c.simple_query(&sql).await;
+                    let r = c.run(&sql).await;
                     let latency = t.elapsed();
                     match r {
-                        Ok(_) => rec.samples.lock().unwrap().push(Sample { at: t, write, latency }),
-                        Err(e) => rec.errors.lock().unwrap().push((t, e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string()))),
+                        Ok(()) => rec.samples.lock().unwrap().push(Sample { at: t, write, latency }),
+                        Err(e) => rec.errors.lock().unwrap().push((t, e)),
                     }
                 }
             })
@@ -192,7 +237,7 @@ async fn main() {
     let server = std::env::args()
         .nth(1)
         .filter(|a| a.contains("://"))
-        .expect("usage: bench_online POSTGRES_URL [--rows N] [--clients K]");
+        .expect("usage: bench_online POSTGRES_OR_MYSQL_URL [--rows N] [--clients K]");
     let rows = arg("--rows", 1_000_000);
     let clients = arg("--clients", 4);
     let bin = std::env::current_exe()
@@ -204,22 +249,27 @@ async fn main() {
         bin.exists(),
         "build the CLI first: cargo build --release -p migrator-cli"
     );
+    let d = Dialect {
+        mysql: server.starts_with("mysql://"),
+    };
     let db = format!("bench_online_{}", std::process::id());
-    let admin = connect(&server).await;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
+    let mut admin = Conn::open(&server).await;
+    admin.exec(&format!("CREATE DATABASE {db}")).await;
     let url = with_db(&server, &db);
-    let c = connect(&url).await;
+    let mut c = Conn::open(&url).await;
     let t = Instant::now();
-    c.batch_execute(&format!(
-        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL);
-         INSERT INTO accounts SELECT g, 'user' || g || '@example.com', 'name ' || g, 0 FROM generate_series(1, {rows}) g;"
+    c.exec(&d.pick(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL)",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name varchar(100), balance bigint NOT NULL)",
     ))
-    .await
-    .unwrap();
-    c.batch_execute("VACUUM ANALYZE accounts").await.unwrap();
+    .await;
+    c.exec(&d.pick(
+        &format!("INSERT INTO accounts SELECT g, 'user' || g || '@example.com', 'name ' || g, 0 FROM generate_series(1, {rows}) g"),
+        &format!("INSERT INTO accounts SELECT seq, CONCAT('user', seq, '@example.com'), CONCAT('name ', seq), 0 FROM seq_1_to_{rows}"),
+    ))
+    .await;
+    c.exec(&d.pick("VACUUM ANALYZE accounts", "ANALYZE TABLE accounts"))
+        .await;
     println!(
         "setup: {rows} rows in {:.1}s, {clients} workload clients; backfill batches of {} rows, {} ms pause between batches",
         t.elapsed().as_secs_f64(),
@@ -228,26 +278,33 @@ async fn main() {
     );
 
     // Baseline for the backfill: one plain UPDATE of every row, no workload.
-    c.batch_execute("ALTER TABLE accounts ADD COLUMN scratch text")
-        .await
-        .unwrap();
+    c.exec(&d.pick(
+        "ALTER TABLE accounts ADD COLUMN scratch text",
+        "ALTER TABLE accounts ADD COLUMN scratch varchar(200)",
+    ))
+    .await;
     let t = Instant::now();
-    c.batch_execute("UPDATE accounts SET scratch = split_part(email, '@', 2)")
-        .await
-        .unwrap();
+    c.exec(&d.pick(
+        "UPDATE accounts SET scratch = split_part(email, '@', 2)",
+        "UPDATE accounts SET scratch = SUBSTRING_INDEX(email, '@', -1)",
+    ))
+    .await;
     let plain_update = t.elapsed();
-    c.batch_execute("ALTER TABLE accounts DROP COLUMN scratch")
-        .await
-        .unwrap();
-    c.batch_execute("VACUUM accounts").await.unwrap();
+    c.exec("ALTER TABLE accounts DROP COLUMN scratch").await;
+    if !d.mysql {
+        c.exec("VACUUM accounts").await;
+    }
     println!(
         "plain UPDATE of {rows} rows (no workload): {:.2}s",
         plain_update.as_secs_f64()
     );
 
     let work = tempdir();
-    let v1 = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL);\n";
-    std::fs::write(work.join("schema.sql"), v1).unwrap();
+    let v1 = d.pick(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL);\n",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name varchar(100), balance bigint NOT NULL);\n",
+    );
+    std::fs::write(work.join("schema.sql"), &v1).unwrap();
     run_migrator(&bin, &["plan", "--name", "v1"], &work, &url);
     run_migrator(&bin, &["baseline", &last_version(&work)], &work, &url);
 
@@ -269,12 +326,18 @@ async fn main() {
     };
 
     let mut results = Vec::new();
-    let scenarios: [(&str, &str); 2] = [
-        ("add NOT NULL column computed from email", "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL,\n  email_domain text NOT NULL -- migrator:backfill split_part(email, '@', 2)\n);\n"),
-        ("rename column name -> full_name", "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL,\n  full_name text, -- migrator:renamed-from name\n  balance bigint NOT NULL, email_domain text NOT NULL);\n"),
+    let scenarios: [(&str, String); 2] = [
+        ("add NOT NULL column computed from email", d.pick(
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, name text, balance bigint NOT NULL,\n  email_domain text NOT NULL -- migrator:backfill split_part(email, '@', 2)\n);\n",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name varchar(100), balance bigint NOT NULL,\n  email_domain varchar(200) NOT NULL -- migrator:backfill SUBSTRING_INDEX(email, '@', -1)\n);\n",
+        )),
+        ("rename column name -> full_name", d.pick(
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL,\n  full_name text, -- migrator:renamed-from name\n  balance bigint NOT NULL, email_domain text NOT NULL);\n",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(200) NOT NULL,\n  full_name varchar(100), -- migrator:renamed-from name\n  balance bigint NOT NULL, email_domain varchar(200) NOT NULL);\n",
+        )),
     ];
     for (label, schema) in scenarios {
-        std::fs::write(work.join("schema.sql"), schema).unwrap();
+        std::fs::write(work.join("schema.sql"), &schema).unwrap();
         let start = Instant::now();
         let (plan_t, plan_mem) = run_migrator(&bin, &["plan", "--name", "change"], &work, &url);
         let expand_start = Instant::now();
@@ -314,16 +377,36 @@ async fn main() {
     }
     // The naive way, in one transaction.
     let start = Instant::now();
-    let naive = connect(&url).await;
+    let mut naive = Conn::open(&url).await;
     let r = naive
-        .batch_execute("BEGIN; ALTER TABLE accounts ADD COLUMN email_user text DEFAULT ''; UPDATE accounts SET email_user = split_part(email, '@', 1); ALTER TABLE accounts ALTER COLUMN email_user SET NOT NULL; COMMIT;")
+        .run(&d.pick(
+            "BEGIN; ALTER TABLE accounts ADD COLUMN email_user text DEFAULT ''; UPDATE accounts SET email_user = split_part(email, '@', 1); ALTER TABLE accounts ALTER COLUMN email_user SET NOT NULL; COMMIT;",
+            "ALTER TABLE accounts ADD COLUMN email_user varchar(200) DEFAULT ''",
+        ))
         .await;
+    let r = match r {
+        Ok(()) if d.mysql => {
+            let r = naive
+                .run("UPDATE accounts SET email_user = SUBSTRING_INDEX(email, '@', 1)")
+                .await;
+            match r {
+                Ok(()) => naive
+                    .run("ALTER TABLE accounts MODIFY email_user varchar(200) NOT NULL DEFAULT ''")
+                    .await,
+                e => e,
+            }
+        }
+        r => r,
+    };
     let naive_t = start.elapsed();
     if let Err(e) = r {
         println!("naive migration failed: {e}");
     }
     results.push((
-        "naive: ALTER + UPDATE + SET NOT NULL in one transaction".into(),
+        d.pick(
+            "naive: ALTER + UPDATE + SET NOT NULL in one transaction",
+            "naive: ALTER ADD COLUMN + UPDATE + MODIFY NOT NULL (server's default algorithms)",
+        ),
         Window {
             from: start,
             to: Instant::now(),
@@ -386,7 +469,10 @@ async fn main() {
     drop(c);
     drop(naive);
     let _ = admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .run(&d.pick(
+            &format!("DROP DATABASE {db} WITH (FORCE)"),
+            &format!("DROP DATABASE {db}"),
+        ))
         .await;
     let _ = std::fs::remove_dir_all(&work);
 }
