@@ -2,117 +2,11 @@
 //! Each case runs on both servers (`_postgres` / `_mariadb` suffixes) unless it is about one
 //! engine's behaviour.
 
+use migrator_tests::cli::*;
+use migrator_tests::on_both;
 use migrator_tests::*;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Engine {
-    Postgres,
-    Mariadb,
-}
-
-async fn fresh(engine: Engine, prefix: &str) -> Option<TestDb> {
-    match engine {
-        Engine::Postgres => fresh_pg_db(prefix).await,
-        Engine::Mariadb => fresh_mysql_db(prefix).await,
-    }
-}
-
-async fn query(engine: Engine, url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
-    match engine {
-        Engine::Postgres => pg_query_strings(url, sql).await,
-        Engine::Mariadb => mysql_query_strings(url, sql).await,
-    }
-}
-
-async fn scalar(engine: Engine, url: &str, sql: &str) -> String {
-    query(engine, url, sql).await[0][0]
-        .clone()
-        .unwrap_or_default()
-}
-
-async fn table_exists(engine: Engine, url: &str, table: &str) -> bool {
-    let sql = match engine {
-        Engine::Postgres => format!("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '{table}'"),
-        Engine::Mariadb => format!("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'"),
-    };
-    scalar(engine, url, &sql).await == "1"
-}
-
-fn sleep_sql(engine: Engine, secs: f64) -> String {
-    match engine {
-        Engine::Postgres => format!("SELECT pg_sleep({secs})"),
-        Engine::Mariadb => format!("SELECT SLEEP({secs})"),
-    }
-}
-
-/// A project directory: `migrations/` and `migrator.toml` below it.
-trait Project {
-    fn root(&self) -> &std::path::Path;
-}
-
-impl Project for TempDir {
-    fn root(&self) -> &std::path::Path {
-        self.path()
-    }
-}
-
-impl Project for std::path::PathBuf {
-    fn root(&self) -> &std::path::Path {
-        self
-    }
-}
-
-/// Runs `migrator ARGS --dir <project>/migrations`; returns the output.
-fn migrator(dir: &impl Project, url: &str, args: &[&str]) -> Output {
-    command(dir, url, args).output().expect("run migrator")
-}
-
-fn command(dir: &impl Project, url: &str, args: &[&str]) -> Command {
-    let dir = dir.root();
-    let mut c = Command::new(migrator_bin());
-    c.args(args)
-        .arg("--dir")
-        .arg(dir.join("migrations"))
-        .arg("--config")
-        .arg(dir.join("migrator.toml"))
-        .env("DATABASE_URL", url)
-        .env_remove("MIGRATOR_LOG")
-        .stdin(Stdio::null());
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    text(&o)
-}
-
-#[track_caller]
-fn fails(o: Output, code: i32) -> String {
-    assert_eq!(o.status.code(), Some(code), "{}", text(&o));
-    text(&o)
-}
-
-/// Writes a migration pair and refreshes migrator.sum.
-fn add(dir: &TempDir, version: &str, name: &str, up: &str, down: &str) {
-    dir.write(&format!("migrations/{version}_{name}.up.sql"), up);
-    dir.write(&format!("migrations/{version}_{name}.down.sql"), down);
-}
-
-fn rehash(dir: &TempDir) {
-    ok(migrator(dir, "postgres://unused@localhost/x", &["rehash"]));
-}
 
 fn three_migrations(dir: &TempDir) {
     add(dir, "20260101000001", "create_a", "CREATE TABLE a (id BIGINT PRIMARY KEY, v VARCHAR(20));\nINSERT INTO a VALUES (1, 'one');\n", "DROP TABLE a;\n");
@@ -125,27 +19,6 @@ fn three_migrations(dir: &TempDir) {
         "ALTER TABLE a DROP COLUMN note;\n",
     );
     rehash(dir);
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Postgres).await
-                }
-            )*
-        }
-        mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Mariadb).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(
@@ -239,7 +112,7 @@ async fn eight_processes_apply_each_migration_once(e: Engine) {
         "slow",
         &format!(
             "INSERT INTO applied_log VALUES (2);\n{};\n",
-            sleep_sql(e, 1.0)
+            e.sleep_sql(1.0)
         ),
         "DELETE FROM applied_log WHERE step = 2;\n",
     );
@@ -415,7 +288,7 @@ async fn kill_9_mid_file_recovers(e: Engine) {
         "slow",
         &format!(
             "CREATE TABLE first_half (id INT);\n{};\nCREATE TABLE second_half (id INT);\n",
-            sleep_sql(e, 3.0)
+            e.sleep_sql(3.0)
         ),
         "DROP TABLE second_half;\nDROP TABLE first_half;\n",
     );
