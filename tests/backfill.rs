@@ -8,7 +8,7 @@ use migrator_tests::*;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `migrator apply --format json ARGS`, successful; returns the report.
 #[track_caller]
@@ -25,21 +25,7 @@ const BACKFILL_VERSION: &str = "20260101000002";
 /// `items (id, a, b, touched)` with `rows` rows, plus a project that adds `total` (expand) and
 /// backfills it with `total = a * 10 + b, touched = touched + 1` (so a row updated twice shows).
 async fn items_project(e: Engine, url: &str, rows: u64, batch: u64) -> TempDir {
-    exec(
-        e,
-        url,
-        "CREATE TABLE items (id BIGINT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL, touched INT NOT NULL DEFAULT 0)",
-    )
-    .await;
-    let fill = match e {
-        Engine::Postgres => format!(
-            "INSERT INTO items (id, a, b) SELECT g, g % 100, g % 7 FROM generate_series(1, {rows}) g"
-        ),
-        Engine::Mariadb => {
-            format!("INSERT INTO items (id, a, b) SELECT seq, seq % 100, seq % 7 FROM seq_1_to_{rows}")
-        }
-    };
-    exec(e, url, &fill).await;
+    create_items(e, url, rows, ", touched INT NOT NULL DEFAULT 0").await;
     let dir = TempDir::new();
     add(
         &dir,
@@ -147,23 +133,17 @@ async fn kill_9_resumes_after_the_stored_key(e: Engine) {
         Engine::Postgres => batches_sql.replace("CAST(batches AS CHAR)", "batches::text"),
         Engine::Mariadb => batches_sql,
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let n: u64 = try_scalar(e, &db.url, &batches_sql)
-            .await
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        if n >= 3 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the backfill never reached 3 batches"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let (url, sql) = (&db.url, &batches_sql);
+    kill_when(
+        &mut child,
+        "the backfill reaching 3 batches",
+        Duration::from_secs(30),
+        || async move {
+            let n: Option<u64> = try_scalar(e, url, sql).await.and_then(|s| s.parse().ok());
+            n.unwrap_or(0) >= 3
+        },
+    )
+    .await;
     // Let the server notice the dead session (a statement in flight commits or rolls back).
     tokio::time::sleep(Duration::from_millis(500)).await;
 

@@ -8,6 +8,7 @@ use crate::{
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 /// The server a test case runs against.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -95,6 +96,26 @@ pub async fn table_exists(engine: Engine, url: &str, table: &str) -> bool {
     scalar(engine, url, &sql).await == "1"
 }
 
+/// `items (id BIGINT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL<extra_columns>)` holding rows
+/// `(n, n % 100, n % 7)` for n in 1..=rows: the table the backfill and crash suites work on.
+pub async fn create_items(engine: Engine, url: &str, rows: u64, extra_columns: &str) {
+    exec(
+        engine,
+        url,
+        &format!("CREATE TABLE items (id BIGINT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL{extra_columns})"),
+    )
+    .await;
+    let fill = match engine {
+        Engine::Postgres => format!(
+            "INSERT INTO items (id, a, b) SELECT g, g % 100, g % 7 FROM generate_series(1, {rows}) g"
+        ),
+        Engine::Mariadb => format!(
+            "INSERT INTO items (id, a, b) SELECT seq, seq % 100, seq % 7 FROM seq_1_to_{rows}"
+        ),
+    };
+    exec(engine, url, &fill).await;
+}
+
 impl AsRef<Path> for TempDir {
     fn as_ref(&self) -> &Path {
         self.path()
@@ -120,6 +141,49 @@ pub fn command(project: impl AsRef<Path>, url: &str, args: &[&str]) -> Command {
 /// Runs [`command`] to the end and returns its output.
 pub fn migrator(project: impl AsRef<Path>, url: &str, args: &[&str]) -> Output {
     command(project, url, args).output().expect("run migrator")
+}
+
+/// [`command`] started on the tokio runtime with stdout and stderr captured; killed if dropped.
+pub fn spawn(project: impl AsRef<Path>, url: &str, args: &[&str]) -> tokio::process::Child {
+    let mut c = tokio::process::Command::from(command(project, url, args));
+    c.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn migrator")
+}
+
+/// The output of a process from [`spawn`], or `None` (and the process killed) when it has not
+/// exited within `limit`.
+pub async fn output_within(child: tokio::process::Child, limit: Duration) -> Option<Output> {
+    // Dropping the unfinished future drops the child, which kills it (`kill_on_drop`).
+    tokio::time::timeout(limit, child.wait_with_output())
+        .await
+        .ok()
+        .map(|o| o.expect("wait for migrator"))
+}
+
+/// Polls `check` every 20 ms until it holds, then kills `child` outright (SIGKILL); panics
+/// naming `what` when it has not held within `limit`.
+pub async fn kill_when<F, Fut>(
+    child: &mut std::process::Child,
+    what: &str,
+    limit: Duration,
+    mut check: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: did not happen within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
 }
 
 /// Exit code, stdout and stderr of a run, for assertion messages and `contains` checks.
@@ -154,7 +218,11 @@ pub fn add(dir: &TempDir, version: &str, name: &str, up: &str, down: &str) {
 
 /// `migrator rehash`: records the files in `migrator.sum`.
 pub fn rehash(project: impl AsRef<Path>) {
-    ok(migrator(project, "postgres://unused@localhost/x", &["rehash"]));
+    ok(migrator(
+        project,
+        "postgres://unused@localhost/x",
+        &["rehash"],
+    ));
 }
 
 /// Declares each named `async fn case(e: Engine)` as two tests, `postgres::case` and
