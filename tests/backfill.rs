@@ -2,96 +2,13 @@
 //! `migrator` binary against real Postgres and MariaDB servers. Each case runs on both servers
 //! (`postgres::` / `mariadb::`).
 
+use migrator_tests::cli::*;
+use migrator_tests::on_both;
 use migrator_tests::*;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Engine {
-    Postgres,
-    Mariadb,
-}
-
-async fn fresh(engine: Engine, prefix: &str) -> Option<TestDb> {
-    match engine {
-        Engine::Postgres => fresh_pg_db(prefix).await,
-        Engine::Mariadb => fresh_mysql_db(prefix).await,
-    }
-}
-
-async fn exec(engine: Engine, url: &str, sql: &str) {
-    match engine {
-        Engine::Postgres => pg_exec(url, sql).await,
-        Engine::Mariadb => mysql_exec(url, sql).await,
-    }
-}
-
-async fn scalar(engine: Engine, url: &str, sql: &str) -> String {
-    let rows = match engine {
-        Engine::Postgres => pg_query_strings(url, sql).await,
-        Engine::Mariadb => mysql_query_strings(url, sql).await,
-    };
-    rows[0][0].clone().unwrap_or_default()
-}
-
-/// Like [`scalar`], but `None` on any error (e.g. the table does not exist yet).
-async fn try_scalar(engine: Engine, url: &str, sql: &str) -> Option<String> {
-    match engine {
-        Engine::Postgres => {
-            let client = try_pg_connect(url).await.ok()?;
-            let rows = client.query(sql, &[]).await.ok()?;
-            rows.first()
-                .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten())
-        }
-        Engine::Mariadb => {
-            use mysql_async::prelude::Queryable;
-            let mut conn = try_mysql_connect(url).await.ok()?;
-            let v: Option<Option<String>> = conn.query_first(sql).await.ok()?;
-            let _ = conn.disconnect().await;
-            v.flatten()
-        }
-    }
-}
-
-fn command(dir: &TempDir, url: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(migrator_bin());
-    c.args(args)
-        .arg("--dir")
-        .arg(dir.path().join("migrations"))
-        .arg("--config")
-        .arg(dir.path().join("migrator.toml"))
-        .env("DATABASE_URL", url)
-        .env_remove("MIGRATOR_LOG")
-        .stdin(Stdio::null());
-    c
-}
-
-fn migrator(dir: &TempDir, url: &str, args: &[&str]) -> Output {
-    command(dir, url, args).output().expect("run migrator")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    text(&o)
-}
-
-#[track_caller]
-fn fails(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    text(&o)
-}
+use std::time::Duration;
 
 /// `migrator apply --format json ARGS`, successful; returns the report.
 #[track_caller]
@@ -103,35 +20,12 @@ fn apply_json(dir: &TempDir, url: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
 }
 
-fn add(dir: &TempDir, version: &str, name: &str, up: &str, down: &str) {
-    dir.write(&format!("migrations/{version}_{name}.up.sql"), up);
-    dir.write(&format!("migrations/{version}_{name}.down.sql"), down);
-}
-
-fn rehash(dir: &TempDir) {
-    ok(migrator(dir, "postgres://unused@localhost/x", &["rehash"]));
-}
-
 const BACKFILL_VERSION: &str = "20260101000002";
 
 /// `items (id, a, b, touched)` with `rows` rows, plus a project that adds `total` (expand) and
 /// backfills it with `total = a * 10 + b, touched = touched + 1` (so a row updated twice shows).
 async fn items_project(e: Engine, url: &str, rows: u64, batch: u64) -> TempDir {
-    exec(
-        e,
-        url,
-        "CREATE TABLE items (id BIGINT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL, touched INT NOT NULL DEFAULT 0)",
-    )
-    .await;
-    let fill = match e {
-        Engine::Postgres => format!(
-            "INSERT INTO items (id, a, b) SELECT g, g % 100, g % 7 FROM generate_series(1, {rows}) g"
-        ),
-        Engine::Mariadb => {
-            format!("INSERT INTO items (id, a, b) SELECT seq, seq % 100, seq % 7 FROM seq_1_to_{rows}")
-        }
-    };
-    exec(e, url, &fill).await;
+    create_items(e, url, rows, ", touched INT NOT NULL DEFAULT 0").await;
     let dir = TempDir::new();
     add(
         &dir,
@@ -152,27 +46,6 @@ async fn items_project(e: Engine, url: &str, rows: u64, batch: u64) -> TempDir {
     );
     rehash(&dir);
     dir
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Postgres).await
-                }
-            )*
-        }
-        mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Mariadb).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(
@@ -260,23 +133,17 @@ async fn kill_9_resumes_after_the_stored_key(e: Engine) {
         Engine::Postgres => batches_sql.replace("CAST(batches AS CHAR)", "batches::text"),
         Engine::Mariadb => batches_sql,
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let n: u64 = try_scalar(e, &db.url, &batches_sql)
-            .await
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        if n >= 3 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the backfill never reached 3 batches"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let (url, sql) = (&db.url, &batches_sql);
+    kill_when(
+        &mut child,
+        "the backfill reaching 3 batches",
+        Duration::from_secs(30),
+        || async move {
+            let n: Option<u64> = try_scalar(e, url, sql).await.and_then(|s| s.parse().ok());
+            n.unwrap_or(0) >= 3
+        },
+    )
+    .await;
     // Let the server notice the dead session (a statement in flight commits or rolls back).
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -304,7 +171,7 @@ async fn kill_9_resumes_after_the_stored_key(e: Engine) {
     let original = std::fs::read_to_string(dir.path().join(&file)).unwrap();
     dir.write(&file, &original.replace("a * 10 + b", "a * 10 + b + 1"));
     rehash(&dir);
-    let out = fails(migrator(&dir, &db.url, &["apply"]));
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
     assert!(
         out.contains("was changed after its backfill started") && out.contains("migrator repair"),
         "{out}"
@@ -365,7 +232,7 @@ async fn table_without_usable_key_is_refused(e: Engine) {
         "UPDATE nokey SET total = NULL;\n",
     );
     rehash(&dir);
-    let out = fails(migrator(&dir, &db.url, &["apply"]));
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
     assert!(
         out.contains("cannot backfill table") && out.contains("nokey") && out.contains("key=a"),
         "{out}"
@@ -408,7 +275,7 @@ async fn table_without_usable_key_is_refused(e: Engine) {
             "UPDATE pairs SET total = NULL;\n",
         );
         rehash(&dir);
-        let out = fails(migrator(&dir, &db.url, &["apply"]));
+        let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
         assert!(
             out.contains("cannot backfill table") && out.contains("pairs") && out.contains(needle),
             "{out}"

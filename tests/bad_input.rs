@@ -9,8 +9,9 @@
 //! no server needed), `postgres` and `mariadb` (cases that need a live server: SQL errors,
 //! credentials, unknown versions, permissions, backfill, rollback).
 
+use migrator_tests::cli::text;
 use migrator_tests::*;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const V1: &str = "20260101000001";
 const V2: &str = "20260101000002";
@@ -180,15 +181,6 @@ impl Case {
             ))
         }
     }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Checks every case, then fails once listing every failed case.

@@ -2,117 +2,11 @@
 //! Each case runs on both servers (`_postgres` / `_mariadb` suffixes) unless it is about one
 //! engine's behaviour.
 
+use migrator_tests::cli::*;
+use migrator_tests::on_both;
 use migrator_tests::*;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Engine {
-    Postgres,
-    Mariadb,
-}
-
-async fn fresh(engine: Engine, prefix: &str) -> Option<TestDb> {
-    match engine {
-        Engine::Postgres => fresh_pg_db(prefix).await,
-        Engine::Mariadb => fresh_mysql_db(prefix).await,
-    }
-}
-
-async fn query(engine: Engine, url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
-    match engine {
-        Engine::Postgres => pg_query_strings(url, sql).await,
-        Engine::Mariadb => mysql_query_strings(url, sql).await,
-    }
-}
-
-async fn scalar(engine: Engine, url: &str, sql: &str) -> String {
-    query(engine, url, sql).await[0][0]
-        .clone()
-        .unwrap_or_default()
-}
-
-async fn table_exists(engine: Engine, url: &str, table: &str) -> bool {
-    let sql = match engine {
-        Engine::Postgres => format!("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '{table}'"),
-        Engine::Mariadb => format!("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'"),
-    };
-    scalar(engine, url, &sql).await == "1"
-}
-
-fn sleep_sql(engine: Engine, secs: f64) -> String {
-    match engine {
-        Engine::Postgres => format!("SELECT pg_sleep({secs})"),
-        Engine::Mariadb => format!("SELECT SLEEP({secs})"),
-    }
-}
-
-/// A project directory: `migrations/` and `migrator.toml` below it.
-trait Project {
-    fn root(&self) -> &std::path::Path;
-}
-
-impl Project for TempDir {
-    fn root(&self) -> &std::path::Path {
-        self.path()
-    }
-}
-
-impl Project for std::path::PathBuf {
-    fn root(&self) -> &std::path::Path {
-        self
-    }
-}
-
-/// Runs `migrator ARGS --dir <project>/migrations`; returns the output.
-fn migrator(dir: &impl Project, url: &str, args: &[&str]) -> Output {
-    command(dir, url, args).output().expect("run migrator")
-}
-
-fn command(dir: &impl Project, url: &str, args: &[&str]) -> Command {
-    let dir = dir.root();
-    let mut c = Command::new(migrator_bin());
-    c.args(args)
-        .arg("--dir")
-        .arg(dir.join("migrations"))
-        .arg("--config")
-        .arg(dir.join("migrator.toml"))
-        .env("DATABASE_URL", url)
-        .env_remove("MIGRATOR_LOG")
-        .stdin(Stdio::null());
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    text(&o)
-}
-
-#[track_caller]
-fn fails(o: Output, code: i32) -> String {
-    assert_eq!(o.status.code(), Some(code), "{}", text(&o));
-    text(&o)
-}
-
-/// Writes a migration pair and refreshes migrator.sum.
-fn add(dir: &TempDir, version: &str, name: &str, up: &str, down: &str) {
-    dir.write(&format!("migrations/{version}_{name}.up.sql"), up);
-    dir.write(&format!("migrations/{version}_{name}.down.sql"), down);
-}
-
-fn rehash(dir: &TempDir) {
-    ok(migrator(dir, "postgres://unused@localhost/x", &["rehash"]));
-}
 
 fn three_migrations(dir: &TempDir) {
     add(dir, "20260101000001", "create_a", "CREATE TABLE a (id BIGINT PRIMARY KEY, v VARCHAR(20));\nINSERT INTO a VALUES (1, 'one');\n", "DROP TABLE a;\n");
@@ -127,34 +21,13 @@ fn three_migrations(dir: &TempDir) {
     rehash(dir);
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Postgres).await
-                }
-            )*
-        }
-        mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(super::Engine::Mariadb).await
-                }
-            )*
-        }
-    };
-}
-
 on_both!(
     round_trip_apply_status_rollback_apply,
-    eight_processes_apply_each_migration_once,
     edited_applied_file_is_refused,
     older_file_than_last_applied_is_refused,
     tampered_sum_is_refused_before_any_sql,
     kill_9_mid_file_recovers,
+    kill_9_during_ddl_and_dml_statements_recovers,
     lock_timeout_gives_up_retries_and_does_not_block_others,
     baseline_and_repair,
 );
@@ -217,86 +90,6 @@ async fn round_trip_apply_status_rollback_apply(e: Engine) {
     assert_eq!(scalar(e, &db.url, "SELECT count(*) FROM a").await, "1");
     let out = ok(migrator(&dir, &db.url, &["apply"]));
     assert!(out.contains("nothing to apply (3 applied)"), "{out}");
-    db.drop_db().await;
-}
-
-async fn eight_processes_apply_each_migration_once(e: Engine) {
-    let Some(db) = fresh(e, "eight").await else {
-        return;
-    };
-    let dir = TempDir::new();
-    add(
-        &dir,
-        "20260101000001",
-        "log",
-        "CREATE TABLE applied_log (step INT NOT NULL);\n",
-        "DROP TABLE applied_log;\n",
-    );
-    // A slow migration so that the runners really overlap.
-    add(
-        &dir,
-        "20260101000002",
-        "slow",
-        &format!(
-            "INSERT INTO applied_log VALUES (2);\n{};\n",
-            sleep_sql(e, 1.0)
-        ),
-        "DELETE FROM applied_log WHERE step = 2;\n",
-    );
-    for step in 3..=6 {
-        add(
-            &dir,
-            &format!("2026010100000{step}"),
-            &format!("step{step}"),
-            &format!("INSERT INTO applied_log VALUES ({step});\n"),
-            &format!("DELETE FROM applied_log WHERE step = {step};\n"),
-        );
-    }
-    rehash(&dir);
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            command(&dir, &db.url, &["apply"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outputs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    let mut applied_lines = 0;
-    let mut waited = 0;
-    for o in &outputs {
-        let t = ok(o.clone());
-        applied_lines += t.matches("\napplied 2026").count();
-        if t.contains("waiting for the migration lock, held by migrator") {
-            waited += 1;
-        }
-    }
-    assert_eq!(
-        applied_lines, 6,
-        "each migration reported applied exactly once across 8 runners"
-    );
-    assert!(waited >= 1, "a waiting runner names the holder");
-    assert_eq!(
-        scalar(e, &db.url, "SELECT count(*) FROM applied_log").await,
-        "5"
-    );
-    assert_eq!(
-        scalar(e, &db.url, "SELECT count(DISTINCT step) FROM applied_log").await,
-        "5"
-    );
-    assert_eq!(
-        scalar(
-            e,
-            &db.url,
-            "SELECT count(*) FROM migrator_history WHERE status = 'applied'"
-        )
-        .await,
-        "6"
-    );
     db.drop_db().await;
 }
 
@@ -415,7 +208,7 @@ async fn kill_9_mid_file_recovers(e: Engine) {
         "slow",
         &format!(
             "CREATE TABLE first_half (id INT);\n{};\nCREATE TABLE second_half (id INT);\n",
-            sleep_sql(e, 3.0)
+            e.sleep_sql(3.0)
         ),
         "DROP TABLE second_half;\nDROP TABLE first_half;\n",
     );
@@ -426,20 +219,7 @@ async fn kill_9_mid_file_recovers(e: Engine) {
         .spawn()
         .unwrap();
     // Wait until the sleep statement is running, then kill the runner outright.
-    let activity = match e {
-        Engine::Postgres => "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%'",
-        Engine::Mariadb => "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP%'",
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while scalar(e, &db.url, activity).await == "0" {
-        assert!(
-            Instant::now() < deadline,
-            "the runner never reached the sleep"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    kill_while_running(e, &db.url, &mut child, "SELECT pg_sleep%", "SELECT SLEEP%").await;
 
     match e {
         Engine::Postgres => {
@@ -469,6 +249,122 @@ async fn kill_9_mid_file_recovers(e: Engine) {
     );
     assert!(ok(migrator(&dir, &db.url, &["status"]))
         .contains("1 applied, 0 pending, 0 awaiting contract, 0 partial/failed"));
+    db.drop_db().await;
+}
+
+/// Waits (20 s at most) until a statement matching the `LIKE` pattern (`pg` on Postgres, `my` on
+/// MariaDB) runs in the test database, then kills `child` with SIGKILL.
+async fn kill_while_running(
+    e: Engine,
+    url: &str,
+    child: &mut std::process::Child,
+    pg: &str,
+    my: &str,
+) {
+    let activity = match e {
+        Engine::Postgres => format!("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '{pg}'"),
+        Engine::Mariadb => format!("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '{my}'"),
+    };
+    let what = format!("the runner reaching a statement like {pg} / {my}");
+    let activity = &activity;
+    kill_when(child, &what, Duration::from_secs(20), || async move {
+        scalar(e, url, activity).await != "0"
+    })
+    .await;
+}
+
+/// The server finishes a statement whose runner was killed while it ran; nobody records it.
+/// The next run must neither stop on "already exists" (DDL, which cannot share a transaction
+/// with its progress row) nor run a data change twice (DML, which does).
+async fn kill_9_during_ddl_and_dml_statements_recovers(e: Engine) {
+    let Some(db) = fresh(e, "inflight").await else {
+        return;
+    };
+    let rows = 300_000;
+    exec(
+        e,
+        &db.url,
+        "CREATE TABLE big (id BIGINT PRIMARY KEY, v INT NOT NULL)",
+    )
+    .await;
+    exec(
+        e,
+        &db.url,
+        "CREATE TABLE copied (id BIGINT NOT NULL, v INT NOT NULL)",
+    )
+    .await;
+    let fill = match e {
+        Engine::Postgres => {
+            format!("INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, {rows}) g")
+        }
+        Engine::Mariadb => format!("INSERT INTO big SELECT seq, seq % 1000 FROM seq_1_to_{rows}"),
+    };
+    exec(e, &db.url, &fill).await;
+    let dir = TempDir::new();
+    // A slow DDL statement, then (in a file run statement by statement on both servers) a slow
+    // data change after a quick one.
+    let (ddl, ddl_down, ddl_like) = match e {
+        Engine::Postgres => (
+            "CREATE INDEX CONCURRENTLY big_v_idx ON big (v, id);\n",
+            "DROP INDEX CONCURRENTLY big_v_idx;\n",
+            "CREATE INDEX CONCURRENTLY%",
+        ),
+        Engine::Mariadb => (
+            "ALTER TABLE big ADD COLUMN w INT NULL, ALGORITHM=COPY;\n",
+            "ALTER TABLE big DROP COLUMN w;\n",
+            "ALTER TABLE big%",
+        ),
+    };
+    add(&dir, "20260101000001", "slow_ddl", ddl, ddl_down);
+    add(
+        &dir,
+        "20260101000002",
+        "slow_dml",
+        "-- migrator:no-transaction\nCREATE TABLE marker (id INT);\n\
+         INSERT INTO copied SELECT id, v FROM big;\n",
+        "DELETE FROM copied;\nDROP TABLE marker;\n",
+    );
+    rehash(&dir);
+
+    let spawn = || {
+        command(&dir, &db.url, &["apply"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = spawn();
+    kill_while_running(e, &db.url, &mut child, ddl_like, ddl_like).await;
+    let out = ok(migrator(&dir, &db.url, &["status"]));
+    assert!(
+        out.contains("the runner stopped while this statement was running"),
+        "{out}"
+    );
+    // The next runner waits for the dead one's statement, finds its work done, and goes on to
+    // the data change: killed there too.
+    let mut child = spawn();
+    kill_while_running(
+        e,
+        &db.url,
+        &mut child,
+        "INSERT INTO copied%",
+        "INSERT INTO copied%",
+    )
+    .await;
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(out.contains("resumed at statement 2"), "{out}");
+    // The data change ran exactly once, the DDL once.
+    assert_eq!(
+        scalar(e, &db.url, "SELECT count(*) FROM copied").await,
+        rows.to_string()
+    );
+    let ddl_done = match e {
+        Engine::Postgres => "SELECT count(*) FROM pg_indexes WHERE indexname = 'big_v_idx'",
+        Engine::Mariadb => "SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'big' AND COLUMN_NAME = 'w'",
+    };
+    assert_eq!(scalar(e, &db.url, ddl_done).await, "1");
+    assert!(ok(migrator(&dir, &db.url, &["status"]))
+        .contains("2 applied, 0 pending, 0 awaiting contract, 0 partial/failed"));
     db.drop_db().await;
 }
 

@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod cli;
 pub mod convergence;
 pub mod online;
 

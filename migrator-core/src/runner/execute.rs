@@ -1,10 +1,12 @@
 //! Running one migration file, up or down: in one transaction where the dialect and the file
-//! allow it, otherwise statement by statement with progress recorded after each one.
+//! allow it, otherwise statement by statement with progress recorded after each one (so that a
+//! `kill -9` at any moment leaves a history the next run resumes from: see `Steps::run`).
 
 use super::history::{runner_identity, HistoryRow, Status};
 use super::lock::retry_delay;
 use super::report::MigrationRun;
 use super::target::{DbError, Target};
+use crate::migrations::split::TokenKind;
 use crate::migrations::{Migration, SqlFile, Statement};
 use crate::{Error, Result, Settings};
 use std::time::Instant;
@@ -44,7 +46,8 @@ pub(super) fn statement_error(
     }
 }
 
-/// Runs one statement, retrying with backoff while it only failed to get a lock in time.
+/// Runs one statement, retrying with backoff while it only failed to get a lock in time. With
+/// `in_transaction` it runs after a `BEGIN` (left open on success, rolled back on error).
 async fn execute_with_retry(
     target: &mut dyn Target,
     settings: &Settings,
@@ -52,10 +55,18 @@ async fn execute_with_retry(
     stmts: &[Statement],
     i: usize,
     retries: &mut u32,
+    in_transaction: bool,
 ) -> Result<(), DbError> {
     let mut attempt = 0;
     loop {
-        match target.execute(&stmts[i].sql).await {
+        if in_transaction {
+            target.begin().await?;
+        }
+        let result = target.execute(&stmts[i].sql).await;
+        if result.is_err() && in_transaction {
+            let _ = target.rollback().await;
+        }
+        match result {
             Ok(()) => return Ok(()),
             Err(e) if e.retryable && attempt < settings.lock_retries => {
                 let delay = retry_delay(attempt);
@@ -76,6 +87,117 @@ async fn execute_with_retry(
             }
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Recorded in `error` (with the statement in `failed_statement`) just before a statement whose
+/// effect cannot commit together with the progress row is sent (DDL on MySQL / MariaDB, index
+/// builds `CONCURRENTLY` …), and cleared once its success is recorded.
+///
+/// A runner killed while such a statement runs leaves it running: the server finishes it (and
+/// keeps the runner lock of the dead session until then), but nobody records it. Without this
+/// mark the next run would send it again and stop on "table already exists"; with it, the next
+/// run knows the statement was sent and accepts exactly that kind of refusal
+/// ([`DbError::already_done`]) from it as "done by the dead runner". A statement that did not
+/// complete simply runs again.
+pub(super) const IN_FLIGHT: &str = "the runner stopped while this statement was running";
+
+/// Whether `row` says statement `next` (0-based) of `stmts` was in flight when its runner died.
+fn was_in_flight(row: &HistoryRow, stmts: &[Statement], next: usize) -> bool {
+    row.error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(IN_FLIGHT))
+        && stmts
+            .get(next)
+            .is_some_and(|s| row.failed_statement.as_deref() == Some(s.sql.as_str()))
+}
+
+/// Data changes (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`): they commit or roll back together
+/// with the progress row when run in one transaction with it, on either server.
+fn is_dml(sql: &str, dialect: crate::Dialect) -> bool {
+    let first = crate::migrations::split::tokens("", sql, dialect)
+        .ok()
+        .and_then(|tokens| tokens.into_iter().find(|t| t.kind == TokenKind::Word));
+    first.is_some_and(|t| {
+        ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+            .iter()
+            .any(|w| t.is_word(w))
+    })
+}
+
+/// The statements of a file run statement by statement.
+struct Steps<'a> {
+    file: &'a SqlFile,
+    stmts: &'a [Statement],
+    /// The statement the previous runner had marked [`IN_FLIGHT`] when it died, if any.
+    in_flight: Option<usize>,
+}
+
+impl Steps<'_> {
+    /// Runs statement `i` and records it with `done`, so that a runner killed at any moment
+    /// leaves a history the next run resumes from without running a statement twice:
+    ///
+    /// - a data change runs in one transaction with its progress row: both or neither;
+    /// - anything else (DDL commits by itself on MySQL; `CONCURRENTLY` cannot run in a
+    ///   transaction) is first marked [`IN_FLIGHT`] in the history. When the previous runner died
+    ///   with this very statement marked, a refusal saying its work is already there counts as
+    ///   done.
+    ///
+    /// `Ok(Some(e))`: the server refused the statement (the caller records and reports it);
+    /// `Err`: writing the history failed.
+    async fn run(
+        &self,
+        target: &mut dyn Target,
+        settings: &Settings,
+        i: usize,
+        row: &mut HistoryRow,
+        retries: &mut u32,
+        done: impl Fn(&mut HistoryRow),
+    ) -> Result<Option<DbError>> {
+        let (file, stmts) = (self.file, self.stmts);
+        if is_dml(&stmts[i].sql, target.dialect()) {
+            if let Err(e) =
+                execute_with_retry(target, settings, file, stmts, i, retries, true).await
+            {
+                return Ok(Some(e));
+            }
+            let mut next = row.clone();
+            done(&mut next);
+            if let Err(e) = target.save_history(&next).await {
+                let _ = target.rollback().await;
+                return Err(e);
+            }
+            target
+                .commit()
+                .await
+                .map_err(|e| Error::db(format!("{}: COMMIT", file.name), e.message))?;
+            *row = next;
+            return Ok(None);
+        }
+        row.error = Some(format!(
+            "{IN_FLIGHT} (statement {} of {}, line {}): it may or may not have completed; the next run resumes there",
+            i + 1,
+            stmts.len(),
+            stmts[i].line
+        ));
+        row.failed_statement = Some(stmts[i].sql.clone());
+        target.save_history(row).await?;
+        match execute_with_retry(target, settings, file, stmts, i, retries, false).await {
+            Ok(()) => {}
+            Err(e) if self.in_flight == Some(i) && e.already_done => tracing::warn!(
+                "{}: statement {} (line {}) was running when the previous runner stopped, and the server says its work is already there ({}): counted as done",
+                file.name,
+                i + 1,
+                stmts[i].line,
+                e.message
+            ),
+            Err(e) => return Ok(Some(e)),
+        }
+        done(row);
+        row.error = None;
+        row.failed_statement = None;
+        target.save_history(row).await?;
+        Ok(None)
     }
 }
 
@@ -169,6 +291,15 @@ pub async fn up(
     }
 
     // Statement by statement, recording progress after each one.
+    let in_flight = existing.as_ref().and_then(|r| {
+        let next = r.statements_applied as usize;
+        was_in_flight(r, &stmts, next).then_some(next)
+    });
+    let steps = Steps {
+        file: &m.up,
+        stmts: &stmts,
+        in_flight,
+    };
     let mut row = match existing {
         Some(mut row) if row.statements_applied > 0 => {
             verify_applied_prefix(m, &stmts, &row)?;
@@ -189,33 +320,37 @@ pub async fn up(
     target.save_history(&row).await?;
     let start = row.statements_applied as usize;
     for i in start..stmts.len() {
-        if let Err(e) = execute_with_retry(target, settings, &m.up, &stmts, i, &mut retries).await {
-            row.status = if row.statements_applied == 0 {
-                Status::Failed
-            } else {
-                Status::Partial
-            };
-            row.error = Some(e.message.clone());
-            row.failed_statement = Some(stmts[i].sql.clone());
-            row.execution_ms += started.elapsed().as_millis() as i64;
-            let saved = target.save_history(&row).await;
-            let hint = if i == 0 {
-                "nothing of this file was applied. Fix the statement, run `migrator rehash`, then `migrator apply` again".to_string()
-            } else {
-                format!(
-                    "statements 1-{i} ran and are recorded (status partial). Fix statement {} in the file without changing statements 1-{i}, run `migrator rehash`, then `migrator apply` resumes at statement {}",
-                    i + 1,
-                    i + 1
-                )
-            };
-            saved?;
-            return Err(statement_error(&m.up, &stmts, i, &e, hint));
-        }
-        row.statements_applied = i as i32 + 1;
-        row.statement_hashes.push(stmts[i].hash.to_string());
-        if i + 1 < stmts.len() {
-            target.save_history(&row).await?;
-        }
+        let done = |row: &mut HistoryRow| {
+            row.statements_applied = i as i32 + 1;
+            row.statement_hashes.truncate(i);
+            row.statement_hashes.push(stmts[i].hash.to_string());
+        };
+        let Some(e) = steps
+            .run(target, settings, i, &mut row, &mut retries, done)
+            .await?
+        else {
+            continue;
+        };
+        row.status = if row.statements_applied == 0 {
+            Status::Failed
+        } else {
+            Status::Partial
+        };
+        row.error = Some(e.message.clone());
+        row.failed_statement = Some(stmts[i].sql.clone());
+        row.execution_ms += started.elapsed().as_millis() as i64;
+        let saved = target.save_history(&row).await;
+        let hint = if i == 0 {
+            "nothing of this file was applied. Fix the statement, run `migrator rehash`, then `migrator apply` again".to_string()
+        } else {
+            format!(
+                "statements 1-{i} ran and are recorded (status partial). Fix statement {} in the file without changing statements 1-{i}, run `migrator rehash`, then `migrator apply` resumes at statement {}",
+                i + 1,
+                i + 1
+            )
+        };
+        saved?;
+        return Err(statement_error(&m.up, &stmts, i, &e, hint));
     }
     finish(&mut row, m, started);
     target.save_history(&row).await?;
@@ -325,25 +460,31 @@ pub async fn down(
     } else {
         0
     };
+    let steps = Steps {
+        file: &m.down,
+        stmts: &stmts,
+        in_flight: (row.status == Status::RollbackPartial && was_in_flight(&row, &stmts, start))
+            .then_some(start),
+    };
     let resumed_at = (start > 0).then_some(start + 1);
     row.status = Status::RollbackPartial;
     row.down_statements_applied = start as i32;
     target.save_history(&row).await?;
     for i in start..stmts.len() {
-        if let Err(e) = execute_with_retry(target, settings, &m.down, &stmts, i, &mut retries).await
-        {
-            row.error = Some(e.message.clone());
-            row.failed_statement = Some(stmts[i].sql.clone());
-            target.save_history(&row).await?;
-            return Err(statement_error(&m.down, &stmts, i, &e, format!(
-                "down statements 1-{i} ran and are recorded (status rollback-partial). Fix statement {} of the down file, run `migrator rehash`, then `migrator rollback` resumes there",
-                i + 1
-            )));
-        }
-        row.down_statements_applied = i as i32 + 1;
-        if i + 1 < stmts.len() {
-            target.save_history(&row).await?;
-        }
+        let done = |row: &mut HistoryRow| row.down_statements_applied = i as i32 + 1;
+        let Some(e) = steps
+            .run(target, settings, i, &mut row, &mut retries, done)
+            .await?
+        else {
+            continue;
+        };
+        row.error = Some(e.message.clone());
+        row.failed_statement = Some(stmts[i].sql.clone());
+        target.save_history(&row).await?;
+        return Err(statement_error(&m.down, &stmts, i, &e, format!(
+            "down statements 1-{i} ran and are recorded (status rollback-partial). Fix statement {} of the down file, run `migrator rehash`, then `migrator rollback` resumes there",
+            i + 1
+        )));
     }
     target.delete_history(m.version).await?;
     Ok(run_report(m, stmts.len(), resumed_at, retries, started))

@@ -48,12 +48,25 @@ impl MysqlTarget {
     }
 }
 
+/// What a DDL statement that already ran says when it runs again (see
+/// [`DbError::already_done`]): database exists / does not (1007, 1008), table exists (1050),
+/// unknown table (1051), unknown column (1054), duplicate column (1060), duplicate key name
+/// (1061), multiple primary keys (1068), can't drop field or key (1091), no such table (1146),
+/// routine exists / does not (1304, 1305), trigger exists / does not (1359, 1360), duplicate
+/// foreign key name (1826).
+const ALREADY_DONE_CODES: [u16; 15] = [
+    1007, 1008, 1050, 1051, 1054, 1060, 1061, 1068, 1091, 1146, 1304, 1305, 1359, 1360, 1826,
+];
+
 fn db_err(e: mysql_async::Error) -> DbError {
-    let retryable =
-        matches!(&e, mysql_async::Error::Server(s) if RETRYABLE_CODES.contains(&s.code));
+    let code = match &e {
+        mysql_async::Error::Server(s) => Some(s.code),
+        _ => None,
+    };
     DbError {
         message: mysql_error_text(&e),
-        retryable,
+        retryable: code.is_some_and(|c| RETRYABLE_CODES.contains(&c)),
+        already_done: code.is_some_and(|c| ALREADY_DONE_CODES.contains(&c)),
     }
 }
 
@@ -627,6 +640,7 @@ impl Target for MysqlTarget {
                 return Err(DbError {
                     message: format!("the progress row of {} in {BACKFILL_TABLE} is gone", job.version),
                     retryable: false,
+                    already_done: false,
                 });
             }
             // Read before COMMIT: an error here rolls the batch back, so retrying the whole
@@ -657,6 +671,7 @@ fn key_value(type_name: &str, text: &str) -> Result<Value, DbError> {
     let bad = || DbError {
         message: format!("stored backfill key `{text}` is not a {type_name} integer"),
         retryable: false,
+        already_done: false,
     };
     Ok(match type_name {
         "signed" => Value::Int(text.parse().map_err(|_| bad())?),
@@ -674,6 +689,7 @@ fn key_text(value: Option<Value>) -> Result<Option<String>, DbError> {
         Some(Value::Bytes(b)) => String::from_utf8(b).map(Some).map_err(|_| DbError {
             message: "a backfill key is not valid UTF-8 text; use an integer or a text key".into(),
             retryable: false,
+            already_done: false,
         }),
         Some(other) => Ok(Some(other.as_sql(true).trim_matches('\'').to_string())),
     }

@@ -150,8 +150,24 @@ fn db_err(e: tokio_postgres::Error) -> DbError {
             code,
             Some(SqlState::LOCK_NOT_AVAILABLE) | Some(SqlState::T_R_DEADLOCK_DETECTED)
         ),
+        already_done: code.as_ref().is_some_and(|c| ALREADY_DONE.contains(c)),
     }
 }
+
+/// What a DDL statement that already ran says when it runs again: the relation, column,
+/// constraint / index / trigger / type, function or schema it creates exists, or the one it
+/// drops or renames is gone (see [`DbError::already_done`]).
+const ALREADY_DONE: [SqlState; 9] = [
+    SqlState::DUPLICATE_TABLE,
+    SqlState::DUPLICATE_COLUMN,
+    SqlState::DUPLICATE_OBJECT,
+    SqlState::DUPLICATE_FUNCTION,
+    SqlState::DUPLICATE_SCHEMA,
+    SqlState::UNDEFINED_TABLE,
+    SqlState::UNDEFINED_COLUMN,
+    SqlState::UNDEFINED_OBJECT,
+    SqlState::UNDEFINED_FUNCTION,
+];
 
 const COLUMNS: &str =
     "version, name, phase, checksum_up, checksum_down, status, statements_applied, \

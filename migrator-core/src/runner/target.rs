@@ -15,6 +15,11 @@ pub struct DbError {
     /// A lock wait timed out or a deadlock was detected: the statement had no effect and may be
     /// retried after a pause.
     pub retryable: bool,
+    /// The server refused the statement because the object it creates already exists, or the
+    /// object it alters or drops is not there (duplicate table / column / index / constraint,
+    /// unknown table / column / index …): what running it a second time after it completed
+    /// says. Only trusted for a statement a dead runner had sent (see `execute::IN_FLIGHT`).
+    pub already_done: bool,
 }
 
 /// A dedicated connection to the target database, used by one runner for a whole run.
