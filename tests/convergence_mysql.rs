@@ -9,7 +9,8 @@ use migrator_core::migrations::split;
 use migrator_core::render::{renderer_for, try_render_all};
 use migrator_core::source::{inspect_declared, inspect_live, Hints};
 use migrator_core::{DatabaseUrl, Dialect};
-use migrator_tests::convergence::{compare_catalogs, run_all, seeded_runs, Run};
+use migrator_tests::convergence::{compare_catalogs, plan_random_pairs, run_all, seeded_runs, Run};
+use migrator_tests::online::Engine;
 use migrator_tests::*;
 use mysql_async::prelude::Queryable;
 
@@ -693,4 +694,14 @@ mod random {
 #[tokio::test(flavor = "multi_thread")]
 async fn random_schema_pairs_converge_both_ways() {
     run_cases(seeded_runs(random::pair)).await;
+}
+
+/// The random pairs through `migrator plan` (see
+/// `migrator_tests::convergence::plan_random_pairs`).
+#[tokio::test(flavor = "multi_thread")]
+async fn random_schema_pairs_converge_through_plan_and_roll_back() {
+    if mysql_url().is_none() {
+        return;
+    }
+    plan_random_pairs(Engine::Mysql, seeded_runs(random::pair)).await;
 }

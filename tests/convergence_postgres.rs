@@ -8,7 +8,8 @@ use migrator_core::diff::{diff, DiffOptions};
 use migrator_core::render::{render_all, renderer};
 use migrator_core::source::{inspect_declared, inspect_live, Hints};
 use migrator_core::{DatabaseUrl, Dialect};
-use migrator_tests::convergence::{compare_catalogs, run_all, seeded_runs, Run};
+use migrator_tests::convergence::{compare_catalogs, plan_random_pairs, run_all, seeded_runs, Run};
+use migrator_tests::online::Engine;
 use migrator_tests::*;
 use std::sync::Arc;
 
@@ -585,6 +586,16 @@ async fn random_schema_pairs_converge_both_ways() {
 
 /// The e-commerce example schema, loaded into a database, diffed against itself: nothing.
 /// And from an empty database to it and back: converges.
+/// The random pairs through `migrator plan` (see
+/// `migrator_tests::convergence::plan_random_pairs`).
+#[tokio::test(flavor = "multi_thread")]
+async fn random_schema_pairs_converge_through_plan_and_roll_back() {
+    if pg_url().is_none() {
+        return;
+    }
+    plan_random_pairs(Engine::Postgres, seeded_runs(random::pair)).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ecommerce_example_is_idempotent_and_converges() {
     let Some(server) = pg_url() else { return };

@@ -2,6 +2,7 @@
 //! `convergence_mysql`): running many directions at once and collecting every failure, seeded
 //! random pairs, and comparing two catalogs column order aside.
 
+use crate::online::Engine;
 use migrator_core::schema::Database;
 use std::future::Future;
 use std::sync::Arc;
@@ -93,4 +94,163 @@ pub fn seeded_runs(pair: impl Fn(u64) -> (String, String)) -> Vec<Run> {
         runs.push((format!("seed{seed}<"), b, a));
     }
     runs
+}
+
+/// One direction through `migrator plan` instead of the bare diff: `current` planned and applied
+/// (v1), then `desired` planned (expand / backfill / contract files) and applied with contract;
+/// the database must be the declared schema, and rolling every v2 file back must give v1 again.
+/// Returns `Ok(Some(reason))` when the planner refused with a clear message (a new NOT NULL
+/// column without a value, a shadow-column change of an indexed column): that is its contract
+/// for what it cannot do online.
+async fn plan_converge(
+    engine: Engine,
+    name: &str,
+    current: &str,
+    desired: &str,
+) -> Result<Option<String>, String> {
+    use migrator_core::plan::{plan_directory, PlanOptions};
+    use migrator_core::runner::{ApplyOptions, RollbackTarget};
+    use migrator_core::Migrator;
+    let prefix = format!("pl_{}", &name[..name.len().min(20)]);
+    let db = match engine {
+        Engine::Postgres => crate::fresh_pg_db(&prefix).await,
+        Engine::Mysql => crate::fresh_mysql_db(&prefix).await,
+    }
+    .expect("server");
+    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+    let dir = crate::TempDir::new();
+    let mig = dir.path().join("migrations");
+    let schema = dir.path().join("schema.sql");
+    let opts = PlanOptions {
+        allow_destructive: true,
+        batch_size: 100,
+    };
+    let contract = ApplyOptions {
+        to: None,
+        contract: true,
+    };
+    let result = async {
+        std::fs::write(&schema, current).unwrap();
+        plan_directory(&mig, &schema, &url, "v1", opts, false)
+            .await
+            .map_err(|e| format!("planning v1: {e}"))?;
+        let m = Migrator::from_dir(&mig).map_err(|e| e.to_string())?;
+        m.apply_with(&url, &contract)
+            .await
+            .map_err(|e| format!("applying v1: {e}"))?;
+        let v1 = m.set.last_version();
+        std::fs::write(&schema, desired).unwrap();
+        match plan_directory(&mig, &schema, &url, "v2", opts, false).await {
+            Err(migrator_core::Error::Refused(why))
+                if why.contains("needs a value for existing rows")
+                    || why.contains("not supported yet") =>
+            {
+                return Ok(Some(why));
+            }
+            Err(e) => return Err(format!("planning v2: {e}")),
+            Ok(_) => {}
+        }
+        let m = Migrator::from_dir(&mig).map_err(|e| e.to_string())?;
+        m.apply_with(&url, &contract)
+            .await
+            .map_err(|e| format!("applying v2: {e}"))?;
+        let (want, _) = migrator_core::source::inspect_declared(&url, &schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        let have = migrator_core::source::inspect_live(&url)
+            .await
+            .map_err(|e| e.to_string())?;
+        compare_catalogs(have, want).map_err(|e| format!("after v2: {e}"))?;
+        let target = match v1 {
+            Some(v) => RollbackTarget::To(v),
+            None => RollbackTarget::To(migrator_core::migrations::Version(0)),
+        };
+        m.rollback(&url, &target, true)
+            .await
+            .map_err(|e| format!("rolling v2 back: {e}\nv2 files:\n{}", v2_files(&mig)))?;
+        let (desired_model, _) = migrator_core::source::inspect_declared(&url, &schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        std::fs::write(&schema, current).unwrap();
+        let (mut want, _) = migrator_core::source::inspect_declared(&url, &schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        // A column v2 dropped (from a table it kept) comes back empty: NOT NULL only if a
+        // default fills it. Dropped tables come back whole.
+        for s in &mut want.schemas {
+            for t in &mut s.tables {
+                for c in &mut t.columns {
+                    let dropped = desired_model
+                        .table(&s.name, &t.name)
+                        .is_some_and(|d| d.column(&c.name).is_none());
+                    if dropped && c.default.is_none() {
+                        c.nullable = true;
+                    }
+                }
+            }
+        }
+        let have = migrator_core::source::inspect_live(&url)
+            .await
+            .map_err(|e| e.to_string())?;
+        compare_catalogs(have, want)
+            .map_err(|e| format!("after rolling v2 back: {e}\nv2 files:\n{}", v2_files(&mig)))?;
+        Ok(None)
+    }
+    .await;
+    db.drop_db().await;
+    result
+}
+
+/// The up and down files `plan` wrote for v2, for failure messages.
+fn v2_files(mig: &std::path::Path) -> String {
+    let mut names: Vec<_> = std::fs::read_dir(mig)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains("_v2_"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| {
+            format!(
+                "== {}\n{}",
+                p.display(),
+                std::fs::read_to_string(p).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Random pairs through `migrator plan`, both directions: planned, applied with contract, equal
+/// to the declared schema, and rolled back to v1. At most a third of the directions may be
+/// refused (clearly) by the planner.
+pub async fn plan_random_pairs(engine: Engine, runs: Vec<Run>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = runs.len();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let counter = refused.clone();
+    run_all(runs, move |(name, a, b)| {
+        let counter = counter.clone();
+        async move {
+            match plan_converge(engine, &name, &a, &b).await? {
+                Some(why) => {
+                    eprintln!("{name}: refused by the planner: {why}");
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                }
+                None => Ok(()),
+            }
+        }
+    })
+    .await;
+    let refused = refused.load(Ordering::Relaxed);
+    eprintln!(
+        "{} of {total} directions planned, applied and rolled back; {refused} refused",
+        total - refused
+    );
+    assert!(
+        refused * 3 <= total,
+        "{refused} of {total} directions refused by the planner"
+    );
 }

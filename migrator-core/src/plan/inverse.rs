@@ -401,21 +401,32 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 .collect(),
             true,
         ),
-        DropTable { schema, name } => (
-            from_table(schema, name)
-                .map(|t| {
-                    let mut t = t.clone();
-                    t.foreign_keys.clear();
-                    t.indexes.clear();
-                    CreateTable {
-                        schema: schema.clone(),
-                        table: t,
-                    }
-                })
-                .into_iter()
-                .collect(),
-            true,
-        ),
+        DropTable { schema, name } => {
+            // The table back (empty), then its indexes and foreign keys, which the renderers
+            // create as separate statements.
+            let mut back = Vec::new();
+            if let Some(t) = from_table(schema, name) {
+                let mut bare = t.clone();
+                bare.foreign_keys.clear();
+                bare.indexes.clear();
+                back.push(CreateTable {
+                    schema: schema.clone(),
+                    table: bare,
+                });
+                back.extend(t.indexes.iter().map(|i| CreateIndex {
+                    schema: schema.clone(),
+                    table: name.clone(),
+                    index: i.clone(),
+                    online: false,
+                }));
+                back.extend(t.foreign_keys.iter().map(|f| AddForeignKey {
+                    schema: schema.clone(),
+                    table: name.clone(),
+                    key: f.clone(),
+                }));
+            }
+            (back, true)
+        }
         DropColumn {
             schema,
             table,
@@ -425,8 +436,8 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 .and_then(|t| t.column(column))
                 .cloned()
                 .map(|mut c| {
-                    // Re-added empty: it can only be NOT NULL once refilled.
-                    c.nullable = true;
+                    // Re-added empty: NOT NULL only when a default fills the existing rows.
+                    c.nullable |= c.default.is_none();
                     c
                 });
             (
@@ -445,6 +456,9 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
             table,
             name,
         } => {
+            // Postgres re-adds a check or foreign key NOT VALID (instant) and validates it in a
+            // statement of its own (no write block); MySQL has no NOT VALID.
+            let mysql = from.dialect == crate::Dialect::Mysql;
             let t = from_table(schema, table);
             let back = t.and_then(|t| {
                 if let Some(k) = t.primary_key.as_ref().filter(|k| &k.name == name) {
@@ -463,7 +477,7 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 }
                 if let Some(c) = t.checks.iter().find(|u| &u.name == name) {
                     let mut c = c.clone();
-                    c.validated = false;
+                    c.validated = mysql;
                     return Some(AddCheck {
                         schema: schema.clone(),
                         table: table.clone(),
@@ -472,7 +486,7 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 }
                 if let Some(f) = t.foreign_keys.iter().find(|u| &u.name == name) {
                     let mut f = f.clone();
-                    f.validated = false;
+                    f.validated = mysql;
                     return Some(AddForeignKey {
                         schema: schema.clone(),
                         table: table.clone(),
@@ -488,7 +502,21 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                         exclusion: x.clone(),
                     })
             });
-            (back.into_iter().collect(), false)
+            let mut out: Vec<Change> = back.into_iter().collect();
+            let was_valid = t.is_some_and(|t| {
+                t.checks.iter().any(|c| &c.name == name && c.validated)
+                    || t.foreign_keys
+                        .iter()
+                        .any(|f| &f.name == name && f.validated)
+            });
+            if !mysql && was_valid {
+                out.push(ValidateConstraint {
+                    schema: schema.clone(),
+                    table: table.clone(),
+                    name: name.clone(),
+                });
+            }
+            (out, false)
         }
         DropIndex {
             schema,

@@ -656,7 +656,7 @@ fn alter_column(
 /// Rename via a shadow column: add the new column, keep both in sync with triggers, copy in
 /// batches; contract drops the triggers and the old column together under `LOCK TABLES`.
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, old, "renaming")?;
+    require_plain_column(ctx, schema, table, (old, new), "renaming")?;
     let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
     let key = ctx.batch_key(schema, table)?;
     let t = ident(table);
@@ -781,7 +781,13 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, &from.name, "changing the type")?;
+    require_plain_column(
+        ctx,
+        schema,
+        table,
+        (&from.name, &to.name),
+        "changing the type",
+    )?;
     let key = ctx.batch_key(schema, table)?;
     let t = ident(table);
     let c = ident(&to.name);

@@ -796,7 +796,7 @@ fn cheap_type_change(from: &str, to: &str) -> bool {
 /// Rename via a shadow column: add the new column, keep both in sync with a trigger, copy in
 /// batches; contract drops the trigger and the old column.
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, old, "renaming")?;
+    require_plain_column(ctx, schema, table, (old, new), "renaming")?;
     let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
     let key = ctx.batch_key(schema, table)?;
     let t = qualified(schema, table);
@@ -906,7 +906,13 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, &from.name, "changing the type")?;
+    require_plain_column(
+        ctx,
+        schema,
+        table,
+        (&from.name, &to.name),
+        "changing the type",
+    )?;
     let key = ctx.batch_key(schema, table)?;
     let t = qualified(schema, table);
     let c = ident(&to.name);
