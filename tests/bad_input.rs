@@ -10,7 +10,7 @@
 //! credentials, unknown versions, permissions, backfill, rollback).
 
 use migrator_tests::*;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 const V1: &str = "20260101000001";
 const V2: &str = "20260101000002";
@@ -89,7 +89,7 @@ impl Case {
             "{}: setup `migrator {}` failed:\n{}",
             self.name,
             args.join(" "),
-            text(&o)
+            output_text(&o)
         );
         self
     }
@@ -120,26 +120,12 @@ impl Case {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let root = self.dir.path();
-        let mut c = Command::new(migrator_bin());
-        c.args(args)
-            .arg("--dir")
-            .arg(root.join("migrations"))
-            .arg("--config")
-            .arg(root.join("migrator.toml"))
-            .current_dir(root)
-            .env_remove("DATABASE_URL")
-            .env_remove("MIGRATOR_DEV_URL")
-            .env_remove("MIGRATOR_LOG")
-            .env_remove("RUST_BACKTRACE")
-            .stdin(Stdio::null());
-        if let Some(url) = &self.url {
-            c.env("DATABASE_URL", url);
-        }
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        migrator_command(self.dir.path(), self.url.as_deref(), args, &env)
     }
 
     /// Runs the case; `Err` describes what went wrong.
@@ -149,7 +135,7 @@ impl Case {
             .command(&args)
             .output()
             .map_err(|e| format!("cannot run migrator: {e}"))?;
-        let all = text(&o);
+        let all = output_text(&o);
         let mut problems = Vec::new();
         if o.status.code() != Some(self.code) {
             problems.push(format!("expected exit {}", self.code));
@@ -180,15 +166,6 @@ impl Case {
             ))
         }
     }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Checks every case, then fails once listing every failed case.
@@ -585,21 +562,6 @@ fn offline() {
 }
 
 // ------------------------------------------------------------------------------ servers
-
-/// `url` with the password replaced.
-fn with_password(url: &str, password: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (userinfo, host) = rest.rsplit_once('@').unwrap();
-    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-    format!("{scheme}://{user}:{password}@{host}")
-}
-
-/// `url` with the user and password replaced.
-fn with_user(url: &str, user: &str, password: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (_, host) = rest.rsplit_once('@').unwrap();
-    format!("{scheme}://{user}:{password}@{host}")
-}
 
 const FILE1: &str = "20260101000001_create_a.up.sql";
 
