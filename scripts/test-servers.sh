@@ -11,20 +11,27 @@
 #   Each server gets a password-authenticated superuser with a random password:
 #     Postgres: postgres / scram-sha-256 over TCP
 #     MariaDB:  migrator@127.0.0.1 and migrator@localhost, ALL PRIVILEGES WITH GRANT OPTION
-#   On success, stdout carries exactly three lines (everything else goes to stderr):
+#   Both also accept TLS: DIR/tls/ca.crt is a throwaway CA (its key is deleted once it has
+#   signed) and each server has a certificate from it valid for the DNS name `localhost`
+#   only, not for 127.0.0.1, so that a host-name check can be seen to pass and to fail.
+#   Plain connections keep working, except for members of the Postgres role
+#   `migrator_tls_only` (tests create it), whom pg_hba.conf lets in over TLS only.
+#   On success, stdout carries exactly four lines (everything else goes to stderr):
 #     export MIGRATOR_TEST_PG_URL=postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres
 #     export MIGRATOR_TEST_MYSQL_URL=mysql://migrator:PASSWORD@127.0.0.1:PORT/mysql
 #     export MIGRATOR_TEST_SERVERS_DIR=DIR
+#     export MIGRATOR_TEST_CA=DIR/tls/ca.crt
 #   The same lines are kept in DIR/env (mode 600). On failure nothing is left running, the
 #   server log tail is printed and DIR is removed.
 # stop: DIR defaults to $MIGRATOR_TEST_SERVERS_DIR. Stops both servers and removes DIR
 #   (only if it was made by `start`: it must contain the .migrator-test-servers marker).
-#   Prints `unset …` for the three variables on stdout, so `eval "$(… stop)"` also works.
+#   Prints `unset …` for the four variables on stdout, so `eval "$(… stop)"` also works.
 #
 # As root (CI), the servers run as the `postgres` and `mysql` system users (initdb and
 # postgres refuse to run as root); otherwise as the current user. When `mariadbd` is
 # missing and we are root, MariaDB is installed with apt-get (its own system service is
-# not started); a non-root user gets an error telling them what to install.
+# not started), and so is `openssl` (for the certificates); a non-root user gets an error
+# telling them what to install.
 #
 # Environment: MIGRATOR_TEST_SERVERS=postgres starts Postgres only (the MariaDB URL is then
 # empty; used by scripts/demo.sh); MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60),
@@ -81,6 +88,57 @@ bind_failed() {
     grep -qE 'Address already in use|could not bind|Bind on TCP/IP port|Do you already have another' "$1" 2>/dev/null
 }
 
+# ---------------------------------------------------------------------------- TLS
+
+require_openssl() {
+    command -v openssl >/dev/null && return 0
+    is_root || die "openssl not found (it makes the test servers' TLS certificates; Debian/Ubuntu: sudo apt-get install openssl)"
+    log "openssl not found"
+    apt_install openssl
+    command -v openssl >/dev/null || die "openssl installed but still not on PATH"
+}
+
+# make_certs DIR: a throwaway CA (DIR/tls/ca.crt) and a server certificate signed by it
+# (DIR/tls/server.crt + server.key) for the DNS name `localhost` only: the servers listen on
+# 127.0.0.1, so a client checking the host name succeeds for `localhost` and fails for
+# `127.0.0.1`. P-256 keys (fast to make); valid for 30 days.
+make_certs() {
+    local tls=$1/tls
+    mkdir -p "$tls"
+    chmod 755 "$tls"
+    if ! (
+        cd "$tls" &&
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+                -subj "/CN=migrator test CA" -keyout ca.key -out ca.crt \
+                -addext "basicConstraints=critical,CA:TRUE" \
+                -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -subj "/CN=localhost" -keyout server.key -out server.csr &&
+            printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+                "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >server.ext &&
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+                -extfile server.ext -out server.crt
+    ) >"$1/openssl.log" 2>&1; then
+        cat "$1/openssl.log" >&2
+        die "could not make the TLS certificates with openssl"
+    fi
+    # Nothing may sign another certificate with this CA once the servers have theirs.
+    rm -f "$tls/ca.key" "$tls/ca.srl" "$tls/server.csr" "$tls/server.ext" "$1/openssl.log"
+    chmod 644 "$tls/ca.crt" "$tls/server.crt"
+    chmod 600 "$tls/server.key"
+}
+
+# install_cert DIR DEST USER: copies the server certificate and key into DEST, owned by the
+# server's USER (as root) with the key readable by that user only: Postgres refuses a key
+# file that group or others can read.
+install_cert() {
+    local tls=$1/tls dest=$2 user=$3
+    cp "$tls/server.crt" "$dest/server.crt"
+    (umask 077 && cp "$tls/server.key" "$dest/server.key")
+    chmod 600 "$dest/server.key"
+    if is_root; then chown "$user": "$dest/server.crt" "$dest/server.key"; fi
+}
+
 # ---------------------------------------------------------------------------- Postgres
 
 require_postgres() {
@@ -107,6 +165,7 @@ pg_start() {
         die "initdb failed"
     fi
     rm -f "$pgdir/pwfile"
+    install_cert "$dir" "$pgdir" postgres
     # The local socket (trust) lives in a directory only the server's user can enter.
     cat >>"$data/postgresql.conf" <<EOF
 
@@ -117,7 +176,15 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+ssl = on
+ssl_cert_file = '$pgdir/server.crt'
+ssl_key_file = '$pgdir/server.key'
 EOF
+    # Members of the role migrator_tls_only may connect over TCP with TLS only: tests/tls.rs
+    # proves with it that every connection of a run is encrypted. The first matching line wins.
+    local hba
+    hba=$(cat "$data/pg_hba.conf")
+    printf '%s\n%s\n' 'hostnossl all +migrator_tls_only 127.0.0.1/32 reject' "$hba" >"$data/pg_hba.conf"
 
     local port=$PG_BASE_PORT attempt
     for attempt in 1 2 3 4 5; do
@@ -170,13 +237,11 @@ pg_stop() {
 
 # ---------------------------------------------------------------------------- MariaDB
 
-install_mariadb() {
-    if ! is_root; then
-        die "mariadbd not found. Install MariaDB (Debian/Ubuntu: sudo apt-get install mariadb-server), or set MIGRATOR_TEST_PG_URL and MIGRATOR_TEST_MYSQL_URL to servers of your own"
-    fi
-    command -v apt-get >/dev/null || die "mariadbd not found and apt-get is not available to install it"
-    log "mariadbd not found: installing mariadb-server with apt-get"
-    # Keep the package from starting its own system service: we run a private server.
+# apt_install PACKAGE… (root only): installs Debian packages without starting their services.
+apt_install() {
+    command -v apt-get >/dev/null || die "apt-get is not available to install $*"
+    log "installing $* with apt-get"
+    # Keep a package from starting its own system service: we run private servers.
     local policy=/usr/sbin/policy-rc.d added_policy=0
     if [ ! -e "$policy" ]; then
         printf '#!/bin/sh\nexit 101\n' >"$policy"
@@ -186,11 +251,18 @@ install_mariadb() {
     local rc=0
     {
         DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-                mariadb-server mariadb-client
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
     } >&2 || rc=$?
     if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
-    [ "$rc" = 0 ] || die "apt-get install mariadb-server failed (exit $rc)"
+    [ "$rc" = 0 ] || die "apt-get install $* failed (exit $rc)"
+}
+
+install_mariadb() {
+    if ! is_root; then
+        die "mariadbd not found. Install MariaDB (Debian/Ubuntu: sudo apt-get install mariadb-server), or set MIGRATOR_TEST_PG_URL and MIGRATOR_TEST_MYSQL_URL to servers of your own"
+    fi
+    log "mariadbd not found"
+    apt_install mariadb-server mariadb-client
     command -v mariadbd >/dev/null || die "mariadb-server installed but mariadbd is still not on PATH"
 }
 
@@ -231,6 +303,7 @@ GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'127.0.0.1' WITH GRANT OPTION;
 CREATE USER 'migrator'@'localhost' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'localhost' WITH GRANT OPTION;
 EOF
+    install_cert "$dir" "$mydir" mysql
     if is_root; then
         user_opt=(--user=mysql)
         chown -R mysql: "$mydir" "$logfile"
@@ -258,6 +331,7 @@ EOF
             --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
             --max-connections=300 --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
             --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+            --ssl-cert="$mydir/server.crt" --ssl-key="$mydir/server.key" --ssl-ca="$dir/tls/ca.crt" \
             </dev/null >>"$logfile" 2>&1 &
         pid=$!
         waited=0
@@ -345,6 +419,7 @@ emit_env() {
     printf 'export MIGRATOR_TEST_PG_URL=%q\n' "$1"
     printf 'export MIGRATOR_TEST_MYSQL_URL=%q\n' "$2"
     printf 'export MIGRATOR_TEST_SERVERS_DIR=%q\n' "$3"
+    printf 'export MIGRATOR_TEST_CA=%q\n' "$4"
 }
 
 # ---------------------------------------------------------------------------- commands
@@ -376,6 +451,8 @@ cmd_start() {
     case $which in all | postgres) ;; *) die "MIGRATOR_TEST_SERVERS must be 'all' or 'postgres', not '$which'" ;; esac
     require_postgres
     [ "$which" = postgres ] || require_mariadb
+    require_openssl
+    make_certs "$dir"
 
     local t0=$SECONDS pg_pw my_pw pg_port my_port
     pg_pw=$(random_password)
@@ -390,9 +467,9 @@ cmd_start() {
         log "MariaDB ready on 127.0.0.1:$my_port ($((SECONDS - t1))s)"
         my_url="mysql://migrator:$my_pw@127.0.0.1:$my_port/mysql"
     fi
-    (umask 077 && emit_env "$pg_url" "$my_url" "$dir" >"$dir/env")
+    (umask 077 && emit_env "$pg_url" "$my_url" "$dir" "$dir/tls/ca.crt" >"$dir/env")
     log "servers are up in $dir (logs: postgres.log, mariadb.log; stop with: $0 stop $dir)"
-    emit_env "$pg_url" "$my_url" "$dir"
+    emit_env "$pg_url" "$my_url" "$dir" "$dir/tls/ca.crt"
     STARTED=1
 }
 
@@ -412,7 +489,7 @@ cmd_stop() {
         rm -rf -- "$dir"
         log "stopped; removed $dir"
     fi
-    printf 'unset MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_SERVERS_DIR\n'
+    printf 'unset MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA\n'
 }
 
 case ${1:-} in

@@ -12,7 +12,8 @@
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
 //! - [`drift`]: live database vs migrations vs declared schema, for CI (`migrator drift`);
 //! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
-//! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password).
+//! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password),
+//!   with the URL's TLS settings ([`tls`]: rustls, libpq / MySQL `ssl-mode` semantics).
 //!
 //! Dialect differences live behind one trait per concern (for the runner: [`runner::Target`]),
 //! never as `if postgres` branches scattered through the pipeline.
@@ -42,6 +43,7 @@ pub mod render;
 pub mod runner;
 pub mod schema;
 pub mod source;
+pub mod tls;
 pub mod url;
 
 pub use config::Settings;

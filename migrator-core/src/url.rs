@@ -1,6 +1,7 @@
 //! Database URLs. The raw text (with its password) stays private to this module and
 //! [`crate::connect`]; everything printable goes through [`DatabaseUrl::redacted`].
 
+use crate::tls::{is_tls_param, TlsSettings};
 use crate::{Dialect, Error, Result};
 use std::fmt;
 
@@ -8,6 +9,8 @@ use std::fmt;
 pub struct DatabaseUrl {
     raw: String,
     dialect: Dialect,
+    /// From the query string (`sslmode`, `ssl-mode`, …); see [`crate::tls`].
+    tls: TlsSettings,
 }
 
 impl DatabaseUrl {
@@ -48,7 +51,31 @@ impl DatabaseUrl {
             Dialect::Mysql if !raw.starts_with("mysql://") => format!("mysql://{rest}"),
             _ => raw.to_string(),
         };
-        Ok(DatabaseUrl { raw, dialect })
+        let tls = TlsSettings::from_params(dialect, &query_params(&raw)).map_err(|message| {
+            Error::Url {
+                url: redact(&raw),
+                message,
+            }
+        })?;
+        Ok(DatabaseUrl { raw, dialect, tls })
+    }
+
+    /// The TLS settings given in the URL (default: TLS when the server offers it).
+    pub fn tls(&self) -> &TlsSettings {
+        &self.tls
+    }
+
+    /// The host as written in the URL (without port), if any.
+    pub fn host(&self) -> Option<String> {
+        let rest = self.raw.split_once("://")?.1;
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let hostport = authority.rsplit('@').next().unwrap_or("");
+        let host = if let Some(v6) = hostport.strip_prefix('[') {
+            v6.split(']').next().unwrap_or("")
+        } else {
+            hostport.split(':').next().unwrap_or("")
+        };
+        (!host.is_empty()).then(|| percent_decode(host))
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -84,12 +111,33 @@ impl DatabaseUrl {
         DatabaseUrl {
             raw,
             dialect: self.dialect,
+            tls: self.tls.clone(),
         }
     }
 
     /// The full URL including the password. Only for handing to a driver.
     pub(crate) fn expose(&self) -> &str {
         &self.raw
+    }
+
+    /// [`Self::expose`] without the TLS parameters, which [`crate::connect`] applies itself
+    /// (the drivers know none or only some of them).
+    pub(crate) fn driver_url(&self) -> String {
+        let Some((base, query)) = self.raw.split_once('?') else {
+            return self.raw.clone();
+        };
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|kv| {
+                let key = kv.split_once('=').map_or(*kv, |(k, _)| k);
+                !kv.is_empty() && !is_tls_param(self.dialect, &percent_decode(key))
+            })
+            .collect();
+        if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        }
     }
 }
 
@@ -139,6 +187,22 @@ fn redact_params(text: &str, sep: char) -> String {
         })
         .collect::<Vec<_>>()
         .join(&sep.to_string())
+}
+
+/// The query parameters of a URL, percent-decoded (`+` is left alone: these are URLs, not
+/// form data).
+fn query_params(raw: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = raw.split_once('?') else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
 }
 
 fn percent_decode(s: &str) -> String {
@@ -194,5 +258,37 @@ mod tests {
         assert!(DatabaseUrl::parse("sqlite://x").is_err());
         assert!(DatabaseUrl::parse("nonsense").is_err());
         assert!(DatabaseUrl::parse("mysql:///db").is_err());
+    }
+
+    #[test]
+    fn tls_parameters_are_read_and_kept_from_the_driver() {
+        use crate::tls::TlsMode;
+        let u = DatabaseUrl::parse(
+            "postgres://u:p@localhost:5/db?application_name=x&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem",
+        )
+        .unwrap();
+        assert_eq!(u.tls().mode, TlsMode::VerifyFull);
+        assert_eq!(
+            u.tls().root_cert.as_deref(),
+            Some(std::path::Path::new("/tmp/ca.pem"))
+        );
+        assert_eq!(
+            u.driver_url(),
+            "postgres://u:p@localhost:5/db?application_name=x"
+        );
+        assert_eq!(u.host().as_deref(), Some("localhost"));
+        // Scratch databases keep the settings.
+        assert_eq!(u.with_database("s").tls(), u.tls());
+        let m = DatabaseUrl::parse("mysql://u:p@[::1]:3306/db?ssl-mode=REQUIRED").unwrap();
+        assert_eq!(m.tls().mode, TlsMode::Require);
+        assert_eq!(m.driver_url(), "mysql://u:p@[::1]:3306/db");
+        assert_eq!(m.host().as_deref(), Some("::1"));
+        let e = DatabaseUrl::parse("postgres://u:s3cret@h/db?sslmode=bogus").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("sslmode=bogus") && text.contains("verify-ca"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
     }
 }

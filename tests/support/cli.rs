@@ -3,8 +3,8 @@
 //! a project directory (`migrations/` + `migrator.toml`), the command, and its output as text.
 
 use crate::{
-    fresh_mysql_db, fresh_pg_db, migrator_bin, mysql_exec, mysql_query_strings, pg_exec,
-    pg_query_strings, try_mysql_connect, try_pg_connect, TempDir, TestDb,
+    fresh_mysql_db, fresh_pg_db, mysql_exec, mysql_query_strings, pg_exec, pg_query_strings,
+    try_mysql_connect, try_pg_connect, TempDir, TestDb,
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -122,20 +122,10 @@ impl AsRef<Path> for TempDir {
     }
 }
 
-/// `migrator ARGS --dir <project>/migrations --config <project>/migrator.toml` with
-/// `DATABASE_URL=url`, no stdin, `MIGRATOR_LOG` unset.
+/// `migrator ARGS` on the project in `project` with `DATABASE_URL=url` (see
+/// [`crate::migrator_command`]).
 pub fn command(project: impl AsRef<Path>, url: &str, args: &[&str]) -> Command {
-    let project = project.as_ref();
-    let mut c = Command::new(migrator_bin());
-    c.args(args)
-        .arg("--dir")
-        .arg(project.join("migrations"))
-        .arg("--config")
-        .arg(project.join("migrator.toml"))
-        .env("DATABASE_URL", url)
-        .env_remove("MIGRATOR_LOG")
-        .stdin(Stdio::null());
-    c
+    crate::migrator_command(project.as_ref(), Some(url), args, &[])
 }
 
 /// Runs [`command`] to the end and returns its output.
@@ -187,14 +177,7 @@ pub async fn kill_when<F, Fut>(
 }
 
 /// Exit code, stdout and stderr of a run, for assertion messages and `contains` checks.
-pub fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+pub use crate::output_text as text;
 
 /// Asserts exit 0; returns [`text`].
 #[track_caller]

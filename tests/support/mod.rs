@@ -38,12 +38,22 @@ use std::sync::OnceLock;
 
 pub const PG_URL_VAR: &str = "MIGRATOR_TEST_PG_URL";
 pub const MYSQL_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_URL";
+/// PEM file of the CA that signed both test servers' certificates (valid for `localhost`
+/// only, not for 127.0.0.1); set by `scripts/test-servers.sh`.
+pub const CA_VAR: &str = "MIGRATOR_TEST_CA";
 
 /// True when the environment says we run in CI (`CI=true` or `CI=1`).
 pub fn in_ci() -> bool {
     std::env::var("CI")
         .map(|v| v.eq_ignore_ascii_case("true") || v == "1")
         .unwrap_or(false)
+}
+
+/// The CA file of the test servers' TLS certificates, or `None` (test should skip) when
+/// unset outside CI. Panics when unset and `CI=true`.
+#[track_caller]
+pub fn test_ca() -> Option<PathBuf> {
+    server_url(CA_VAR).map(PathBuf::from)
 }
 
 #[track_caller]
@@ -89,6 +99,43 @@ pub fn url_with_database(url: &str, database: &str) -> String {
         format!("{scheme}://")
     };
     format!("{prefix}{authority}/{database}{query}")
+}
+
+/// `url` with the password replaced.
+pub fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (userinfo, host) = rest.rsplit_once('@').unwrap();
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// `url` with the user and password replaced.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (_, host) = rest.rsplit_once('@').unwrap();
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// `url` with the host name replaced; the port is kept unless `host` is `host:port`.
+pub fn with_host(url: &str, host: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let port = match hostport.rsplit_once(':') {
+        Some((_, p)) if !host.contains(':') => format!(":{p}"),
+        _ => String::new(),
+    };
+    format!("{scheme}://{userinfo}{host}{port}{tail}")
+}
+
+/// `url` with `params` (`k=v&k2=v2`) added to its query string.
+pub fn with_params(url: &str, params: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{params}")
 }
 
 /// `url` with the password replaced by `***`, for messages.
@@ -289,6 +336,22 @@ pub async fn mysql_exec(url: &str, sql: &str) {
     try_mysql_exec(url, sql)
         .await
         .unwrap_or_else(|e| panic!("{} failed on {}: {e}", sql, redact_url(url)));
+}
+
+/// Creates the MySQL/MariaDB login `user`@`127.0.0.1` with `password` and every privilege
+/// (WITH GRANT OPTION), like the test server's own user; `require` is appended to `CREATE USER`
+/// (e.g. `REQUIRE SSL`, or empty).
+pub async fn mysql_create_login(server: &str, user: &str, password: &str, require: &str) {
+    mysql_exec(
+        server,
+        &format!("CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}' {require}"),
+    )
+    .await;
+    mysql_exec(
+        server,
+        &format!("GRANT ALL PRIVILEGES ON *.* TO '{user}'@'127.0.0.1' WITH GRANT OPTION"),
+    )
+    .await;
 }
 
 /// Runs a query with the text protocol and returns the rows of its first result set,
@@ -503,4 +566,70 @@ fn workspace_root() -> PathBuf {
         .parent()
         .expect("tests/ lives in the workspace root")
         .to_path_buf()
+}
+
+// ------------------------------------------------------------------------------ CLI runs
+
+/// The command `migrator ARGS` on the project in `dir` (`--dir dir/migrations`, `--config
+/// dir/migrator.toml`, working directory `dir`) with `DATABASE_URL=url` when given, plus `env`.
+/// `DATABASE_URL`, `MIGRATOR_DEV_URL`, `MIGRATOR_LOG` and `RUST_BACKTRACE` of the test's own
+/// environment are not passed on; standard input is empty.
+pub fn migrator_command(
+    dir: &Path,
+    url: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Command {
+    let mut c = std::process::Command::new(migrator_bin());
+    c.args(args)
+        .arg("--dir")
+        .arg(dir.join("migrations"))
+        .arg("--config")
+        .arg(dir.join("migrator.toml"))
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATOR_DEV_URL")
+        .env_remove("MIGRATOR_LOG")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(std::process::Stdio::null());
+    if let Some(url) = url {
+        c.env("DATABASE_URL", url);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+/// Runs [`migrator_command`] to completion.
+pub fn migrator_in(
+    dir: &Path,
+    url: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    migrator_command(dir, url, args, env)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", migrator_bin().display()))
+}
+
+/// The exit code and both streams of a run, for assertion messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Asserts the exit code of a run and that its output contains every needle; returns the text.
+#[track_caller]
+pub fn expect_output(o: &std::process::Output, code: i32, needles: &[&str]) -> String {
+    let text = output_text(o);
+    assert_eq!(o.status.code(), Some(code), "{text}");
+    for n in needles {
+        assert!(text.contains(n), "expected `{n}` in:\n{text}");
+    }
+    text
 }

@@ -56,6 +56,8 @@ impl FromStr for Phase {
 }
 
 /// `-- migrator:backfill table=T key=K batch=N`: the file's statement is a batched update.
+/// `T` and `K` are written as in SQL: a name that needs quoting is quoted (`table="Order Lines"`,
+/// `` key=`select` ``, doubled quote characters inside), and kept quoted here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackfillDirective {
     pub table: String,
@@ -161,7 +163,8 @@ pub fn parse(file: &str, text: &str) -> Result<Directives> {
 
 fn parse_backfill(args: &str) -> Result<BackfillDirective, String> {
     let (mut table, mut key, mut batch) = (None, None, None);
-    for kv in args.split_whitespace() {
+    for kv in sql_words(args)? {
+        let kv = kv.as_str();
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| format!("`{kv}`: expected key=value (table=T key=K batch=N)"))?;
@@ -191,6 +194,41 @@ fn parse_backfill(args: &str) -> Result<BackfillDirective, String> {
         key: key.ok_or("backfill needs key=K")?,
         batch,
     })
+}
+
+/// Splits at whitespace outside `"…"` and `` `…` `` quotes (a doubled quote character inside
+/// stays inside), so that quoted identifiers with spaces stay whole.
+fn sql_words(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            // A doubled quote closes and reopens: the text is the same either way.
+            Some(q) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            Some(_) => cur.push(c),
+            None if c == '"' || c == '`' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            None if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            None => cur.push(c),
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("unterminated {q} in `{text}`"));
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    Ok(words)
 }
 
 #[cfg(test)]
@@ -249,12 +287,40 @@ mod tests {
                 2,
                 "after the first statement",
             ),
+            (
+                "-- migrator:backfill table=\"a b key=id\n",
+                1,
+                "unterminated \"",
+            ),
         ];
         for (text, line, needle) in cases {
             let e = parse("m.up.sql", text).unwrap_err().to_string();
             assert!(e.starts_with(&format!("m.up.sql:{line}: ")), "{e}");
             assert!(e.contains(needle), "{e} should contain {needle}");
         }
+    }
+
+    #[test]
+    fn backfill_names_that_need_quoting_stay_whole() {
+        let d = parse(
+            "m.up.sql",
+            "-- migrator:backfill table=\"public\".\"; DROP TABLE x; --\" key=\"quo\"\"te d\" batch=7\nUPDATE t SET c = 1;\n",
+        )
+        .unwrap();
+        assert_eq!(
+            d.backfill,
+            Some(BackfillDirective {
+                table: "\"public\".\"; DROP TABLE x; --\"".into(),
+                key: "\"quo\"\"te d\"".into(),
+                batch: Some(7),
+            })
+        );
+        let d = parse(
+            "m.up.sql",
+            "-- migrator:backfill table=`order lines` key=`select`\n",
+        )
+        .unwrap();
+        assert_eq!(d.backfill.unwrap().table, "`order lines`");
     }
 
     mod properties {
