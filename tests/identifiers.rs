@@ -3,9 +3,8 @@
 //! names, through the whole declarative pipeline: declared schema → scratch database →
 //! introspection → diff → plan → migration files → runner → live catalog → drift.
 //!
-//! Postgres goes through `migrator plan`; MariaDB through `migrator diff`, whose SQL becomes a
-//! migration file, because the MySQL planner is not there yet. Switching MariaDB to `plan` is
-//! the one line [`MARIADB_PLANNER`].
+//! Both servers go through `migrator plan` ([`MARIADB_PLANNER`] can switch MariaDB to
+//! `migrator diff`, whose SQL becomes a migration file).
 //!
 //! Each database also holds tables `x` and `y` (created by a first migration, and declared in
 //! every schema) that the names try to drop: they must survive.
@@ -24,8 +23,8 @@ enum Planner {
     Diff,
 }
 
-/// Switch to `Planner::Plan` once `migrator plan` supports MySQL / MariaDB.
-const MARIADB_PLANNER: Planner = Planner::Diff;
+/// MariaDB goes through `migrator plan` like Postgres (`Planner::Diff` checks `migrator diff`).
+const MARIADB_PLANNER: Planner = Planner::Plan;
 
 fn migrator(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     migrator_in(dir, Some(url), args, &[])
@@ -352,21 +351,13 @@ async fn mariadb_names_that_need_quoting_round_trip() {
     db.drop_db().await;
 }
 
-// ------------------------------------------------------------------------------ known gaps
+// ------------------------------------------------------------------------------ generated files
 
-/// Names the planner still writes unquoted into the files it generates (in
-/// `migrator-core/src/plan/`, being reworked as this is written):
-///
-/// - the `-- migrator:backfill table=… key=…` directive of a rename or type change
-///   (`plan/files.rs`) — `table=public.Order Lines` does not parse (the directive reader takes
-///   `table="public"."Order Lines"` since this test was written);
-/// - the step summaries in the `-- Planned by …` comment block (`plan/files.rs`, texts from
-///   `plan/postgres.rs`): a name with a line break ends the comment, and the rest of the name
-///   runs as SQL when the file is applied.
-///
-/// Run with `--ignored` once the planner quotes them.
+/// Names in the files the planner writes: the `-- migrator:backfill table=… key=…` directive of
+/// a rename or type change must take a name with spaces (`"public"."Order Lines"`), and a name
+/// with a line break in the `-- Planned by …` comment block must not end the comment (the rest
+/// of the name would run as SQL when the file is applied).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "plan/ writes backfill directive and comment names unquoted; see the doc comment"]
 async fn postgres_plan_quotes_names_in_directives_and_comments() {
     let Some(db) = fresh_pg_db("identifiers_plan").await else {
         return;

@@ -86,9 +86,13 @@ pub fn group(
             let mut summary = vec![format!("-- Planned by {tool}. Steps:")];
             for &i in &idx {
                 let s = &steps[i];
-                summary.push(format!("--   {} [lock: {}]", s.summary, s.lock));
+                summary.push(format!(
+                    "--   {} [lock: {}]",
+                    one_line(&s.summary),
+                    one_line(&s.lock)
+                ));
                 for h in &s.hazards {
-                    summary.push(format!("--     hazard: {h}"));
+                    summary.push(format!("--     hazard: {}", one_line(h)));
                 }
             }
             let up_stmts: Vec<&SqlStatement> = idx.iter().flat_map(|&i| &steps[i].up).collect();
@@ -133,6 +137,20 @@ pub fn group(
         .collect()
 }
 
+/// Text safe inside a `--` comment: names may hold line breaks, which would end the comment and
+/// turn the rest of the name into SQL. Control characters are written escaped.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 fn body(stmts: &[&SqlStatement]) -> String {
     let mut out = String::new();
     for s in stmts {
@@ -140,4 +158,18 @@ fn body(stmts: &[&SqlStatement]) -> String {
         out.push_str(";\n\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn comment_text_cannot_break_out_of_its_line() {
+        let name = "nl\nDELETE FROM victim; --\r\tx";
+        let text = one_line(name);
+        assert!(!text.contains('\n') && !text.contains('\r') && !text.contains('\t'));
+        assert_eq!(text, "nl\\nDELETE FROM victim; --\\r\\tx");
+        assert_eq!(one_line("café \"表\""), "café \"表\"");
+    }
 }

@@ -33,8 +33,10 @@ use serde::Serialize;
 /// A backfill: one batched UPDATE of a table, keyed by a unique column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Backfill {
-    /// `schema.table`, as the runner's `-- migrator:backfill table=` expects it.
+    /// The table as SQL names it (quoted, Postgres schema-qualified), as the runner's
+    /// `-- migrator:backfill table=` reads it.
     pub table: String,
+    /// The key column, quoted.
     pub key: String,
     pub update: String,
 }

@@ -212,8 +212,8 @@ fn backfill_step(ctx: &Ctx, table: &str, key: String, summary: String, update: S
         vec![],
     );
     s.backfill = Some(Backfill {
-        table: table.to_string(),
-        key,
+        table: ident(table),
+        key: ident(&key),
         update,
     });
     s

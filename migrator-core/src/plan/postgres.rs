@@ -620,8 +620,8 @@ fn add_column(
         vec![],
     );
     backfill.backfill = Some(Backfill {
-        table: format!("{schema}.{table}"),
-        key,
+        table: qualified(schema, table),
+        key: ident(&key),
         update,
     });
 
@@ -732,8 +732,8 @@ fn alter_column(
                 vec![],
             );
             b.backfill = Some(Backfill {
-                table: format!("{schema}.{table}"),
-                key,
+                table: qualified(schema, table),
+                key: ident(&key),
                 update,
             });
             steps.push(b);
@@ -844,8 +844,8 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         vec![],
     );
     backfill.backfill = Some(Backfill {
-        table: format!("{schema}.{table}"),
-        key,
+        table: qualified(schema, table),
+        key: ident(&key),
         update,
     });
 
@@ -967,8 +967,8 @@ fn change_type(
         vec![],
     );
     backfill.backfill = Some(Backfill {
-        table: format!("{schema}.{table}"),
-        key,
+        table: qualified(schema, table),
+        key: ident(&key),
         update,
     });
 
