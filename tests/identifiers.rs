@@ -3,8 +3,8 @@
 //! names, through the whole declarative pipeline: declared schema → scratch database →
 //! introspection → diff → plan → migration files → runner → live catalog → drift.
 //!
-//! Both servers go through `migrator plan` ([`MARIADB_PLANNER`] can switch MariaDB to
-//! `migrator diff`, whose SQL becomes a migration file).
+//! Both servers go through `migrator plan`; MariaDB's second step goes through `migrator diff`,
+//! whose SQL becomes a migration file.
 //!
 //! Each database also holds tables `x` and `y` (created by a first migration, and declared in
 //! every schema) that the names try to drop: they must survive.
@@ -22,9 +22,6 @@ enum Planner {
     /// `diff` must find nothing.
     Diff,
 }
-
-/// MariaDB goes through `migrator plan` like Postgres (`Planner::Diff` checks `migrator diff`).
-const MARIADB_PLANNER: Planner = Planner::Plan;
 
 fn migrator(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     migrator_in(dir, Some(url), args, &[])
@@ -305,7 +302,7 @@ async fn mariadb_names_that_need_quoting_round_trip() {
     let keep = "CREATE TABLE x (id INT);\nCREATE TABLE y (id INT);\n";
     project_with_sentinels(d, &db.url, keep);
     dir.write("schema.sql", &format!("{keep}{MY_V1}"));
-    converge(d, &db.url, MARIADB_PLANNER, "init");
+    converge(d, &db.url, Planner::Plan, "init");
     let t = T;
     let mut expected = v1_names(&["index PRIMARY", "index fk; --"]);
     assert_eq!(mysql_names(&db.url).await, expected);
@@ -316,7 +313,8 @@ async fn mariadb_names_that_need_quoting_round_trip() {
     )
     .await;
     dir.write("schema.sql", &format!("{keep}{}", my_v2()));
-    converge(d, &db.url, MARIADB_PLANNER, "more");
+    // The second step through `migrator diff`, so both ways of writing SQL see these names.
+    converge(d, &db.url, Planner::Diff, "more");
     expected.insert(format!("column {t}.Ünï \"col\" `x`"));
     expected.insert("index Order By \"Quo\"te\"".into());
     assert_eq!(mysql_names(&db.url).await, expected);
