@@ -69,9 +69,11 @@ pub struct MysqlInspector {
 }
 
 /// Which server speaks: the few catalog differences between MariaDB and MySQL are decided here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Flavor {
     mariadb: bool,
+    /// The version string as the server gave it.
+    text: String,
     /// `major * 10000 + minor * 100 + patch`.
     version: u32,
 }
@@ -90,6 +92,7 @@ impl Flavor {
         );
         Flavor {
             mariadb,
+            text: version.to_string(),
             version: a * 10000 + b * 100 + c,
         }
     }
@@ -131,7 +134,7 @@ impl MysqlInspector {
                 list(&SYSTEM_SCHEMAS.map(String::from))
             )
         };
-        let sql = queries(flavor)
+        let sql = queries(&flavor)
             .iter()
             .map(|q| {
                 let mut q = q.to_string();
@@ -148,7 +151,7 @@ impl MysqlInspector {
             .join(";\n");
         let mut result = self.conn.query_iter(sql).await.map_err(db_err)?;
         let mut sets = Vec::new();
-        for _ in 0..queries(flavor).len() {
+        for _ in 0..queries(&flavor).len() {
             sets.push(result.collect::<Row>().await.map_err(db_err)?);
         }
         // Drain anything left (nothing, normally) so the connection stays usable.
@@ -169,7 +172,7 @@ impl Inspector for MysqlInspector {
     /// the URL names none, every database but the server's own and migrator's scratch ones).
     async fn inspect(&mut self, schemas: &[String]) -> Result<Database> {
         let (flavor, sets) = self.fetch(schemas).await?;
-        build(flavor, &sets)
+        build(&flavor, &sets)
     }
 }
 
@@ -200,7 +203,7 @@ fn list(names: &[String]) -> String {
 // Queries. `{filter:COL}` becomes the schema filter on column COL. Every query filters on the
 // schema column so that the server only opens that database's tables.
 
-fn queries(flavor: Flavor) -> [String; 8] {
+fn queries(flavor: &Flavor) -> [String; 8] {
     let statistics_extra = if flavor.mariadb {
         if flavor.version >= 100600 {
             "IGNORED, NULL"
@@ -456,7 +459,7 @@ fn unquoted_default_type(data_type: &str) -> bool {
     )
 }
 
-fn build(flavor: Flavor, sets: &[Vec<Row>]) -> Result<Database> {
+fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
     let [schemata, tables, columns, stats, fks, checks, views, unmanaged] = sets else {
         return Err(Error::db(
             "inspecting the MySQL catalog",
@@ -464,6 +467,7 @@ fn build(flavor: Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         ));
     };
     let mut db = Database::new(Dialect::Mysql);
+    db.server_version = flavor.text.clone();
     let mut schema_index: HashMap<String, usize> = HashMap::new();
     for row in schemata {
         let name = string(row, 0);

@@ -955,6 +955,13 @@ fn add_foreign_key(
         s.hazards.clear();
         return Ok(vec![s]);
     }
+    if ctx.from.is_mysql_proper() {
+        // `SET STATEMENT … FOR` and `BEGIN NOT ATOMIC` (the orphan check) are MariaDB's.
+        return Err(Error::Refused(format!(
+            "{schema}.{table}: adding foreign key {} to an existing table online is planned for MariaDB only (server: {}); on MySQL 8 write it by hand: check for orphans in batches, then `SET foreign_key_checks = 0`, the ALTER with ALGORITHM=INPLACE, LOCK=NONE, and `SET foreign_key_checks = 1` in one file",
+            key.name, ctx.from.server_version
+        )));
+    }
     let up: Vec<SqlStatement> = ctx
         .sql(c)
         .into_iter()
@@ -1048,5 +1055,124 @@ fn orphan_check(ctx: &Ctx, schema: &str, table: &str, key: &crate::schema::Forei
         None => {
             format!("BEGIN NOT ATOMIC\n  IF EXISTS ({orphans}) THEN\n    {signal};\n  END IF;\nEND")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnType, ForeignKey, PrimaryKey, ReferentialAction, Schema, Table};
+
+    fn table(name: &str, columns: &[&str]) -> Table {
+        let mut t = Table::new(name);
+        for c in columns {
+            t.columns.push(Column {
+                name: c.to_string(),
+                data_type: ColumnType::builtin("bigint"),
+                nullable: *c != "id",
+                default: None,
+                identity: None,
+                generated: None,
+                collation: None,
+                comment: None,
+                options: Default::default(),
+            });
+        }
+        t.primary_key = Some(PrimaryKey {
+            name: "PRIMARY".into(),
+            columns: vec!["id".into()],
+            include: vec![],
+            deferrable: false,
+            initially_deferred: false,
+            comment: None,
+        });
+        t
+    }
+
+    fn db(server: &str) -> Database {
+        let mut d = Database::new(Dialect::Mysql);
+        let mut s = Schema::new("app");
+        s.tables = vec![table("p", &["id"]), table("c", &["id", "p_id"])];
+        d.schemas.push(s);
+        d.server_version = server.into();
+        d
+    }
+
+    fn add_fk() -> Change {
+        Change::AddForeignKey {
+            schema: "app".into(),
+            table: "c".into(),
+            key: ForeignKey {
+                name: "c_p".into(),
+                columns: vec!["p_id".into()],
+                ref_schema: "app".into(),
+                ref_table: "p".into(),
+                ref_columns: vec!["id".into()],
+                on_delete: ReferentialAction::Restrict,
+                on_update: ReferentialAction::Restrict,
+                match_full: false,
+                deferrable: false,
+                initially_deferred: false,
+                validated: true,
+                comment: None,
+            },
+        }
+    }
+
+    fn plan_on(server: &str) -> Result<Vec<Step>> {
+        let d = db(server);
+        let opts = PlanOptions {
+            allow_destructive: false,
+            batch_size: 100,
+        };
+        plan(&[add_fk()], &d, &d, &Hints::default(), opts)
+    }
+
+    #[test]
+    fn foreign_key_on_mariadb_is_added_unchecked_then_checked_for_orphans_in_batches() {
+        let steps = plan_on("10.11.19-MariaDB-0+deb12u1").unwrap();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[0].phase, Phase::Expand);
+        assert!(steps[0].up[0].sql.starts_with(
+            "SET STATEMENT foreign_key_checks=0 FOR ALTER TABLE `c` ADD CONSTRAINT `c_p`"
+        ));
+        assert!(steps[0].up[0].sql.ends_with("ALGORITHM=INPLACE, LOCK=NONE"));
+        assert_eq!(steps[1].phase, Phase::Contract);
+        let check = &steps[1].up[0].sql;
+        assert!(check.starts_with("BEGIN NOT ATOMIC"), "{check}");
+        assert!(check.contains("LIMIT 100"), "{check}");
+        assert!(check.contains("SIGNAL SQLSTATE '45000'"), "{check}");
+    }
+
+    #[test]
+    fn foreign_key_on_mysql_proper_is_refused_with_what_to_do() {
+        let err = plan_on("8.0.36").unwrap_err().to_string();
+        assert!(
+            err.contains("MariaDB only") && err.contains("foreign_key_checks = 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn expressions_read_the_new_row() {
+        let d = db("10.11.19-MariaDB");
+        let hints = Hints::default();
+        let ctx = Ctx::new(
+            &d,
+            &d,
+            &hints,
+            PlanOptions::default(),
+            MysqlRenderer::new(),
+            &[],
+        );
+        assert_eq!(
+            over_new(
+                &ctx,
+                "app",
+                "c",
+                "CONCAT(p_id, '-', `id`, c.p_id) + LENGTH(id)"
+            ),
+            "CONCAT(NEW.`p_id`, '-', NEW.`id`, c.p_id) + LENGTH(NEW.`id`)"
+        );
     }
 }

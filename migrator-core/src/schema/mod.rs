@@ -36,6 +36,10 @@ pub struct Database {
     pub dialect: Dialect,
     /// Sorted by name.
     pub schemas: Vec<Schema>,
+    /// The server's version string (`SELECT VERSION()`) when the inspector read one (MySQL):
+    /// plans choose statements by what the server supports. Not part of the schema.
+    #[serde(skip)]
+    pub server_version: String,
 }
 
 impl Database {
@@ -43,7 +47,15 @@ impl Database {
         Database {
             dialect,
             schemas: Vec::new(),
+            server_version: String::new(),
         }
+    }
+
+    /// Whether the server is MySQL proper (not MariaDB), as far as the inspector saw.
+    pub fn is_mysql_proper(&self) -> bool {
+        self.dialect == Dialect::Mysql
+            && !self.server_version.is_empty()
+            && !self.server_version.to_ascii_lowercase().contains("mariadb")
     }
 
     pub fn schema(&self, name: &str) -> Option<&Schema> {
