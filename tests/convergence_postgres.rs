@@ -497,9 +497,13 @@ mod random {
             }
             7 => tabs[t].checks.clear(),
             8 => {
-                let n = tabs.len();
+                // A fresh name: after a drop (edit 9), `len + 10` may already be taken.
+                let mut n = tabs.len() + 10;
+                while tabs.iter().any(|t| t.name == format!("t{n}")) {
+                    n += 1;
+                }
                 let mut tab = Tab {
-                    name: format!("t{}", n + 10),
+                    name: format!("t{n}"),
                     cols: vec![col(0, rng)],
                     indexes: vec![],
                     checks: vec![],
