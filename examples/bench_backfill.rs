@@ -18,7 +18,11 @@
 //! peak resident memory (`VmHWM` of /proc/self/status), which is where a backfill that loaded
 //! keys into memory would show.
 
-use migrator_core::{DatabaseUrl, Dialect, Migrator, Settings};
+#[path = "bench_common.rs"]
+mod bench_common;
+
+use bench_common::{median, with_database, Conn};
+use migrator_core::{DatabaseUrl, Migrator, Settings};
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "bench_backfill";
@@ -63,76 +67,6 @@ fn args() -> Args {
     a
 }
 
-/// `url` with its path (the database) replaced.
-fn with_database(url: &str, db: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("URL with ://");
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let query = rest[end..]
-        .find('?')
-        .map(|i| &rest[end + i..])
-        .unwrap_or("");
-    format!("{scheme}://{}/{db}{query}", &rest[..end])
-}
-
-/// A connection to the scratch database, either dialect.
-enum Conn {
-    Pg(tokio_postgres::Client),
-    My(mysql_async::Conn),
-}
-
-impl Conn {
-    async fn open(url: &str) -> Conn {
-        match DatabaseUrl::parse(url).expect("URL").dialect() {
-            Dialect::Postgres => {
-                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect");
-                tokio::spawn(conn);
-                Conn::Pg(client)
-            }
-            Dialect::Mysql => Conn::My(
-                mysql_async::Conn::new(mysql_async::Opts::from_url(url).expect("URL"))
-                    .await
-                    .expect("connect"),
-            ),
-        }
-    }
-
-    async fn exec(&mut self, sql: &str) {
-        match self {
-            Conn::Pg(c) => c
-                .batch_execute(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e:?}")),
-            Conn::My(c) => {
-                use mysql_async::prelude::Queryable;
-                c.query_drop(sql)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            }
-        }
-    }
-
-    /// Runs `sql`, ignoring errors (e.g. CHECKPOINT without the privilege).
-    async fn try_exec(&mut self, sql: &str) {
-        match self {
-            Conn::Pg(c) => {
-                let _ = c.batch_execute(sql).await;
-            }
-            Conn::My(c) => {
-                use mysql_async::prelude::Queryable;
-                let _ = c.query_drop(sql).await;
-            }
-        }
-    }
-
-    async fn close(self) {
-        if let Conn::My(c) = self {
-            let _ = c.disconnect().await;
-        }
-    }
-}
-
 /// A fresh, analyzed table of `rows` rows, with migrator's bookkeeping reset.
 async fn load(url: &str, rows: u64) {
     let mut c = Conn::open(url).await;
@@ -175,15 +109,9 @@ async fn load(url: &str, rows: u64) {
 
 async fn check(url: &str, rows: u64) {
     let sql = format!("SELECT count(*) FROM {TABLE} WHERE c = {EXPR}");
-    let n: i64 = match Conn::open(url).await {
-        Conn::Pg(c) => c.query_one(&sql, &[]).await.expect("count").get(0),
-        Conn::My(mut c) => {
-            use mysql_async::prelude::Queryable;
-            let n: Option<i64> = c.query_first(&sql).await.expect("count");
-            let _ = c.disconnect().await;
-            n.unwrap_or(0)
-        }
-    };
+    let mut c = Conn::open(url).await;
+    let n = c.count(&sql).await;
+    c.close().await;
     assert_eq!(n as u64, rows, "not every row was updated");
 }
 
@@ -214,20 +142,12 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let a = args();
     let scratch = format!("migrator_bench_backfill_{}", std::process::id());
     let dialect = DatabaseUrl::parse(&a.url).expect("URL").dialect();
-    let quoted = match dialect {
-        Dialect::Postgres => format!("\"{scratch}\""),
-        Dialect::Mysql => format!("`{scratch}`"),
-    };
+    let quoted = bench_common::quote(dialect, &scratch);
     let mut admin = Conn::open(&a.url).await;
     admin.exec(&format!("CREATE DATABASE {quoted}")).await;
     let url = with_database(&a.url, &scratch);

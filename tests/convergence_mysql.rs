@@ -386,6 +386,54 @@ async fn models_do_not_depend_on_the_database_name() {
     b.drop_db().await;
 }
 
+/// Foreign keys are read with their columns in key order, the referenced columns matched to
+/// them, and their rules: the inspector reads the constraints and their columns in two queries
+/// (joining them in the server is quadratic) and must pair them up right.
+#[tokio::test(flavor = "multi_thread")]
+async fn foreign_keys_are_read_with_columns_in_order_and_rules() {
+    use migrator_core::schema::ReferentialAction;
+    let Some(db) = fresh_mysql_db("fk_read").await else {
+        return;
+    };
+    load(
+        &db.url,
+        "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b)); CREATE TABLE q (id int PRIMARY KEY); \
+         CREATE TABLE c (x int, y int, q_id int, \
+           CONSTRAINT f FOREIGN KEY (y, x) REFERENCES p (a, b) ON DELETE CASCADE ON UPDATE SET NULL, \
+           CONSTRAINT g FOREIGN KEY (q_id) REFERENCES q (id)); \
+         CREATE TABLE d (q_id int, CONSTRAINT h FOREIGN KEY (q_id) REFERENCES q (id) ON DELETE SET NULL);",
+    )
+    .await
+    .unwrap();
+    let model = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let s = &model.schemas[0];
+    let c = s.tables.iter().find(|t| t.name == "c").unwrap();
+    let fks: Vec<_> = c.foreign_keys.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(fks, ["f", "g"]);
+    let f = &c.foreign_keys[0];
+    assert_eq!(f.columns, ["y", "x"]);
+    assert_eq!(
+        (f.ref_schema.as_str(), f.ref_table.as_str()),
+        (db.name.as_str(), "p")
+    );
+    assert_eq!(f.ref_columns, ["a", "b"]);
+    assert_eq!(f.on_delete, ReferentialAction::Cascade);
+    assert_eq!(f.on_update, ReferentialAction::SetNull);
+    let g = &c.foreign_keys[1];
+    assert_eq!(
+        (g.columns.as_slice(), g.ref_columns.as_slice()),
+        (&["q_id".to_string()][..], &["id".to_string()][..])
+    );
+    assert_eq!(g.on_delete, ReferentialAction::Restrict);
+    let d = s.tables.iter().find(|t| t.name == "d").unwrap();
+    assert_eq!(d.foreign_keys.len(), 1);
+    assert_eq!(d.foreign_keys[0].on_delete, ReferentialAction::SetNull);
+    assert_eq!(d.foreign_keys[0].ref_table, "q");
+    db.drop_db().await;
+}
+
 /// A small random schema model for the property test: tables with a key, typed columns,
 /// indexes, checks and foreign keys to earlier tables.
 mod random {

@@ -584,24 +584,54 @@ async fn mariadb_partial_file_resumes_at_the_failed_statement() {
     db.drop_db().await;
 }
 
-/// Postgres runs a file in one transaction: a failure leaves nothing behind.
-#[tokio::test(flavor = "multi_thread")]
-async fn postgres_failing_file_leaves_no_trace() {
-    let e = Engine::Postgres;
-    let Some(db) = fresh(e, "notrace").await else {
-        return;
-    };
+/// Applies `20260101000001_ok` (`CREATE TABLE kept (id INT)` then `kept_extra`) and
+/// `20260101000002_<name>` (`up`, undone by `down`) to a fresh Postgres database; the second file
+/// must fail. Returns the database and the command's output.
+async fn pg_apply_failing_second_file(
+    db_name: &str,
+    kept_extra: &str,
+    name: &str,
+    up: &str,
+    down: &str,
+) -> Option<(TestDb, String)> {
+    let db = fresh(Engine::Postgres, db_name).await?;
     let dir = TempDir::new();
     add(
         &dir,
         "20260101000001",
         "ok",
-        "CREATE TABLE kept (id INT);\n",
+        &format!("CREATE TABLE kept (id INT);\n{kept_extra}"),
         "DROP TABLE kept;\n",
     );
-    add(&dir, "20260101000002", "broken", "CREATE TABLE t1 (id INT);\nINSERT INTO kept VALUES (1);\n\nALTER TABLE no_such_table ADD COLUMN x INT;\n", "DROP TABLE t1;\n");
+    add(&dir, "20260101000002", name, up, down);
     rehash(&dir);
     let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    Some((db, out))
+}
+
+/// Nothing of the failed second file is left: `table` (which it created) is absent, `kept`
+/// holds `kept_rows` rows, and the history lists the first file only.
+async fn assert_second_file_left_nothing(url: &str, table: &str, kept_rows: &str) {
+    let e = Engine::Postgres;
+    assert!(!table_exists(e, url, table).await, "{table} exists");
+    assert_eq!(scalar(e, url, "SELECT count(*) FROM kept").await, kept_rows);
+    assert_eq!(
+        scalar(
+            e,
+            url,
+            "SELECT string_agg(version::text, ',') FROM migrator_history"
+        )
+        .await,
+        "20260101000001"
+    );
+}
+
+/// Postgres runs a file in one transaction: a failure leaves nothing behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_failing_file_leaves_no_trace() {
+    let Some((db, out)) = pg_apply_failing_second_file("notrace", "", "broken", "CREATE TABLE t1 (id INT);\nINSERT INTO kept VALUES (1);\n\nALTER TABLE no_such_table ADD COLUMN x INT;\n", "DROP TABLE t1;\n").await else {
+        return;
+    };
     assert!(
         out.contains("20260101000002_broken.up.sql: statement 3 of 3 (line 4) failed"),
         "{out}"
@@ -611,17 +641,38 @@ async fn postgres_failing_file_leaves_no_trace() {
         "{out}"
     );
     assert!(out.contains("nothing of it was applied"), "{out}");
-    assert!(!table_exists(e, &db.url, "t1").await);
-    assert_eq!(scalar(e, &db.url, "SELECT count(*) FROM kept").await, "0");
-    assert_eq!(
-        scalar(
-            e,
-            &db.url,
-            "SELECT string_agg(version::text, ',') FROM migrator_history"
-        )
-        .await,
-        "20260101000001"
-    );
+    assert_second_file_left_nothing(&db.url, "t1", "0").await;
+    db.drop_db().await;
+}
+
+/// The history row is written in the file's transaction, in the same round trip as its COMMIT:
+/// when the row cannot be written, the COMMIT rolls the whole file back.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_history_row_failure_rolls_the_file_back() {
+    // Its own history row violates the check it adds (NOT VALID: earlier rows are not checked).
+    let Some((db, out)) = pg_apply_failing_second_file("historyfail", "", "rejects_its_row", "CREATE TABLE t2 (id INT);\nINSERT INTO kept VALUES (1);\nALTER TABLE migrator_history ADD CONSTRAINT no_more CHECK (version < 20260101000002) NOT VALID;\n", "DROP TABLE t2;\n").await else {
+        return;
+    };
+    assert!(out.contains("writing migrator_history"), "{out}");
+    assert!(out.contains("no_more"), "{out}");
+    assert_second_file_left_nothing(&db.url, "t2", "0").await;
+    let check = "SELECT count(*) FROM pg_constraint WHERE conname = 'no_more'";
+    assert_eq!(scalar(Engine::Postgres, &db.url, check).await, "0");
+    db.drop_db().await;
+}
+
+/// A file whose first statement is a validation (run with a long statement timeout, so not
+/// sent together with BEGIN) still runs in the file's transaction.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_validate_first_still_runs_in_the_transaction() {
+    let Some((db, out)) = pg_apply_failing_second_file("validatefirst", "INSERT INTO kept VALUES (1);\nALTER TABLE kept ADD CONSTRAINT kept_pos CHECK (id > 0) NOT VALID;\n", "validate_then_fail", "ALTER TABLE kept VALIDATE CONSTRAINT kept_pos;\nCREATE TABLE t3 (id INT);\nALTER TABLE no_such_table ADD COLUMN x INT;\n", "DROP TABLE t3;\n").await else {
+        return;
+    };
+    assert!(out.contains("statement 3 of 3"), "{out}");
+    assert_second_file_left_nothing(&db.url, "t3", "1").await;
+    // The validation was rolled back with the rest of the file.
+    let validated = "SELECT convalidated::text FROM pg_constraint WHERE conname = 'kept_pos'";
+    assert_eq!(scalar(Engine::Postgres, &db.url, validated).await, "false");
     db.drop_db().await;
 }
 

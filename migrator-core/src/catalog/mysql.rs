@@ -2,8 +2,9 @@
 //!
 //! A MySQL *database* is a [`Schema`] of the model: the connection's database unless others are
 //! asked for. One inspection is two round trips whatever the number of tables: the server version
-//! and current database, then eight set-based queries over `information_schema` (schemata,
-//! tables, columns, index columns, foreign-key columns, checks, views, unmanaged objects) sent
+//! and current database, then nine set-based queries over `information_schema` (schemata,
+//! tables, columns, index columns, foreign keys, foreign-key columns, checks, views, unmanaged
+//! objects) sent
 //! together as one multi-statement text query. Rows are matched up in memory; no query runs per
 //! table and `SHOW CREATE TABLE` is never needed.
 //!
@@ -203,7 +204,7 @@ fn list(names: &[String]) -> String {
 // Queries. `{filter:COL}` becomes the schema filter on column COL. Every query filters on the
 // schema column so that the server only opens that database's tables.
 
-fn queries(flavor: &Flavor) -> [String; 8] {
+fn queries(flavor: &Flavor) -> [String; 9] {
     let statistics_extra = if flavor.mariadb {
         if flavor.version >= 100600 {
             "IGNORED, NULL"
@@ -254,15 +255,18 @@ fn queries(flavor: &Flavor) -> [String; 8] {
              FROM information_schema.STATISTICS WHERE {{filter:TABLE_SCHEMA}} \
              ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
         ),
-        "SELECT rc.CONSTRAINT_SCHEMA, rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.UPDATE_RULE, \
-                rc.DELETE_RULE, rc.MATCH_OPTION, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, \
-                k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME \
-         FROM information_schema.REFERENTIAL_CONSTRAINTS rc \
-         JOIN information_schema.KEY_COLUMN_USAGE k \
-           ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME \
-          AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND k.REFERENCED_TABLE_NAME IS NOT NULL \
-         WHERE {filter:rc.CONSTRAINT_SCHEMA} AND {filter:k.TABLE_SCHEMA} \
-         ORDER BY rc.CONSTRAINT_SCHEMA, rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+        // Foreign keys and their columns come in two queries, matched up in memory: a join of
+        // the two information_schema tables is a nested loop over unindexed temporary tables
+        // in MariaDB, quadratic in the number of foreign keys.
+        "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE, \
+                MATCH_OPTION \
+         FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE {filter:CONSTRAINT_SCHEMA}"
+            .to_string(),
+        "SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, \
+                REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME \
+         FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE {filter:TABLE_SCHEMA} AND REFERENCED_TABLE_NAME IS NOT NULL \
+         ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"
             .to_string(),
         checks,
         format!(
@@ -460,7 +464,7 @@ fn unquoted_default_type(data_type: &str) -> bool {
 }
 
 fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
-    let [schemata, tables, columns, stats, fks, checks, views, unmanaged] = sets else {
+    let [schemata, tables, columns, stats, fks, fk_columns, checks, views, unmanaged] = sets else {
         return Err(Error::db(
             "inspecting the MySQL catalog",
             "the server returned fewer result sets than queries",
@@ -705,18 +709,26 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         });
     }
 
-    // Foreign keys: rows ordered by (schema, table, constraint, position).
+    // Foreign keys: the rules by (schema, table, constraint), then the columns, ordered by
+    // (schema, table, constraint, position).
+    let mut rules: HashMap<(String, String, String), &Row> = HashMap::new();
     for row in fks {
+        rules.insert((string(row, 0), string(row, 1), string(row, 2)), row);
+    }
+    for row in fk_columns {
         let key = (string(row, 0), string(row, 1));
-        let Some(t) = rels.get_mut(&key) else {
-            continue;
-        };
         let name = string(row, 2);
         if is_own_object(&name) {
             continue;
         }
-        let column = string(row, 6);
-        let ref_column = string(row, 9);
+        let Some(t) = rels.get_mut(&key) else {
+            continue;
+        };
+        let Some(rule) = rules.get(&(key.0, key.1, name.clone())) else {
+            continue;
+        };
+        let column = string(row, 3);
+        let ref_column = string(row, 6);
         if let Some(last) = t.foreign_keys.last_mut().filter(|f| f.name == name) {
             last.columns.push(column);
             last.ref_columns.push(ref_column);
@@ -725,12 +737,12 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         t.foreign_keys.push(ForeignKey {
             name,
             columns: vec![column],
-            ref_schema: string(row, 7),
-            ref_table: string(row, 8),
+            ref_schema: string(row, 4),
+            ref_table: string(row, 5),
             ref_columns: vec![ref_column],
-            on_update: action(&string(row, 3)),
-            on_delete: action(&string(row, 4)),
-            match_full: string(row, 5).eq_ignore_ascii_case("FULL"),
+            on_update: action(&string(rule, 3)),
+            on_delete: action(&string(rule, 4)),
+            match_full: string(rule, 5).eq_ignore_ascii_case("FULL"),
             deferrable: false,
             initially_deferred: false,
             validated: true,

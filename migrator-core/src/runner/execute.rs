@@ -253,12 +253,20 @@ pub async fn up(
 
     if transactional {
         'attempt: for attempt in 0..=settings.lock_retries {
-            target
-                .begin()
-                .await
-                .map_err(|e| Error::db("BEGIN", e.message))?;
+            // BEGIN travels with the first statement (one round trip where the target can).
+            if stmts.is_empty() {
+                target
+                    .begin()
+                    .await
+                    .map_err(|e| Error::db("BEGIN", e.message))?;
+            }
             for i in 0..stmts.len() {
-                if let Err(e) = target.execute(&stmts[i].sql).await {
+                let ran = if i == 0 {
+                    target.begin_with(&stmts[i].sql).await
+                } else {
+                    target.execute(&stmts[i].sql).await
+                };
+                if let Err(e) = ran {
                     let _ = target.rollback().await;
                     if e.retryable && attempt < settings.lock_retries {
                         let delay = retry_delay(attempt);
@@ -278,13 +286,8 @@ pub async fn up(
             row.statements_applied = stmts.len() as i32;
             row.statement_hashes = stmts.iter().map(|s| s.hash.to_string()).collect();
             finish(&mut row, m, started);
-            if let Err(e) = target.save_history(&row).await {
-                let _ = target.rollback().await;
-                return Err(e);
-            }
-            if let Err(e) = target.commit().await {
-                return Err(Error::db(format!("{}: COMMIT", m.up.name), e.message));
-            }
+            // The history row commits with the file's statements, or nothing does.
+            target.save_history_and_commit(&row).await?;
             return Ok(run_report(m, stmts.len(), None, retries, started));
         }
         unreachable!("the last attempt returns");

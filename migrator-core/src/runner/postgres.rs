@@ -4,7 +4,7 @@ use super::backfill::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
 };
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
-use super::target::{DbError, Target};
+use super::target::{commit_error, DbError, Target};
 use crate::connect::{self, pg_error_text};
 use crate::migrations::split::has_keyword;
 use crate::migrations::update::name_parts;
@@ -174,6 +174,76 @@ const COLUMNS: &str =
     statements_total, statement_hashes, down_statements_applied, error, failed_statement, \
     started_at, finished_at, execution_ms, tool_version, host, baseline";
 
+/// Whether `sql` is an index build or a validation: a long scan that gets a long statement
+/// timeout (and, for `CONCURRENTLY`, cannot run in a transaction).
+fn runs_long(sql: &str) -> bool {
+    has_keyword(sql, Dialect::Postgres, "CONCURRENTLY")
+        || has_keyword(sql, Dialect::Postgres, "VALIDATE")
+}
+
+fn history_err(e: DbError) -> Error {
+    Error::db("writing migrator_history", e.message)
+}
+
+/// Inserts or replaces a history row (prepared once per run).
+fn save_history_sql() -> String {
+    format!(
+        "INSERT INTO {HISTORY_TABLE} ({COLUMNS}) VALUES \
+         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) \
+         ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, phase = EXCLUDED.phase, \
+         checksum_up = EXCLUDED.checksum_up, checksum_down = EXCLUDED.checksum_down, \
+         status = EXCLUDED.status, statements_applied = EXCLUDED.statements_applied, \
+         statements_total = EXCLUDED.statements_total, statement_hashes = EXCLUDED.statement_hashes, \
+         down_statements_applied = EXCLUDED.down_statements_applied, error = EXCLUDED.error, \
+         failed_statement = EXCLUDED.failed_statement, started_at = EXCLUDED.started_at, \
+         finished_at = EXCLUDED.finished_at, execution_ms = EXCLUDED.execution_ms, \
+         tool_version = EXCLUDED.tool_version, host = EXCLUDED.host, baseline = EXCLUDED.baseline"
+    )
+}
+
+/// The values of a history row that are not stored as they are in [`HistoryRow`].
+struct HistoryValues {
+    version: i64,
+    hashes: String,
+    phase: &'static str,
+    status: &'static str,
+}
+
+impl HistoryValues {
+    fn of(row: &HistoryRow) -> HistoryValues {
+        HistoryValues {
+            version: row.version.0 as i64,
+            hashes: serde_json::to_string(&row.statement_hashes).expect("strings serialize"),
+            phase: row.phase.as_str(),
+            status: row.status.as_str(),
+        }
+    }
+
+    /// The parameters of [`save_history_sql`], in order.
+    fn params<'a>(&'a self, row: &'a HistoryRow) -> [&'a (dyn ToSql + Sync); 18] {
+        [
+            &self.version,
+            &row.name,
+            &self.phase,
+            &row.checksum_up,
+            &row.checksum_down,
+            &self.status,
+            &row.statements_applied,
+            &row.statements_total,
+            &self.hashes,
+            &row.down_statements_applied,
+            &row.error,
+            &row.failed_statement,
+            &row.started_at,
+            &row.finished_at,
+            &row.execution_ms,
+            &row.tool_version,
+            &row.host,
+            &row.baseline,
+        ]
+    }
+}
+
 #[async_trait]
 impl Target for PostgresTarget {
     fn dialect(&self) -> Dialect {
@@ -333,49 +403,44 @@ impl Target for PostgresTarget {
     }
 
     async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO {HISTORY_TABLE} ({COLUMNS}) VALUES \
-             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) \
-             ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, phase = EXCLUDED.phase, \
-             checksum_up = EXCLUDED.checksum_up, checksum_down = EXCLUDED.checksum_down, \
-             status = EXCLUDED.status, statements_applied = EXCLUDED.statements_applied, \
-             statements_total = EXCLUDED.statements_total, statement_hashes = EXCLUDED.statement_hashes, \
-             down_statements_applied = EXCLUDED.down_statements_applied, error = EXCLUDED.error, \
-             failed_statement = EXCLUDED.failed_statement, started_at = EXCLUDED.started_at, \
-             finished_at = EXCLUDED.finished_at, execution_ms = EXCLUDED.execution_ms, \
-             tool_version = EXCLUDED.tool_version, host = EXCLUDED.host, baseline = EXCLUDED.baseline"
-        );
-        let hashes = serde_json::to_string(&row.statement_hashes).expect("strings serialize");
-        let version = row.version.0 as i64;
-        let phase = row.phase.as_str();
-        let status = row.status.as_str();
+        let stmt = self
+            .prepare(save_history_sql())
+            .await
+            .map_err(history_err)?;
+        let values = HistoryValues::of(row);
         self.client
-            .execute(
-                &sql,
-                &[
-                    &version,
-                    &row.name,
-                    &phase,
-                    &row.checksum_up,
-                    &row.checksum_down,
-                    &status,
-                    &row.statements_applied,
-                    &row.statements_total,
-                    &hashes,
-                    &row.down_statements_applied,
-                    &row.error,
-                    &row.failed_statement,
-                    &row.started_at,
-                    &row.finished_at,
-                    &row.execution_ms,
-                    &row.tool_version,
-                    &row.host,
-                    &row.baseline,
-                ],
-            )
+            .execute(&stmt, &values.params(row))
             .await
             .map(|_| ())
             .map_err(|e| Error::db("writing migrator_history", pg_error_text(&e)))
+    }
+
+    async fn save_history_and_commit(&mut self, row: &HistoryRow) -> Result<()> {
+        let stmt = match self.prepare(save_history_sql()).await {
+            Ok(stmt) => stmt,
+            Err(e) => {
+                let _ = self.client.batch_execute("ROLLBACK").await;
+                return Err(history_err(e));
+            }
+        };
+        let values = HistoryValues::of(row);
+        let params = values.params(row);
+        // One round trip: the row and COMMIT pipelined. When the INSERT fails, the transaction
+        // is aborted and its COMMIT rolls it back.
+        let (saved, committed) = tokio::join!(
+            biased;
+            self.client.execute(&stmt, &params),
+            self.client.batch_execute("COMMIT")
+        );
+        let result = match (saved, committed) {
+            (Err(e), _) => Err(Error::db("writing migrator_history", pg_error_text(&e))),
+            (Ok(_), Err(e)) => Err(commit_error(row, db_err(e))),
+            (Ok(_), Ok(())) => Ok(()),
+        };
+        if result.is_err() {
+            let _ = self.client.batch_execute("ROLLBACK").await;
+        }
+        result
     }
 
     async fn delete_history(&mut self, version: Version) -> Result<()> {
@@ -401,14 +466,25 @@ impl Target for PostgresTarget {
         self.client.batch_execute("ROLLBACK").await.map_err(db_err)
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        let concurrently = has_keyword(sql, Dialect::Postgres, "CONCURRENTLY");
-        let long = concurrently || has_keyword(sql, Dialect::Postgres, "VALIDATE");
-        if concurrently {
-            self.drop_invalid_index(sql).await?;
+    async fn begin_with(&mut self, first: &str) -> Result<(), DbError> {
+        if runs_long(first) {
+            self.begin().await?;
+            return self.execute(first).await;
         }
-        if !long {
+        // One message, so one round trip: a multi-statement query stops at its first error, so
+        // `first` never runs when BEGIN fails.
+        self.client
+            .batch_execute(&format!("BEGIN;\n{first}"))
+            .await
+            .map_err(db_err)
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        if !runs_long(sql) {
             return self.client.batch_execute(sql).await.map_err(db_err);
+        }
+        if has_keyword(sql, Dialect::Postgres, "CONCURRENTLY") {
+            self.drop_invalid_index(sql).await?;
         }
         // Index builds and validations scan whole tables without blocking writes: they get a
         // long statement timeout instead of whatever short one the role may have.

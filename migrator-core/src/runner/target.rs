@@ -58,6 +58,24 @@ pub trait Target: Send {
     async fn commit(&mut self) -> Result<(), DbError>;
     async fn rollback(&mut self) -> Result<(), DbError>;
 
+    /// Starts a transaction and runs `first` in it, as [`Target::begin`] then
+    /// [`Target::execute`], in one round trip where the target can. On error the caller rolls
+    /// back; `first` never runs outside the transaction.
+    async fn begin_with(&mut self, first: &str) -> Result<(), DbError> {
+        self.begin().await?;
+        self.execute(first).await
+    }
+
+    /// Records `row` (as [`Target::save_history`]) and commits the current transaction, in one
+    /// round trip where the target can. On error nothing of the transaction is committed.
+    async fn save_history_and_commit(&mut self, row: &HistoryRow) -> Result<()> {
+        if let Err(e) = self.save_history(row).await {
+            let _ = self.rollback().await;
+            return Err(e);
+        }
+        self.commit().await.map_err(|e| commit_error(row, e))
+    }
+
     /// Runs one statement of a migration file.
     async fn execute(&mut self, sql: &str) -> Result<(), DbError>;
 
@@ -113,6 +131,14 @@ pub trait Target: Send {
 
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
+}
+
+/// A failed COMMIT of the transaction applying the up file of `row`.
+pub(super) fn commit_error(row: &HistoryRow, e: DbError) -> crate::Error {
+    crate::Error::db(
+        format!("{}_{}.up.sql: COMMIT", row.version, row.name),
+        e.message,
+    )
 }
 
 /// Opens a dedicated connection for a runner.
