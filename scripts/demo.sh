@@ -12,7 +12,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 cargo build --quiet --release -p migrator-cli
-migrator() { "$root/target/release/migrator" --dir "$work/migrations" "$@"; }
+bin=${CARGO_TARGET_DIR:-$root/target}/release/migrator
+migrator() { "$bin" --dir "$work/migrations" "$@"; }
 step() { printf '\n\033[1m$ migrator %s\033[0m\n' "$*"; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-demo.XXXXXX")

@@ -17,7 +17,7 @@ case $DATABASE_URL in
     *) echo "walkthrough.sh: DATABASE_URL must start with postgres:// or mysql://" >&2; exit 1 ;;
 esac
 versions=$here/versions/$dialect
-bin=${MIGRATOR_BIN:-$root/target/release/migrator}
+bin=${MIGRATOR_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/migrator}
 [ -x "$bin" ] || cargo build --quiet --release -p migrator-cli --manifest-path "$root/Cargo.toml"
 work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-ecommerce.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
