@@ -588,8 +588,6 @@ async fn random_schema_pairs_converge_both_ways() {
     run_cases(seeded_runs(random::pair)).await;
 }
 
-/// The e-commerce example schema, loaded into a database, diffed against itself: nothing.
-/// And from an empty database to it and back: converges.
 /// The random pairs through `migrator plan` (see
 /// `migrator_tests::convergence::plan_random_pairs`).
 #[tokio::test(flavor = "multi_thread")]
@@ -600,6 +598,8 @@ async fn random_schema_pairs_converge_through_plan_and_roll_back() {
     plan_random_pairs(Engine::Postgres, seeded_runs(random::pair)).await;
 }
 
+/// The e-commerce example schema, loaded into a database, diffed against itself: nothing.
+/// And from an empty database to it and back: converges.
 #[tokio::test(flavor = "multi_thread")]
 async fn ecommerce_example_is_idempotent_and_converges() {
     let Some(server) = pg_url() else { return };

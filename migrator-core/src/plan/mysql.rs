@@ -123,6 +123,25 @@ fn triggers(
     (up, down)
 }
 
+/// The expand statements of a new column kept filled by triggers: `add` (the column), then the
+/// triggers; undone by dropping the triggers, then the column (`column` quoted).
+fn column_with_triggers(
+    table: &str,
+    column: &str,
+    add: Vec<SqlStatement>,
+    (triggers_up, triggers_down): (&[SqlStatement], &[SqlStatement]),
+) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+    let mut up = add;
+    up.extend_from_slice(triggers_up);
+    let mut down = triggers_down.to_vec();
+    down.push(alter(
+        table,
+        &format!("DROP COLUMN {column}"),
+        Algorithm::Instant,
+    ));
+    (up, down)
+}
+
 /// `expr` (written over `table`'s column names) rewritten to read the row being written:
 /// every column reference becomes `NEW.col`. Function names (a word before `(`) and qualified
 /// names are left alone.
@@ -466,14 +485,7 @@ fn add_column(
         column: nullable.clone(),
     };
     let (tu, td) = fill_triggers(ctx, schema, table, &column.name, &expr);
-    let mut up = ctx.sql(&add);
-    up.extend(tu.clone());
-    let mut down = td.clone();
-    down.push(alter(
-        table,
-        &format!("DROP COLUMN {col}"),
-        Algorithm::Instant,
-    ));
+    let (up, down) = column_with_triggers(table, &col, ctx.sql(&add), (&tu, &td));
     let mut expand = ctx.step(
         Phase::Expand,
         format!("{summary} (nullable, filled by triggers for writers that do not set it)"),
@@ -671,18 +683,12 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         "  IF NOT (NEW.{n} <=> OLD.{n}) THEN\n    SET NEW.{o} = NEW.{n};\n  ELSEIF NOT (NEW.{o} <=> OLD.{o}) THEN\n    SET NEW.{n} = NEW.{o};\n  END IF;"
     );
     let (tu, td) = triggers(table, "sync", new, &on_insert, &on_update);
-    let mut up = ctx.sql(&Change::AddColumn {
+    let add = ctx.sql(&Change::AddColumn {
         schema: schema.into(),
         table: table.into(),
         column: shadow.clone(),
     });
-    up.extend(tu.clone());
-    let mut down = td.clone();
-    down.push(alter(
-        table,
-        &format!("DROP COLUMN {n}"),
-        Algorithm::Instant,
-    ));
+    let (up, down) = column_with_triggers(table, &n, add, (&tu, &td));
     let mut expand = ctx.step(
         Phase::Expand,
         format!("add {schema}.{table}.{new} beside {old}, kept in sync both ways by triggers"),
@@ -805,18 +811,12 @@ fn change_type(
     let on_update =
         format!("  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{s} = ({conv_new});\n  END IF;");
     let (tu, td) = triggers(table, "conv", &to.name, &on_insert, &on_update);
-    let mut up = vec![alter(
+    let add = vec![alter(
         table,
         &format!("ADD COLUMN {} AFTER {c}", column_definition(&shadow)),
         Algorithm::Instant,
     )];
-    up.extend(tu.clone());
-    let mut down = td.clone();
-    down.push(alter(
-        table,
-        &format!("DROP COLUMN {s}"),
-        Algorithm::Instant,
-    ));
+    let (up, down) = column_with_triggers(table, &s, add, (&tu, &td));
     let mut expand = ctx.step(
         Phase::Expand,
         format!(
