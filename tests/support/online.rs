@@ -53,8 +53,11 @@ async fn exec(engine: Engine, url: &str, sql: &str) {
     match engine {
         Engine::Postgres => pg_exec(url, sql).await,
         Engine::Mysql => {
-            for s in sql.split(";\n").filter(|s| !s.trim().is_empty()) {
-                mysql_exec(url, s).await
+            let statements =
+                migrator_core::migrations::split("seed.sql", sql, migrator_core::Dialect::Mysql)
+                    .unwrap_or_else(|e| panic!("seed SQL: {e}"));
+            for s in &statements {
+                mysql_exec(url, &s.sql).await
             }
         }
     }
