@@ -753,3 +753,26 @@ async fn random_schema_pairs_converge_through_plan_and_roll_back() {
     }
     plan_random_pairs(Engine::Mysql, seeded_runs(random::pair)).await;
 }
+
+/// MySQL index names are per table: dropping `t2`'s index `t0_id` while `t1` keeps its own
+/// `t0_id` must roll back by re-creating the index on `t2` (the down once picked `t1`).
+#[tokio::test(flavor = "multi_thread")]
+async fn rolling_back_a_dropped_index_recreates_it_on_its_own_table() {
+    if mysql_url().is_none() {
+        return;
+    }
+    let tables = "CREATE TABLE t0 (id bigint PRIMARY KEY);\n\
+        CREATE TABLE t1 (id bigint PRIMARY KEY, t0_id bigint, INDEX t0_id (t0_id));\n";
+    let with = format!(
+        "{tables}CREATE TABLE t2 (id bigint PRIMARY KEY, t0_id bigint, INDEX t0_id (t0_id));\n"
+    );
+    let without = format!("{tables}CREATE TABLE t2 (id bigint PRIMARY KEY, t0_id bigint);\n");
+    plan_random_pairs(
+        Engine::Mysql,
+        vec![
+            ("drop t2.t0_id".into(), with.clone(), without.clone()),
+            ("create t2.t0_id".into(), without, with),
+        ],
+    )
+    .await;
+}

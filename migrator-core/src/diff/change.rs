@@ -23,8 +23,11 @@ pub enum CommentTarget {
         table: String,
         column: String,
     },
+    /// `table`: the table (or materialized view) the index is on, under its new name; MySQL
+    /// index names are only unique per table.
     Index {
         schema: String,
+        table: String,
         index: String,
     },
     View {

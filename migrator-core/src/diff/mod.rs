@@ -637,6 +637,7 @@ fn diff_views(
             plan.comment(
                 CommentTarget::Index {
                     schema: s(),
+                    table: v.name.clone(),
                     index: i.name.clone(),
                 },
                 &None,

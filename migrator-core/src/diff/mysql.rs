@@ -132,12 +132,20 @@ fn inline_into_new_tables(to: &Database, changes: Vec<Change>) -> Vec<Change> {
             _ => None,
         })
         .collect();
-    let created_indexes: Vec<(String, String, Option<String>)> = changes
+    let created_indexes: Vec<(String, String, String, Option<String>)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateIndex { schema, index, .. } => {
-                Some((schema.clone(), index.name.clone(), index.comment.clone()))
-            }
+            Change::CreateIndex {
+                schema,
+                table,
+                index,
+                ..
+            } => Some((
+                schema.clone(),
+                table.clone(),
+                index.name.clone(),
+                index.comment.clone(),
+            )),
             _ => None,
         })
         .collect();
@@ -179,12 +187,13 @@ fn inline_into_new_tables(to: &Database, changes: Vec<Change>) -> Vec<Change> {
                 target:
                     CommentTarget::Index {
                         ref schema,
+                        ref table,
                         ref index,
                     },
                 ref comment,
             } if created_indexes
                 .iter()
-                .any(|(s, n, c)| s == schema && n == index && c == comment) => {}
+                .any(|(s, t, n, c)| s == schema && t == table && n == index && c == comment) => {}
             other => out.push(other),
         }
     }
@@ -240,19 +249,21 @@ fn comments(from: &Database, to: &Database, changes: Vec<Change>) -> Vec<Change>
                 }
             }
             Change::Comment {
-                target: CommentTarget::Index { schema, index },
+                target:
+                    CommentTarget::Index {
+                        schema,
+                        table,
+                        index,
+                    },
                 comment,
             } => {
-                // The table (in `to`) holding an index of that name with that comment.
-                let found = to.schema(schema).and_then(|s| {
-                    s.tables.iter().find_map(|t| {
-                        t.index(index)
-                            .filter(|i| &i.comment == comment)
-                            .map(|i| (t.name.clone(), i.clone()))
-                    })
-                });
+                let found = to
+                    .table(schema, table)
+                    .and_then(|t| t.index(index))
+                    .filter(|i| &i.comment == comment)
+                    .cloned();
                 match found {
-                    Some((table, idx)) => {
+                    Some(idx) => {
                         out.push(Change::DropIndex {
                             schema: schema.clone(),
                             table: table.clone(),
@@ -261,7 +272,7 @@ fn comments(from: &Database, to: &Database, changes: Vec<Change>) -> Vec<Change>
                         });
                         out.push(Change::CreateIndex {
                             schema: schema.clone(),
-                            table,
+                            table: table.clone(),
                             index: idx,
                             online: true,
                         });

@@ -515,6 +515,7 @@ pub(crate) fn diff_indexes(
                 plan.comment(
                     CommentTarget::Index {
                         schema: s(),
+                        table: table.into(),
                         index: n.name.clone(),
                     },
                     &o.comment,
@@ -543,6 +544,7 @@ pub(crate) fn diff_indexes(
             plan.comment(
                 CommentTarget::Index {
                     schema: s(),
+                    table: table.into(),
                     index: n.name.clone(),
                 },
                 &o.comment,
@@ -559,6 +561,7 @@ pub(crate) fn diff_indexes(
         plan.comment(
             CommentTarget::Index {
                 schema: s(),
+                table: table.into(),
                 index: n.name.clone(),
             },
             &None,
@@ -612,6 +615,7 @@ pub(crate) fn comments_of_new_table(plan: &mut Plan, schema: &str, t: &Table) {
         plan.comment(
             CommentTarget::Index {
                 schema: s(),
+                table: t.name.clone(),
                 index: i.name.clone(),
             },
             &None,

@@ -22,9 +22,9 @@ pub(super) struct Ctx<'a, R> {
     pub new_tables: BTreeSet<(String, String)>,
     /// (schema, table, column) handled by a shadow-column recipe.
     pub consumed: BTreeSet<(String, String, String)>,
-    /// Constraint / index names dropped by this plan: re-adding the same name must wait for the
-    /// drop, in contract.
-    pub dropped_names: BTreeSet<(String, String)>,
+    /// (schema, table, name) of the constraints and indexes this plan drops: re-adding the same
+    /// name must wait for the drop, in contract.
+    dropped: BTreeSet<(String, String, String)>,
 }
 
 impl<'a, R: Renderer> Ctx<'a, R> {
@@ -46,18 +46,26 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             r,
             new_tables: BTreeSet::new(),
             consumed: BTreeSet::new(),
-            dropped_names: BTreeSet::new(),
+            dropped: BTreeSet::new(),
         };
         for c in changes {
             match c {
                 Change::CreateTable { schema, table } => {
                     ctx.new_tables.insert((schema.clone(), table.name.clone()));
                 }
-                Change::DropConstraint { table, name, .. } => {
-                    ctx.dropped_names.insert((table.clone(), name.clone()));
+                Change::DropConstraint {
+                    schema,
+                    table,
+                    name,
                 }
-                Change::DropIndex { schema, name, .. } => {
-                    ctx.dropped_names.insert((schema.clone(), name.clone()));
+                | Change::DropIndex {
+                    schema,
+                    table,
+                    name,
+                    ..
+                } => {
+                    ctx.dropped
+                        .insert((schema.clone(), table.clone(), name.clone()));
                 }
                 // Shadow-column recipes claim their columns, so the plain column changes skip them.
                 Change::RenameColumn {
@@ -73,6 +81,22 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             }
         }
         ctx
+    }
+
+    /// Whether this plan drops a constraint or index called `name` anywhere in `schema`.
+    /// Deliberately wider than one table (Postgres index and MySQL foreign-key names are per
+    /// schema): re-using such a name waits for contract, which is always safe.
+    pub fn drops_name(&self, schema: &str, name: &str) -> bool {
+        self.dropped
+            .iter()
+            .any(|(s, _, n)| s == schema && n == name)
+    }
+
+    /// Whether this plan drops exactly this table's constraint or index `name`.
+    pub fn drops_exactly(&self, schema: &str, table: &str, name: &str) -> bool {
+        self.dropped
+            .iter()
+            .any(|(s, t, n)| s == schema && t == table && n == name)
     }
 
     pub fn sql(&self, c: &Change) -> Vec<SqlStatement> {
@@ -152,12 +176,15 @@ pub(super) fn simple<R: Renderer>(
     if matches!(c, Change::DropTable { .. }) {
         // Keys and indexes this plan drops on their own are re-created by those steps' downs.
         inv.retain(|i| match i {
-            Change::AddForeignKey { table, key, .. } => !ctx
-                .dropped_names
-                .contains(&(table.clone(), key.name.clone())),
-            Change::CreateIndex { schema, index, .. } => !ctx
-                .dropped_names
-                .contains(&(schema.clone(), index.name.clone())),
+            Change::AddForeignKey {
+                schema, table, key, ..
+            } => !ctx.drops_exactly(schema, table, &key.name),
+            Change::CreateIndex {
+                schema,
+                table,
+                index,
+                ..
+            } => !ctx.drops_exactly(schema, table, &index.name),
             _ => true,
         });
     }
@@ -194,7 +221,11 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
             table,
             column,
         } => format!("column {schema}.{table}.{column}"),
-        CommentTarget::Index { schema, index } => format!("index {schema}.{index}"),
+        CommentTarget::Index {
+            schema,
+            table,
+            index,
+        } => format!("index {schema}.{table}.{index}"),
         CommentTarget::View { schema, view, .. } => format!("view {schema}.{view}"),
         CommentTarget::Constraint {
             table, constraint, ..

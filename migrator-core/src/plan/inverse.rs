@@ -19,13 +19,27 @@ fn inverse_comment(from: &Database, target: &CommentTarget) -> Option<String> {
             .table(schema, table)
             .and_then(|t| t.column(column))
             .and_then(|c| c.comment.clone()),
-        CommentTarget::Index { schema, index } => f.schema(schema).and_then(|s| {
-            s.tables
+        // `table` is the name after this plan's renames; the index's own table is preferred
+        // (MySQL index names are per table), any other one of that name covers a renamed table.
+        CommentTarget::Index {
+            schema,
+            table,
+            index,
+        } => f.schema(schema).and_then(|s| {
+            let owners = s
+                .tables
                 .iter()
-                .flat_map(|t| &t.indexes)
-                .chain(s.views.iter().flat_map(|v| &v.indexes))
-                .find(|i| &i.name == index)
-                .and_then(|i| i.comment.clone())
+                .map(|t| (&t.name, &t.indexes))
+                .chain(s.views.iter().map(|v| (&v.name, &v.indexes)));
+            let named: Vec<(&String, &crate::schema::Index)> = owners
+                .flat_map(|(owner, list)| list.iter().map(move |i| (owner, i)))
+                .filter(|(_, i)| &i.name == index)
+                .collect();
+            named
+                .iter()
+                .find(|(owner, _)| *owner == table)
+                .or(named.first())
+                .and_then(|(_, i)| i.comment.clone())
         }),
         CommentTarget::View { schema, view, .. } => f
             .schema(schema)
@@ -520,15 +534,15 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
         }
         DropIndex {
             schema,
+            table,
             name,
             online,
-            ..
         } => {
-            let idx = from.schema(schema).and_then(|s| {
-                s.tables
-                    .iter()
-                    .find_map(|t| t.index(name).map(|i| (t.name.clone(), i.clone())))
-            });
+            // Index names are per table on MySQL, so look in the dropped index's own table.
+            let idx = from
+                .schema(schema)
+                .and_then(|s| s.table(table))
+                .and_then(|t| t.index(name).map(|i| (t.name.clone(), i.clone())));
             (
                 idx.map(|(table, index)| CreateIndex {
                     schema: schema.clone(),

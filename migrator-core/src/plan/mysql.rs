@@ -323,9 +323,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             index,
             ..
         } => {
-            let later = ctx
-                .dropped_names
-                .contains(&(schema.clone(), index.name.clone()));
+            let later = ctx.drops_name(schema, &index.name);
             let summary = format!(
                 "create {}index {} on {schema}.{table}",
                 if index.unique { "unique " } else { "" },
@@ -364,9 +362,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             table,
             check,
         } => {
-            let later = ctx
-                .dropped_names
-                .contains(&(table.clone(), check.name.clone()));
+            let later = ctx.drops_name(schema, &check.name);
             let mut s = plain(
                 ctx,
                 c,
@@ -941,9 +937,7 @@ fn add_foreign_key(
     key: &crate::schema::ForeignKey,
 ) -> Result<Vec<Step>> {
     let summary = format!("add foreign key {} on {schema}.{table}", key.name);
-    let later = ctx
-        .dropped_names
-        .contains(&(table.to_string(), key.name.clone()));
+    let later = ctx.drops_name(schema, &key.name);
     let phase = if later {
         Phase::Contract
     } else {

@@ -281,9 +281,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 if index.unique { "unique " } else { "" },
                 index.name
             );
-            let later = ctx
-                .dropped_names
-                .contains(&(schema.clone(), index.name.clone()));
+            let later = ctx.drops_name(schema, &index.name);
             let phase = if later { Contract } else { Expand };
             if *online && !ctx.is_new(schema, table) {
                 let mut s = simple(
@@ -436,9 +434,7 @@ fn not_valid_then_validate(
     validated: bool,
     what: &str,
 ) -> Result<Vec<Step>> {
-    let later = ctx
-        .dropped_names
-        .contains(&(table.to_string(), name.to_string()));
+    let later = ctx.drops_name(schema, name);
     let phase = if later {
         Phase::Contract
     } else {

@@ -461,7 +461,7 @@ fn comment(target: &CommentTarget, text: &Option<String>) -> String {
             table,
             column,
         } => format!("COLUMN {}.{}", qualified(schema, table), ident(column)),
-        CommentTarget::Index { schema, index } => format!("INDEX {}", qualified(schema, index)),
+        CommentTarget::Index { schema, index, .. } => format!("INDEX {}", qualified(schema, index)),
         CommentTarget::View {
             schema,
             view,
