@@ -2,12 +2,15 @@
 //!
 //! ```sh
 //! cargo build --release -p migrator-cli -p migrator-examples
-//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--pause-ms 0] [--batch 5000]
+//! target/release/bench_online postgres://user:pw@127.0.0.1:5432/postgres [--rows 1000000] [--clients 4] [--rate 0] [--pause-ms 0] [--batch 5000]
 //! target/release/bench_online mysql://user:pw@127.0.0.1:3306/mysql [same options]
 //! ```
 //!
 //! Creates a database with an `accounts` table of N rows, runs a read/write workload
-//! (point selects, updates, inserts) on it throughout, and measures three schema changes:
+//! (point selects, updates, inserts) on it throughout, and measures three schema changes. The
+//! workload runs flat out by default (`--rate 0`: the server saturated, so any extra work shows
+//! as latency), or at `--rate` queries per second in all, like `pgbench -R`: a busy but not
+//! saturated server, latency counted from each query's scheduled start.
 //!
 //! 1. migrator's plan for "add a NOT NULL column computed from other columns";
 //! 2. migrator's plan for "rename a column";
@@ -121,10 +124,15 @@ fn with_db(url: &str, db: &str) -> String {
 /// Runs the workload until `stop`: each client loops over select / update / insert.
 /// `new_shape`: set once the new application version is deployed (after expand): its inserts
 /// fill the new NOT NULL column, as the old version's never do.
+///
+/// `rate`: queries per second over all clients, each client on a fixed schedule, with latency
+/// counted from the query's scheduled start (so a stall shows in full, as with `pgbench -R`);
+/// 0 runs every client flat out (closed loop: the server saturated).
 fn workload(
     url: String,
     clients: u64,
     rows: u64,
+    rate: u64,
     stop: Arc<AtomicBool>,
     new_shape: Arc<AtomicBool>,
     rec: Arc<Recorder>,
@@ -136,6 +144,9 @@ fn workload(
             tokio::spawn(async move {
                 let mut c = Conn::open(&url).await;
                 let mut i: u64 = k * 7919;
+                let interval = (rate > 0).then(|| Duration::from_secs_f64(clients as f64 / rate as f64));
+                // Clients start spread over one interval, not all at once.
+                let mut due = Instant::now() + interval.map_or(Duration::ZERO, |d| d.mul_f64(k as f64 / clients as f64));
                 while !stop.load(Ordering::Relaxed) {
                     i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                     let id = (i >> 33) % rows + 1;
@@ -151,7 +162,15 @@ fn workload(
                             }
                         }
                     };
-                    let t = Instant::now();
+                    let t = match interval {
+                        Some(d) => {
+                            tokio::time::sleep_until(due.into()).await;
+                            let t = due;
+                            due += d;
+                            t
+                        }
+                        None => Instant::now(),
+                    };
                     let r = c.run(&sql).await;
                     let latency = t.elapsed();
                     match r {
@@ -240,6 +259,7 @@ async fn main() {
         .expect("usage: bench_online POSTGRES_OR_MYSQL_URL [--rows N] [--clients K]");
     let rows = arg("--rows", 1_000_000);
     let clients = arg("--clients", 4);
+    let rate = arg("--rate", 0);
     let bin = std::env::current_exe()
         .unwrap()
         .parent()
@@ -271,8 +291,9 @@ async fn main() {
     c.exec(&d.pick("VACUUM ANALYZE accounts", "ANALYZE TABLE accounts"))
         .await;
     println!(
-        "setup: {rows} rows in {:.1}s, {clients} workload clients; backfill batches of {} rows, {} ms pause between batches",
+        "setup: {rows} rows in {:.1}s, {clients} workload clients ({}); backfill batches of {} rows, {} ms pause between batches",
         t.elapsed().as_secs_f64(),
+        if rate > 0 { format!("{rate} queries/s in all, latency from each query's scheduled start") } else { "flat out: the server saturated".to_string() },
         arg("--batch", 5000),
         arg("--pause-ms", 0)
     );
@@ -315,6 +336,7 @@ async fn main() {
         url.clone(),
         clients,
         rows,
+        rate,
         stop.clone(),
         new_shape.clone(),
         rec.clone(),

@@ -743,7 +743,16 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         table: table.into(),
         column: readd.clone(),
     });
-    down.push(SqlStatement::new(format!("UPDATE {t} SET {o} = {n}")));
+    // The triggers first, so that writes during the batched copy stay in sync.
+    down.extend(tu);
+    down.extend(batched_update(
+        ctx,
+        schema,
+        table,
+        old,
+        &format!("{o} = {n}"),
+        &format!("NOT ({o} <=> {n})"),
+    ));
     if readd != from_col {
         down.extend(ctx.sql(&Change::AlterColumn {
             schema: schema.into(),
@@ -753,7 +762,6 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
             using: None,
         }));
     }
-    down.extend(tu);
     down.extend(down_tail);
     let mut contract = ctx.step(
         Phase::Contract,
@@ -856,20 +864,34 @@ fn change_type(
     ));
     up.extend(locked(ctx, schema, table, swap));
 
-    // Rollback: the old column back (converted by assignment), names swapped back under the
-    // lock with the triggers re-created, the shadow relaxed.
+    // Rollback: the old column back, converted by assignment from writes (by triggers) and
+    // from existing rows (a batched copy); then, under the lock, those triggers go, the names
+    // swap back and the forward triggers return; the shadow is relaxed.
     let mut readd = from.clone();
     readd.name = old_name.clone();
     readd.nullable = true;
     readd.default = None;
-    let mut down = vec![
-        alter(
-            table,
-            &format!("ADD COLUMN {} AFTER {c}", column_definition(&readd)),
-            Algorithm::Instant,
-        ),
-        SqlStatement::new(format!("UPDATE {t} SET {old} = {c}")),
-    ];
+    let (back_up, back_down) = triggers(
+        table,
+        "back",
+        &to.name,
+        &format!("  SET NEW.{old} = NEW.{c};"),
+        &format!("  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{old} = NEW.{c};\n  END IF;"),
+    );
+    let mut down = vec![alter(
+        table,
+        &format!("ADD COLUMN {} AFTER {c}", column_definition(&readd)),
+        Algorithm::Instant,
+    )];
+    down.extend(back_up);
+    down.extend(batched_update(
+        ctx,
+        schema,
+        table,
+        &old_name,
+        &format!("{old} = {c}"),
+        &format!("NOT ({old} <=> {c})"),
+    ));
     let mut final_old = from.clone();
     final_old.name = old_name.clone();
     if readd != final_old {
@@ -879,7 +901,8 @@ fn change_type(
             Algorithm::Inplace,
         ));
     }
-    let mut unswap = vec![swap_names(table, &c, &s, &old)];
+    let mut unswap = back_down;
+    unswap.push(swap_names(table, &c, &s, &old));
     unswap.extend(tu);
     down.extend(locked(ctx, schema, table, unswap));
     if final_shadow != shadow {
@@ -995,6 +1018,50 @@ fn add_foreign_key(
     Ok(vec![add, v])
 }
 
+/// The table's primary key when it is one integer column: what a stored program can walk in
+/// ranges with a `DECIMAL(65, 0)` variable.
+fn int_key(ctx: &Ctx, schema: &str, table: &str) -> Option<String> {
+    let tb = ctx.from.table(schema, table)?;
+    let pk = tb.primary_key.as_ref()?;
+    let [col] = pk.columns.as_slice() else {
+        return None;
+    };
+    let ty = tb.column(col)?.data_type.name.to_ascii_lowercase();
+    ty.contains("int").then(|| col.clone())
+}
+
+/// `UPDATE table SET set WHERE filter` over every row, for the downs of shadow-column recipes
+/// (a whole table copied back; not a backfill file). With an integer primary key it runs in
+/// ranges of the batch size, each committed on its own, by a stored procedure (named after
+/// `column`) created, called and dropped; otherwise as one `UPDATE`. `filter` must skip rows
+/// already done, so a rerun after a crash only rescans.
+fn batched_update(
+    ctx: &Ctx,
+    schema: &str,
+    table: &str,
+    column: &str,
+    set: &str,
+    filter: &str,
+) -> Vec<SqlStatement> {
+    let t = ident(table);
+    let Some(k) = int_key(ctx, schema, table) else {
+        return vec![SqlStatement::new(format!(
+            "UPDATE {t} SET {set} WHERE {filter}"
+        ))];
+    };
+    let k = ident(&k);
+    let n = ctx.opts.batch_size.max(1);
+    let p = ident(&own_name("copy", table, column));
+    vec![
+        SqlStatement::new(format!("DROP PROCEDURE IF EXISTS {p}")),
+        SqlStatement::new(format!(
+            "CREATE PROCEDURE {p}()\nBEGIN\n  DECLARE migrator_lo DECIMAL(65, 0);\n  DECLARE migrator_nx DECIMAL(65, 0);\n  SELECT MIN({k}) - 1 INTO migrator_lo FROM {t};\n  WHILE migrator_lo IS NOT NULL DO\n    SET migrator_nx = (SELECT MAX(b.k) FROM (SELECT {k} AS k FROM {t} WHERE {k} > migrator_lo ORDER BY {k} LIMIT {n}) AS b);\n    IF migrator_nx IS NOT NULL THEN\n      UPDATE {t} SET {set} WHERE {k} > migrator_lo AND {k} <= migrator_nx AND ({filter});\n    END IF;\n    SET migrator_lo = migrator_nx;\n  END WHILE;\nEND"
+        )),
+        SqlStatement::new(format!("CALL {p}()")),
+        SqlStatement::new(format!("DROP PROCEDURE {p}")),
+    ]
+}
+
 /// A MariaDB compound statement that fails (SQLSTATE 45000, naming the key) if a row of `table`
 /// has no parent for `key`: walks an integer primary key in ranges of the batch size, one
 /// consistent read each; other keys are checked in one read.
@@ -1030,20 +1097,13 @@ fn orphan_check(ctx: &Ctx, schema: &str, table: &str, key: &crate::schema::Forei
         "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = {}",
         literal(&message)
     );
-    let int_key = ctx.from.table(schema, table).and_then(|tb| {
-        let pk = tb.primary_key.as_ref()?;
-        let [col] = pk.columns.as_slice() else {
-            return None;
-        };
-        let ty = tb.column(col)?.data_type.name.to_ascii_lowercase();
-        ty.contains("int").then(|| col.clone())
-    });
+    let int_key = int_key(ctx, schema, table);
     match int_key {
         Some(k) => {
             let k = ident(&k);
             let n = ctx.opts.batch_size.max(1);
             format!(
-                "BEGIN NOT ATOMIC\n  DECLARE lo DECIMAL(65, 0) DEFAULT (SELECT MIN({k}) FROM {t}) - 1;\n  DECLARE nx DECIMAL(65, 0);\n  WHILE lo IS NOT NULL DO\n    SET nx = (SELECT MAX(b.k) FROM (SELECT {k} AS k FROM {t} WHERE {k} > lo ORDER BY {k} LIMIT {n}) AS b);\n    IF nx IS NOT NULL AND EXISTS ({orphans} AND child.{k} > lo AND child.{k} <= nx) THEN\n      {signal};\n    END IF;\n    SET lo = nx;\n  END WHILE;\nEND"
+                "BEGIN NOT ATOMIC\n  DECLARE migrator_lo DECIMAL(65, 0) DEFAULT (SELECT MIN({k}) FROM {t}) - 1;\n  DECLARE migrator_nx DECIMAL(65, 0);\n  WHILE migrator_lo IS NOT NULL DO\n    SET migrator_nx = (SELECT MAX(b.k) FROM (SELECT {k} AS k FROM {t} WHERE {k} > migrator_lo ORDER BY {k} LIMIT {n}) AS b);\n    IF migrator_nx IS NOT NULL AND EXISTS ({orphans} AND child.{k} > migrator_lo AND child.{k} <= migrator_nx) THEN\n      {signal};\n    END IF;\n    SET migrator_lo = migrator_nx;\n  END WHILE;\nEND"
             )
         }
         None => {

@@ -38,21 +38,57 @@ fn is_volatile(expr: &str) -> bool {
     VOLATILE.iter().any(|f| e.contains(f))
 }
 
+/// Which rows a trigger fires for. Both narrow it without calling the function, which is what
+/// a trigger costs on the backfill's rows and on the application's writes.
+struct Fires<'a> {
+    /// `UPDATE OF` these columns only (an update that does not set them skips the trigger).
+    update_of: &'a [&'a str],
+    /// `WHEN (…)`, over `NEW` only (it fires on inserts too).
+    when: Option<String>,
+}
+
+impl<'a> Fires<'a> {
+    fn update_of(columns: &'a [&'a str]) -> Self {
+        Fires {
+            update_of: columns,
+            when: None,
+        }
+    }
+
+    fn when(condition: String) -> Self {
+        Fires {
+            update_of: &[],
+            when: Some(condition),
+        }
+    }
+}
+
 /// A trigger (and its function) named `name` on `schema.table` running `body` (PL/pgSQL
-/// statements) before every insert and update.
+/// statements) before inserts and updates, as narrowed by `fires`.
 fn trigger(
     schema: &str,
     table: &str,
     name: &str,
     body: &str,
+    fires: Fires,
 ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
     let f = qualified(schema, name);
+    let of = if fires.update_of.is_empty() {
+        String::new()
+    } else {
+        let cols: Vec<String> = fires.update_of.iter().map(|c| ident(c)).collect();
+        format!(" OF {}", cols.join(", "))
+    };
+    let when = fires
+        .when
+        .map(|w| format!(" WHEN ({w})"))
+        .unwrap_or_default();
     let up = vec![
         SqlStatement::new(format!(
             "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $migrator$\nBEGIN\n{body}\n  RETURN NEW;\nEND\n$migrator$"
         )),
         SqlStatement::new(format!(
-            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {f}()",
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE{of} ON {} FOR EACH ROW{when} EXECUTE FUNCTION {f}()",
             ident(name),
             qualified(schema, table)
         )),
@@ -78,6 +114,26 @@ fn drop_trigger(schema: &str, table: &str, name: &str) -> Vec<SqlStatement> {
 /// Evaluates a row expression (written over the table's column names) inside a trigger.
 fn over_new(expr: &str, table: &str) -> String {
     format!("(SELECT {expr} FROM (SELECT NEW.*) AS {})", ident(table))
+}
+
+/// `UPDATE table SET set WHERE filter` over every row, in primary-key batches of `batch` rows
+/// each committed on its own, as one `DO` block: for the downs of shadow-column recipes, which
+/// copy a whole table back and are not backfill files. `filter` must skip rows already done, so
+/// a rerun after a crash or a lock timeout only rescans. The block commits, so it runs outside a
+/// transaction (those downs are `no-transaction`).
+fn batched_update(
+    schema: &str,
+    table: &str,
+    key: &str,
+    set: &str,
+    filter: &str,
+    batch: u64,
+) -> SqlStatement {
+    let (t, k) = (qualified(schema, table), ident(key));
+    let ty = format!("{t}.{k}%TYPE");
+    SqlStatement::outside_transaction(format!(
+        "DO $migrator$\nDECLARE\n  migrator_done {ty};\n  migrator_upto {ty};\nBEGIN\n  SELECT min({k}) INTO migrator_done FROM {t};\n  IF migrator_done IS NULL THEN RETURN; END IF;\n  UPDATE {t} SET {set} WHERE {k} = migrator_done AND ({filter});\n  COMMIT;\n  LOOP\n    SELECT max(b.k) INTO migrator_upto FROM (SELECT {k} AS k FROM {t} WHERE {k} > migrator_done ORDER BY {k} LIMIT {batch}) AS b;\n    EXIT WHEN migrator_upto IS NULL;\n    UPDATE {t} SET {set} WHERE {k} > migrator_done AND {k} <= migrator_upto AND ({filter});\n    COMMIT;\n    migrator_done := migrator_upto;\n  END LOOP;\nEND\n$migrator$"
+    ))
 }
 
 /// Makes a column NOT NULL without a long lock: CHECK NOT VALID → VALIDATE (no write block) →
@@ -583,6 +639,7 @@ fn add_column(
             "  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {};\n  END IF;",
             over_new(&expr, table)
         ),
+        Fires::when(format!("NEW.{col} IS NULL")),
     );
     let mut up = vec![SqlStatement::new(format!(
         "ALTER TABLE {t} ADD COLUMN {}",
@@ -708,6 +765,7 @@ fn alter_column(
                     "  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {};\n  END IF;",
                     over_new(expr, table)
                 ),
+                Fires::when(format!("NEW.{col} IS NULL")),
             );
             steps.push(ctx.step(
                 Phase::Expand,
@@ -804,7 +862,18 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     let body = format!(
         "  IF TG_OP = 'INSERT' THEN\n    IF NEW.{n} IS NULL THEN NEW.{n} := NEW.{o}; ELSE NEW.{o} := NEW.{n}; END IF;\n  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n    NEW.{o} := NEW.{n};\n  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n    NEW.{n} := NEW.{o};\n  END IF;"
     );
-    let (tu, td) = trigger(schema, table, &trig, &body);
+    // Nothing to sync while the two agree: that skips the batched copy's own rows and every
+    // write that touches neither column.
+    let (tu, td) = trigger(
+        schema,
+        table,
+        &trig,
+        &body,
+        Fires {
+            update_of: &[old, new],
+            when: Some(format!("NEW.{n} IS DISTINCT FROM NEW.{o}")),
+        },
+    );
     let mut up = vec![SqlStatement::new(format!(
         "ALTER TABLE {t} ADD COLUMN {}",
         column_definition(&shadow)
@@ -866,20 +935,25 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     // Rolling the contract back re-creates the old column from the new one and the trigger.
     let mut readd = from_col.clone();
     readd.nullable = true;
-    let mut down = vec![
-        SqlStatement::new(format!(
-            "ALTER TABLE {t} ADD COLUMN {}",
-            column_definition(&readd)
-        )),
-        SqlStatement::new(format!("UPDATE {t} SET {o} = {n}")),
-    ];
+    // The trigger goes in first so that writes during the batched copy stay in sync; NOT NULL
+    // comes back online (check, validate, set) once every row is copied.
+    let mut down = vec![SqlStatement::new(format!(
+        "ALTER TABLE {t} ADD COLUMN {}",
+        column_definition(&readd)
+    ))];
+    down.extend(tu);
+    down.push(batched_update(
+        schema,
+        table,
+        &key,
+        &format!("{o} = {n}"),
+        &format!("{o} IS DISTINCT FROM {n}"),
+        ctx.opts.batch_size.max(1),
+    ));
     if !from_col.nullable {
-        down.push(SqlStatement::new(format!(
-            "ALTER TABLE {t} ALTER COLUMN {o} SET NOT NULL"
-        )));
+        down.extend(not_null_online(schema, table, old).0);
     }
     down.extend(down_rev);
-    down.extend(tu);
     let mut contract = ctx.step(
         Phase::Contract,
         format!("drop the sync trigger and the old column {schema}.{table}.{old}"),
@@ -927,7 +1001,8 @@ fn change_type(
         "  IF TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    NEW.{s} := {};\n  END IF;",
         over_new(&conv, table)
     );
-    let (tu, td) = trigger(schema, table, &trig, &body);
+    // Only writes that set the old column have anything to convert (not the batched copy).
+    let (tu, td) = trigger(schema, table, &trig, &body, Fires::update_of(&[&to.name]));
     let mut up = vec![SqlStatement::new(format!(
         "ALTER TABLE {t} ADD COLUMN {}",
         column_definition(&shadow)
@@ -990,21 +1065,49 @@ fn change_type(
     }
     swap.push_str("END $migrator$");
     up.push(SqlStatement::new(swap));
+    // Rolling the contract back is the same recipe the other way: the old type comes back as a
+    // column of its own, converted by a trigger and a batched copy, NOT NULL online, then one
+    // DO block swaps the names and puts the forward trigger back.
     let back_conv = format!("{c}::{}", from.data_type.name);
     let mut readd = from.clone();
     readd.name = old_name.clone();
     readd.nullable = true;
     readd.default = None;
-    let down_swap = format!(
-        "DO $migrator$ BEGIN\n  ALTER TABLE {t} ADD COLUMN {};\n  UPDATE {t} SET {} = {back_conv};\n  ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n  ALTER TABLE {t} RENAME COLUMN {c} TO {s};\n  ALTER TABLE {t} RENAME COLUMN {} TO {c};\n{}{}  ALTER TABLE {t} ALTER COLUMN {s} DROP NOT NULL;\nEND $migrator$",
-        column_definition(&readd),
-        ident(&old_name),
-        ident(&old_name),
-        from.default.as_ref().map(|d| format!("  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n")).unwrap_or_default(),
-        if from.nullable { String::new() } else { format!("  ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\n") },
+    let o = ident(&old_name);
+    let back_trig = own_name("back", table, &to.name);
+    let (back_up, _) = trigger(
+        schema,
+        table,
+        &back_trig,
+        &format!("  NEW.{o} := {};", over_new(&back_conv, table)),
+        Fires::update_of(&[&to.name]),
     );
-    let mut down = vec![SqlStatement::new(down_swap)];
-    down.extend(tu);
+    let mut down = vec![SqlStatement::new(format!(
+        "ALTER TABLE {t} ADD COLUMN {}",
+        column_definition(&readd)
+    ))];
+    down.extend(back_up);
+    down.push(batched_update(
+        schema,
+        table,
+        &key,
+        &format!("{o} = {back_conv}"),
+        &format!("{o} IS DISTINCT FROM {back_conv}"),
+        ctx.opts.batch_size.max(1),
+    ));
+    if !from.nullable {
+        down.extend(not_null_online(schema, table, &old_name).0);
+    }
+    let [conv_function, conv_trigger] = <[SqlStatement; 2]>::try_from(tu)
+        .unwrap_or_else(|_| unreachable!("trigger() makes a function and a trigger"));
+    down.push(conv_function);
+    down.push(SqlStatement::new(format!(
+        "DO $migrator$ BEGIN\n  DROP TRIGGER {} ON {t};\n  DROP FUNCTION {}();\n  ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n  ALTER TABLE {t} RENAME COLUMN {c} TO {s};\n  ALTER TABLE {t} RENAME COLUMN {o} TO {c};\n{}  ALTER TABLE {t} ALTER COLUMN {s} DROP NOT NULL;\n  {};\nEND $migrator$",
+        ident(&back_trig),
+        qualified(schema, &back_trig),
+        from.default.as_ref().map(|d| format!("  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n")).unwrap_or_default(),
+        conv_trigger.sql,
+    )));
     let mut contract = ctx.step(
         Phase::Contract,
         format!(

@@ -174,11 +174,17 @@ const COLUMNS: &str =
     statements_total, statement_hashes, down_statements_applied, error, failed_statement, \
     started_at, finished_at, execution_ms, tool_version, host, baseline";
 
-/// Whether `sql` is an index build or a validation: a long scan that gets a long statement
-/// timeout (and, for `CONCURRENTLY`, cannot run in a transaction).
+/// Whether `sql` is an index build, a validation or a `DO` block (a planned down copies a whole
+/// table back in one, batch by batch): a long run that gets a long statement timeout (and, for
+/// `CONCURRENTLY`, cannot run in a transaction). `lock_timeout` still bounds every lock wait.
 fn runs_long(sql: &str) -> bool {
     has_keyword(sql, Dialect::Postgres, "CONCURRENTLY")
         || has_keyword(sql, Dialect::Postgres, "VALIDATE")
+        || sql
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("do"))
 }
 
 fn history_err(e: DbError) -> Error {
