@@ -21,7 +21,9 @@
 //! For each: failed workload transactions, workload p50 / p99 / max latency during the change
 //! against the same workload before it, the slowest workload query (an upper bound on how long
 //! any query waited on a lock), total time, backfill rows/s and its ratio to one plain UPDATE of
-//! the same rows (measured here, without workload), the write slowdown while sync triggers are
+//! the same rows (measured here, without workload, and as a control during the workload on a
+//! twin table the workload never touches: its latency shows what that much work alone costs
+//! the workload on this machine), the write slowdown while sync triggers are
 //! installed, and the peak memory of the `migrator` process.
 
 use std::process::Command;
@@ -146,6 +148,7 @@ fn workload(
                 let mut i: u64 = k * 7919;
                 let interval = (rate > 0).then(|| Duration::from_secs_f64(clients as f64 / rate as f64));
                 // Clients start spread over one interval, not all at once.
+                let mut prev_done = Instant::now();
                 let mut due = Instant::now() + interval.map_or(Duration::ZERO, |d| d.mul_f64(k as f64 / clients as f64));
                 while !stop.load(Ordering::Relaxed) {
                     i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -162,17 +165,26 @@ fn workload(
                             }
                         }
                     };
+                    // Behind schedule because the previous query ended after this one's slot:
+                    // start at once and time from the slot, so the backlog counts. Otherwise
+                    // wait for the slot and time from the wake-up (the timer's own lateness,
+                    // up to a millisecond, is not the server's).
                     let t = match interval {
                         Some(d) => {
-                            tokio::time::sleep_until(due.into()).await;
-                            let t = due;
+                            let slot = due;
                             due += d;
-                            t
+                            if prev_done > slot {
+                                slot
+                            } else {
+                                tokio::time::sleep_until(slot.into()).await;
+                                Instant::now()
+                            }
                         }
                         None => Instant::now(),
                     };
                     let r = c.run(&sql).await;
-                    let latency = t.elapsed();
+                    prev_done = Instant::now();
+                    let latency = prev_done - t;
                     match r {
                         Ok(()) => rec.samples.lock().unwrap().push(Sample { at: t, write, latency }),
                         Err(e) => rec.errors.lock().unwrap().push((t, e)),
@@ -319,6 +331,15 @@ async fn main() {
         "plain UPDATE of {rows} rows (no workload): {:.2}s",
         plain_update.as_secs_f64()
     );
+    // A twin of the table for the control: the same UPDATE during the workload, on rows the
+    // workload never touches, shows what the work alone costs it on this machine (CPU, I/O).
+    c.exec("CREATE TABLE accounts_twin AS SELECT * FROM accounts")
+        .await;
+    c.exec(&d.pick(
+        "ALTER TABLE accounts_twin ADD PRIMARY KEY (id), ADD COLUMN scratch text",
+        "ALTER TABLE accounts_twin ADD PRIMARY KEY (id), ADD COLUMN scratch varchar(200)",
+    ))
+    .await;
 
     let work = tempdir();
     let v1 = d.pick(
@@ -346,6 +367,18 @@ async fn main() {
         from: Instant::now() - Duration::from_secs(4),
         to: Instant::now(),
     };
+    let control_start = Instant::now();
+    c.exec(&d.pick(
+        "UPDATE accounts_twin SET scratch = split_part(email, '@', 2)",
+        "UPDATE accounts_twin SET scratch = SUBSTRING_INDEX(email, '@', -1)",
+    ))
+    .await;
+    let control = Window {
+        from: control_start,
+        to: Instant::now(),
+    };
+    c.exec("DROP TABLE accounts_twin").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut results = Vec::new();
     let scenarios: [(&str, String); 2] = [
@@ -380,16 +413,40 @@ async fn main() {
             from: quiet,
             to: Instant::now(),
         };
-        let _ = expand_start;
+        let contract_start = Instant::now();
         let (contract_t, contract_mem) = run_migrator(&bin, &["apply", "--contract"], &work, &url);
         let window = Window {
             from: start,
             to: Instant::now(),
         };
+        let phases = vec![
+            (
+                "plan (scratch database)",
+                Window {
+                    from: start,
+                    to: expand_start,
+                },
+            ),
+            (
+                "expand + backfill",
+                Window {
+                    from: expand_start,
+                    to: quiet,
+                },
+            ),
+            (
+                "contract",
+                Window {
+                    from: contract_start,
+                    to: window.to,
+                },
+            ),
+        ];
         let backfill_rate = rows as f64 / apply_t.as_secs_f64();
         results.push((
             label.to_string(),
             window,
+            phases,
             Some(triggers),
             plan_t + apply_t + contract_t,
             Some((apply_t, backfill_rate)),
@@ -433,6 +490,7 @@ async fn main() {
             from: start,
             to: Instant::now(),
         },
+        Vec::new(),
         None,
         naive_t,
         None,
@@ -452,7 +510,17 @@ async fn main() {
         ms(b99),
         ms(bmax)
     );
-    for (label, w, triggers, total, backfill, mem) in &results {
+    let control_t = control.to.duration_since(control.from);
+    let (cn, c50, c99, cmax) = stats(&rec, &control, false);
+    println!(
+        "control: the same UPDATE of {rows} rows on a twin table the workload never touches, during the workload: {:.2} s; workload meanwhile {cn} queries, p50 / p99 / max {} / {} / {} ms (p99 ratio {:.2}x: what the work alone costs the workload on this machine)",
+        control_t.as_secs_f64(),
+        ms(c50),
+        ms(c99),
+        ms(cmax),
+        c99.as_secs_f64() / b99.as_secs_f64()
+    );
+    for (label, w, phases, triggers, total, backfill, mem) in &results {
         let (n, p50, p99, max) = stats(&rec, w, false);
         let errors = errors_in(&rec, w);
         println!("\n{label}");
@@ -474,8 +542,18 @@ async fn main() {
         }
         println!("  workload p50 / p99 / max  {} / {} / {} ms  (before: {} / {} / {} ms; p99 ratio {:.2}x)", ms(p50), ms(p99), ms(max), ms(b50), ms(b99), ms(bmax), p99.as_secs_f64() / b99.as_secs_f64());
         println!("  slowest workload query    {} ms (upper bound on any lock wait; migrator's lock_timeout is 2000 ms)", ms(max));
+        for (phase, pw) in phases {
+            let (n, p50, p99, max) = stats(&rec, pw, false);
+            println!(
+                "    {phase:<24} {:.2} s, {n} queries, p50 / p99 / max {} / {} / {} ms",
+                pw.to.duration_since(pw.from).as_secs_f64(),
+                ms(p50),
+                ms(p99),
+                ms(max)
+            );
+        }
         if let Some((t, rate)) = backfill {
-            println!("  expand + backfill         {:.2} s, {:.0} rows/s, {:.2}x one plain UPDATE ({:.2} s)", t.as_secs_f64(), rate, t.as_secs_f64() / plain_update.as_secs_f64(), plain_update.as_secs_f64());
+            println!("  expand + backfill         {:.2} s, {:.0} rows/s, {:.2}x one plain UPDATE without workload ({:.2} s), {:.2}x the control's UPDATE during it ({:.2} s)", t.as_secs_f64(), rate, t.as_secs_f64() / plain_update.as_secs_f64(), plain_update.as_secs_f64(), t.as_secs_f64() / control_t.as_secs_f64(), control_t.as_secs_f64());
         }
         if let Some(tw) = triggers {
             let (_, w50, _, _) = stats(&rec, tw, true);
