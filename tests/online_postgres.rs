@@ -98,6 +98,69 @@ async fn change_column_type_with_both_versions_writing() {
     .await;
 }
 
+/// The column's plain indexes (a key part, an INCLUDE column of a unique index) are built again
+/// on the shadow column before the swap and keep their names; the rollback builds them again on
+/// the old-type column.
+#[tokio::test(flavor = "multi_thread")]
+async fn change_type_of_an_indexed_column_rebuilds_its_indexes() {
+    let indexes = "CREATE INDEX items_qty ON items (qty);\nCREATE UNIQUE INDEX items_sku ON items (sku) INCLUDE (qty);\n";
+    scenario(
+        Engine::Postgres,
+        "online_type_indexed",
+        &format!("CREATE TABLE items (id bigint PRIMARY KEY, qty integer NOT NULL DEFAULT 0, sku text);\n{indexes}"),
+        "INSERT INTO items SELECT g, g % 100, 's' || g FROM generate_series(1, 5000) g",
+        &format!("CREATE TABLE items (id bigint PRIMARY KEY, qty bigint NOT NULL DEFAULT 0, sku text);\n{indexes}"),
+        vec![
+            "INSERT INTO items (id, qty, sku) VALUES ({id}, 7, 'o{id}')",
+            "UPDATE items SET qty = qty + 1 WHERE id = {id}",
+            "SELECT qty FROM items WHERE qty = 8 AND id = {id}",
+        ],
+        vec![
+            "INSERT INTO items (id, qty, sku) VALUES ({id}, 9, 'n{id}')",
+            "UPDATE items SET qty = qty + 1 WHERE id = {id}",
+            "SELECT qty FROM items WHERE sku = 'n{id}'",
+        ],
+        vec![
+            ("SELECT count(*) FROM items WHERE id BETWEEN 1 AND 5000 AND qty <> id % 100", "0"),
+            ("SELECT count(*) FROM items WHERE id >= 1000000 AND id < 2000000 AND qty <> 8", "0"),
+            ("SELECT count(*) FROM items WHERE id >= 2000000 AND qty <> 10", "0"),
+            ("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'", "items_pkey,items_qty,items_sku"),
+            ("SELECT count(*) FROM pg_index WHERE indrelid = 'items'::regclass AND NOT indisvalid", "0"),
+        ],
+    )
+    .await;
+}
+
+/// A renamed column's plain indexes are built again on the new column before contract drops
+/// the old one, and keep their names.
+#[tokio::test(flavor = "multi_thread")]
+async fn rename_of_an_indexed_column_rebuilds_its_indexes() {
+    scenario(
+        Engine::Postgres,
+        "online_rename_indexed",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\nCREATE INDEX users_name ON users (name);\nCREATE UNIQUE INDEX users_email ON users (email) INCLUDE (name);\n",
+        SEED,
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL,\n  full_name text -- migrator:renamed-from name\n);\nCREATE INDEX users_name ON users (full_name);\nCREATE UNIQUE INDEX users_email ON users (email) INCLUDE (full_name);\n",
+        vec![
+            "INSERT INTO users (id, email, name) VALUES ({id}, 'o{id}', 'old-{id}')",
+            "UPDATE users SET name = 'old-upd-{id}' WHERE id = {id}",
+            "SELECT name FROM users WHERE name = 'old-upd-{id}'",
+        ],
+        vec![
+            "INSERT INTO users (id, email, full_name) VALUES ({id}, 'n{id}', 'new-{id}')",
+            "UPDATE users SET full_name = 'new-upd-{id}' WHERE id = {id}",
+            "SELECT full_name FROM users WHERE full_name = 'new-upd-{id}'",
+        ],
+        vec![
+            ("SELECT count(*) FROM users WHERE id >= 1000000 AND id < 2000000 AND full_name <> 'old-upd-' || id", "0"),
+            ("SELECT count(*) FROM users WHERE id >= 2000000 AND full_name <> 'new-upd-' || id", "0"),
+            ("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'users'", "users_email,users_name,users_pkey"),
+            ("SELECT count(*) FROM pg_index WHERE indrelid = 'users'::regclass AND NOT indisvalid", "0"),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rename_table_behind_a_view() {
     scenario(

@@ -265,12 +265,33 @@ async fn kill_while_running(
         Engine::Postgres => format!("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '{pg}'"),
         Engine::Mariadb => format!("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '{my}'"),
     };
-    let what = format!("the runner reaching a statement like {pg} / {my}");
-    let activity = &activity;
-    kill_when(child, &what, Duration::from_secs(20), || async move {
-        scalar(e, url, activity).await != "0"
-    })
-    .await;
+    // One connection polls every 5 ms: a statement that runs for a fraction of a second must
+    // not slip between two polls (a new connection per poll is slow on a loaded machine).
+    let (pg_poll, mut my_poll) = match e {
+        Engine::Postgres => (Some(pg_connect(url).await), None),
+        Engine::Mariadb => (None, Some(mysql_connect(url).await)),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let running: i64 = match (&pg_poll, &mut my_poll) {
+            (Some(c), _) => c.query_one(activity.as_str(), &[]).await.unwrap().get(0),
+            (_, Some(c)) => {
+                use mysql_async::prelude::Queryable;
+                c.query_first(activity.as_str()).await.unwrap().unwrap_or(0)
+            }
+            _ => unreachable!("one poll connection per engine"),
+        };
+        if running > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the runner reaching a statement like {pg} / {my}: did not happen within 20s"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
 }
 
 /// The server finishes a statement whose runner was killed while it ran; nobody records it.

@@ -244,12 +244,82 @@ pub(super) fn require_plain_column<R>(
     (old, new): (&str, &str),
     what: &str,
 ) -> Result<()> {
+    require_plain_column_but(ctx, schema, table, (old, new), what, &[])
+}
+
+/// The indexes of `schema.table` a shadow-column recipe can build again on the new column (`old`
+/// renamed `new`, or a type change: `old` = `new`): those that use it only as a plain key part
+/// (default operator class and collation) or an `INCLUDE` column, otherwise the same before and
+/// after the plan, as declared after it. Refuses, as [`require_plain_column`] does, when the
+/// column has any other user.
+pub(super) fn rebuildable_indexes<R>(
+    ctx: &Ctx<R>,
+    schema: &str,
+    table: &str,
+    (old, new): (&str, &str),
+    what: &str,
+) -> Result<Vec<crate::schema::Index>> {
+    use crate::schema::IndexKey;
+    let (Some(before), Some(after)) = (ctx.from.table(schema, table), ctx.to.table(schema, table))
+    else {
+        return require_plain_column(ctx, schema, table, (old, new), what).map(|_| Vec::new());
+    };
+    let key = |c: &str| IndexKey::Column(c.to_string());
+    // The index's other columns must stay as they are: one recipe rebuilds an index.
+    let unchanged = |other: &String| {
+        other == new
+            || matches!((before.column(other), after.column(other)), (Some(b), Some(a)) if b.data_type == a.data_type)
+    };
+    let plain = |i: &crate::schema::Index| {
+        let mentions = |text: &str| crate::diff::mentions(text, new);
+        let uses = i.parts.iter().any(|p| p.key == key(new)) || i.include.iter().any(|c| c == new);
+        let mut as_before = i.clone();
+        for p in &mut as_before.parts {
+            if p.key == key(new) {
+                p.key = key(old);
+            }
+        }
+        for c in &mut as_before.include {
+            if c == new {
+                *c = old.to_string();
+            }
+        }
+        uses && i.valid
+            && before.index(&i.name) == Some(&as_before)
+            && !i.predicate.as_deref().is_some_and(mentions)
+            && i.include.iter().all(unchanged)
+            && i.parts.iter().all(|p| match &p.key {
+                IndexKey::Column(c) if c == new => p.opclass.is_none() && p.collation.is_none(),
+                IndexKey::Column(c) => unchanged(c),
+                IndexKey::Expr(e) => !mentions(e),
+            })
+    };
+    let indexes: Vec<crate::schema::Index> =
+        after.indexes.iter().filter(|i| plain(i)).cloned().collect();
+    let names: Vec<String> = indexes
+        .iter()
+        .map(|i| format!("index {}", i.name))
+        .collect();
+    require_plain_column_but(ctx, schema, table, (old, new), what, &names)?;
+    Ok(indexes)
+}
+
+/// [`require_plain_column`], allowing the users named in `allowed` ("index i").
+fn require_plain_column_but<R>(
+    ctx: &Ctx<R>,
+    schema: &str,
+    table: &str,
+    (old, new): (&str, &str),
+    what: &str,
+    allowed: &[String],
+) -> Result<()> {
     let mut users = users_of(ctx.from, schema, table, old);
     for u in users_of(ctx.to, schema, table, new) {
         if !users.contains(&u) {
             users.push(u);
         }
     }
+    users.retain(|u| !allowed.contains(u));
     if users.is_empty() {
         Ok(())
     } else {

@@ -2,7 +2,7 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    by_phase, describe_target, destructive, own_name, renamed_columns, require_plain_column, simple,
+    by_phase, describe_target, destructive, own_name, rebuildable_indexes, renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::{types, Change};
@@ -348,6 +348,12 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                     summary,
                 );
                 s.hazards.push("builds without blocking writes, but scans the table twice; a failed build leaves an INVALID index that the runner drops before retrying".into());
+                Ok(vec![s])
+            } else if ctx.is_new(schema, table) {
+                // Dropping the new table drops its indexes: a DROP INDEX in the down would only
+                // take a lock for nothing.
+                let mut s = simple(ctx, c, phase, NONE, summary);
+                s.down.clear();
                 Ok(vec![s])
             } else {
                 step(phase, NONE, summary)
@@ -850,7 +856,7 @@ fn cheap_type_change(from: &str, to: &str) -> bool {
 /// Rename via a shadow column: add the new column, keep both in sync with a trigger, copy in
 /// batches; contract drops the trigger and the old column.
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, (old, new), "renaming")?;
+    let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
     let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
     let key = ctx.batch_key(schema, table)?;
     let t = qualified(schema, table);
@@ -914,7 +920,13 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         update,
     });
 
-    let mut up = td.clone();
+    // The old column's indexes are built again on the new one first (CONCURRENTLY, under names
+    // of their own), and take their names back once the old column is gone with its indexes.
+    let mut up: Vec<SqlStatement> = indexes
+        .iter()
+        .flat_map(|i| ctx.sql(&index_on(schema, table, i, new, new, "new")))
+        .collect();
+    up.extend(td.clone());
     let mut down_rev: Vec<SqlStatement> = Vec::new();
     if !to_col.nullable {
         let (nn_up, nn_down) = not_null_online(schema, table, new);
@@ -932,6 +944,13 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     up.push(SqlStatement::new(format!(
         "ALTER TABLE {t} DROP COLUMN {o}"
     )));
+    for i in &indexes {
+        up.push(SqlStatement::new(format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qualified(schema, &own_name("new", table, &i.name)),
+            ident(&i.name)
+        )));
+    }
     // Rolling the contract back re-creates the old column from the new one and the trigger.
     let mut readd = from_col.clone();
     readd.nullable = true;
@@ -953,6 +972,21 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     if !from_col.nullable {
         down.extend(not_null_online(schema, table, old).0);
     }
+    // The indexes back on the old column; the new column had none before contract.
+    for i in &indexes {
+        down.extend(ctx.sql(&index_on(schema, table, i, new, old, "old")));
+        down.extend(ctx.sql(&Change::DropIndex {
+            schema: schema.into(),
+            table: table.into(),
+            name: i.name.clone(),
+            online: true,
+        }));
+        down.push(SqlStatement::new(format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qualified(schema, &own_name("old", table, &i.name)),
+            ident(&i.name)
+        )));
+    }
     down.extend(down_rev);
     let mut contract = ctx.step(
         Phase::Contract,
@@ -967,6 +1001,38 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     Ok(vec![expand, backfill, contract])
 }
 
+/// `index` rebuilt with `column` replaced by `on`, under migrator's own name for it (`kind`:
+/// `new` on the shadow, `old` on the old-type column of a rollback), built `CONCURRENTLY`.
+fn index_on(
+    schema: &str,
+    table: &str,
+    index: &crate::schema::Index,
+    column: &str,
+    on: &str,
+    kind: &str,
+) -> Change {
+    use crate::schema::IndexKey;
+    let mut built = index.clone();
+    built.name = own_name(kind, table, &index.name);
+    built.comment = None;
+    for p in &mut built.parts {
+        if p.key == IndexKey::Column(column.to_string()) {
+            p.key = IndexKey::Column(on.to_string());
+        }
+    }
+    for c in &mut built.include {
+        if c == column {
+            *c = on.to_string();
+        }
+    }
+    Change::CreateIndex {
+        schema: schema.into(),
+        table: table.into(),
+        index: built,
+        online: true,
+    }
+}
+
 /// Type change via a shadow column converted by a trigger, copied in batches, swapped in.
 fn change_type(
     ctx: &Ctx,
@@ -976,11 +1042,11 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
-    require_plain_column(
+    let indexes = rebuildable_indexes(
         ctx,
         schema,
         table,
-        (&from.name, &to.name),
+        (&to.name, &to.name),
         "changing the type",
     )?;
     let key = ctx.batch_key(schema, table)?;
@@ -1046,7 +1112,12 @@ fn change_type(
     // NOT NULL on the shadow while the trigger still fills it; then the trigger goes and the
     // columns swap in one statement (a DO block), so no write escapes conversion and no query
     // ever sees the column missing.
+    // The column's indexes are built again on the shadow first (CONCURRENTLY, under names of
+    // their own); the swap then drops the old ones with the old column and renames these.
     let mut up = Vec::new();
+    for i in &indexes {
+        up.extend(ctx.sql(&index_on(schema, table, i, &to.name, &shadow_name, "new")));
+    }
     if !to.nullable {
         up.extend(not_null_online(schema, table, &shadow_name).0);
     }
@@ -1058,6 +1129,13 @@ fn change_type(
         ident(&old_name)
     );
     let _ = td;
+    for i in &indexes {
+        swap.push_str(&format!(
+            "  ALTER INDEX {} RENAME TO {};\n",
+            qualified(schema, &own_name("new", table, &i.name)),
+            ident(&i.name)
+        ));
+    }
     if let Some(d) = &to.default {
         swap.push_str(&format!(
             "  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n"
@@ -1098,11 +1176,22 @@ fn change_type(
     if !from.nullable {
         down.extend(not_null_online(schema, table, &old_name).0);
     }
+    // The indexes again, on the old-type column; after the swap the ones on the shadow go.
+    let mut reindex = String::new();
+    for i in &indexes {
+        down.extend(ctx.sql(&index_on(schema, table, i, &to.name, &old_name, "old")));
+        reindex.push_str(&format!(
+            "  DROP INDEX {};\n  ALTER INDEX {} RENAME TO {};\n",
+            qualified(schema, &i.name),
+            qualified(schema, &own_name("old", table, &i.name)),
+            ident(&i.name)
+        ));
+    }
     let [conv_function, conv_trigger] = <[SqlStatement; 2]>::try_from(tu)
         .unwrap_or_else(|_| unreachable!("trigger() makes a function and a trigger"));
     down.push(conv_function);
     down.push(SqlStatement::new(format!(
-        "DO $migrator$ BEGIN\n  DROP TRIGGER {} ON {t};\n  DROP FUNCTION {}();\n  ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n  ALTER TABLE {t} RENAME COLUMN {c} TO {s};\n  ALTER TABLE {t} RENAME COLUMN {o} TO {c};\n{}  ALTER TABLE {t} ALTER COLUMN {s} DROP NOT NULL;\n  {};\nEND $migrator$",
+        "DO $migrator$ BEGIN\n  DROP TRIGGER {} ON {t};\n  DROP FUNCTION {}();\n  ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n  ALTER TABLE {t} RENAME COLUMN {c} TO {s};\n  ALTER TABLE {t} RENAME COLUMN {o} TO {c};\n{}{reindex}  ALTER TABLE {t} ALTER COLUMN {s} DROP NOT NULL;\n  {};\nEND $migrator$",
         ident(&back_trig),
         qualified(schema, &back_trig),
         from.default.as_ref().map(|d| format!("  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n")).unwrap_or_default(),
