@@ -123,6 +123,65 @@ async fn change_column_type_with_both_versions_writing() {
     .await;
 }
 
+/// The column's indexes (alone and in a composite unique index) are built again on the shadow
+/// column and swapped in by name under the lock; the rollback does the same the other way.
+#[tokio::test(flavor = "multi_thread")]
+async fn change_type_of_an_indexed_column_rebuilds_its_indexes() {
+    scenario(
+        Engine::Mysql,
+        "online_type_indexed",
+        "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL DEFAULT 0, sku varchar(40),\n  KEY items_qty (qty), UNIQUE KEY items_sku_qty (sku, qty));\n",
+        "INSERT INTO items SELECT seq, seq % 100, CONCAT('s', seq) FROM seq_1_to_5000",
+        "CREATE TABLE items (id bigint PRIMARY KEY, qty bigint NOT NULL DEFAULT 0, sku varchar(40),\n  KEY items_qty (qty), UNIQUE KEY items_sku_qty (sku, qty));\n",
+        vec![
+            "INSERT INTO items (id, qty, sku) VALUES ({id}, 7, 'o{id}')",
+            "UPDATE items SET qty = qty + 1 WHERE id = {id}",
+            "SELECT qty FROM items WHERE qty = 8 AND id = {id}",
+        ],
+        vec![
+            "INSERT INTO items (id, qty, sku) VALUES ({id}, 9, 'n{id}')",
+            "UPDATE items SET qty = qty + 1 WHERE id = {id}",
+            "SELECT qty FROM items WHERE sku = 'n{id}'",
+        ],
+        vec![
+            ("SELECT count(*) FROM items WHERE id BETWEEN 1 AND 5000 AND qty <> id % 100", "0"),
+            ("SELECT count(*) FROM items WHERE id >= 1000000 AND id < 2000000 AND qty <> 8", "0"),
+            ("SELECT count(*) FROM items WHERE id >= 2000000 AND qty <> 10", "0"),
+            ("SELECT GROUP_CONCAT(CONCAT(INDEX_NAME, ':', COLUMN_NAME) ORDER BY INDEX_NAME, SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'", "items_qty:qty,items_sku_qty:sku,items_sku_qty:qty,PRIMARY:id"),
+        ],
+    )
+    .await;
+}
+
+/// A renamed column's indexes are built again on the new column and swapped in by name before
+/// the old column is dropped.
+#[tokio::test(flavor = "multi_thread")]
+async fn rename_of_an_indexed_column_rebuilds_its_indexes() {
+    scenario(
+        Engine::Mysql,
+        "online_rename_indexed",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100) NOT NULL, name varchar(100),\n  KEY users_name (name), UNIQUE KEY users_email_name (email, name));\n",
+        "INSERT INTO users SELECT seq, CONCAT('u', seq, '@x'), CONCAT('n', seq) FROM seq_1_to_5000",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100) NOT NULL,\n  full_name varchar(100), -- migrator:renamed-from name\n  KEY users_name (full_name), UNIQUE KEY users_email_name (email, full_name));\n",
+        vec![
+            "INSERT INTO users (id, email, name) VALUES ({id}, 'o{id}', 'old-{id}')",
+            "UPDATE users SET name = 'old-upd-{id}' WHERE id = {id}",
+            "SELECT name FROM users WHERE name = 'old-upd-{id}'",
+        ],
+        vec![
+            "INSERT INTO users (id, email, full_name) VALUES ({id}, 'n{id}', 'new-{id}')",
+            "UPDATE users SET full_name = 'new-upd-{id}' WHERE id = {id}",
+            "SELECT full_name FROM users WHERE full_name = 'new-upd-{id}'",
+        ],
+        vec![
+            ("SELECT count(*) FROM users WHERE id >= 1000000 AND id < 2000000 AND full_name <> CONCAT('old-upd-', id)", "0"),
+            ("SELECT count(*) FROM users WHERE id >= 2000000 AND full_name <> CONCAT('new-upd-', id)", "0"),
+            ("SELECT GROUP_CONCAT(CONCAT(INDEX_NAME, ':', COLUMN_NAME) ORDER BY INDEX_NAME, SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users'", "PRIMARY:id,users_email_name:email,users_email_name:full_name,users_name:full_name"),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn existing_column_becomes_not_null() {
     scenario(

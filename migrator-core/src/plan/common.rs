@@ -304,6 +304,39 @@ pub(super) fn rebuildable_indexes<R>(
     Ok(indexes)
 }
 
+/// `index` rebuilt with `column` replaced by `on`, under migrator's own name for it (`kind`:
+/// `new` on the new column, `old` on the old column of a rollback), built online (Postgres
+/// `CONCURRENTLY`, MySQL `ALGORITHM=INPLACE, LOCK=NONE`).
+pub(super) fn index_on(
+    schema: &str,
+    table: &str,
+    index: &crate::schema::Index,
+    column: &str,
+    on: &str,
+    kind: &str,
+) -> Change {
+    use crate::schema::IndexKey;
+    let mut built = index.clone();
+    built.name = own_name(kind, table, &index.name);
+    built.comment = None;
+    for p in &mut built.parts {
+        if p.key == IndexKey::Column(column.to_string()) {
+            p.key = IndexKey::Column(on.to_string());
+        }
+    }
+    for c in &mut built.include {
+        if c == column {
+            *c = on.to_string();
+        }
+    }
+    Change::CreateIndex {
+        schema: schema.into(),
+        table: table.into(),
+        index: built,
+        online: true,
+    }
+}
+
 /// [`require_plain_column`], allowing the users named in `allowed` ("index i").
 fn require_plain_column_but<R>(
     ctx: &Ctx<R>,

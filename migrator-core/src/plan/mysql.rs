@@ -15,7 +15,8 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    by_phase, describe_target, destructive, own_name, renamed_columns, require_plain_column, simple,
+    by_phase, describe_target, destructive, index_on, own_name, rebuildable_indexes,
+    renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
@@ -664,7 +665,7 @@ fn alter_column(
 /// Rename via a shadow column: add the new column, keep both in sync with triggers, copy in
 /// batches; contract drops the triggers and the old column together under `LOCK TABLES`.
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
-    require_plain_column(ctx, schema, table, (old, new), "renaming")?;
+    let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
     let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
     let key = ctx.batch_key(schema, table)?;
     let t = ident(table);
@@ -727,7 +728,14 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         up.extend(ctx.sql(&finish));
         down_tail.extend(ctx.sql(&unfinish));
     }
+    // The old column's indexes are built again on the new one (in place, writes continue) and
+    // swapped in by name before the old column goes: dropping a column only shortens a
+    // composite index that still uses it.
+    for i in &indexes {
+        up.extend(ctx.sql(&index_on(schema, table, i, new, new, "new")));
+    }
     let mut swap = td;
+    swap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "new")));
     swap.push(alter(
         table,
         &format!("DROP COLUMN {o}"),
@@ -762,6 +770,11 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
             using: None,
         }));
     }
+    // The indexes back on the old column (the new one had none before contract).
+    for i in &indexes {
+        down.extend(ctx.sql(&index_on(schema, table, i, new, old, "old")));
+        down.push(swap_index(table, &i.name, "old"));
+    }
     down.extend(down_tail);
     let mut contract = ctx.step(
         Phase::Contract,
@@ -791,11 +804,11 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
-    require_plain_column(
+    let indexes = rebuildable_indexes(
         ctx,
         schema,
         table,
-        (&from.name, &to.name),
+        (&to.name, &to.name),
         "changing the type",
     )?;
     let key = ctx.batch_key(schema, table)?;
@@ -855,7 +868,13 @@ fn change_type(
             Algorithm::Inplace,
         ));
     }
+    // The column's indexes are built again on the shadow first and swapped in by name under
+    // the lock (dropping the old column would only shorten a composite index).
+    for i in &indexes {
+        up.extend(ctx.sql(&index_on(schema, table, i, &to.name, &shadow_name, "new")));
+    }
     let mut swap = td;
+    swap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "new")));
     swap.push(swap_names(table, &c, &old, &s));
     swap.push(alter(
         table,
@@ -901,7 +920,11 @@ fn change_type(
             Algorithm::Inplace,
         ));
     }
+    for i in &indexes {
+        down.extend(ctx.sql(&index_on(schema, table, i, &to.name, &old_name, "old")));
+    }
     let mut unswap = back_down;
+    unswap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "old")));
     unswap.push(swap_names(table, &c, &s, &old));
     unswap.extend(tu);
     down.extend(locked(ctx, schema, table, unswap));
@@ -932,6 +955,20 @@ fn change_type(
         ));
     }
     Ok(vec![expand, backfill, contract])
+}
+
+/// Index `name` replaced by migrator's `kind` copy of it (see [`index_on`]) in one statement.
+fn swap_index(table: &str, name: &str, kind: &str) -> SqlStatement {
+    alter(
+        table,
+        &format!(
+            "DROP INDEX {}, RENAME INDEX {} TO {}",
+            ident(name),
+            ident(&own_name(kind, table, name)),
+            ident(name)
+        ),
+        Algorithm::Inplace,
+    )
 }
 
 /// `column` renamed to `aside` and `incoming` renamed to `column`, in one instant statement. The

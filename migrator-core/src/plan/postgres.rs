@@ -2,7 +2,8 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    by_phase, describe_target, destructive, own_name, rebuildable_indexes, renamed_columns, simple,
+    by_phase, describe_target, destructive, index_on, own_name, rebuildable_indexes,
+    renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::{types, Change};
@@ -999,38 +1000,6 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         "the old application version (reading {old}) must be gone"
     ));
     Ok(vec![expand, backfill, contract])
-}
-
-/// `index` rebuilt with `column` replaced by `on`, under migrator's own name for it (`kind`:
-/// `new` on the shadow, `old` on the old-type column of a rollback), built `CONCURRENTLY`.
-fn index_on(
-    schema: &str,
-    table: &str,
-    index: &crate::schema::Index,
-    column: &str,
-    on: &str,
-    kind: &str,
-) -> Change {
-    use crate::schema::IndexKey;
-    let mut built = index.clone();
-    built.name = own_name(kind, table, &index.name);
-    built.comment = None;
-    for p in &mut built.parts {
-        if p.key == IndexKey::Column(column.to_string()) {
-            p.key = IndexKey::Column(on.to_string());
-        }
-    }
-    for c in &mut built.include {
-        if c == column {
-            *c = on.to_string();
-        }
-    }
-    Change::CreateIndex {
-        schema: schema.into(),
-        table: table.into(),
-        index: built,
-        online: true,
-    }
 }
 
 /// Type change via a shadow column converted by a trigger, copied in batches, swapped in.
