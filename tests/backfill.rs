@@ -137,7 +137,7 @@ async fn kill_9_resumes_after_the_stored_key(e: Engine) {
     kill_when(
         &mut child,
         "the backfill reaching 3 batches",
-        Duration::from_secs(30),
+        (Duration::from_secs(30), Duration::from_millis(20)),
         || async move {
             let n: Option<u64> = try_scalar(e, url, sql).await.and_then(|s| s.parse().ok());
             n.unwrap_or(0) >= 3

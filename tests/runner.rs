@@ -267,31 +267,36 @@ async fn kill_while_running(
     };
     // One connection polls every 5 ms: a statement that runs for a fraction of a second must
     // not slip between two polls (a new connection per poll is slow on a loaded machine).
-    let (pg_poll, mut my_poll) = match e {
-        Engine::Postgres => (Some(pg_connect(url).await), None),
-        Engine::Mariadb => (None, Some(mysql_connect(url).await)),
+    let pg_poll = match e {
+        Engine::Postgres => Some(pg_connect(url).await),
+        Engine::Mariadb => None,
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let running: i64 = match (&pg_poll, &mut my_poll) {
-            (Some(c), _) => c.query_one(activity.as_str(), &[]).await.unwrap().get(0),
-            (_, Some(c)) => {
-                use mysql_async::prelude::Queryable;
-                c.query_first(activity.as_str()).await.unwrap().unwrap_or(0)
-            }
-            _ => unreachable!("one poll connection per engine"),
-        };
-        if running > 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the runner reaching a statement like {pg} / {my}: did not happen within 20s"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let my_poll = tokio::sync::Mutex::new(match e {
+        Engine::Postgres => None,
+        Engine::Mariadb => Some(mysql_connect(url).await),
+    });
+    let (pg_poll, my_poll, activity) = (&pg_poll, &my_poll, &activity);
+    kill_when(
+        child,
+        &format!("the runner reaching a statement like {pg} / {my}"),
+        (Duration::from_secs(20), Duration::from_millis(5)),
+        || async move {
+            let running: i64 = match pg_poll {
+                Some(c) => c.query_one(activity.as_str(), &[]).await.unwrap().get(0),
+                None => {
+                    use mysql_async::prelude::Queryable;
+                    let mut conn = my_poll.lock().await;
+                    let conn = conn.as_mut().expect("a MariaDB poll connection");
+                    conn.query_first(activity.as_str())
+                        .await
+                        .unwrap()
+                        .unwrap_or(0)
+                }
+            };
+            running > 0
+        },
+    )
+    .await;
 }
 
 /// The server finishes a statement whose runner was killed while it ran; nobody records it.

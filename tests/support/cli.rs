@@ -153,12 +153,12 @@ pub async fn output_within(child: tokio::process::Child, limit: Duration) -> Opt
         .map(|o| o.expect("wait for migrator"))
 }
 
-/// Polls `check` every 20 ms until it holds, then kills `child` outright (SIGKILL); panics
+/// Polls `check` every `every` until it holds, then kills `child` outright (SIGKILL); panics
 /// naming `what` when it has not held within `limit`.
 pub async fn kill_when<F, Fut>(
     child: &mut std::process::Child,
     what: &str,
-    limit: Duration,
+    (limit, every): (Duration, Duration),
     mut check: F,
 ) where
     F: FnMut() -> Fut,
@@ -170,7 +170,7 @@ pub async fn kill_when<F, Fut>(
             std::time::Instant::now() < deadline,
             "{what}: did not happen within {limit:?}"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(every).await;
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();

@@ -236,22 +236,11 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
     }
 }
 
-/// Refuses a shadow-column recipe for a column other objects depend on (not supported yet).
-pub(super) fn require_plain_column<R>(
-    ctx: &Ctx<R>,
-    schema: &str,
-    table: &str,
-    (old, new): (&str, &str),
-    what: &str,
-) -> Result<()> {
-    require_plain_column_but(ctx, schema, table, (old, new), what, &[])
-}
-
 /// The indexes of `schema.table` a shadow-column recipe can build again on the new column (`old`
 /// renamed `new`, or a type change: `old` = `new`): those that use it only as a plain key part
 /// (default operator class and collation) or an `INCLUDE` column, otherwise the same before and
-/// after the plan, as declared after it. Refuses, as [`require_plain_column`] does, when the
-/// column has any other user.
+/// after the plan, as declared after it. Refuses (see [`require_plain_column`]) when the column
+/// has any other user.
 pub(super) fn rebuildable_indexes<R>(
     ctx: &Ctx<R>,
     schema: &str,
@@ -262,7 +251,7 @@ pub(super) fn rebuildable_indexes<R>(
     use crate::schema::IndexKey;
     let (Some(before), Some(after)) = (ctx.from.table(schema, table), ctx.to.table(schema, table))
     else {
-        return require_plain_column(ctx, schema, table, (old, new), what).map(|_| Vec::new());
+        return require_plain_column(ctx, schema, table, (old, new), what, &[]).map(|_| Vec::new());
     };
     let key = |c: &str| IndexKey::Column(c.to_string());
     // The index's other columns must stay as they are: one recipe rebuilds an index.
@@ -273,19 +262,8 @@ pub(super) fn rebuildable_indexes<R>(
     let plain = |i: &crate::schema::Index| {
         let mentions = |text: &str| crate::diff::mentions(text, new);
         let uses = i.parts.iter().any(|p| p.key == key(new)) || i.include.iter().any(|c| c == new);
-        let mut as_before = i.clone();
-        for p in &mut as_before.parts {
-            if p.key == key(new) {
-                p.key = key(old);
-            }
-        }
-        for c in &mut as_before.include {
-            if c == new {
-                *c = old.to_string();
-            }
-        }
         uses && i.valid
-            && before.index(&i.name) == Some(&as_before)
+            && before.index(&i.name) == Some(&with_column_replaced(i, new, old))
             && !i.predicate.as_deref().is_some_and(mentions)
             && i.include.iter().all(unchanged)
             && i.parts.iter().all(|p| match &p.key {
@@ -300,7 +278,7 @@ pub(super) fn rebuildable_indexes<R>(
         .iter()
         .map(|i| format!("index {}", i.name))
         .collect();
-    require_plain_column_but(ctx, schema, table, (old, new), what, &names)?;
+    require_plain_column(ctx, schema, table, (old, new), what, &names)?;
     Ok(indexes)
 }
 
@@ -315,20 +293,9 @@ pub(super) fn index_on(
     on: &str,
     kind: &str,
 ) -> Change {
-    use crate::schema::IndexKey;
-    let mut built = index.clone();
-    built.name = own_name(kind, table, &index.name);
+    let mut built = with_column_replaced(index, column, on);
+    built.name = index_copy_name(kind, table, &index.name);
     built.comment = None;
-    for p in &mut built.parts {
-        if p.key == IndexKey::Column(column.to_string()) {
-            p.key = IndexKey::Column(on.to_string());
-        }
-    }
-    for c in &mut built.include {
-        if c == column {
-            *c = on.to_string();
-        }
-    }
     Change::CreateIndex {
         schema: schema.into(),
         table: table.into(),
@@ -337,8 +304,36 @@ pub(super) fn index_on(
     }
 }
 
-/// [`require_plain_column`], allowing the users named in `allowed` ("index i").
-fn require_plain_column_but<R>(
+/// The name of migrator's `kind` copy of index `index` of `table` (see [`index_on`]); the swap
+/// renames the copy to `index`.
+pub(super) fn index_copy_name(kind: &str, table: &str, index: &str) -> String {
+    own_name(kind, table, index)
+}
+
+/// `index` with `column` replaced by `on` in its key parts and `INCLUDE` columns.
+fn with_column_replaced(
+    index: &crate::schema::Index,
+    column: &str,
+    on: &str,
+) -> crate::schema::Index {
+    use crate::schema::IndexKey;
+    let mut out = index.clone();
+    for p in &mut out.parts {
+        if p.key == IndexKey::Column(column.to_string()) {
+            p.key = IndexKey::Column(on.to_string());
+        }
+    }
+    for c in &mut out.include {
+        if c == column {
+            *c = on.to_string();
+        }
+    }
+    out
+}
+
+/// Refuses a shadow-column recipe for a column other objects depend on (not supported yet),
+/// except the users named in `allowed` ("index i"), which the recipe rebuilds.
+fn require_plain_column<R>(
     ctx: &Ctx<R>,
     schema: &str,
     table: &str,

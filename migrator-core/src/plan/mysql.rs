@@ -15,8 +15,8 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_on, own_name, rebuildable_indexes,
-    renamed_columns, simple,
+    by_phase, describe_target, destructive, index_copy_name, index_on, own_name,
+    rebuildable_indexes, renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
@@ -964,7 +964,7 @@ fn swap_index(table: &str, name: &str, kind: &str) -> SqlStatement {
         &format!(
             "DROP INDEX {}, RENAME INDEX {} TO {}",
             ident(name),
-            ident(&own_name(kind, table, name)),
+            ident(&index_copy_name(kind, table, name)),
             ident(name)
         ),
         Algorithm::Inplace,

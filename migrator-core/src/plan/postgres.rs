@@ -2,8 +2,8 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_on, own_name, rebuildable_indexes,
-    renamed_columns, simple,
+    by_phase, describe_target, destructive, index_copy_name, index_on, own_name,
+    rebuildable_indexes, renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::{types, Change};
@@ -135,6 +135,16 @@ fn batched_update(
     SqlStatement::outside_transaction(format!(
         "DO $migrator$\nDECLARE\n  migrator_done {ty};\n  migrator_upto {ty};\nBEGIN\n  SELECT min({k}) INTO migrator_done FROM {t};\n  IF migrator_done IS NULL THEN RETURN; END IF;\n  UPDATE {t} SET {set} WHERE {k} = migrator_done AND ({filter});\n  COMMIT;\n  LOOP\n    SELECT max(b.k) INTO migrator_upto FROM (SELECT {k} AS k FROM {t} WHERE {k} > migrator_done ORDER BY {k} LIMIT {batch}) AS b;\n    EXIT WHEN migrator_upto IS NULL;\n    UPDATE {t} SET {set} WHERE {k} > migrator_done AND {k} <= migrator_upto AND ({filter});\n    COMMIT;\n    migrator_done := migrator_upto;\n  END LOOP;\nEND\n$migrator$"
     ))
+}
+
+/// `ALTER INDEX` giving migrator's `kind` copy of index `name` (see [`index_on`]) that name,
+/// once the original is gone.
+fn copy_takes_name(schema: &str, table: &str, name: &str, kind: &str) -> String {
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        qualified(schema, &index_copy_name(kind, table, name)),
+        ident(name)
+    )
 }
 
 /// Makes a column NOT NULL without a long lock: CHECK NOT VALID → VALIDATE (no write block) →
@@ -946,10 +956,8 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         "ALTER TABLE {t} DROP COLUMN {o}"
     )));
     for i in &indexes {
-        up.push(SqlStatement::new(format!(
-            "ALTER INDEX {} RENAME TO {}",
-            qualified(schema, &own_name("new", table, &i.name)),
-            ident(&i.name)
+        up.push(SqlStatement::new(copy_takes_name(
+            schema, table, &i.name, "new",
         )));
     }
     // Rolling the contract back re-creates the old column from the new one and the trigger.
@@ -982,10 +990,8 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
             name: i.name.clone(),
             online: true,
         }));
-        down.push(SqlStatement::new(format!(
-            "ALTER INDEX {} RENAME TO {}",
-            qualified(schema, &own_name("old", table, &i.name)),
-            ident(&i.name)
+        down.push(SqlStatement::new(copy_takes_name(
+            schema, table, &i.name, "old",
         )));
     }
     down.extend(down_rev);
@@ -1100,9 +1106,8 @@ fn change_type(
     let _ = td;
     for i in &indexes {
         swap.push_str(&format!(
-            "  ALTER INDEX {} RENAME TO {};\n",
-            qualified(schema, &own_name("new", table, &i.name)),
-            ident(&i.name)
+            "  {};\n",
+            copy_takes_name(schema, table, &i.name, "new")
         ));
     }
     if let Some(d) = &to.default {
@@ -1150,10 +1155,9 @@ fn change_type(
     for i in &indexes {
         down.extend(ctx.sql(&index_on(schema, table, i, &to.name, &old_name, "old")));
         reindex.push_str(&format!(
-            "  DROP INDEX {};\n  ALTER INDEX {} RENAME TO {};\n",
+            "  DROP INDEX {};\n  {};\n",
             qualified(schema, &i.name),
-            qualified(schema, &own_name("old", table, &i.name)),
-            ident(&i.name)
+            copy_takes_name(schema, table, &i.name, "old")
         ));
     }
     let [conv_function, conv_trigger] = <[SqlStatement; 2]>::try_from(tu)
