@@ -4,10 +4,11 @@
 //! database's catalog to equal the catalog of a database loaded straight from `desired` (column
 //! order aside). A seeded random generator adds more cases (random schemas and edits).
 
+use migrator_core::diff::Hints;
 use migrator_core::diff::{diff, DiffOptions};
 use migrator_core::migrations::split;
 use migrator_core::render::{renderer_for, try_render_all};
-use migrator_core::source::{inspect_declared, inspect_live, Hints};
+use migrator_core::source::{inspect_declared, inspect_live};
 use migrator_core::{DatabaseUrl, Dialect};
 use migrator_tests::convergence::{compare_catalogs, plan_random_pairs, run_all, seeded_runs, Run};
 use migrator_tests::online::Engine;

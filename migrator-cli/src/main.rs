@@ -9,10 +9,12 @@ use migrator_core::config::{batch_size, pause, seconds, FileConfig};
 use migrator_core::diff::DiffOptions;
 use migrator_core::lint::{self, LintOptions, Linter};
 use migrator_core::migrations::{self, Version};
-use migrator_core::plan::{plan_directory, PlanOptions};
+use migrator_core::ops::diff_sources;
+use migrator_core::ops::plan_directory;
+use migrator_core::plan::PlanOptions;
 use migrator_core::render;
 use migrator_core::runner::{ApplyOptions, RollbackTarget};
-use migrator_core::source::{diff_sources, Source};
+use migrator_core::source::Source;
 use migrator_core::{DatabaseUrl, Dialect, Error, MigrationSet, Migrator, Settings};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -437,8 +439,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             let dev = ctx.dev_url.as_deref().map(DatabaseUrl::parse).transpose()?;
             let declared =
                 (ctx.schema_given || ctx.schema.exists()).then_some(ctx.schema.as_path());
-            let report =
-                migrator_core::drift::drift(&url, &ctx.dir, declared, dev.as_ref()).await?;
+            let report = migrator_core::ops::drift(&url, &ctx.dir, declared, dev.as_ref()).await?;
             if ctx.github {
                 print!("{}", report.github());
             } else {

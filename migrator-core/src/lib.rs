@@ -3,14 +3,15 @@
 //! The library is a pipeline, and the module tree follows it:
 //!
 //! - [`source`]: where a schema comes from — a live database, declared SQL files or a migrations
-//!   directory (both loaded into a scratch database), plus `-- migrator:` hints;
+//!   directory (both loaded into a scratch database);
 //! - [`catalog`] → [`schema`]: introspection (one inspector per dialect) into a dialect-neutral model;
-//! - [`diff`]: model × model → ordered changes;
+//! - [`diff`]: model × model (+ the declared schema's `-- migrator:` hints) → ordered changes;
 //! - [`plan`]: changes → expand / backfill / contract steps with locks, hazards and downs;
 //! - [`render`]: changes → SQL per dialect;
 //! - [`migrations`]: the migrations directory — files, directives, statement splitting, `migrator.sum`;
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
-//! - [`drift`]: live database vs migrations vs declared schema, for CI (`migrator drift`);
+//! - [`ops`]: the commands composed from those stages — `diff`, `plan`, `drift` — each returning
+//!   a report (above every stage, so no stage imports its caller);
 //! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password),
 //!   with the URL's TLS settings ([`tls`]: rustls, libpq / MySQL `ssl-mode` semantics).
@@ -34,10 +35,10 @@ pub mod config;
 pub mod connect;
 pub mod dialect;
 pub mod diff;
-pub mod drift;
 pub mod error;
 pub mod lint;
 pub mod migrations;
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod runner;

@@ -108,7 +108,8 @@ async fn plan_converge(
     current: &str,
     desired: &str,
 ) -> Result<Option<String>, String> {
-    use migrator_core::plan::{plan_directory, PlanOptions};
+    use migrator_core::ops::plan_directory;
+    use migrator_core::plan::PlanOptions;
     use migrator_core::runner::{ApplyOptions, RollbackTarget};
     use migrator_core::Migrator;
     let prefix = format!("pl_{}", &name[..name.len().min(20)]);

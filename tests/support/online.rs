@@ -8,7 +8,8 @@ use crate::{
     fresh_mysql_db, fresh_pg_db, mysql_exec, mysql_query_strings, pg_exec, pg_query_strings,
     TempDir,
 };
-use migrator_core::plan::{plan_directory, PlanOptions};
+use migrator_core::ops::plan_directory;
+use migrator_core::plan::PlanOptions;
 use migrator_core::runner::{ApplyOptions, RollbackTarget};
 use migrator_core::{DatabaseUrl, Migrator};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -187,15 +187,10 @@ fn db_err(e: mysql_async::Error) -> Error {
     Error::db("inspecting the MySQL catalog", text)
 }
 
-/// A SQL string literal (backslashes escaped too: the default `sql_mode` treats them as escapes).
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
-}
-
 fn list(names: &[String]) -> String {
     names
         .iter()
-        .map(|n| quote(n))
+        .map(|n| Dialect::Mysql.literal(n))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -362,7 +357,7 @@ pub fn normalize_type(column_type: &str) -> String {
 /// Removes the qualifier `` `db`. `` of the view's own database outside string literals and
 /// comments-free SQL text as MariaDB prints it.
 pub fn strip_database(sql: &str, db: &str) -> String {
-    let qualifier = format!("`{}`.", db.replace('`', "``"));
+    let qualifier = format!("{}.", Dialect::Mysql.ident(db));
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
     while !rest.is_empty() {
@@ -430,7 +425,7 @@ fn quoted_identifier_len(s: &str) -> usize {
 
 /// `` json_valid(`c`) ``: MariaDB's automatic check of a JSON column.
 fn is_json_check(clause: &str, column: &str) -> bool {
-    clause.trim() == format!("json_valid(`{}`)", column.replace('`', "``"))
+    clause.trim() == format!("json_valid({})", Dialect::Mysql.ident(column))
 }
 
 fn action(rule: &str) -> ReferentialAction {
@@ -629,7 +624,7 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
                 } else if unquoted_default_type(&data_type_raw) {
                     Some(d)
                 } else {
-                    Some(quote(&d))
+                    Some(Dialect::Mysql.literal(&d))
                 }
             }
         };

@@ -2,6 +2,8 @@
 //! [`Change`]s that turn one into the other.
 //!
 //! - [`change`]: the change kinds;
+//! - [`hints`]: `-- migrator:` hints of a declared schema (renames, backfill and conversion
+//!   expressions): the diff's input besides the two models;
 //! - [`table`]: what changes inside one table;
 //! - [`types`]: which type changes keep every value;
 //! - [`mysql`]: what MySQL / MariaDB needs differently (applied when both models are MySQL ones).
@@ -13,14 +15,15 @@
 //! dependency order) → comments → drop tables, sequences, enums, extensions, schemas.
 
 pub mod change;
+pub mod hints;
 pub mod mysql;
 pub mod table;
 pub mod types;
 
 pub use change::{Change, CommentTarget, EnumColumn};
+pub use hints::Hints;
 
 use crate::schema::{Database, Enum, Schema, Sequence, Table, View};
-use crate::source::Hints;
 use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -633,8 +633,8 @@ fn needed_by_kept_foreign_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::Hints;
     use crate::schema::{ColumnType, Options, PrimaryKey, Schema};
-    use crate::source::Hints;
 
     fn col(name: &str, ty: &str, auto_increment: bool) -> Column {
         let mut options = Options::new();

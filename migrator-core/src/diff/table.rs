@@ -3,8 +3,8 @@
 
 use super::change::{Change, CommentTarget};
 use super::Plan;
+use crate::diff::Hints;
 use crate::schema::{Column, Index, IndexKey, Table};
-use crate::source::Hints;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Old column name → new column name, for the renames of one table.

@@ -90,16 +90,13 @@ impl<'a> Tok<'a> {
     pub fn ident(&self, dialect: Dialect) -> Option<Ident> {
         match self.kind {
             TokKind::Word => Some(Ident {
-                key: self.text.to_lowercase(),
+                key: dialect.name_key(self.text, false),
                 text: self.text.to_string(),
             }),
             TokKind::Ident => {
                 let q = &self.text[..1];
                 let inner = self.text[1..self.text.len() - 1].replace(&q.repeat(2), q);
-                let key = match dialect {
-                    Dialect::Postgres => inner.clone(),
-                    Dialect::Mysql => inner.to_lowercase(),
-                };
+                let key = dialect.name_key(&inner, true);
                 Some(Ident { key, text: inner })
             }
             _ => None,

@@ -167,10 +167,7 @@ impl BatchedUpdate {
     pub fn updates(&self, directive_table: &str, dialect: Dialect) -> bool {
         let ours = name_parts(&self.table, dialect);
         let theirs = name_parts(directive_table, dialect);
-        let eq = |a: &String, b: &String| match dialect {
-            Dialect::Postgres => a == b,
-            Dialect::Mysql => a.eq_ignore_ascii_case(b),
-        };
+        let eq = |a: &String, b: &String| dialect.same_name(a, b);
         match (ours.split_last(), theirs.split_last()) {
             (Some((a, sa)), Some((b, sb))) => {
                 eq(a, b)
@@ -183,10 +180,7 @@ impl BatchedUpdate {
 
 /// The parts of a possibly qualified, possibly quoted name, as the server reads them.
 pub fn name_parts(name: &str, dialect: Dialect) -> Vec<String> {
-    let quote = match dialect {
-        Dialect::Postgres => '"',
-        Dialect::Mysql => '`',
-    };
+    let quote = dialect.ident_quote();
     let mut parts = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
@@ -219,11 +213,7 @@ pub fn name_parts(name: &str, dialect: Dialect) -> Vec<String> {
 }
 
 fn fold(part: String, quoted: bool, dialect: Dialect) -> String {
-    if dialect == Dialect::Postgres && !quoted {
-        part.to_lowercase()
-    } else {
-        part
-    }
+    dialect.fold(&part, quoted)
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use super::inverse::inverse;
 use super::{PlanOptions, Step};
+use crate::diff::Hints;
 use crate::diff::{Change, CommentTarget};
 use crate::migrations::Phase;
 use crate::render::{Renderer, SqlStatement};
 use crate::schema::Database;
-use crate::source::Hints;
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 
@@ -110,7 +110,7 @@ impl<'a, R: Renderer> Ctx<'a, R> {
 
     pub fn hint<'h>(
         &self,
-        map: &'h std::collections::BTreeMap<(crate::source::hints::TableKey, String), String>,
+        map: &'h std::collections::BTreeMap<(crate::diff::hints::TableKey, String), String>,
         schema: &str,
         table: &str,
         column: &str,

@@ -21,6 +21,7 @@ use super::common::{
 use super::{Backfill, PlanOptions, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
 use crate::diff::Change;
+use crate::diff::Hints;
 use crate::migrations::split::{significant_tokens, TokenKind};
 use crate::migrations::Phase;
 use crate::render::mysql::{
@@ -29,7 +30,6 @@ use crate::render::mysql::{
 use crate::render::{Renderer, SqlStatement};
 use crate::runner::history::HISTORY_TABLE;
 use crate::schema::{Column, Database};
-use crate::source::Hints;
 use crate::{Dialect, Error, Result};
 
 use super::common::ROLLBACK_RENAME;

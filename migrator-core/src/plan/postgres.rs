@@ -6,12 +6,12 @@ use super::common::{
     rebuildable_indexes, renamed_columns, simple,
 };
 use super::{Backfill, PlanOptions, Step};
+use crate::diff::Hints;
 use crate::diff::{types, Change};
 use crate::migrations::Phase;
 use crate::render::postgres::{column_definition, ident, qualified, PostgresRenderer};
 use crate::render::SqlStatement;
 use crate::schema::{Column, Database};
-use crate::source::Hints;
 use crate::{Error, Result};
 
 use super::common::ROLLBACK_RENAME;

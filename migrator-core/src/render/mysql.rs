@@ -90,12 +90,12 @@ impl MysqlRenderer {
 
 /// `` `name` ``, with embedded backticks doubled.
 pub fn ident(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
+    Dialect::Mysql.ident(name)
 }
 
 /// A string literal: quotes doubled and backslashes escaped.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    Dialect::Mysql.literal(text)
 }
 
 fn idents(names: &[String]) -> String {

@@ -12,7 +12,7 @@ pub struct PostgresRenderer;
 
 /// `"name"`, with embedded quotes doubled.
 pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    Dialect::Postgres.ident(name)
 }
 
 /// `"schema"."name"`.
@@ -22,7 +22,7 @@ pub fn qualified(schema: &str, name: &str) -> String {
 
 /// A string literal (standard_conforming_strings: only quotes need doubling).
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    Dialect::Postgres.literal(text)
 }
 
 fn idents(names: &[String]) -> String {

@@ -2,49 +2,15 @@
 //! allow it, otherwise statement by statement with progress recorded after each one (so that a
 //! `kill -9` at any moment leaves a history the next run resumes from: see `Steps::run`).
 
-use super::history::{runner_identity, HistoryRow, Status};
+use super::history::{HistoryRow, Status};
 use super::lock::retry_delay;
+use super::record::{finish, first_changed, new_row, run_report, statement_error};
 use super::report::MigrationRun;
 use super::target::{DbError, Target};
 use crate::migrations::split::TokenKind;
 use crate::migrations::{Migration, SqlFile, Statement};
 use crate::{Error, Result, Settings};
 use std::time::Instant;
-
-/// How a statement failure is reported: file, position, line, server message, what to do.
-pub(super) fn statement_error(
-    file: &SqlFile,
-    stmts: &[Statement],
-    i: usize,
-    e: &DbError,
-    hint: String,
-) -> Error {
-    let s = &stmts[i];
-    let mut excerpt: String = s
-        .sql
-        .lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(120)
-        .collect();
-    if s.sql.len() > excerpt.len() {
-        excerpt.push_str(" …");
-    }
-    Error::Statement {
-        file: file.name.clone(),
-        index: i + 1,
-        total: stmts.len(),
-        line: s.line,
-        excerpt,
-        message: e.message.clone(),
-        hint: if hint.is_empty() {
-            hint
-        } else {
-            format!("\n  hint: {hint}")
-        },
-    }
-}
 
 /// Runs one statement, retrying with backoff while it only failed to get a lock in time. With
 /// `in_transaction` it runs after a `BEGIN` (left open on success, rolled back on error).
@@ -201,39 +167,6 @@ impl Steps<'_> {
     }
 }
 
-pub(super) fn new_row(m: &Migration, total: usize) -> HistoryRow {
-    HistoryRow {
-        version: m.version,
-        name: m.name.clone(),
-        phase: m.phase(),
-        checksum_up: m.up.checksum.to_string(),
-        checksum_down: m.down.checksum.to_string(),
-        status: Status::Partial,
-        statements_applied: 0,
-        statements_total: total as i32,
-        statement_hashes: Vec::new(),
-        down_statements_applied: 0,
-        error: None,
-        failed_statement: None,
-        started_at: chrono::Utc::now(),
-        finished_at: None,
-        execution_ms: 0,
-        tool_version: crate::TOOL_VERSION.to_string(),
-        host: runner_identity(),
-        baseline: false,
-    }
-}
-
-pub(super) fn finish(row: &mut HistoryRow, m: &Migration, started: Instant) {
-    row.status = Status::Applied;
-    row.checksum_up = m.up.checksum.to_string();
-    row.checksum_down = m.down.checksum.to_string();
-    row.error = None;
-    row.failed_statement = None;
-    row.finished_at = Some(chrono::Utc::now());
-    row.execution_ms += started.elapsed().as_millis() as i64;
-}
-
 /// Applies the up file of `m`. `existing` is its partial / failed history row, if any.
 pub async fn up(
     target: &mut dyn Target,
@@ -381,35 +314,6 @@ fn verify_applied_prefix(m: &Migration, stmts: &[Statement], row: &HistoryRow) -
         )));
     }
     Ok(())
-}
-
-/// The first of the `n` first statements whose hash differs from the one recorded when it ran
-/// (or that is gone from the file), if any.
-pub(super) fn first_changed(stmts: &[Statement], recorded: &[String], n: usize) -> Option<usize> {
-    (0..n).find(|&i| {
-        recorded.get(i).map(String::as_str) != stmts.get(i).map(|s| s.hash.to_string()).as_deref()
-    })
-}
-
-pub(super) fn run_report(
-    m: &Migration,
-    statements: usize,
-    resumed_at: Option<usize>,
-    retries: u32,
-    started: Instant,
-) -> MigrationRun {
-    MigrationRun {
-        version: m.version,
-        name: m.name.clone(),
-        phase: m.phase(),
-        statements,
-        resumed_at,
-        retries,
-        millis: started.elapsed().as_millis() as u64,
-        rows: None,
-        batches: None,
-        resumed_after_key: None,
-    }
 }
 
 /// Runs the down file of an applied migration and removes its history row.

@@ -1,23 +1,28 @@
 //! The runner: applies and rolls back a [`MigrationSet`] on a database, one runner at a time.
 //!
 //! - [`target`]: the trait each dialect implements (lock, history, execution), with
-//!   [`postgres`] and [`mysql`];
+//!   [`postgres`] and [`mysql`]; [`connect`] opens the one a URL names;
 //! - [`history`]: the `migrator_history` row;
 //! - [`reconcile`]: directory × history → state of each migration, checks before running;
 //! - [`lock`]: waiting for the runner lock; [`execute`]: running one file up or down;
-//! - [`backfill`]: running a `-- migrator:backfill` file in key-range batches, resumable;
+//! - [`backfill`]: running a `-- migrator:backfill` file in key-range batches, resumable
+//!   ([`job`]: what a backfill is made of, shared with the targets);
+//! - [`record`]: the history row and report of a run, shared by `execute` and `backfill`;
 //! - [`report`]: what a run did.
 //!
 //! Every entry point releases the runner lock on every path, errors included (and the server
 //! releases it if the process dies, since it is tied to the session).
 
 pub mod backfill;
+pub mod connect;
 pub mod execute;
 pub mod history;
+pub mod job;
 pub mod lock;
 pub mod mysql;
 pub mod postgres;
 pub mod reconcile;
+pub mod record;
 pub mod report;
 pub mod target;
 
@@ -91,7 +96,7 @@ impl Migrator {
         if let Some(to) = opts.to {
             self.require_version(to)?;
         }
-        let mut target = target::connect(url).await?;
+        let mut target = connect::connect(url).await?;
         let result = self.apply_on(target.as_mut(), url, opts).await;
         target.close().await;
         result
@@ -159,7 +164,7 @@ impl Migrator {
         force: bool,
     ) -> Result<RollbackReport> {
         self.set.check_integrity()?;
-        let mut target = target::connect(url).await?;
+        let mut target = connect::connect(url).await?;
         let mut report = RollbackReport {
             database: url.redacted(),
             ..Default::default()
@@ -237,7 +242,7 @@ impl Migrator {
 
     /// The state of every migration. Takes no lock.
     pub async fn status(&self, url: &DatabaseUrl) -> Result<StatusReport> {
-        let mut target = target::connect(url).await?;
+        let mut target = connect::connect(url).await?;
         let history = target.read_history().await;
         target.close().await;
         let history = history?.unwrap_or_default();
@@ -331,7 +336,7 @@ impl Migrator {
             Box<dyn std::future::Future<Output = Result<T>> + Send + 'a>,
         >,
     {
-        let mut target = target::connect(url).await?;
+        let mut target = connect::connect(url).await?;
         let result = async {
             lock::acquire(target.as_mut(), self.settings.runner_lock_wait).await?;
             let inner = async {

@@ -1,10 +1,10 @@
 //! [`Target`] for MySQL and MariaDB: `GET_LOCK` on a dedicated connection, non-transactional
 //! DDL (progress recorded after every statement), `lock_wait_timeout`.
 
-use super::backfill::{
+use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
+use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
 };
-use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{DbError, Target};
 use crate::connect;
 use crate::migrations::update::name_parts;
@@ -444,7 +444,11 @@ impl Target for MysqlTarget {
                 .iter()
                 .any(|(n, nullable, _, _)| n.eq_ignore_ascii_case(c) && nullable == "NO")
         };
-        let table_sql = format!("{}.{}", quote(&schema), quote(&name));
+        let table_sql = format!(
+            "{}.{}",
+            Dialect::Mysql.ident(&schema),
+            Dialect::Mysql.ident(&name)
+        );
         let display = format!("{schema}.{name}");
         let candidates: Vec<String> = indexes
             .iter()
@@ -505,7 +509,7 @@ impl Target for MysqlTarget {
         };
         Ok(BackfillKey {
             table_sql,
-            column_sql: quote(column),
+            column_sql: Dialect::Mysql.ident(column),
             type_name: type_name.into(),
             estimated_rows,
         })
@@ -679,11 +683,6 @@ impl Target for MysqlTarget {
     async fn close(self: Box<Self>) {
         let _ = self.conn.disconnect().await;
     }
-}
-
-/// A MySQL identifier in backquotes.
-fn quote(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
 }
 
 /// A key kept as text, as a value of the key's type (`signed`, `unsigned` or `string`).

@@ -1,9 +1,9 @@
 //! [`Target`] for Postgres: session advisory lock, transactional DDL, `lock_timeout`.
 
-use super::backfill::{
+use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
+use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
 };
-use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::target::{commit_error, DbError, Target};
 use crate::connect::{self, pg_error_text};
 use crate::migrations::split::has_keyword;
@@ -48,7 +48,7 @@ fn concurrent_index_name(sql: &str) -> Option<String> {
     if name.eq_ignore_ascii_case("on") {
         return None;
     }
-    Some(crate::source::hints::ident(name, Dialect::Postgres))
+    name_parts(name, Dialect::Postgres).pop()
 }
 
 impl PostgresTarget {

@@ -1,10 +1,10 @@
 //! The runner's view of a database: the one trait each dialect implements for the runner
 //! concern (session set-up, runner lock, history storage, statement execution).
 
-use super::backfill::{BackfillJob, BackfillKey, BackfillProgress, BatchDone};
 use super::history::HistoryRow;
+use super::job::{BackfillJob, BackfillKey, BackfillProgress, BatchDone};
 use crate::migrations::Version;
-use crate::{DatabaseUrl, Dialect, Result, Settings};
+use crate::{Dialect, Result, Settings};
 use async_trait::async_trait;
 
 /// An error from running a statement, classified so the runner knows whether to retry.
@@ -84,7 +84,7 @@ pub trait Target: Send {
     /// Finds `key` (as written in the directive) on `table` (`t` or `schema.t`) and checks that
     /// it can batch a backfill: one column that is the primary key or a NOT NULL unique key, of
     /// a type the target can keep as text. Otherwise `Error::Refused` (via
-    /// [`super::backfill::unusable_key`]), naming the table and what to do.
+    /// [`super::job::unusable_key`]), naming the table and what to do.
     async fn backfill_key(&mut self, table: &str, key: &str) -> Result<BackfillKey>;
 
     /// The progress row of a backfill; `None` when there is none (or no table yet).
@@ -139,14 +139,4 @@ pub(super) fn commit_error(row: &HistoryRow, e: DbError) -> crate::Error {
         format!("{}_{}.up.sql: COMMIT", row.version, row.name),
         e.message,
     )
-}
-
-/// Opens a dedicated connection for a runner.
-pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Target>> {
-    match url.dialect() {
-        Dialect::Postgres => Ok(Box::new(
-            super::postgres::PostgresTarget::connect(url).await?,
-        )),
-        Dialect::Mysql => Ok(Box::new(super::mysql::MysqlTarget::connect(url).await?)),
-    }
 }

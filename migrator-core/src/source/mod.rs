@@ -3,16 +3,17 @@
 //! back with the same [`crate::catalog`] inspector as a live database, so both sides of a diff are
 //! normalized by the server itself.
 //!
-//! - [`hints`]: `-- migrator:renamed-from / backfill / using` comments of a declared schema;
 //! - [`scratch`]: creating and dropping scratch databases.
+//!
+//! The `-- migrator:` hints of a declared schema are read here, with its statements, but belong
+//! to the diff ([`crate::diff::hints`]).
 
-pub mod hints;
 pub mod scratch;
 
-pub use hints::Hints;
 pub use scratch::Scratch;
 
 use crate::catalog;
+use crate::diff::hints::{self, Hints};
 use crate::migrations::{normalize, split, Statement};
 use crate::runner::ApplyOptions;
 use crate::schema::Database;
@@ -233,7 +234,7 @@ impl Source {
         Ok(Source::Declared(path))
     }
 
-    fn url(&self) -> Option<&DatabaseUrl> {
+    pub fn url(&self) -> Option<&DatabaseUrl> {
         match self {
             Source::Database(u) => Some(u),
             _ => None,
@@ -258,38 +259,4 @@ impl Source {
             Source::Declared(path) => inspect_declared(need_dev()?, path).await,
         }
     }
-}
-
-/// The result of diffing two sources.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SourceDiff {
-    pub changes: Vec<crate::diff::Change>,
-    pub statements: Vec<crate::render::SqlStatement>,
-}
-
-/// Reads both sides and diffs them. Scratch databases go to `dev`, else to the server of
-/// whichever side is a database.
-pub async fn diff_sources(
-    from: &Source,
-    to: &Source,
-    dev: Option<&DatabaseUrl>,
-    opts: crate::diff::DiffOptions,
-) -> Result<SourceDiff> {
-    let dev = dev.or(from.url()).or(to.url());
-    // Both sides at once: each is a round trip or two on its own connection.
-    let (a, b) = tokio::join!(from.inspect(dev), to.inspect(dev));
-    let ((a, _), (b, hints)) = (a?, b?);
-    if a.dialect != b.dialect {
-        return Err(Error::Refused(format!(
-            "cannot diff a {} schema against a {} one",
-            a.dialect, b.dialect
-        )));
-    }
-    let changes = crate::diff::diff(&a, &b, &hints, opts)?;
-    let renderer = crate::render::renderer_for(&a)?;
-    let statements = crate::render::try_render_all(renderer.as_ref(), &changes)?;
-    Ok(SourceDiff {
-        changes,
-        statements,
-    })
 }

@@ -276,10 +276,7 @@ pub fn ident(raw: &str, dialect: Dialect) -> String {
             return inner.replace(&format!("{q}{q}"), &q.to_string());
         }
     }
-    match dialect {
-        Dialect::Postgres => raw.to_lowercase(),
-        Dialect::Mysql => raw.to_string(),
-    }
+    dialect.fold(raw, false)
 }
 
 #[cfg(test)]

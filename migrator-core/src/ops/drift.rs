@@ -6,12 +6,10 @@
 //! in a scratch database) and, when a declared schema is given, against it. Any finding is drift
 //! (exit 2 in the CLI); a clean database has none.
 
-use crate::diff::{diff_unchecked, Change};
+use crate::diff::{diff_unchecked, Change, Hints};
 use crate::render::render_all;
 use crate::runner::State;
-use crate::source::{
-    inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to, Hints,
-};
+use crate::source::{inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to};
 use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
 use serde::Serialize;
 use std::fmt;
