@@ -106,12 +106,20 @@ impl Dialect {
         }
     }
 
-    /// Whether `"…"` quotes an identifier (otherwise it is a string literal, as in MySQL's
-    /// default `sql_mode`).
-    pub fn double_quotes_identifiers(self) -> bool {
+    /// Whether a check or foreign key can be added `NOT VALID` (enforced for new rows at once,
+    /// existing rows validated later without blocking writes).
+    pub fn supports_not_valid(self) -> bool {
         match self {
             Dialect::Postgres => true,
             Dialect::Mysql => false,
+        }
+    }
+
+    /// Whether a URL must name a host: Postgres may omit it (a Unix socket, or `?host=`).
+    pub fn url_needs_host(self) -> bool {
+        match self {
+            Dialect::Postgres => false,
+            Dialect::Mysql => true,
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`ops`]: the commands composed from those stages — `diff`, `plan`, `drift` — each returning
 //!   a report (above every stage, so no stage imports its caller);
 //! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
+//! - [`server`]: creating and dropping scratch databases, loading a declared schema into one;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password),
 //!   with the URL's TLS settings ([`tls`]: rustls, libpq / MySQL `ssl-mode` semantics).
 //!
@@ -43,6 +44,7 @@ pub mod plan;
 pub mod render;
 pub mod runner;
 pub mod schema;
+pub mod server;
 pub mod source;
 pub mod tls;
 pub mod url;

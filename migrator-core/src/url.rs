@@ -40,7 +40,7 @@ impl DatabaseUrl {
         let authority = rest.split(['/', '?']).next().unwrap_or("");
         let host = authority.rsplit('@').next().unwrap_or("");
         // Postgres may omit the host (Unix socket, or `?host=`); MySQL URLs need one.
-        if host.is_empty() && dialect == Dialect::Mysql {
+        if host.is_empty() && dialect.url_needs_host() {
             return Err(Error::Url {
                 url: redact(raw),
                 message: "no host given".into(),

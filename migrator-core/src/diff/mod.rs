@@ -24,7 +24,7 @@ pub use change::{Change, CommentTarget, EnumColumn};
 pub use hints::Hints;
 
 use crate::schema::{Database, Enum, Schema, Sequence, Table, View};
-use crate::{Error, Result};
+use crate::{Dialect, Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a diff treats changes that can lose data.
@@ -114,15 +114,17 @@ pub fn diff(
     Ok(changes)
 }
 
-/// The changes, without the data-loss check.
+/// The changes, without the data-loss check. Both models are of one dialect (`from`'s).
 pub fn diff_unchecked(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
-    if mysql::applies(from, to) {
-        let aligned = mysql::align(from, to);
-        let to = aligned.as_ref().unwrap_or(to);
-        let changes = diff_models(from, to, hints);
-        return mysql::adjust(from, to, changes);
+    match from.dialect {
+        Dialect::Postgres => diff_models(from, to, hints),
+        Dialect::Mysql => {
+            let aligned = mysql::align(from, to);
+            let to = aligned.as_ref().unwrap_or(to);
+            let changes = diff_models(from, to, hints);
+            mysql::adjust(from, to, changes)
+        }
     }
-    diff_models(from, to, hints)
 }
 
 fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {

@@ -27,17 +27,11 @@
 
 use super::{Change, CommentTarget};
 use crate::schema::{Column, Database, Table};
-use crate::Dialect;
 
 /// Column option set by [`adjust`] on the column of an [`Change::AddColumn`] that is
 /// `AUTO_INCREMENT`: the key added in the same statement — `primary`, `unique:<index>` or
 /// `index:<index>` (a key on that column alone).
 pub const ADD_KEY_OPTION: &str = "add_key";
-
-/// Both models are MySQL ones.
-pub(crate) fn applies(from: &Database, to: &Database) -> bool {
-    from.dialect == Dialect::Mysql && to.dialect == Dialect::Mysql
-}
 
 /// `to` renamed to `from`'s database name when each holds one database under another name.
 pub(crate) fn align(from: &Database, to: &Database) -> Option<Database> {
@@ -635,6 +629,7 @@ mod tests {
     use super::*;
     use crate::diff::Hints;
     use crate::schema::{ColumnType, Options, PrimaryKey, Schema};
+    use crate::Dialect;
 
     fn col(name: &str, ty: &str, auto_increment: bool) -> Column {
         let mut options = Options::new();

@@ -71,7 +71,7 @@ impl<'a> FileContext<'a> {
     ) -> Self {
         let dialect = options.dialect;
         let runs_in_transaction = !options.standalone
-            && dialect == Dialect::Postgres
+            && dialect.transactional_ddl()
             && !directives.no_transaction
             && !statements.iter().any(|s| s.has_word("CONCURRENTLY"));
         // An explicit BEGIN … COMMIT block: the BEGIN and the COMMIT belong to it.

@@ -203,9 +203,41 @@ impl SqlType {
     }
 }
 
+/// The parts of the two grammars this reader tells apart, decided once per dialect in one
+/// exhaustive `match`, so that another dialect has to decide each of them.
+#[derive(Debug, Clone, Copy)]
+struct Grammar {
+    /// `int` is `integer` (Postgres), not MySQL's own `int`.
+    int_is_integer: bool,
+    /// MySQL's DDL: `RENAME TABLE`, `ALTER ONLINE | IGNORE`, `WAIT n | NOWAIT`,
+    /// `ADD COLUMN (a, b)`, `RENAME t2` without `TO`, `MODIFY` / `CHANGE`, unnamed `INDEX | KEY |
+    /// FULLTEXT | SPATIAL` elements, `DROP INDEX i ON t`, and `serial` implying NOT NULL.
+    mysql_ddl: bool,
+    /// Every `BEGIN` starts a transaction and `END` ends one (Postgres); MySQL's `BEGIN NOT
+    /// ATOMIC` is a compound statement.
+    begin_end_transaction: bool,
+}
+
+impl Grammar {
+    fn of(dialect: Dialect) -> Grammar {
+        match dialect {
+            Dialect::Postgres => Grammar {
+                int_is_integer: true,
+                mysql_ddl: false,
+                begin_end_transaction: true,
+            },
+            Dialect::Mysql => Grammar {
+                int_is_integer: false,
+                mysql_ddl: true,
+                begin_end_transaction: false,
+            },
+        }
+    }
+}
+
 /// Unifies type-name synonyms.
 fn unify_type(base: &str, dialect: Dialect) -> String {
-    let pg = dialect == Dialect::Postgres;
+    let pg = Grammar::of(dialect).int_is_integer;
     match base {
         "character varying" | "varchar" => "varchar",
         "character" | "char" | "bpchar" => "char",
@@ -629,14 +661,14 @@ pub fn parse<'a>(toks: &[Tok<'a>], dialect: Dialect) -> Stmt<'a> {
     } else if first.is("DROP") {
         c.bump();
         parse_drop(c, dialect, line).unwrap_or(Stmt::Other)
-    } else if first.is("RENAME") && dialect == Dialect::Mysql {
+    } else if first.is("RENAME") && Grammar::of(dialect).mysql_ddl {
         c.bump();
         parse_rename_table(c, line).unwrap_or(Stmt::Other)
     } else if first.is("BEGIN") {
         c.bump();
         // Postgres: any BEGIN statement starts a transaction. MySQL: `BEGIN NOT ATOMIC` is a
         // compound statement.
-        let tx = dialect == Dialect::Postgres
+        let tx = Grammar::of(dialect).begin_end_transaction
             || c.done()
             || c.at_any(&["WORK", "TRANSACTION", "ISOLATION", "READ"]);
         if tx {
@@ -647,7 +679,7 @@ pub fn parse<'a>(toks: &[Tok<'a>], dialect: Dialect) -> Stmt<'a> {
     } else if first.is("START") && c.peek_at(1).is_some_and(|t| t.is("TRANSACTION")) {
         Stmt::Begin
     } else if first.is_any(&["COMMIT", "ABORT"])
-        || (first.is("END") && dialect == Dialect::Postgres)
+        || (first.is("END") && Grammar::of(dialect).begin_end_transaction)
     {
         Stmt::End
     } else if first.is("ROLLBACK") {
@@ -890,7 +922,7 @@ pub fn column_def<'a>(c: &mut Cursor<'_, 'a>, dialect: Dialect) -> Option<Column
             c.skip();
         }
     }
-    if dialect == Dialect::Mysql && def.ty.base == "serial" {
+    if Grammar::of(dialect).mysql_ddl && def.ty.base == "serial" {
         def.not_null = true;
     }
     Some(def)
@@ -966,7 +998,7 @@ pub fn sql_type(c: &mut Cursor<'_, '_>, dialect: Dialect) -> Option<SqlType> {
 
 fn parse_alter<'a>(mut c: Cursor<'_, 'a>, dialect: Dialect) -> Option<Stmt<'a>> {
     let mut lock = None;
-    if dialect == Dialect::Mysql {
+    if Grammar::of(dialect).mysql_ddl {
         if c.at("ONLINE") {
             lock = Some(("NONE".to_string(), c.line()));
             c.bump();
@@ -995,7 +1027,7 @@ fn parse_alter<'a>(mut c: Cursor<'_, 'a>, dialect: Dialect) -> Option<Stmt<'a>> 
     let name = c.name()?;
     c.eat_sym("*");
     let mut wait = false;
-    if dialect == Dialect::Mysql {
+    if Grammar::of(dialect).mysql_ddl {
         if c.eat("WAIT") {
             c.bump();
             wait = true;
@@ -1049,7 +1081,7 @@ fn parse_action<'a>(c: &mut Cursor<'_, 'a>, dialect: Dialect) -> Vec<ActionKind<
         }
         let column_keyword = c.eat("COLUMN");
         c.eat_seq(&["IF", "NOT", "EXISTS"]);
-        if column_keyword && dialect == Dialect::Mysql && c.at_sym("(") {
+        if column_keyword && Grammar::of(dialect).mysql_ddl && c.at_sym("(") {
             let inner = c.group().unwrap_or(&[]);
             return split_commas(inner)
                 .into_iter()
@@ -1115,7 +1147,7 @@ fn parse_action<'a>(c: &mut Cursor<'_, 'a>, dialect: Dialect) -> Vec<ActionKind<
         if c.at_any(&["CONSTRAINT", "INDEX", "KEY"]) {
             return one(ActionKind::Other);
         }
-        if c.eat_any_of(&["TO", "AS"]) || (dialect == Dialect::Mysql && !c.at("COLUMN")) {
+        if c.eat_any_of(&["TO", "AS"]) || (Grammar::of(dialect).mysql_ddl && !c.at("COLUMN")) {
             return match c.name() {
                 Some(n) => one(ActionKind::RenameTable(n)),
                 None => one(ActionKind::Other),
@@ -1129,7 +1161,7 @@ fn parse_action<'a>(c: &mut Cursor<'_, 'a>, dialect: Dialect) -> Vec<ActionKind<
             _ => one(ActionKind::Other),
         };
     }
-    if dialect == Dialect::Mysql {
+    if Grammar::of(dialect).mysql_ddl {
         if c.eat("MODIFY") {
             c.eat("COLUMN");
             c.eat_seq(&["IF", "EXISTS"]);
@@ -1179,11 +1211,11 @@ fn constraint<'a>(c: &mut Cursor<'_, 'a>, dialect: Dialect) -> Option<Constraint
         ConstraintKind::ForeignKey { references }
     } else if c.eat("EXCLUDE") {
         ConstraintKind::Exclude
-    } else if name.is_none() && dialect == Dialect::Mysql && c.eat_any_of(&["INDEX", "KEY"]) {
+    } else if name.is_none() && Grammar::of(dialect).mysql_ddl && c.eat_any_of(&["INDEX", "KEY"]) {
         ConstraintKind::Index
-    } else if name.is_none() && dialect == Dialect::Mysql && c.eat("FULLTEXT") {
+    } else if name.is_none() && Grammar::of(dialect).mysql_ddl && c.eat("FULLTEXT") {
         ConstraintKind::Fulltext
-    } else if name.is_none() && dialect == Dialect::Mysql && c.eat("SPATIAL") {
+    } else if name.is_none() && Grammar::of(dialect).mysql_ddl && c.eat("SPATIAL") {
         ConstraintKind::Spatial
     } else {
         c.pos = save;
@@ -1236,7 +1268,7 @@ fn parse_drop<'a>(mut c: Cursor<'_, 'a>, dialect: Dialect, line: usize) -> Optio
                 break;
             }
         }
-        let table = if dialect == Dialect::Mysql && c.eat("ON") {
+        let table = if Grammar::of(dialect).mysql_ddl && c.eat("ON") {
             c.name()
         } else {
             None

@@ -294,7 +294,7 @@ impl<'a> Pending<'a> {
     fn push(&mut self, token: Token<'a>, lexer: &Lexer<'a>) {
         match token.kind {
             Kind::Word => self.word(token, lexer),
-            Kind::Symbol if lexer.dialect == Dialect::Postgres => match token.text {
+            Kind::Symbol if !lexer.mysql_lexis() => match token.text {
                 "(" => self.parens.push(token.line),
                 ")" => {
                     self.parens.pop();
@@ -530,8 +530,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn mysql(&self) -> bool {
-        self.dialect == Dialect::Mysql
+    /// MySQL's lexical rules: `#` comments, `--` only before white space, backslash escapes,
+    /// `"…"` strings, backquoted names, `/*! … */` executable comments, `DELIMITER`, no nested
+    /// comments. Otherwise standard SQL's, with Postgres's `$tag$` and `E'…'` strings and nested
+    /// comments (and parentheses tracked, for `BEGIN ATOMIC` bodies).
+    fn mysql_lexis(&self) -> bool {
+        match self.dialect {
+            Dialect::Mysql => true,
+            Dialect::Postgres => false,
+        }
     }
 
     fn custom_delimiter(&self) -> bool {
@@ -555,17 +562,19 @@ impl<'a> Lexer<'a> {
                 let len = b[start..].iter().take_while(|&&c| is_space(c)).count();
                 Ok((Kind::Space, start + len))
             }
-            b'-' if next == Some(b'-') && (!self.mysql() || self.mysql_dash_comment(start)) => {
+            b'-' if next == Some(b'-')
+                && (!self.mysql_lexis() || self.mysql_dash_comment(start)) =>
+            {
                 Ok((Kind::Comment, line_end(b, start)))
             }
-            b'#' if self.mysql() => Ok((Kind::Comment, line_end(b, start))),
+            b'#' if self.mysql_lexis() => Ok((Kind::Comment, line_end(b, start))),
             b'/' if next == Some(b'*') => self.block_comment(start),
-            b'\'' if self.mysql() => self.quoted(start + 1, b'\'', true, MYSQL_STRING),
+            b'\'' if self.mysql_lexis() => self.quoted(start + 1, b'\'', true, MYSQL_STRING),
             b'\'' => self.quoted(start + 1, b'\'', false, PG_STRING),
-            b'"' if self.mysql() => self.quoted(start + 1, b'"', true, MYSQL_STRING),
+            b'"' if self.mysql_lexis() => self.quoted(start + 1, b'"', true, MYSQL_STRING),
             b'"' => self.quoted(start + 1, b'"', false, IDENTIFIER),
-            b'`' if self.mysql() => self.quoted(start + 1, b'`', false, IDENTIFIER),
-            b'$' if !self.mysql() => self.dollar_quote(start),
+            b'`' if self.mysql_lexis() => self.quoted(start + 1, b'`', false, IDENTIFIER),
+            b'$' if !self.mysql_lexis() => self.dollar_quote(start),
             c if is_word_byte(c) => self.word(start),
             _ => Ok((Kind::Symbol, start + 1)),
         }
@@ -582,7 +591,7 @@ impl<'a> Lexer<'a> {
     fn block_comment(&self, start: usize) -> Result<(Kind, usize), String> {
         let b = self.text.as_bytes();
         let after = &b[start + 2..];
-        let kind = if self.mysql() && (after.starts_with(b"!") || after.starts_with(b"M!")) {
+        let kind = if self.mysql_lexis() && (after.starts_with(b"!") || after.starts_with(b"M!")) {
             Kind::Opaque
         } else {
             Kind::Comment
@@ -599,14 +608,14 @@ impl<'a> Lexer<'a> {
                         return Ok((kind, i));
                     }
                 }
-                (b'/', b'*') if !self.mysql() => {
+                (b'/', b'*') if !self.mysql_lexis() => {
                     depth += 1;
                     i += 2;
                 }
                 _ => i += 1,
             }
         }
-        let nesting = if self.mysql() {
+        let nesting = if self.mysql_lexis() {
             ""
         } else {
             " (block comments nest in Postgres: each /* inside needs its own */)"
@@ -672,10 +681,11 @@ impl<'a> Lexer<'a> {
             end += 1;
         }
         let word = &self.text[start..end];
-        if !self.mysql() && word.eq_ignore_ascii_case("e") && b.get(end) == Some(&b'\'') {
+        if !self.mysql_lexis() && word.eq_ignore_ascii_case("e") && b.get(end) == Some(&b'\'') {
             return self.quoted(end + 1, b'\'', true, E_STRING);
         }
-        if self.mysql() && word.eq_ignore_ascii_case("delimiter") && self.at_line_start(start) {
+        if self.mysql_lexis() && word.eq_ignore_ascii_case("delimiter") && self.at_line_start(start)
+        {
             let eol = line_end(b, end);
             let rest = &self.text[end..eol];
             if rest.starts_with([' ', '\t']) && rest.split_ascii_whitespace().next().is_some() {

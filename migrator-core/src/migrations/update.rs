@@ -94,7 +94,12 @@ impl BatchedUpdate {
             i += 2;
         }
         let table = sql[toks[name_start].start..toks[i - 1].end()].to_string();
-        if dialect == Dialect::Postgres && toks.get(i).is_some_and(|t| t.is_symbol("*")) {
+        // Postgres `UPDATE t * …` (the table and its descendants).
+        let descendants_star = match dialect {
+            Dialect::Postgres => true,
+            Dialect::Mysql => false,
+        };
+        if descendants_star && toks.get(i).is_some_and(|t| t.is_symbol("*")) {
             i += 1;
         }
         // An alias: `AS a`, or a bare name that is not the next clause.

@@ -472,7 +472,7 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
         } => {
             // Postgres re-adds a check or foreign key NOT VALID (instant) and validates it in a
             // statement of its own (no write block); MySQL has no NOT VALID.
-            let mysql = from.dialect == crate::Dialect::Mysql;
+            let mysql = !from.dialect.supports_not_valid();
             let t = from_table(schema, table);
             let back = t.and_then(|t| {
                 if let Some(k) = t.primary_key.as_ref().filter(|k| &k.name == name) {

@@ -53,9 +53,13 @@ impl Database {
 
     /// Whether the server is MySQL proper (not MariaDB), as far as the inspector saw.
     pub fn is_mysql_proper(&self) -> bool {
-        self.dialect == Dialect::Mysql
-            && !self.server_version.is_empty()
-            && !self.server_version.to_ascii_lowercase().contains("mariadb")
+        match self.dialect {
+            Dialect::Mysql => {
+                !self.server_version.is_empty()
+                    && !self.server_version.to_ascii_lowercase().contains("mariadb")
+            }
+            Dialect::Postgres => false,
+        }
     }
 
     pub fn schema(&self, name: &str) -> Option<&Schema> {

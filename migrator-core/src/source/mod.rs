@@ -67,45 +67,21 @@ impl DeclaredSchema {
     /// Runs every statement on `url` (an empty scratch database). A failing statement is reported
     /// at its file and line with the server's message.
     pub async fn load_into(&self, url: &DatabaseUrl) -> Result<()> {
-        match url.dialect() {
-            Dialect::Postgres => {
-                let client = crate::connect::postgres(url, "migrator scratch").await?;
-                for f in &self.files {
-                    // One round trip per file; on error, statement by statement to find it.
-                    let batch: String = f
-                        .statements
-                        .iter()
-                        .map(|s| format!("{};\n", s.sql))
-                        .collect();
-                    let wrapped = format!("BEGIN;\n{batch}COMMIT;");
-                    if client.batch_execute(&wrapped).await.is_ok() {
-                        continue;
-                    }
-                    let _ = client.batch_execute("ROLLBACK").await;
-                    for s in &f.statements {
-                        if let Err(e) = client.batch_execute(&s.sql).await {
-                            return Err(load_error(f, s, &crate::connect::pg_error_text(&e)));
-                        }
-                    }
-                }
-                Ok(())
-            }
-            Dialect::Mysql => {
-                use mysql_async::prelude::*;
-                let mut conn = crate::connect::mysql(url).await?;
-                let mut result = Ok(());
-                'files: for f in &self.files {
-                    for s in &f.statements {
-                        if let Err(e) = conn.query_drop(&s.sql).await {
-                            result = Err(load_error(f, s, &e.to_string()));
-                            break 'files;
-                        }
-                    }
-                }
-                let _ = conn.disconnect().await;
-                result
+        let mut server = crate::server::connect(url).await?;
+        let mut result = Ok(());
+        for f in &self.files {
+            let sql: Vec<&str> = f.statements.iter().map(|s| s.sql.as_str()).collect();
+            if let Err(failure) = server.run_script(&sql).await {
+                result = Err(load_error(
+                    f,
+                    &f.statements[failure.index],
+                    &failure.message,
+                ));
+                break;
             }
         }
+        server.close().await;
+        result
     }
 }
 
@@ -183,7 +159,7 @@ async fn in_scratch(server: &DatabaseUrl, load: Load<'_>) -> Result<Database> {
         // A MySQL scratch database is itself the schema: give it the server URL's database name
         // (the live database's, when the server is the live one), references included, so that
         // it compares with the live database whatever their names.
-        if server.dialect() == Dialect::Mysql {
+        if server.dialect().database_is_schema() {
             db.rename_schema(scratch.name(), &server.database().unwrap_or_default());
         }
         Ok(db)

@@ -108,7 +108,11 @@ fn sets_timeout(s: &ParsedStatement, dialect: Dialect) -> bool {
 fn locking(file: &FileContext, i: usize) -> Option<(usize, String)> {
     let new = |n: &Name| file.table_created_before(i, n);
     let s = &file.statements[i];
-    let pg = file.dialect == Dialect::Postgres;
+    // Only Postgres builds an index without blocking writes (CONCURRENTLY).
+    let pg = match file.dialect {
+        Dialect::Postgres => true,
+        Dialect::Mysql => false,
+    };
     match &s.stmt {
         Stmt::AlterTable(a) if !a.wait && !new(&a.name) => {
             Some((s.line, format!("ALTER TABLE {}", a.name.quoted())))
