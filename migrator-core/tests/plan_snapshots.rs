@@ -5,6 +5,11 @@
 //!
 //! No server. Each case is one test and one snapshot (`plan_snapshots__<case>.snap`);
 //! `every_change_variant_is_planned` fails when a `Change` variant has no plan case.
+//!
+//! A refactor of the planner must keep these green byte for byte. After an intended change of
+//! output, run with `INSTA_UPDATE=always` (or `cargo insta review`), read the diff of
+//! `tests/snapshots/` and commit it; with `CI=true` a missing snapshot fails instead of being
+//! written.
 
 mod common;
 

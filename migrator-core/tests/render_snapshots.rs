@@ -1132,7 +1132,8 @@ mod cases {
                     .default("'new'"),
             )
             .with(my_str("note", "text").comment("it's free \\ text"))
-            .with(col("payload", "json").opt("charset", "utf8mb4"))
+            // MariaDB's JSON with a collation other than its implied utf8mb4_bin.
+            .with(col("payload", "json").charset("utf8mb4", "utf8mb4_unicode_ci"))
             .with(
                 col("updated_at", "timestamp")
                     .not_null()
@@ -1282,7 +1283,7 @@ mod cases {
             col("widened", "int"),
             col("checked", "int"),
             col("hidden", "int"),
-            col("doc", "json"),
+            col("doc", "json").charset("utf8mb4", "utf8mb4_unicode_ci"),
         ])]);
         let to = mariadb(vec![items(vec![
             col("qty", "int").default("1"),
@@ -1302,7 +1303,9 @@ mod cases {
             col("widened", "bigint"),
             col("checked", "int").opt("check", "`checked` > 0"),
             col("hidden", "int").opt("invisible", "true"),
-            col("doc", "json").opt("charset", "utf8mb4").comment("raw"),
+            col("doc", "json")
+                .charset("utf8mb4", "utf8mb4_unicode_ci")
+                .comment("raw"),
         ])]);
         diffed(from, to, hints())
     }
