@@ -14,9 +14,9 @@
 mod common;
 
 use common::*;
+use migrator_core::diff::Hints;
 use migrator_core::diff::{Change, CommentTarget};
 use migrator_core::schema::*;
-use migrator_core::source::Hints;
 use migrator_core::Dialect;
 use std::collections::BTreeSet;
 

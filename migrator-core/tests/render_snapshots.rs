@@ -31,7 +31,7 @@ pub struct Case {
 }
 
 /// The changes `diff_unchecked` finds.
-fn diffed(from: Database, to: Database, hints: migrator_core::source::Hints) -> Case {
+fn diffed(from: Database, to: Database, hints: migrator_core::diff::Hints) -> Case {
     let changes = migrator_core::diff::diff_unchecked(&from, &to, &hints);
     assert!(!changes.is_empty(), "the case's models do not differ");
     Case { from, to, changes }

@@ -11,10 +11,10 @@
 #![allow(dead_code)]
 
 use migrator_core::diff::Change;
+use migrator_core::diff::Hints;
 use migrator_core::plan::{plan, PlanOptions, Step};
 use migrator_core::render::SqlStatement;
 use migrator_core::schema::*;
-use migrator_core::source::Hints;
 use migrator_core::Dialect;
 
 /// The Postgres schema most cases use.
