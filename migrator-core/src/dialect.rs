@@ -51,6 +51,15 @@ impl Dialect {
         out
     }
 
+    /// How a migration names a table: schema-qualified on Postgres; unqualified on MySQL, where
+    /// the schema is the database the migration runs in (a scratch database has another name).
+    pub fn table_ref(self, schema: &str, table: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("{}.{}", self.ident(schema), self.ident(table)),
+            Dialect::Mysql => self.ident(table),
+        }
+    }
+
     /// A string literal. Postgres (`standard_conforming_strings`) only doubles quotes; MySQL's
     /// default `sql_mode` also treats backslashes as escapes, so they are doubled too.
     pub fn literal(self, text: &str) -> String {

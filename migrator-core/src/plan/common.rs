@@ -99,6 +99,10 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             .any(|(s, t, n)| s == schema && t == table && n == name)
     }
 
+    pub fn dialect(&self) -> crate::Dialect {
+        self.r.dialect()
+    }
+
     pub fn sql(&self, c: &Change) -> Vec<SqlStatement> {
         self.r.render(c)
     }
@@ -131,6 +135,29 @@ impl<'a, R: Renderer> Ctx<'a, R> {
                 "{schema}.{table}: a backfill walks the table in primary-key ranges and needs a single-column primary key; add one first (in an earlier release), or write this migration by hand"
             ))),
         }
+    }
+
+    /// A backfill step: `update` run on `schema.table` in batches of the key column `key`.
+    pub fn backfill_step(
+        &self,
+        (schema, table, key): (&str, &str, &str),
+        lock: &str,
+        summary: String,
+        update: String,
+    ) -> Step {
+        let mut b = self.step(
+            Phase::Backfill,
+            summary,
+            lock,
+            vec![SqlStatement::new(update.clone())],
+            vec![],
+        );
+        b.backfill = Some(super::Backfill {
+            table: self.dialect().table_ref(schema, table),
+            key: self.dialect().ident(key),
+            update,
+        });
+        b
     }
 
     pub fn step(

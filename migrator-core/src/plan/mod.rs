@@ -21,6 +21,7 @@ pub mod files;
 pub mod inverse;
 pub mod mysql;
 pub mod postgres;
+mod shadow;
 
 use crate::diff::Change;
 use crate::diff::Hints;

@@ -15,10 +15,11 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_copy_name, index_on, own_name,
-    rebuildable_indexes, renamed_columns, simple,
+    by_phase, describe_target, destructive, index_copy_name, own_name, rebuildable_indexes,
+    renamed_columns, simple,
 };
-use super::{Backfill, PlanOptions, Step};
+use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
+use super::{PlanOptions, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
 use crate::diff::Change;
 use crate::diff::Hints;
@@ -221,22 +222,6 @@ fn locked(ctx: &Ctx, schema: &str, table: &str, stmts: Vec<SqlStatement>) -> Vec
     out.extend(stmts);
     out.push(unlock);
     out
-}
-
-fn backfill_step(ctx: &Ctx, table: &str, key: String, summary: String, update: String) -> Step {
-    let mut s = ctx.step(
-        Phase::Backfill,
-        summary,
-        ROWS,
-        vec![SqlStatement::new(update.clone())],
-        vec![],
-    );
-    s.backfill = Some(Backfill {
-        table: ident(table),
-        key: ident(&key),
-        update,
-    });
-    s
 }
 
 fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
@@ -493,10 +478,9 @@ fn add_column(
     expand
         .hazards
         .push("the fill triggers add work to every insert and update until contract".into());
-    let backfill = backfill_step(
-        ctx,
-        table,
-        key,
+    let backfill = ctx.backfill_step(
+        (schema, table, &key),
+        ROWS,
         format!(
             "backfill {schema}.{table}.{} in batches of {}",
             column.name, ctx.opts.batch_size
@@ -615,10 +599,9 @@ fn alter_column(
                 td.clone(),
             ));
             let col = ident(&to.name);
-            steps.push(backfill_step(
-                ctx,
-                table,
-                key,
+            steps.push(ctx.backfill_step(
+                (schema, table, &key),
+                ROWS,
                 format!("backfill NULLs of {schema}.{table}.{}", to.name),
                 format!(
                     "UPDATE {} SET {col} = ({expr}) WHERE {col} IS NULL",
@@ -662,140 +645,28 @@ fn alter_column(
     Ok(steps)
 }
 
-/// Rename via a shadow column: add the new column, keep both in sync with triggers, copy in
-/// batches; contract drops the triggers and the old column together under `LOCK TABLES`.
+/// Rename through a shadow column kept in sync by triggers (see [`shadow`]).
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
     let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
-    let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
-    let key = ctx.batch_key(schema, table)?;
-    let t = ident(table);
-    let (o, n) = (ident(old), ident(new));
-    let mut shadow = to_col.clone();
-    shadow.nullable = true;
-    shadow.default = None;
-    let on_insert = format!(
-        "  IF NEW.{n} IS NULL THEN\n    SET NEW.{n} = NEW.{o};\n  ELSE\n    SET NEW.{o} = NEW.{n};\n  END IF;"
-    );
-    let on_update = format!(
-        "  IF NOT (NEW.{n} <=> OLD.{n}) THEN\n    SET NEW.{o} = NEW.{n};\n  ELSEIF NOT (NEW.{o} <=> OLD.{o}) THEN\n    SET NEW.{n} = NEW.{o};\n  END IF;"
-    );
-    let (tu, td) = triggers(table, "sync", new, &on_insert, &on_update);
-    let add = ctx.sql(&Change::AddColumn {
-        schema: schema.into(),
-        table: table.into(),
-        column: shadow.clone(),
-    });
-    let (up, down) = column_with_triggers(table, &n, add, (&tu, &td));
-    let mut expand = ctx.step(
-        Phase::Expand,
-        format!("add {schema}.{table}.{new} beside {old}, kept in sync both ways by triggers"),
-        lock_of(&up).0,
-        up,
-        down,
-    );
-    expand
-        .hazards
-        .push("the sync triggers add work to every insert and update until contract".into());
-
-    let backfill = backfill_step(
-        ctx,
-        table,
-        key,
-        format!("copy {old} into {new} in batches"),
-        format!("UPDATE {t} SET {n} = {o} WHERE NOT ({n} <=> {o})"),
-    );
-
-    // The final definition of the new column while the triggers still fill it, then the
-    // triggers and the old column go together: with the triggers gone, an insert that does not
-    // set a NOT NULL old column would fail.
-    let mut up = Vec::new();
-    let mut down_tail = Vec::new();
-    if to_col != shadow {
-        let finish = Change::AlterColumn {
-            schema: schema.into(),
-            table: table.into(),
-            from: shadow.clone(),
-            to: to_col.clone(),
-            using: None,
-        };
-        let unfinish = Change::AlterColumn {
-            schema: schema.into(),
-            table: table.into(),
-            from: to_col.clone(),
-            to: shadow.clone(),
-            using: None,
-        };
-        up.extend(ctx.sql(&finish));
-        down_tail.extend(ctx.sql(&unfinish));
-    }
-    // The old column's indexes are built again on the new one (in place, writes continue) and
-    // swapped in by name before the old column goes: dropping a column only shortens a
-    // composite index that still uses it.
-    for i in &indexes {
-        up.extend(ctx.sql(&index_on(schema, table, i, new, new, "new")));
-    }
-    let mut swap = td;
-    swap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "new")));
-    swap.push(alter(
-        table,
-        &format!("DROP COLUMN {o}"),
-        Algorithm::Instant,
-    ));
-    up.extend(locked(ctx, schema, table, swap));
-    // Rolling back re-creates the old column from the new one, then the triggers.
-    let mut readd = from_col.clone();
-    readd.nullable = true;
-    readd.default = None;
-    let mut down = ctx.sql(&Change::AddColumn {
-        schema: schema.into(),
-        table: table.into(),
-        column: readd.clone(),
-    });
-    // The triggers first, so that writes during the batched copy stay in sync.
-    down.extend(tu);
-    down.extend(batched_update(
-        ctx,
+    let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
+    let s = Shadow {
         schema,
         table,
-        old,
-        &format!("{o} = {n}"),
-        &format!("NOT ({o} <=> {n})"),
-    ));
-    if readd != from_col {
-        down.extend(ctx.sql(&Change::AlterColumn {
-            schema: schema.into(),
-            table: table.into(),
-            from: readd,
-            to: from_col.clone(),
-            using: None,
-        }));
-    }
-    // The indexes back on the old column (the new one had none before contract).
-    for i in &indexes {
-        down.extend(ctx.sql(&index_on(schema, table, i, new, old, "old")));
-        down.push(swap_index(table, &i.name, "old"));
-    }
-    down.extend(down_tail);
-    let mut contract = ctx.step(
-        Phase::Contract,
-        format!("drop the sync triggers and the old column {schema}.{table}.{old}"),
-        "LOCK TABLES … WRITE for three instant statements (reads and writes wait that long)",
-        up,
-        down,
-    );
-    contract.hazards.push(format!(
-        "the old application version (reading {old}) must be gone"
-    ));
-    if !to_col.nullable {
-        contract.hazards.push(format!(
-            "MODIFY … NOT NULL of {new} rebuilds the table (INPLACE, LOCK=NONE: writes continue)"
-        ));
-    }
-    Ok(vec![expand, backfill, contract])
+        kind: Move::Rename,
+        shadow: new.to_string(),
+        aside: old.to_string(),
+        forward: ident(old),
+        back: ident(new),
+        key: ctx.batch_key(schema, table)?,
+        indexes,
+        from,
+        to,
+    };
+    Ok(shadow::recipe(ctx, &MyShadow, &s))
 }
 
-/// Type change via a shadow column converted by triggers, copied in batches, swapped in under
-/// `LOCK TABLES` (triggers dropped and names swapped with no write in between).
+/// Type change through a shadow column converted by triggers (see [`shadow`]). Without a
+/// `USING` hint, assignment converts (and, in strict mode, refuses what does not fit).
 fn change_type(
     ctx: &Ctx,
     schema: &str,
@@ -811,150 +682,202 @@ fn change_type(
         (&to.name, &to.name),
         "changing the type",
     )?;
-    let key = ctx.batch_key(schema, table)?;
-    let t = ident(table);
     let c = ident(&to.name);
-    let shadow_name = format!("{}__migrator_new", to.name);
-    let old_name = format!("{}__migrator_old", to.name);
-    let (s, old) = (ident(&shadow_name), ident(&old_name));
-    // Without a USING hint, assignment converts (and, in strict mode, refuses what does not fit).
-    let conv = using.clone().unwrap_or_else(|| c.clone());
-    let conv_new = over_new(ctx, schema, table, &conv);
-    let mut shadow = to.clone();
-    shadow.name = shadow_name.clone();
-    shadow.nullable = true;
-    shadow.default = None;
-    let on_insert = format!("  SET NEW.{s} = ({conv_new});");
-    let on_update =
-        format!("  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{s} = ({conv_new});\n  END IF;");
-    let (tu, td) = triggers(table, "conv", &to.name, &on_insert, &on_update);
-    let add = vec![alter(
-        table,
-        &format!("ADD COLUMN {} AFTER {c}", column_definition(&shadow)),
-        Algorithm::Instant,
-    )];
-    let (up, down) = column_with_triggers(table, &s, add, (&tu, &td));
-    let mut expand = ctx.step(
-        Phase::Expand,
-        format!(
-            "add shadow column {shadow_name} ({}) converted from {} by triggers",
-            to.data_type.name, to.name
-        ),
-        INSTANT,
-        up,
-        down,
-    );
-    expand
-        .hazards
-        .push("the conversion triggers add work to every insert and update until contract".into());
-
-    let backfill = backfill_step(
-        ctx,
-        table,
-        key,
-        format!("convert {table}.{} into {shadow_name} in batches", to.name),
-        format!("UPDATE {t} SET {s} = ({conv}) WHERE NOT ({s} <=> ({conv}))"),
-    );
-
-    // The shadow gets its final definition while the triggers still fill it; then, under the
-    // lock, the triggers go, the names swap and the old column is dropped.
-    let mut final_shadow = to.clone();
-    final_shadow.name = shadow_name.clone();
-    let mut up = Vec::new();
-    if final_shadow != shadow {
-        up.push(alter(
-            table,
-            &format!("MODIFY COLUMN {}", column_definition(&final_shadow)),
-            Algorithm::Inplace,
-        ));
-    }
-    // The column's indexes are built again on the shadow first and swapped in by name under
-    // the lock (dropping the old column would only shorten a composite index).
-    for i in &indexes {
-        up.extend(ctx.sql(&index_on(schema, table, i, &to.name, &shadow_name, "new")));
-    }
-    let mut swap = td;
-    swap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "new")));
-    swap.push(swap_names(table, &c, &old, &s));
-    swap.push(alter(
-        table,
-        &format!("DROP COLUMN {old}"),
-        Algorithm::Instant,
-    ));
-    up.extend(locked(ctx, schema, table, swap));
-
-    // Rollback: the old column back, converted by assignment from writes (by triggers) and
-    // from existing rows (a batched copy); then, under the lock, those triggers go, the names
-    // swap back and the forward triggers return; the shadow is relaxed.
-    let mut readd = from.clone();
-    readd.name = old_name.clone();
-    readd.nullable = true;
-    readd.default = None;
-    let (back_up, back_down) = triggers(
-        table,
-        "back",
-        &to.name,
-        &format!("  SET NEW.{old} = NEW.{c};"),
-        &format!("  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{old} = NEW.{c};\n  END IF;"),
-    );
-    let mut down = vec![alter(
-        table,
-        &format!("ADD COLUMN {} AFTER {c}", column_definition(&readd)),
-        Algorithm::Instant,
-    )];
-    down.extend(back_up);
-    down.extend(batched_update(
-        ctx,
+    let s = Shadow {
         schema,
         table,
-        &old_name,
-        &format!("{old} = {c}"),
-        &format!("NOT ({old} <=> {c})"),
-    ));
-    let mut final_old = from.clone();
-    final_old.name = old_name.clone();
-    if readd != final_old {
-        down.push(alter(
-            table,
-            &format!("MODIFY COLUMN {}", column_definition(&final_old)),
-            Algorithm::Inplace,
-        ));
+        kind: Move::Retype,
+        shadow: format!("{}__migrator_new", to.name),
+        aside: format!("{}__migrator_old", to.name),
+        forward: using.clone().unwrap_or_else(|| c.clone()),
+        back: c,
+        key: ctx.batch_key(schema, table)?,
+        indexes,
+        from: from.clone(),
+        to: to.clone(),
+    };
+    Ok(shadow::recipe(ctx, &MyShadow, &s))
+}
+
+/// The MySQL pieces of the shadow-column recipe: `BEFORE INSERT` / `BEFORE UPDATE` trigger
+/// pairs, column definitions finished by an online `MODIFY`, batches by a stored procedure, the
+/// swap under `LOCK TABLES` (DDL is not transactional).
+struct MyShadow;
+
+impl ShadowSql<MysqlRenderer> for MyShadow {
+    fn plural_triggers(&self) -> bool {
+        true
     }
-    for i in &indexes {
-        down.extend(ctx.sql(&index_on(schema, table, i, &to.name, &old_name, "old")));
+
+    fn add_column(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        column: &Column,
+        after: Option<&str>,
+    ) -> Vec<SqlStatement> {
+        let mut stmts = ctx.sql(&Change::AddColumn {
+            schema: s.schema.into(),
+            table: s.table.into(),
+            column: column.clone(),
+        });
+        if let Some(after) = after {
+            // `ADD COLUMN def, ALGORITHM=…` → `ADD COLUMN def AFTER c, ALGORITHM=…`.
+            let def = column_definition(column);
+            for st in &mut stmts {
+                st.sql = st
+                    .sql
+                    .replacen(&def, &format!("{def} AFTER {}", ident(after)), 1);
+            }
+        }
+        stmts
     }
-    let mut unswap = back_down;
-    unswap.extend(indexes.iter().map(|i| swap_index(table, &i.name, "old")));
-    unswap.push(swap_names(table, &c, &s, &old));
-    unswap.extend(tu);
-    down.extend(locked(ctx, schema, table, unswap));
-    if final_shadow != shadow {
-        down.push(alter(
-            table,
-            &format!("MODIFY COLUMN {}", column_definition(&shadow)),
-            Algorithm::Inplace,
-        ));
+
+    fn drop_column(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
+        ctx.sql(&Change::DropColumn {
+            schema: s.schema.into(),
+            table: s.table.into(),
+            column: name.into(),
+        })
     }
-    let mut contract = ctx.step(
-        Phase::Contract,
-        format!(
-            "swap {shadow_name} in as {} and drop the old column",
-            to.name
-        ),
-        "LOCK TABLES … WRITE for four instant statements (reads and writes wait that long)",
-        up,
-        down,
-    );
-    contract.hazards.push(format!(
-        "the old application version (writing {} as {}) must be gone",
-        to.name, from.data_type.name
-    ));
-    if final_shadow != shadow {
-        contract.hazards.push(format!(
-            "MODIFY of {shadow_name} to its final definition rebuilds the table (INPLACE, LOCK=NONE: writes continue)"
-        ));
+
+    fn triggers(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        sync: Sync,
+    ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+        match sync {
+            Sync::Both { old, new } => {
+                let (o, n) = (ident(old), ident(new));
+                let on_insert = format!(
+                    "  IF NEW.{n} IS NULL THEN\n    SET NEW.{n} = NEW.{o};\n  ELSE\n    SET NEW.{o} = NEW.{n};\n  END IF;"
+                );
+                let on_update = format!(
+                    "  IF NOT (NEW.{n} <=> OLD.{n}) THEN\n    SET NEW.{o} = NEW.{n};\n  ELSEIF NOT (NEW.{o} <=> OLD.{o}) THEN\n    SET NEW.{n} = NEW.{o};\n  END IF;"
+                );
+                triggers(s.table, "sync", new, &on_insert, &on_update)
+            }
+            Sync::Convert {
+                kind,
+                source,
+                target,
+                expr,
+            } => {
+                let (c, t) = (ident(source), ident(target));
+                let value = over_new(ctx, s.schema, s.table, expr);
+                let on_insert = format!("  SET NEW.{t} = ({value});");
+                let on_update = format!(
+                    "  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{t} = ({value});\n  END IF;"
+                );
+                triggers(s.table, kind, s.final_name(), &on_insert, &on_update)
+            }
+        }
     }
-    Ok(vec![expand, backfill, contract])
+
+    fn distinct(&self, a: &str, b: &str) -> String {
+        format!("NOT ({a} <=> {b})")
+    }
+
+    fn backfill(&self, ctx: &Ctx, s: &Shadow, summary: String, update: String) -> Step {
+        ctx.backfill_step((s.schema, s.table, &s.key), ROWS, summary, update)
+    }
+
+    fn copy_all(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        column: &str,
+        set: &str,
+        filter: &str,
+    ) -> Vec<SqlStatement> {
+        batched_update(ctx, s.schema, s.table, column, set, filter)
+    }
+
+    fn finish(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        loose: &Column,
+        done: &Column,
+    ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+        if loose == done {
+            return (Vec::new(), Vec::new());
+        }
+        let alter = |from: &Column, to: &Column| {
+            ctx.sql(&Change::AlterColumn {
+                schema: s.schema.into(),
+                table: s.table.into(),
+                from: from.clone(),
+                to: to.clone(),
+                using: None,
+            })
+        };
+        (alter(loose, done), alter(done, loose))
+    }
+
+    fn index_takes_name(&self, s: &Shadow, name: &str, kind: &str) -> Vec<SqlStatement> {
+        vec![swap_index(s.table, name, kind)]
+    }
+
+    fn swap_names(
+        &self,
+        s: &Shadow,
+        column: &str,
+        aside: &str,
+        incoming: &str,
+    ) -> Vec<SqlStatement> {
+        vec![swap_names(
+            s.table,
+            &ident(column),
+            &ident(aside),
+            &ident(incoming),
+        )]
+    }
+
+    fn drop_in_swap(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
+        self.drop_column(ctx, s, name)
+    }
+
+    fn atomic(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        stmts: Vec<SqlStatement>,
+        triggers_change: bool,
+    ) -> (Vec<SqlStatement>, String) {
+        if !triggers_change {
+            // Index swaps alone: each is one statement, atomic on its own.
+            return (stmts, INSTANT.into());
+        }
+        let mut lock = format!(
+            "LOCK TABLES … WRITE for {} statements (reads and writes wait that long)",
+            stmts.len()
+        );
+        if let Some(h) = lock_of(&stmts).1 {
+            lock.push_str(&format!("; one of them {h}"));
+        }
+        (locked(ctx, s.schema, s.table, stmts), lock)
+    }
+
+    fn expand_lock(&self, up: &[SqlStatement]) -> String {
+        lock_of(up).0.to_string()
+    }
+
+    fn finish_hazards(&self, s: &Shadow, finish: &[SqlStatement]) -> Vec<String> {
+        let mut hazards: Vec<String> = lock_of(finish)
+            .1
+            .map(|h| format!("finishing {}: {h}", s.shadow))
+            .into_iter()
+            .collect();
+        if !finish.is_empty() && hazards.is_empty() {
+            hazards.push(format!(
+                "MODIFY of {} to its final definition rebuilds the table (INPLACE, LOCK=NONE: writes continue)",
+                s.shadow
+            ));
+        }
+        hazards
+    }
 }
 
 /// Index `name` replaced by migrator's `kind` copy of it (see [`index_on`]) in one statement.

@@ -2,10 +2,11 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_copy_name, index_on, own_name,
-    rebuildable_indexes, renamed_columns, simple,
+    by_phase, describe_target, destructive, index_copy_name, own_name, rebuildable_indexes,
+    renamed_columns, simple,
 };
-use super::{Backfill, PlanOptions, Step};
+use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
+use super::{PlanOptions, Step};
 use crate::diff::Hints;
 use crate::diff::{types, Change};
 use crate::migrations::Phase;
@@ -20,6 +21,7 @@ type Ctx<'a> = super::common::Ctx<'a, PostgresRenderer>;
 
 const INSTANT: &str = "ACCESS EXCLUSIVE, instant (metadata only)";
 const NONE: &str = "none on existing tables";
+const ROWS: &str = "ROW EXCLUSIVE, one short transaction per batch";
 
 /// Functions whose default makes `ADD COLUMN … DEFAULT` rewrite the table.
 const VOLATILE: &[&str] = &[
@@ -679,21 +681,15 @@ fn add_column(
         .push("the fill trigger adds work to every insert and update until contract".into());
 
     let update = format!("UPDATE {t} SET {col} = ({expr}) WHERE {col} IS NULL");
-    let mut backfill = ctx.step(
-        Phase::Backfill,
+    let backfill = ctx.backfill_step(
+        (schema, table, &key),
+        ROWS,
         format!(
             "backfill {schema}.{table}.{} in batches of {}",
             column.name, ctx.opts.batch_size
         ),
-        "ROW EXCLUSIVE, one short transaction per batch",
-        vec![SqlStatement::new(update.clone())],
-        vec![],
-    );
-    backfill.backfill = Some(Backfill {
-        table: qualified(schema, table),
-        key: ident(&key),
         update,
-    });
+    );
 
     let (nn_up, nn_down) = not_null_online(schema, table, &column.name);
     let mut up = nn_up;
@@ -795,19 +791,12 @@ fn alter_column(
                 td.clone(),
             ));
             let update = format!("UPDATE {t} SET {col} = ({expr}) WHERE {col} IS NULL");
-            let mut b = ctx.step(
-                Phase::Backfill,
+            steps.push(ctx.backfill_step(
+                (schema, table, &key),
+                ROWS,
                 format!("backfill NULLs of {schema}.{table}.{}", to.name),
-                "ROW EXCLUSIVE, one short transaction per batch",
-                vec![SqlStatement::new(update.clone())],
-                vec![],
-            );
-            b.backfill = Some(Backfill {
-                table: qualified(schema, table),
-                key: ident(&key),
                 update,
-            });
-            steps.push(b);
+            ));
             contract_up.extend(td);
             contract_down.extend(tu);
         }
@@ -864,151 +853,27 @@ fn cheap_type_change(from: &str, to: &str) -> bool {
     }
 }
 
-/// Rename via a shadow column: add the new column, keep both in sync with a trigger, copy in
-/// batches; contract drops the trigger and the old column.
+/// Rename through a shadow column (see [`shadow`]).
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
     let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
-    let (from_col, to_col) = renamed_columns(ctx, schema, table, old, new)?;
-    let key = ctx.batch_key(schema, table)?;
-    let t = qualified(schema, table);
-    let (o, n) = (ident(old), ident(new));
-    let mut shadow = to_col.clone();
-    shadow.nullable = true;
-    shadow.default = None;
-    let trig = own_name("sync", table, new);
-    let body = format!(
-        "  IF TG_OP = 'INSERT' THEN\n    IF NEW.{n} IS NULL THEN NEW.{n} := NEW.{o}; ELSE NEW.{o} := NEW.{n}; END IF;\n  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n    NEW.{o} := NEW.{n};\n  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n    NEW.{n} := NEW.{o};\n  END IF;"
-    );
-    // Nothing to sync while the two agree: that skips the batched copy's own rows and every
-    // write that touches neither column.
-    let (tu, td) = trigger(
+    let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
+    let s = Shadow {
         schema,
         table,
-        &trig,
-        &body,
-        Fires {
-            update_of: &[old, new],
-            when: Some(format!("NEW.{n} IS DISTINCT FROM NEW.{o}")),
-        },
-    );
-    let mut up = vec![SqlStatement::new(format!(
-        "ALTER TABLE {t} ADD COLUMN {}",
-        column_definition(&shadow)
-    ))];
-    up.extend(tu.clone());
-    let mut down = td.clone();
-    down.push(SqlStatement::new(format!(
-        "ALTER TABLE {t} DROP COLUMN {n}"
-    )));
-    let mut expand = ctx.step(
-        Phase::Expand,
-        format!("add {schema}.{table}.{new} beside {old}, kept in sync both ways by a trigger"),
-        INSTANT,
-        up,
-        down,
-    );
-    expand
-        .hazards
-        .push("the sync trigger adds work to every insert and update until contract".into());
-    if !from_col.nullable {
-        // The old column stays NOT NULL: the trigger fills it from the new one for new writers.
-        expand.hazards.push(format!(
-            "{old} stays NOT NULL until contract; the trigger fills it from {new}"
-        ));
-    }
-
-    let update = format!("UPDATE {t} SET {n} = {o} WHERE {n} IS DISTINCT FROM {o}");
-    let mut backfill = ctx.step(
-        Phase::Backfill,
-        format!("copy {old} into {new} in batches"),
-        "ROW EXCLUSIVE, one short transaction per batch",
-        vec![SqlStatement::new(update.clone())],
-        vec![],
-    );
-    backfill.backfill = Some(Backfill {
-        table: qualified(schema, table),
-        key: ident(&key),
-        update,
-    });
-
-    // The old column's indexes are built again on the new one first (CONCURRENTLY, under names
-    // of their own), and take their names back once the old column is gone with its indexes.
-    let mut up: Vec<SqlStatement> = indexes
-        .iter()
-        .flat_map(|i| ctx.sql(&index_on(schema, table, i, new, new, "new")))
-        .collect();
-    up.extend(td.clone());
-    let mut down_rev: Vec<SqlStatement> = Vec::new();
-    if !to_col.nullable {
-        let (nn_up, nn_down) = not_null_online(schema, table, new);
-        up.extend(nn_up);
-        down_rev.extend(nn_down);
-    }
-    if let Some(d) = &to_col.default {
-        up.push(SqlStatement::new(format!(
-            "ALTER TABLE {t} ALTER COLUMN {n} SET DEFAULT {d}"
-        )));
-        down_rev.push(SqlStatement::new(format!(
-            "ALTER TABLE {t} ALTER COLUMN {n} DROP DEFAULT"
-        )));
-    }
-    up.push(SqlStatement::new(format!(
-        "ALTER TABLE {t} DROP COLUMN {o}"
-    )));
-    for i in &indexes {
-        up.push(SqlStatement::new(copy_takes_name(
-            schema, table, &i.name, "new",
-        )));
-    }
-    // Rolling the contract back re-creates the old column from the new one and the trigger.
-    let mut readd = from_col.clone();
-    readd.nullable = true;
-    // The trigger goes in first so that writes during the batched copy stay in sync; NOT NULL
-    // comes back online (check, validate, set) once every row is copied.
-    let mut down = vec![SqlStatement::new(format!(
-        "ALTER TABLE {t} ADD COLUMN {}",
-        column_definition(&readd)
-    ))];
-    down.extend(tu);
-    down.push(batched_update(
-        schema,
-        table,
-        &key,
-        &format!("{o} = {n}"),
-        &format!("{o} IS DISTINCT FROM {n}"),
-        ctx.opts.batch_size.max(1),
-    ));
-    if !from_col.nullable {
-        down.extend(not_null_online(schema, table, old).0);
-    }
-    // The indexes back on the old column; the new column had none before contract.
-    for i in &indexes {
-        down.extend(ctx.sql(&index_on(schema, table, i, new, old, "old")));
-        down.extend(ctx.sql(&Change::DropIndex {
-            schema: schema.into(),
-            table: table.into(),
-            name: i.name.clone(),
-            online: true,
-        }));
-        down.push(SqlStatement::new(copy_takes_name(
-            schema, table, &i.name, "old",
-        )));
-    }
-    down.extend(down_rev);
-    let mut contract = ctx.step(
-        Phase::Contract,
-        format!("drop the sync trigger and the old column {schema}.{table}.{old}"),
-        INSTANT,
-        up,
-        down,
-    );
-    contract.hazards.push(format!(
-        "the old application version (reading {old}) must be gone"
-    ));
-    Ok(vec![expand, backfill, contract])
+        kind: Move::Rename,
+        shadow: new.to_string(),
+        aside: old.to_string(),
+        forward: ident(old),
+        back: ident(new),
+        key: ctx.batch_key(schema, table)?,
+        indexes,
+        from,
+        to,
+    };
+    Ok(shadow::recipe(ctx, &PgShadow, &s))
 }
 
-/// Type change via a shadow column converted by a trigger, copied in batches, swapped in.
+/// Type change through a shadow column converted by a trigger (see [`shadow`]).
 fn change_type(
     ctx: &Ctx,
     schema: &str,
@@ -1024,167 +889,220 @@ fn change_type(
         (&to.name, &to.name),
         "changing the type",
     )?;
-    let key = ctx.batch_key(schema, table)?;
-    let t = qualified(schema, table);
     let c = ident(&to.name);
-    let shadow_name = format!("{}__migrator_new", to.name);
-    let old_name = format!("{}__migrator_old", to.name);
-    let s = ident(&shadow_name);
-    let conv = using
-        .clone()
-        .unwrap_or_else(|| format!("{c}::{}", to.data_type.name));
-    let mut shadow = to.clone();
-    shadow.name = shadow_name.clone();
-    shadow.nullable = true;
-    shadow.default = None;
-    let trig = own_name("conv", table, &to.name);
-    let body = format!(
-        "  IF TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    NEW.{s} := {};\n  END IF;",
-        over_new(&conv, table)
-    );
-    // Only writes that set the old column have anything to convert (not the batched copy).
-    let (tu, td) = trigger(schema, table, &trig, &body, Fires::update_of(&[&to.name]));
-    let mut up = vec![SqlStatement::new(format!(
-        "ALTER TABLE {t} ADD COLUMN {}",
-        column_definition(&shadow)
-    ))];
-    up.extend(tu.clone());
-    let mut down = td.clone();
-    down.push(SqlStatement::new(format!(
-        "ALTER TABLE {t} DROP COLUMN {s}"
-    )));
-    let mut expand = ctx.step(
-        Phase::Expand,
-        format!(
-            "add shadow column {shadow_name} ({}) converted from {} by a trigger",
-            to.data_type.name, to.name
-        ),
-        INSTANT,
-        up,
-        down,
-    );
-    expand
-        .hazards
-        .push("the conversion trigger adds work to every insert and update until contract".into());
-
-    let update = format!("UPDATE {t} SET {s} = ({conv}) WHERE {s} IS DISTINCT FROM ({conv})");
-    let mut backfill = ctx.step(
-        Phase::Backfill,
-        format!(
-            "convert {}.{} into {shadow_name} in batches",
-            table, to.name
-        ),
-        "ROW EXCLUSIVE, one short transaction per batch",
-        vec![SqlStatement::new(update.clone())],
-        vec![],
-    );
-    backfill.backfill = Some(Backfill {
-        table: qualified(schema, table),
-        key: ident(&key),
-        update,
-    });
-
-    // NOT NULL on the shadow while the trigger still fills it; then the trigger goes and the
-    // columns swap in one statement (a DO block), so no write escapes conversion and no query
-    // ever sees the column missing.
-    // The column's indexes are built again on the shadow first (CONCURRENTLY, under names of
-    // their own); the swap then drops the old ones with the old column and renames these.
-    let mut up = Vec::new();
-    for i in &indexes {
-        up.extend(ctx.sql(&index_on(schema, table, i, &to.name, &shadow_name, "new")));
-    }
-    if !to.nullable {
-        up.extend(not_null_online(schema, table, &shadow_name).0);
-    }
-    let mut swap = format!(
-        "DO $migrator$ BEGIN\n  DROP TRIGGER {} ON {t};\n  DROP FUNCTION {}();\n  ALTER TABLE {t} RENAME COLUMN {c} TO {};\n  ALTER TABLE {t} RENAME COLUMN {s} TO {c};\n  ALTER TABLE {t} DROP COLUMN {};\n",
-        ident(&trig),
-        qualified(schema, &trig),
-        ident(&old_name),
-        ident(&old_name)
-    );
-    let _ = td;
-    for i in &indexes {
-        swap.push_str(&format!(
-            "  {};\n",
-            copy_takes_name(schema, table, &i.name, "new")
-        ));
-    }
-    if let Some(d) = &to.default {
-        swap.push_str(&format!(
-            "  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n"
-        ));
-    }
-    swap.push_str("END $migrator$");
-    up.push(SqlStatement::new(swap));
-    // Rolling the contract back is the same recipe the other way: the old type comes back as a
-    // column of its own, converted by a trigger and a batched copy, NOT NULL online, then one
-    // DO block swaps the names and puts the forward trigger back.
-    let back_conv = format!("{c}::{}", from.data_type.name);
-    let mut readd = from.clone();
-    readd.name = old_name.clone();
-    readd.nullable = true;
-    readd.default = None;
-    let o = ident(&old_name);
-    let back_trig = own_name("back", table, &to.name);
-    let (back_up, _) = trigger(
+    let s = Shadow {
         schema,
         table,
-        &back_trig,
-        &format!("  NEW.{o} := {};", over_new(&back_conv, table)),
-        Fires::update_of(&[&to.name]),
-    );
-    let mut down = vec![SqlStatement::new(format!(
-        "ALTER TABLE {t} ADD COLUMN {}",
-        column_definition(&readd)
-    ))];
-    down.extend(back_up);
-    down.push(batched_update(
-        schema,
-        table,
-        &key,
-        &format!("{o} = {back_conv}"),
-        &format!("{o} IS DISTINCT FROM {back_conv}"),
-        ctx.opts.batch_size.max(1),
-    ));
-    if !from.nullable {
-        down.extend(not_null_online(schema, table, &old_name).0);
+        kind: Move::Retype,
+        shadow: format!("{}__migrator_new", to.name),
+        aside: format!("{}__migrator_old", to.name),
+        forward: using
+            .clone()
+            .unwrap_or_else(|| format!("{c}::{}", to.data_type.name)),
+        back: format!("{c}::{}", from.data_type.name),
+        key: ctx.batch_key(schema, table)?,
+        indexes,
+        from: from.clone(),
+        to: to.clone(),
+    };
+    Ok(shadow::recipe(ctx, &PgShadow, &s))
+}
+
+/// The Postgres pieces of the shadow-column recipe: one PL/pgSQL trigger, `NOT NULL` through a
+/// validated check, batches in a `DO` block that commits, the swap in one `DO` block.
+struct PgShadow;
+
+impl ShadowSql<PostgresRenderer> for PgShadow {
+    fn plural_triggers(&self) -> bool {
+        false
     }
-    // The indexes again, on the old-type column; after the swap the ones on the shadow go.
-    let mut reindex = String::new();
-    for i in &indexes {
-        down.extend(ctx.sql(&index_on(schema, table, i, &to.name, &old_name, "old")));
-        reindex.push_str(&format!(
-            "  DROP INDEX {};\n  {};\n",
-            qualified(schema, &i.name),
-            copy_takes_name(schema, table, &i.name, "old")
-        ));
+
+    fn add_column(
+        &self,
+        _: &Ctx,
+        s: &Shadow,
+        column: &Column,
+        _after: Option<&str>,
+    ) -> Vec<SqlStatement> {
+        // Postgres cannot place a column; its position is not part of the schema here.
+        vec![SqlStatement::new(format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            qualified(s.schema, s.table),
+            column_definition(column)
+        ))]
     }
-    let [conv_function, conv_trigger] = <[SqlStatement; 2]>::try_from(tu)
-        .unwrap_or_else(|_| unreachable!("trigger() makes a function and a trigger"));
-    down.push(conv_function);
-    down.push(SqlStatement::new(format!(
-        "DO $migrator$ BEGIN\n  DROP TRIGGER {} ON {t};\n  DROP FUNCTION {}();\n  ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n  ALTER TABLE {t} RENAME COLUMN {c} TO {s};\n  ALTER TABLE {t} RENAME COLUMN {o} TO {c};\n{}{reindex}  ALTER TABLE {t} ALTER COLUMN {s} DROP NOT NULL;\n  {};\nEND $migrator$",
-        ident(&back_trig),
-        qualified(schema, &back_trig),
-        from.default.as_ref().map(|d| format!("  ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n")).unwrap_or_default(),
-        conv_trigger.sql,
-    )));
-    let mut contract = ctx.step(
-        Phase::Contract,
-        format!(
-            "swap {shadow_name} in as {} and drop the old column",
-            to.name
-        ),
-        "ACCESS EXCLUSIVE, instant (renames and a drop)",
-        up,
-        down,
-    );
-    contract.hazards.push(format!(
-        "the old application version (writing {} as {}) must be gone",
-        to.name, from.data_type.name
-    ));
-    Ok(vec![expand, backfill, contract])
+
+    fn drop_column(&self, _: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
+        vec![SqlStatement::new(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            qualified(s.schema, s.table),
+            ident(name)
+        ))]
+    }
+
+    fn triggers(&self, _: &Ctx, s: &Shadow, sync: Sync) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+        match sync {
+            Sync::Both { old, new } => {
+                let (o, n) = (ident(old), ident(new));
+                let body = format!(
+                    "  IF TG_OP = 'INSERT' THEN\n    IF NEW.{n} IS NULL THEN NEW.{n} := NEW.{o}; ELSE NEW.{o} := NEW.{n}; END IF;\n  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n    NEW.{o} := NEW.{n};\n  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n    NEW.{n} := NEW.{o};\n  END IF;"
+                );
+                // Nothing to sync while the two agree: that skips the batched copy's own rows
+                // and every write that touches neither column.
+                trigger(
+                    s.schema,
+                    s.table,
+                    &own_name("sync", s.table, new),
+                    &body,
+                    Fires {
+                        update_of: &[old, new],
+                        when: Some(format!("NEW.{n} IS DISTINCT FROM NEW.{o}")),
+                    },
+                )
+            }
+            Sync::Convert {
+                kind,
+                source,
+                target,
+                expr,
+            } => {
+                let (c, t) = (ident(source), ident(target));
+                let body = format!(
+                    "  IF TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    NEW.{t} := {};\n  END IF;",
+                    over_new(expr, s.table)
+                );
+                // Only writes that set the source column have anything to convert (not the
+                // batched copy).
+                trigger(
+                    s.schema,
+                    s.table,
+                    &own_name(kind, s.table, s.final_name()),
+                    &body,
+                    Fires::update_of(&[source]),
+                )
+            }
+        }
+    }
+
+    fn distinct(&self, a: &str, b: &str) -> String {
+        format!("{a} IS DISTINCT FROM {b}")
+    }
+
+    fn backfill(&self, ctx: &Ctx, s: &Shadow, summary: String, update: String) -> Step {
+        ctx.backfill_step((s.schema, s.table, &s.key), ROWS, summary, update)
+    }
+
+    fn copy_all(
+        &self,
+        ctx: &Ctx,
+        s: &Shadow,
+        _column: &str,
+        set: &str,
+        filter: &str,
+    ) -> Vec<SqlStatement> {
+        vec![batched_update(
+            s.schema,
+            s.table,
+            &s.key,
+            set,
+            filter,
+            ctx.opts.batch_size.max(1),
+        )]
+    }
+
+    fn finish(
+        &self,
+        _: &Ctx,
+        s: &Shadow,
+        loose: &Column,
+        done: &Column,
+    ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
+        let t = qualified(s.schema, s.table);
+        let c = ident(&done.name);
+        let (mut up, mut down) = (Vec::new(), Vec::new());
+        if loose.nullable && !done.nullable {
+            let (nn_up, nn_down) = not_null_online(s.schema, s.table, &done.name);
+            up.extend(nn_up);
+            down.extend(nn_down);
+        }
+        if loose.default != done.default {
+            if let Some(d) = &done.default {
+                up.push(SqlStatement::new(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"
+                )));
+                down.push(SqlStatement::new(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"
+                )));
+            }
+        }
+        (up, down)
+    }
+
+    fn index_takes_name(&self, s: &Shadow, name: &str, kind: &str) -> Vec<SqlStatement> {
+        vec![
+            SqlStatement::new(format!("DROP INDEX {}", qualified(s.schema, name))),
+            SqlStatement::new(copy_takes_name(s.schema, s.table, name, kind)),
+        ]
+    }
+
+    fn swap_names(
+        &self,
+        s: &Shadow,
+        column: &str,
+        aside: &str,
+        incoming: &str,
+    ) -> Vec<SqlStatement> {
+        let t = qualified(s.schema, s.table);
+        vec![
+            SqlStatement::new(format!(
+                "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                ident(column),
+                ident(aside)
+            )),
+            SqlStatement::new(format!(
+                "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                ident(incoming),
+                ident(column)
+            )),
+        ]
+    }
+
+    fn drop_in_swap(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
+        self.drop_column(ctx, s, name)
+    }
+
+    fn atomic(
+        &self,
+        _: &Ctx,
+        _: &Shadow,
+        stmts: Vec<SqlStatement>,
+        _triggers_change: bool,
+    ) -> (Vec<SqlStatement>, String) {
+        // One DO block: one statement, one transaction, its locks taken and released together.
+        // A trigger function's body is dollar-quoted like the block, so it is created first.
+        let (functions, rest): (Vec<_>, Vec<_>) = stmts
+            .into_iter()
+            .partition(|s| s.sql.starts_with("CREATE FUNCTION"));
+        let mut out = functions;
+        let mut block = String::from("DO $migrator$ BEGIN\n");
+        for s in &rest {
+            block.push_str(&format!("  {};\n", s.sql));
+        }
+        block.push_str("END $migrator$");
+        out.push(SqlStatement::new(block));
+        (
+            out,
+            "ACCESS EXCLUSIVE for one instant block (triggers, index and column names swapped, old column dropped); indexes are built CONCURRENTLY and NOT NULL validated before it, writes continue".into(),
+        )
+    }
+
+    fn expand_lock(&self, _: &[SqlStatement]) -> String {
+        INSTANT.into()
+    }
+
+    fn finish_hazards(&self, _: &Shadow, _: &[SqlStatement]) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Rename a table, leaving an updatable view under the old name for the old application version.
