@@ -45,6 +45,7 @@ pub mod schema;
 pub mod source;
 pub mod tls;
 pub mod url;
+pub mod verify;
 
 pub use config::Settings;
 pub use dialect::Dialect;
