@@ -4,12 +4,15 @@
 //!
 //! - [`diff`]: `migrator diff` — two sources, one script;
 //! - [`plan`]: `migrator plan` — replayed directory × declared schema → phased files;
-//! - [`drift`]: `migrator drift` — live database × directory × declared schema.
+//! - [`drift`]: `migrator drift` — live database × directory × declared schema;
+//! - [`verify`]: `migrator verify` — directory × `migrator.sum` × history.
 
 pub mod diff;
 pub mod drift;
 pub mod plan;
+pub mod verify;
 
 pub use diff::{diff_sources, SourceDiff};
 pub use drift::{drift, DriftReport, Finding};
 pub use plan::{plan_directory, PlanReport};
+pub use verify::{verify, VerifyReport};

@@ -1,0 +1,31 @@
+//! `migrator plan`: the declared schema as expand / backfill / contract migration files.
+
+use crate::args::PlanArgs;
+use crate::context::Ctx;
+use migrator_core::config::DEFAULT_BACKFILL_BATCH;
+use migrator_core::ops::plan_directory;
+use migrator_core::plan::PlanOptions;
+use migrator_core::{DatabaseUrl, Error};
+
+pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
+    let dev = match ctx.dev_url.as_deref().or(ctx.database_url.as_deref()) {
+        Some(u) => DatabaseUrl::parse(u)?,
+        None => {
+            return Err(Error::Config {
+                file: "arguments".into(),
+                message: "plan needs a database server for scratch databases: pass --dev-url or --database-url".into(),
+            })
+        }
+    };
+    let opts = PlanOptions {
+        allow_destructive: args.allow_destructive,
+        batch_size: ctx
+            .settings
+            .backfill_batch_size
+            .unwrap_or(DEFAULT_BACKFILL_BATCH),
+    };
+    let report =
+        plan_directory(&ctx.dir, &ctx.schema, &dev, &args.name, opts, args.dry_run).await?;
+    ctx.print(&report);
+    Ok(0)
+}
