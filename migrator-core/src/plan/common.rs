@@ -181,6 +181,25 @@ impl<'a, R: Renderer> Ctx<'a, R> {
     }
 }
 
+/// Plans `changes` with `recipe` for each, in a context rendering with `r`: what every
+/// dialect's [`super::Planner::plan`] does. Changes the renderer cannot express are refused
+/// first, naming the first one.
+pub(super) fn plan_with<R: Renderer>(
+    r: R,
+    (changes, from, to, hints, opts): (&[Change], &Database, &Database, &Hints, PlanOptions),
+    recipe: impl Fn(&Ctx<R>, &Change, &[Change]) -> Result<Vec<Step>>,
+) -> Result<Vec<Step>> {
+    for c in changes {
+        r.check(c)?;
+    }
+    let ctx = Ctx::new(from, to, hints, opts, r, changes);
+    let mut steps = Vec::new();
+    for c in changes {
+        steps.extend(recipe(&ctx, c, changes)?);
+    }
+    Ok(by_phase(steps))
+}
+
 /// Short, stable object names for migrator's triggers and check constraints (≤ 63 bytes).
 pub(super) fn own_name(kind: &str, table: &str, column: &str) -> String {
     let name = format!("migrator_{kind}_{table}_{column}");

@@ -11,7 +11,7 @@
 //! Every step knows its up and down SQL, its lock level and its hazards (pgroll-style), so
 //! `plan` can print them and each file gets a working down file.
 //!
-//! - [`postgres`]: the Postgres recipes;
+//! - [`Planner`]: the trait each dialect implements; [`postgres`]: the Postgres recipes;
 //! - [`mysql`]: the MySQL / MariaDB recipes;
 //! - [`inverse`]: what undoes a plain change (the down of a plain step);
 //! - [`files`]: grouping steps into migration files.
@@ -87,8 +87,31 @@ pub fn plan(
             )));
         }
     }
+    planner(dialect).plan(changes, from, to, hints, opts)
+}
+
+/// A dialect's planner: the recipes that turn each change into online steps (beside the
+/// [`crate::catalog::Inspector`], the [`crate::render::Renderer`] and the runner's
+/// [`crate::runner::Target`] of the same dialect).
+pub trait Planner: Send + Sync {
+    fn dialect(&self) -> Dialect;
+
+    /// Steps for `changes` (from `from` to `to`), in phase order; the diff's dependency order
+    /// is kept within a phase.
+    fn plan(
+        &self,
+        changes: &[Change],
+        from: &Database,
+        to: &Database,
+        hints: &Hints,
+        opts: PlanOptions,
+    ) -> Result<Vec<Step>>;
+}
+
+/// The planner of `dialect`.
+pub fn planner(dialect: Dialect) -> Box<dyn Planner> {
     match dialect {
-        Dialect::Postgres => postgres::plan(changes, from, to, hints, opts),
-        Dialect::Mysql => mysql::plan(changes, from, to, hints, opts),
+        Dialect::Postgres => Box::new(postgres::PostgresPlanner),
+        Dialect::Mysql => Box::new(mysql::MysqlPlanner),
     }
 }

@@ -15,11 +15,11 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_copy_name, own_name, rebuildable_indexes,
+    describe_target, destructive, index_copy_name, own_name, plan_with, rebuildable_indexes,
     renamed_columns, simple,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
-use super::{PlanOptions, Step};
+use super::{PlanOptions, Planner, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
 use crate::diff::Change;
 use crate::diff::Hints;
@@ -28,7 +28,7 @@ use crate::migrations::Phase;
 use crate::render::mysql::{
     alter, column_definition, constant_default, ident, literal, Algorithm, MysqlRenderer,
 };
-use crate::render::{Renderer, SqlStatement};
+use crate::render::SqlStatement;
 use crate::runner::history::HISTORY_TABLE;
 use crate::schema::{Column, Database};
 use crate::{Dialect, Error, Result};
@@ -41,23 +41,29 @@ const INSTANT: &str = "metadata lock, instant";
 const NONE: &str = "none on existing tables";
 const ROWS: &str = "row locks, one short transaction per batch";
 
-pub fn plan(
-    changes: &[Change],
-    from: &Database,
-    to: &Database,
-    hints: &Hints,
-    opts: PlanOptions,
-) -> Result<Vec<Step>> {
-    let r = MysqlRenderer::for_database(from);
-    for c in changes {
-        r.check(c)?;
+/// The MySQL / MariaDB [`Planner`].
+pub struct MysqlPlanner;
+
+impl Planner for MysqlPlanner {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
     }
-    let ctx = Ctx::new(from, to, hints, opts, r, changes);
-    let mut steps = Vec::new();
-    for c in changes {
-        steps.extend(recipe(&ctx, c, changes)?);
+
+    fn plan(
+        &self,
+        changes: &[Change],
+        from: &Database,
+        to: &Database,
+        hints: &Hints,
+        opts: PlanOptions,
+    ) -> Result<Vec<Step>> {
+        // The renderer reads the database the SQL runs on (FULLTEXT tables, clustered keys).
+        plan_with(
+            MysqlRenderer::for_database(from),
+            (changes, from, to, hints, opts),
+            recipe,
+        )
     }
-    Ok(by_phase(steps))
 }
 
 /// The lock an `ALTER TABLE` takes, and its hazard, read from the `ALGORITHM=` / `LOCK=` clause
@@ -1139,7 +1145,7 @@ mod tests {
             allow_destructive: false,
             batch_size: 100,
         };
-        plan(&[add_fk()], &d, &d, &Hints::default(), opts)
+        MysqlPlanner.plan(&[add_fk()], &d, &d, &Hints::default(), opts)
     }
 
     #[test]

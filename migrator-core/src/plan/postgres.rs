@@ -2,18 +2,18 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    by_phase, describe_target, destructive, index_copy_name, own_name, rebuildable_indexes,
+    describe_target, destructive, index_copy_name, own_name, plan_with, rebuildable_indexes,
     renamed_columns, simple,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
-use super::{PlanOptions, Step};
+use super::{PlanOptions, Planner, Step};
 use crate::diff::Hints;
 use crate::diff::{types, Change};
 use crate::migrations::Phase;
 use crate::render::postgres::{column_definition, ident, qualified, PostgresRenderer};
 use crate::render::SqlStatement;
 use crate::schema::{Column, Database};
-use crate::{Error, Result};
+use crate::{Dialect, Error, Result};
 
 use super::common::ROLLBACK_RENAME;
 
@@ -174,19 +174,24 @@ fn not_null_online(
     (up, down)
 }
 
-pub fn plan(
-    changes: &[Change],
-    from: &Database,
-    to: &Database,
-    hints: &Hints,
-    opts: PlanOptions,
-) -> Result<Vec<Step>> {
-    let ctx = Ctx::new(from, to, hints, opts, PostgresRenderer, changes);
-    let mut steps = Vec::new();
-    for c in changes {
-        steps.extend(recipe(&ctx, c, changes)?);
+/// The Postgres [`Planner`].
+pub struct PostgresPlanner;
+
+impl Planner for PostgresPlanner {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
     }
-    Ok(by_phase(steps))
+
+    fn plan(
+        &self,
+        changes: &[Change],
+        from: &Database,
+        to: &Database,
+        hints: &Hints,
+        opts: PlanOptions,
+    ) -> Result<Vec<Step>> {
+        plan_with(PostgresRenderer, (changes, from, to, hints, opts), recipe)
+    }
 }
 
 fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
