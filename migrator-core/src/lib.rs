@@ -17,8 +17,46 @@
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password),
 //!   with the URL's TLS settings ([`tls`]: rustls, libpq / MySQL `ssl-mode` semantics).
 //!
-//! Dialect differences live behind one trait per concern (for the runner: [`runner::Target`]),
-//! never as `if postgres` branches scattered through the pipeline.
+//! Dialect differences live behind one trait per concern — [`catalog::Inspector`],
+//! [`render::Renderer`], [`plan::Planner`], [`runner::Target`], [`server::Server`] — and the
+//! facts every stage shares (quoting, literals, case folding, capabilities) in [`Dialect`]'s
+//! methods: an exhaustive `match`, never an `== Dialect::X` test.
+//!
+//! # Adding an object kind
+//!
+//! One home per stage; every `match` on [`diff::Change`] is exhaustive, so once the change
+//! variants exist the compiler lists each remaining place. Sequences are the example of the
+//! shape:
+//!
+//! 1. **model**: a type in `schema/` (`schema/sequence.rs`), a `Vec` of it on [`schema::Schema`]
+//!    (or on [`schema::Table`]), sorted in `canonicalize`; drop its name from
+//!    [`schema::UnmanagedKind`] if it was listed there;
+//! 2. **inspector, per dialect**: a query in `catalog/postgres.rs` / `catalog/mysql.rs` (added to
+//!    the pipelined batch) and the builder step filling the model; a dialect without the kind
+//!    reports what it finds as unmanaged, so `drift` still sees it;
+//! 3. **diff**: `diff/<kind>.rs` (`diff/sequence.rs`): the variants in [`diff::Change`], the diff
+//!    of two schemas into the right [`diff`] buckets (dependency order), and
+//!    [`diff::Change::data_loss`] for the destructive ones;
+//! 4. **inverse**: what undoes each variant, beside its diff (`diff::sequence::inverse`, called
+//!    from [`plan::inverse::inverse`]): the down files are built from it;
+//! 5. **SQL, per dialect**: arms in `render/postgres.rs` and `render/mysql.rs` — or a refusal in
+//!    the dialect's `Renderer::check` naming the object, which `plan` and `diff` report before
+//!    anything is written;
+//! 6. **recipe, per dialect**: arms in `plan/postgres.rs` / `plan/mysql.rs` choosing the phase,
+//!    the lock text and the hazards (a plain step is `simple`; an online rebuild gets a recipe
+//!    of its own, as `plan/shadow.rs` for columns);
+//! 7. **tests**: a snapshot case per variant and renderer (`tests/render_snapshots.rs`, whose
+//!    coverage guard fails until the variant has one), the recipe in `tests/plan_snapshots.rs`,
+//!    and convergence cases against both servers (`tests/convergence_*.rs`).
+//!
+//! # Adding a dialect
+//!
+//! A variant of [`Dialect`] — the compiler then stops at each capability method and factory —
+//! and one module per concern: `catalog/<d>.rs` ([`catalog::Inspector`]), `render/<d>.rs`
+//! ([`render::Renderer`]), `plan/<d>.rs` ([`plan::Planner`] and the shadow-column hooks),
+//! `runner/<d>.rs` ([`runner::Target`]), `server/<d>.rs` ([`server::Server`]), a connection in
+//! [`connect`], URL and TLS parameters in [`url`] / [`tls`], and the statement splitter's and
+//! linter's grammar (`migrations/split.rs`, `lint/sql.rs`).
 //!
 //! Start-up embedding:
 //!

@@ -284,7 +284,40 @@ impl Change {
                     ))
                 }
             }
-            _ => None,
+            // Dropping a constraint, an index, a view, an enum or a sequence loses no row data:
+            // the plan re-creates them on rollback.
+            Change::CreateSchema { .. }
+            | Change::CreateExtension { .. }
+            | Change::UpdateExtension { .. }
+            | Change::DropExtension { .. }
+            | Change::CreateEnum { .. }
+            | Change::AddEnumValue { .. }
+            | Change::DropEnum { .. }
+            | Change::CreateSequence { .. }
+            | Change::AlterSequence { .. }
+            | Change::RenameSequence { .. }
+            | Change::SetSequenceOwner { .. }
+            | Change::DropSequence { .. }
+            | Change::CreateTable { .. }
+            | Change::RenameTable { .. }
+            | Change::AlterTableOptions { .. }
+            | Change::AddColumn { .. }
+            | Change::RenameColumn { .. }
+            | Change::AlterColumn { .. }
+            | Change::AddPrimaryKey { .. }
+            | Change::AddUnique { .. }
+            | Change::AddCheck { .. }
+            | Change::AddExclusion { .. }
+            | Change::AddForeignKey { .. }
+            | Change::ValidateConstraint { .. }
+            | Change::RenameConstraint { .. }
+            | Change::DropConstraint { .. }
+            | Change::CreateIndex { .. }
+            | Change::RenameIndex { .. }
+            | Change::DropIndex { .. }
+            | Change::CreateView { .. }
+            | Change::DropView { .. }
+            | Change::Comment { .. } => None,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! - [`change`]: the change kinds;
 //! - [`hints`]: `-- migrator:` hints of a declared schema (renames, backfill and conversion
 //!   expressions): the diff's input besides the two models;
-//! - [`table`]: what changes inside one table;
+//! - [`table`]: what changes inside one table; [`sequence`]: sequences (diff and inverse);
 //! - [`types`]: which type changes keep every value;
 //! - [`mysql`]: what MySQL / MariaDB needs differently (applied when both models are MySQL ones).
 //!
@@ -17,13 +17,14 @@
 pub mod change;
 pub mod hints;
 pub mod mysql;
+pub mod sequence;
 pub mod table;
 pub mod types;
 
 pub use change::{Change, CommentTarget, EnumColumn};
 pub use hints::Hints;
 
-use crate::schema::{Database, Enum, Schema, Sequence, Table, View};
+use crate::schema::{Database, Enum, Schema, Table, View};
 use crate::{Dialect, Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -293,7 +294,7 @@ fn diff_schema(
     }
 
     // Sequences.
-    diff_sequences(plan, schema, from, to, &renamed);
+    sequence::diff(plan, schema, from, to, &renamed);
 
     // Tables, looked up by name through maps: thousands of tables must stay linear.
     let from_tables: std::collections::HashMap<&str, &Table> =
@@ -402,114 +403,6 @@ fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str) -> Vec<Enu
         }
     }
     out
-}
-
-fn diff_sequences(
-    plan: &mut Plan,
-    schema: &str,
-    from: &Schema,
-    to: &Schema,
-    renamed_tables: &BTreeMap<String, String>,
-) {
-    let s = || schema.to_string();
-    let mut renamed_seqs: BTreeSet<String> = BTreeSet::new();
-    for q in &to.sequences {
-        match from.sequence(&q.name) {
-            None => {
-                // A serial sequence of a renamed table keeps its old name: rename it.
-                let old = from.sequences.iter().find(|o| {
-                    to.sequence(&o.name).is_none()
-                        && same_sequence_options(o, q)
-                        && match (&o.owned_by, &q.owned_by) {
-                            (Some(a), Some(b)) => renamed_tables.get(&a.table) == Some(&b.table),
-                            _ => false,
-                        }
-                });
-                if let Some(old) = old {
-                    renamed_seqs.insert(old.name.clone());
-                    plan.renames.push(Change::RenameSequence {
-                        schema: s(),
-                        from: old.name.clone(),
-                        to: q.name.clone(),
-                    });
-                } else {
-                    let mut created = q.clone();
-                    created.owned_by = None;
-                    plan.create_types.push(Change::CreateSequence {
-                        schema: s(),
-                        sequence: created,
-                    });
-                    if q.owned_by.is_some() {
-                        plan.sequence_owners.push(Change::SetSequenceOwner {
-                            schema: s(),
-                            name: q.name.clone(),
-                            owner: q.owned_by.clone(),
-                        });
-                    }
-                }
-                plan.comment(
-                    CommentTarget::Sequence {
-                        schema: s(),
-                        name: q.name.clone(),
-                    },
-                    &None,
-                    &q.comment,
-                );
-            }
-            Some(old) => {
-                if !same_sequence_options(old, q) {
-                    plan.create_types.push(Change::AlterSequence {
-                        schema: s(),
-                        from: old.clone(),
-                        to: q.clone(),
-                    });
-                }
-                if old.owned_by != q.owned_by {
-                    plan.sequence_owners.push(Change::SetSequenceOwner {
-                        schema: s(),
-                        name: q.name.clone(),
-                        owner: q.owned_by.clone(),
-                    });
-                }
-                plan.comment(
-                    CommentTarget::Sequence {
-                        schema: s(),
-                        name: q.name.clone(),
-                    },
-                    &old.comment,
-                    &q.comment,
-                );
-            }
-        }
-    }
-    for q in &from.sequences {
-        if to.sequence(&q.name).is_none() && !renamed_seqs.contains(&q.name) {
-            plan.drop_types.push(Change::DropSequence {
-                schema: s(),
-                name: q.name.clone(),
-            });
-        }
-    }
-}
-
-fn same_sequence_options(a: &Sequence, b: &Sequence) -> bool {
-    (
-        &a.data_type,
-        a.start,
-        a.increment,
-        a.min,
-        a.max,
-        a.cache,
-        a.cycle,
-    ) == (
-        &b.data_type,
-        b.start,
-        b.increment,
-        b.min,
-        b.max,
-        b.cache,
-        b.cycle,
-    )
 }
 
 /// A new table: the table itself (with its keys and checks), then its foreign keys, indexes and

@@ -111,13 +111,11 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
             }],
             false,
         ),
-        CreateSequence { schema, sequence } => (
-            vec![DropSequence {
-                schema: schema.clone(),
-                name: sequence.name.clone(),
-            }],
-            false,
-        ),
+        CreateSequence { .. }
+        | RenameSequence { .. }
+        | AlterSequence { .. }
+        | SetSequenceOwner { .. }
+        | DropSequence { .. } => crate::diff::sequence::inverse(from, c),
         CreateTable { schema, table } => (
             vec![DropTable {
                 schema: schema.clone(),
@@ -261,14 +259,6 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
             }],
             false,
         ),
-        RenameSequence { schema, from, to } => (
-            vec![RenameSequence {
-                schema: schema.clone(),
-                from: to.clone(),
-                to: from.clone(),
-            }],
-            false,
-        ),
         AlterColumn {
             schema,
             table,
@@ -299,14 +289,6 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
             }],
             false,
         ),
-        AlterSequence { schema, from, to } => (
-            vec![AlterSequence {
-                schema: schema.clone(),
-                from: to.clone(),
-                to: from.clone(),
-            }],
-            false,
-        ),
         UpdateExtension { name, .. } => {
             let old = from
                 .schemas
@@ -320,20 +302,6 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 })
                 .into_iter()
                 .collect(),
-                false,
-            )
-        }
-        SetSequenceOwner { schema, name, .. } => {
-            let owner = from
-                .schema(schema)
-                .and_then(|s| s.sequence(name))
-                .and_then(|q| q.owned_by.clone());
-            (
-                vec![SetSequenceOwner {
-                    schema: schema.clone(),
-                    name: name.clone(),
-                    owner,
-                }],
                 false,
             )
         }
@@ -403,17 +371,6 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                 .into_iter()
                 .collect(),
             false,
-        ),
-        DropSequence { schema, name } => (
-            from.schema(schema)
-                .and_then(|s| s.sequence(name))
-                .map(|q| CreateSequence {
-                    schema: schema.clone(),
-                    sequence: q.clone(),
-                })
-                .into_iter()
-                .collect(),
-            true,
         ),
         DropTable { schema, name } => {
             // The table back (empty), then its indexes and foreign keys, which the renderers

@@ -410,8 +410,23 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             format!("drop constraint {name} on {schema}.{table}"),
         ),
         DropIndex { schema, name, .. } => step(Contract, format!("drop index {schema}.{name}")),
-        // Postgres-only changes were refused by the renderer's check.
-        _ => Ok(vec![]),
+        // Refused by the renderer's check before planning (Postgres-only kinds).
+        CreateSchema { .. }
+        | DropSchema { .. }
+        | CreateExtension { .. }
+        | UpdateExtension { .. }
+        | DropExtension { .. }
+        | CreateEnum { .. }
+        | AddEnumValue { .. }
+        | RecreateEnum { .. }
+        | DropEnum { .. }
+        | CreateSequence { .. }
+        | AlterSequence { .. }
+        | RenameSequence { .. }
+        | SetSequenceOwner { .. }
+        | DropSequence { .. }
+        | AddExclusion { .. }
+        | RenameConstraint { .. } => Ok(vec![]),
     }
 }
 

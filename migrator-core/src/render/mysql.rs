@@ -660,7 +660,24 @@ fn unsupported(change: &Change) -> Option<String> {
                 "comment on {other:?}: MySQL has no comments on this kind of object"
             ),
         },
-        _ => return None,
+        CreateTable { .. }
+        | RenameTable { .. }
+        | AlterTableOptions { .. }
+        | DropTable { .. }
+        | AddColumn { .. }
+        | RenameColumn { .. }
+        | AlterColumn { .. }
+        | DropColumn { .. }
+        | AddPrimaryKey { .. }
+        | AddUnique { .. }
+        | AddCheck { .. }
+        | AddForeignKey { .. }
+        | DropConstraint { .. }
+        | CreateIndex { .. }
+        | RenameIndex { .. }
+        | DropIndex { .. }
+        | CreateView { .. }
+        | DropView { .. } => return None,
     })
 }
 
@@ -805,7 +822,25 @@ impl Renderer for MysqlRenderer {
                 ),
                 Algorithm::Instant,
             )],
-            _ => vec![],
+            // Refused by `check` (see `unsupported`): nothing to render.
+            CreateSchema { .. }
+            | DropSchema { .. }
+            | CreateExtension { .. }
+            | UpdateExtension { .. }
+            | DropExtension { .. }
+            | CreateEnum { .. }
+            | AddEnumValue { .. }
+            | RecreateEnum { .. }
+            | DropEnum { .. }
+            | CreateSequence { .. }
+            | AlterSequence { .. }
+            | RenameSequence { .. }
+            | SetSequenceOwner { .. }
+            | DropSequence { .. }
+            | AddExclusion { .. }
+            | ValidateConstraint { .. }
+            | RenameConstraint { .. }
+            | Comment { .. } => vec![],
         }
     }
 }

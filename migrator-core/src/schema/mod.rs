@@ -17,9 +17,11 @@
 //! storage parameters) go into `options` maps, so a MySQL inspector can fill the same model.
 
 mod objects;
+mod sequence;
 mod table;
 
 pub use objects::*;
+pub use sequence::*;
 pub use table::*;
 
 use crate::Dialect;
