@@ -30,6 +30,7 @@ on_both!(
     kill_9_during_ddl_and_dml_statements_recovers,
     lock_timeout_gives_up_retries_and_does_not_block_others,
     baseline_and_repair,
+    apply_refuses_to_run_on_top_of_a_half_rolled_back_migration,
 );
 
 async fn round_trip_apply_status_rollback_apply(e: Engine) {
@@ -529,6 +530,65 @@ async fn baseline_and_repair(e: Engine) {
     );
     let out = fails(migrator(&dir, &db.url, &["repair", "20260101000003"]), 1);
     assert!(out.contains("is applied, not partial"), "{out}");
+    db.drop_db().await;
+}
+
+/// A down file that stopped half-way leaves a schema that is neither version: `apply` must not
+/// run later migrations on top of it, and must say how to finish (rollback / repair).
+async fn apply_refuses_to_run_on_top_of_a_half_rolled_back_migration(e: Engine) {
+    let Some(db) = fresh(e, "rbpartial").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "create_a",
+        "CREATE TABLE a (id BIGINT PRIMARY KEY);\n",
+        "DROP TABLE a;\n",
+    );
+    // Statement by statement on both servers: the second down statement fails after the first.
+    add(
+        &dir,
+        "20260101000002",
+        "add_note",
+        "ALTER TABLE a ADD COLUMN note VARCHAR(10);\nALTER TABLE a ADD COLUMN tag VARCHAR(10);\n",
+        "-- migrator:no-transaction\nALTER TABLE a DROP COLUMN tag;\nALTER TABLE no_such_table DROP COLUMN note;\n",
+    );
+    rehash(&dir);
+    ok(migrator(&dir, &db.url, &["apply"]));
+    let out = fails(migrator(&dir, &db.url, &["rollback"]), 1);
+    assert!(out.contains("rollback-partial"), "{out}");
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT status FROM migrator_history WHERE version = 20260101000002"
+        )
+        .await,
+        "rollback-partial"
+    );
+    // A later migration arrives; apply must refuse before running anything.
+    add(
+        &dir,
+        "20260101000003",
+        "create_c",
+        "CREATE TABLE c (id BIGINT PRIMARY KEY);\n",
+        "DROP TABLE c;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains("20260101000002_add_note.down.sql")
+            && out.contains("its rollback stopped after 1 of the down file's statements")
+            && out.contains("migrator rollback")
+            && out.contains("migrator repair 20260101000002"),
+        "{out}"
+    );
+    assert!(
+        !table_exists(e, &db.url, "c").await,
+        "apply ran a migration on top of a half-rolled-back one"
+    );
     db.drop_db().await;
 }
 

@@ -153,7 +153,27 @@ pub fn check_before_apply(set: &MigrationSet, entries: &[Entry]) -> Result<()> {
                     ),
                 });
             }
-            _ => {}
+            State::RollbackPartial => {
+                // Its down file stopped half-way: the schema is neither this migration's nor
+                // the one before it, so nothing may be applied on top of it.
+                let h = e.history.as_ref();
+                return Err(Error::Integrity {
+                    file: format!("{stem}.down.sql"),
+                    message: format!(
+                        "its rollback stopped after {} of the down file's statements{}; finish it first: fix the down file if it is wrong (`migrator rehash`), then `migrator rollback` resumes at the failed statement — or, if you repaired the database by hand, `migrator repair {}`",
+                        h.map(|h| h.down_statements_applied).unwrap_or(0),
+                        h.and_then(|h| h.error.as_deref())
+                            .map(|m| format!(" ({m})"))
+                            .unwrap_or_default(),
+                        e.version
+                    ),
+                });
+            }
+            State::Applied
+            | State::Pending
+            | State::AwaitingContract
+            | State::Partial
+            | State::Failed => {}
         }
     }
     Ok(())
