@@ -97,9 +97,25 @@ impl FileConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
             Err(e) => return Err(Error::io(path, e)),
         };
-        toml::from_str(&text).map_err(|e| Error::Config {
-            file: path.display().to_string(),
-            message: e.to_string().trim().replace('\n', " "),
+        toml::from_str(&text).map_err(|e| {
+            // The parser's own text quotes the offending line, which may hold a password: say
+            // where and what, never the line itself.
+            let at = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+                    format!("line {line}, column {column}: ")
+                })
+                .unwrap_or_default();
+            Error::Config {
+                file: path.display().to_string(),
+                message: format!(
+                    "{at}{}",
+                    crate::url::redact_text(e.message().trim()).replace('\n', " ")
+                ),
+            }
         })
     }
 
@@ -202,6 +218,24 @@ mod tests {
         assert!(e.to_string().contains("backfill-batch-size"), "{e}");
         std::fs::write(&p, "backfill-pause = -1\n").unwrap();
         assert!(FileConfig::load(&p).unwrap().apply_to(&mut s).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_malformed_file_is_reported_by_line_without_echoing_it() {
+        let dir = std::env::temp_dir().join(format!("migrator-cfg-pw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("migrator.toml");
+        for text in [
+            "dir = \"db\"\ndatabase-url = postgres://app:hunter2@db/prod\n",
+            "lock-timeout = \"mysql://app:hunter2@db/prod\"\n",
+            "database-url = \"postgres://app:hunter2@db/prod\n",
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = FileConfig::load(&p).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "password printed: {e}");
+            assert!(e.contains("migrator.toml") && e.contains("line "), "{e}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

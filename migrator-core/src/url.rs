@@ -179,6 +179,24 @@ pub fn redact(raw: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
+/// `text` (a message that may quote configuration or input) with the password of every URL in
+/// it, and every `password=` value, replaced.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        // The URL starts after the last delimiter before `://` and ends at the next one.
+        let delim = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | '(' | ')' | ',');
+        let start = rest[..at].rfind(delim).map(|i| i + 1).unwrap_or(0);
+        let end = rest[at..].find(delim).map(|i| at + i).unwrap_or(rest.len());
+        out.push_str(&rest[..start]);
+        out.push_str(&redact(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    redact_params(&out, ' ')
+}
+
 fn redact_params(text: &str, sep: char) -> String {
     text.split(sep)
         .map(|kv| match kv.split_once('=') {
@@ -226,6 +244,15 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_passwords_inside_free_text() {
+        let t = redact_text(
+            "invalid type: string \"postgres://u:s3cret@h/db?password=p2\", expected f64; password=p3 x",
+        );
+        assert!(!t.contains("s3cret") && !t.contains("p2") && !t.contains("p3"), "{t}");
+        assert!(t.contains("postgres://u:***@h/db"), "{t}");
+    }
 
     #[test]
     fn redacts_password_in_userinfo_and_query() {
