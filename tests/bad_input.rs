@@ -227,6 +227,17 @@ fn offline() {
             .run(&["rehash"])
             .says(V1)
             .says("create_b"),
+        Case::new("plan: --dev-url of another dialect than the database")
+            .file("schema.sql", "CREATE TABLE a (id INT);\n")
+            .url(NOWHERE_PG)
+            .run(&["plan", "--dev-url", "mysql://u:devpw@127.0.0.1:1/x"])
+            .says("--dev-url is a mysql server but --database-url is a postgres database")
+            .hides("devpw"),
+        Case::new("drift: --dev-url of another dialect than the database")
+            .url(NOWHERE_PG)
+            .run(&["drift", "--dev-url", "mysql://u:devpw@127.0.0.1:1/x"])
+            .says("--dev-url is a mysql server but --database-url is a postgres database")
+            .hides("devpw"),
         Case::new("missing down file")
             .file(&up(V1), "CREATE TABLE a (id INT);\n")
             .run(&["rehash"])

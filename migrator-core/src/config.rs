@@ -105,8 +105,21 @@ impl FileConfig {
                 .map(|span| {
                     let before = &text[..span.start.min(text.len())];
                     let line = before.matches('\n').count() + 1;
-                    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-                    format!("line {line}, column {column}: ")
+                    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+                    let column = before.len() - line_start + 1;
+                    // The key is safe to name (a bare key, never a value).
+                    let key = text[line_start..]
+                        .split(['=', '\n'])
+                        .next()
+                        .map(str::trim)
+                        .filter(|k| {
+                            !k.is_empty()
+                                && k.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                        })
+                        .map(|k| format!(" (key `{k}`)"))
+                        .unwrap_or_default();
+                    format!("line {line}, column {column}{key}: ")
                 })
                 .unwrap_or_default();
             Error::Config {

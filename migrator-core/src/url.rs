@@ -186,7 +186,9 @@ pub fn redact_text(text: &str) -> String {
     let mut rest = text;
     while let Some(at) = rest.find("://") {
         // The URL starts after the last delimiter before `://` and ends at the next one.
-        let delim = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | '(' | ')' | ',');
+        let delim = |c: char| {
+            c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | '(' | ')' | ',')
+        };
         let start = rest[..at].rfind(delim).map(|i| i + 1).unwrap_or(0);
         let end = rest[at..].find(delim).map(|i| at + i).unwrap_or(rest.len());
         out.push_str(&rest[..start]);
@@ -250,7 +252,10 @@ mod tests {
         let t = redact_text(
             "invalid type: string \"postgres://u:s3cret@h/db?password=p2\", expected f64; password=p3 x",
         );
-        assert!(!t.contains("s3cret") && !t.contains("p2") && !t.contains("p3"), "{t}");
+        assert!(
+            !t.contains("s3cret") && !t.contains("p2") && !t.contains("p3"),
+            "{t}"
+        );
         assert!(t.contains("postgres://u:***@h/db"), "{t}");
     }
 

@@ -2,14 +2,14 @@
 //! Exit 0 clean, 2 drift.
 
 use crate::context::Ctx;
-use migrator_core::ops::drift;
+use migrator_core::ops::{drift, scratch_server};
 use migrator_core::Error;
 
 pub async fn run(ctx: &Ctx) -> Result<u8, Error> {
     let url = ctx.url()?;
-    let dev = ctx.dev_url()?;
+    let dev = scratch_server(Some(&url), ctx.dev_url()?.as_ref(), "drift")?;
     let declared = (ctx.schema_given || ctx.schema.exists()).then_some(ctx.schema.as_path());
-    let report = drift(&url, &ctx.dir, declared, dev.as_ref()).await?;
+    let report = drift(&url, &ctx.dir, declared, Some(&dev)).await?;
     if ctx.github {
         print!("{}", report.github());
     } else {

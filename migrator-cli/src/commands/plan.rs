@@ -3,20 +3,17 @@
 use crate::args::PlanArgs;
 use crate::context::Ctx;
 use migrator_core::config::DEFAULT_BACKFILL_BATCH;
-use migrator_core::ops::plan_directory;
+use migrator_core::ops::{plan_directory, scratch_server};
 use migrator_core::plan::PlanOptions;
 use migrator_core::{DatabaseUrl, Error};
 
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
-    let dev = match ctx.dev_url.as_deref().or(ctx.database_url.as_deref()) {
-        Some(u) => DatabaseUrl::parse(u)?,
-        None => {
-            return Err(Error::Config {
-                file: "arguments".into(),
-                message: "plan needs a database server for scratch databases: pass --dev-url or --database-url".into(),
-            })
-        }
-    };
+    let target = ctx
+        .database_url
+        .as_deref()
+        .map(DatabaseUrl::parse)
+        .transpose()?;
+    let dev = scratch_server(target.as_ref(), ctx.dev_url()?.as_ref(), "plan")?;
     let opts = PlanOptions {
         allow_destructive: args.allow_destructive,
         batch_size: ctx
