@@ -55,6 +55,7 @@ on_both!(
     text_primary_key,
     concurrent_writer_sees_no_errors,
     locked_batch_is_retried_not_skipped,
+    lost_connection_before_the_first_batch_says_rerun,
 );
 
 async fn twenty_thousand_rows_in_twenty_batches(e: Engine) {
@@ -488,6 +489,94 @@ async fn locked_batch_is_retried_not_skipped(e: Engine) {
         stderr.contains("batch 3 could not get its locks"),
         "{stderr}"
     );
+    assert_eq!(
+        scalar(
+            e,
+            &db.url,
+            "SELECT count(*) FROM items WHERE touched <> 1 OR total <> a * 10 + b"
+        )
+        .await,
+        "0"
+    );
+    db.drop_db().await;
+}
+
+/// The runner's session is killed while its first batch waits for a lock: the message must say
+/// the connection was lost and a plain re-run resumes (nothing to fix, nothing to rehash), and
+/// the re-run must finish with every row updated exactly once.
+async fn lost_connection_before_the_first_batch_says_rerun(e: Engine) {
+    let Some(db) = fresh(e, "bf_lost").await else {
+        return;
+    };
+    let dir = items_project(e, &db.url, 3000, 1000).await;
+    ok(migrator(
+        &dir,
+        &db.url,
+        &["apply", "--to", "20260101000001"],
+    ));
+    // Another session holds a row of the first batch, so the batch waits (long lock timeout).
+    let hold = "UPDATE items SET b = b WHERE id = 10";
+    let mut pg = None;
+    let mut my = None;
+    match e {
+        Engine::Postgres => {
+            let c = pg_connect(&db.url).await;
+            c.batch_execute(&format!("BEGIN; {hold}")).await.unwrap();
+            pg = Some(c);
+        }
+        Engine::Mariadb => {
+            use mysql_async::prelude::Queryable;
+            let mut c = mysql_connect(&db.url).await;
+            c.query_drop("START TRANSACTION").await.unwrap();
+            c.query_drop(hold).await.unwrap();
+            my = Some(c);
+        }
+    }
+    let child = command(&dir, &db.url, &["apply", "--lock-timeout", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the session running the batch once it waits on the lock.
+    let waiting = match e {
+        Engine::Postgres => "SELECT pid::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE%items%' AND datname = current_database()",
+        Engine::Mariadb => "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE info LIKE 'UPDATE items SET total%' AND time >= 1",
+    };
+    let mut killed = false;
+    for _ in 0..200 {
+        if let Some(id) = try_scalar(e, &db.url, waiting).await {
+            let kill = match e {
+                Engine::Postgres => format!("SELECT pg_terminate_backend({id})"),
+                Engine::Mariadb => format!("KILL {id}"),
+            };
+            exec(e, &db.url, &kill).await;
+            killed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(killed, "the backfill never waited on the held row");
+    let out = child.wait_with_output().unwrap();
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("connection to the database was lost") && msg.contains("nothing needs fixing"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("rehash"),
+        "a lost connection is not the statement's fault: {msg}"
+    );
+    if let Some(c) = &pg {
+        c.batch_execute("COMMIT").await.unwrap();
+    }
+    if let Some(mut c) = my {
+        use mysql_async::prelude::Queryable;
+        c.query_drop("COMMIT").await.unwrap();
+        let _ = c.disconnect().await;
+    }
+    // The plain re-run finishes the backfill.
+    ok(migrator(&dir, &db.url, &["apply"]));
     assert_eq!(
         scalar(
             e,

@@ -302,10 +302,15 @@ async fn failed(
     row.failed_statement = Some(stmts[0].sql.clone());
     row.execution_ms += started.elapsed().as_millis() as i64;
     let hint = match last {
+        Some(key) if batches > 0 && e.connection_lost => format!(
+            "the connection to the database was lost; {batches} batch(es), {rows} row(s) up to key {key}, are committed and recorded in {BACKFILL_TABLE}. \
+             Nothing needs fixing: run `migrator apply` again and it resumes after key {key}"
+        ),
         Some(key) if batches > 0 => format!(
             "{batches} batch(es), {rows} row(s) up to key {key}, are committed and recorded in {BACKFILL_TABLE} (status partial). \
              Fix the cause without changing the UPDATE, then `migrator apply` resumes after key {key}"
         ),
+        _ if e.connection_lost => "the connection to the database was lost before the first batch committed: nothing of this backfill is applied, and nothing needs fixing. Run `migrator apply` again: it starts the backfill over".into(),
         _ => "no batch was committed: nothing of this backfill is applied. Fix the statement, run `migrator rehash`, then `migrator apply` again".into(),
     };
     if let Err(save) = target.save_history(row).await {

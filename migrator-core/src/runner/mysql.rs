@@ -67,6 +67,16 @@ fn db_err(e: mysql_async::Error) -> DbError {
         message: mysql_error_text(&e),
         retryable: code.is_some_and(|c| RETRYABLE_CODES.contains(&c)),
         already_done: code.is_some_and(|c| ALREADY_DONE_CODES.contains(&c)),
+        // 1053 server shutdown, 1927 connection killed, 2006 / 2013 gone away / lost; a driver
+        // or I/O error means the socket itself failed.
+        connection_lost: match &e {
+            mysql_async::Error::Server(s) => [1053, 1927, 2006, 2013].contains(&s.code),
+            mysql_async::Error::Io(_) => true,
+            mysql_async::Error::Driver(d) => {
+                matches!(d, mysql_async::DriverError::ConnectionClosed)
+            }
+            _ => false,
+        },
     }
 }
 
@@ -665,6 +675,7 @@ impl Target for MysqlTarget {
                     message: format!("the progress row of {} in {BACKFILL_TABLE} is gone", job.version),
                     retryable: false,
                     already_done: false,
+                    connection_lost: false,
                 });
             }
             // Read before COMMIT: an error here rolls the batch back, so retrying the whole
@@ -691,6 +702,7 @@ fn key_value(type_name: &str, text: &str) -> Result<Value, DbError> {
         message: format!("stored backfill key `{text}` is not a {type_name} integer"),
         retryable: false,
         already_done: false,
+        connection_lost: false,
     };
     Ok(match type_name {
         "signed" => Value::Int(text.parse().map_err(|_| bad())?),
@@ -709,6 +721,7 @@ fn key_text(value: Option<Value>) -> Result<Option<String>, DbError> {
             message: "a backfill key is not valid UTF-8 text; use an integer or a text key".into(),
             retryable: false,
             already_done: false,
+            connection_lost: false,
         }),
         Some(other) => Ok(Some(other.as_sql(true).trim_matches('\'').to_string())),
     }

@@ -151,6 +151,17 @@ fn db_err(e: tokio_postgres::Error) -> DbError {
             Some(SqlState::LOCK_NOT_AVAILABLE) | Some(SqlState::T_R_DEADLOCK_DETECTED)
         ),
         already_done: code.as_ref().is_some_and(|c| ALREADY_DONE.contains(c)),
+        // No SQLSTATE: the socket failed; class 08 and the shutdown codes: the server ended it.
+        connection_lost: e.is_closed()
+            || code.as_ref().map_or(true, |c| {
+                c.code().starts_with("08")
+                    || [
+                        SqlState::ADMIN_SHUTDOWN,
+                        SqlState::CRASH_SHUTDOWN,
+                        SqlState::CANNOT_CONNECT_NOW,
+                    ]
+                    .contains(c)
+            }),
     }
 }
 

@@ -10,6 +10,8 @@ use crate::Error;
 use std::time::Instant;
 
 /// How a statement failure is reported: file, position, line, server message, what to do.
+/// `hint` says what is applied and how to fix the statement; when the connection was lost
+/// instead, the statement is not at fault and the hint says so (keeping what is applied).
 pub(super) fn statement_error(
     file: &SqlFile,
     stmts: &[Statement],
@@ -17,6 +19,15 @@ pub(super) fn statement_error(
     e: &DbError,
     hint: String,
 ) -> Error {
+    let hint = if e.connection_lost && !hint.contains("connection to the database was lost") {
+        let state = hint.split(". ").next().unwrap_or("").trim_end_matches('.');
+        format!(
+            "the connection to the database was lost while statement {} ran; the file is not at fault and nothing needs fixing ({state}). Run the same `migrator` command again: it continues from what is recorded",
+            i + 1
+        )
+    } else {
+        hint
+    };
     let s = &stmts[i];
     let mut excerpt: String = s
         .sql

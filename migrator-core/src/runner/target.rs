@@ -20,6 +20,10 @@ pub struct DbError {
     /// unknown table / column / index …): what running it a second time after it completed
     /// says. Only trusted for a statement a dead runner had sent (see `execute::IN_FLIGHT`).
     pub already_done: bool,
+    /// The connection broke (the server went away, the session was killed, the network failed):
+    /// the statement's fate is the server's transaction's — nothing of an uncommitted batch
+    /// stays — and the same run can simply be started again.
+    pub connection_lost: bool,
 }
 
 /// A dedicated connection to the target database, used by one runner for a whole run.
