@@ -9,10 +9,11 @@
 //! types, nullability and defaults must not change (they are created once, never migrated).
 //!
 //! Hand-written on purpose, in the dialect files: the lock calls (`pg_try_advisory_lock`,
-//! `GET_LOCK`, `IS_USED_LOCK`, `RELEASE_LOCK`), catalog look-ups (`to_regclass`, `pg_locks`,
-//! `information_schema`) and MySQL's holder row recorded `… FROM DUAL WHERE IS_USED_LOCK(?) =
-//! CONNECTION_ID()` (sea-query has no `FROM DUAL`, which MySQL 5.7 needs for a `WHERE` without
-//! a table).
+//! `GET_LOCK`, `IS_USED_LOCK`, `RELEASE_LOCK`: one dialect each, constant one-liners, and
+//! sea-query has no MySQL lock functions), catalog look-ups (`to_regclass`, `pg_locks`,
+//! `information_schema`: not migrator's tables) and MySQL's holder row recorded `… FROM DUAL
+//! WHERE IS_USED_LOCK(?) = CONNECTION_ID()` (sea-query writes no `FROM DUAL`, which some MySQL
+//! versions need for a `WHERE` without a table).
 
 use super::history::{HistoryRow, HISTORY_TABLE};
 use super::job::BACKFILL_TABLE;

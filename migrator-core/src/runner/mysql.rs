@@ -145,7 +145,8 @@ impl Target for MysqlTarget {
 
     async fn try_lock(&mut self) -> Result<bool> {
         // No wait inside the server: the caller polls with backoff (a bounded wait overall) and
-        // reports the holder meanwhile. NULL means an error inside GET_LOCK.
+        // reports the holder meanwhile. NULL means an error inside GET_LOCK. The lock calls
+        // stay hand-written: MySQL functions that sea-query does not know.
         let got: Option<Option<i64>> = self
             .conn
             .exec_first("SELECT GET_LOCK(?, 0)", (&self.lock_name,))
@@ -270,8 +271,8 @@ impl Target for MysqlTarget {
             }
         }
         // The lock was taken before the holder table existed on a first run: record it now.
-        // Hand-written: only while this connection holds the lock, which needs `FROM DUAL`
-        // (a WHERE without a table), something sea-query does not write.
+        // Hand-written: only while this connection holds the lock, a WHERE without a table,
+        // which some MySQL versions accept only `FROM DUAL`, something sea-query does not write.
         let _ = self
             .conn
             .exec_drop(

@@ -204,6 +204,8 @@ impl Target for PostgresTarget {
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
+        // The lock calls and catalog queries stay hand-written: Postgres-only one-liners, with
+        // nothing to share with MySQL (see `bookkeeping` for the statements that are).
         let row = self
             .client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
