@@ -2,7 +2,8 @@
 //!
 //! - [`target`]: the trait each dialect implements (lock, history, execution), with
 //!   [`postgres`] and [`mysql`]; [`connect`] opens the one a URL names;
-//! - [`history`]: the `migrator_history` row;
+//! - [`history`]: the `migrator_history` row; [`bookkeeping`]: the SQL of the runner's own
+//!   tables (history, backfill progress, MySQL lock holder), built once with sea-query;
 //! - [`reconcile`]: directory × history → state of each migration, checks before running;
 //! - [`lock`]: waiting for the runner lock; [`execute`]: running one file up or down;
 //! - [`backfill`]: running a `-- migrator:backfill` file in key-range batches, resumable
@@ -14,6 +15,7 @@
 //! releases it if the process dies, since it is tied to the session).
 
 pub mod backfill;
+pub mod bookkeeping;
 pub mod connect;
 pub mod execute;
 pub mod history;

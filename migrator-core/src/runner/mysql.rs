@@ -1,6 +1,7 @@
 //! [`Target`] for MySQL and MariaDB: `GET_LOCK` on a dedicated connection, non-transactional
 //! DDL (progress recorded after every statement), `lock_wait_timeout`.
 
+use super::bookkeeping::{self, HOLDER_TABLE};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
@@ -11,7 +12,7 @@ use crate::migrations::update::name_parts;
 use crate::migrations::{Checksum, Version};
 use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Row, Value};
 
@@ -19,7 +20,6 @@ use mysql_async::{Conn, Row, Value};
 const RETRYABLE_CODES: [u16; 2] = [1205, 1213];
 /// ER_NO_SUCH_TABLE.
 const NO_SUCH_TABLE: u16 = 1146;
-const HOLDER_TABLE: &str = "migrator_lock_holder";
 
 pub struct MysqlTarget {
     conn: Conn,
@@ -93,13 +93,24 @@ fn err(context: &str, e: mysql_async::Error) -> Error {
     Error::db(context, mysql_error_text(&e))
 }
 
-const COLUMNS: &str =
-    "version, name, phase, checksum_up, checksum_down, status, statements_applied, \
-    statements_total, statement_hashes, down_statements_applied, error, failed_statement, \
-    started_at, finished_at, execution_ms, tool_version, host, baseline";
-
-fn to_naive(t: &DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc()
+/// The values of a bookkeeping statement (see [`bookkeeping`]) as mysql_async parameters, bound
+/// as the driver binds the Rust values: integers as integers, booleans as 0 / 1, times as
+/// `DATETIME` in UTC.
+fn bind((sql, values): (String, sea_query::Values)) -> (String, mysql_async::Params) {
+    use sea_query::Value as V;
+    let value = |v: V| -> Value {
+        match v {
+            V::Bool(b) => b.into(),
+            V::Int(i) => i.into(),
+            V::BigInt(i) => i.into(),
+            V::BigUnsigned(u) => u.into(),
+            V::String(s) => s.into(),
+            V::ChronoDateTimeUtc(t) => t.map(|t| t.naive_utc()).into(),
+            other => unreachable!("bookkeeping statements bind no {other:?}"),
+        }
+    };
+    let params = values.0.into_iter().map(value).collect();
+    (sql, mysql_async::Params::Positional(params))
 }
 
 /// A `DATETIME(6)` read through the text protocol (`2026-01-01 12:00:00.123456`). Parsed here
@@ -144,7 +155,8 @@ impl Target for MysqlTarget {
 
     async fn try_lock(&mut self) -> Result<bool> {
         // No wait inside the server: the caller polls with backoff (a bounded wait overall) and
-        // reports the holder meanwhile. NULL means an error inside GET_LOCK.
+        // reports the holder meanwhile. NULL means an error inside GET_LOCK. The lock calls
+        // stay hand-written: MySQL functions that sea-query does not know.
         let got: Option<Option<i64>> = self
             .conn
             .exec_first("SELECT GET_LOCK(?, 0)", (&self.lock_name,))
@@ -154,13 +166,8 @@ impl Target for MysqlTarget {
             Some(1) => {
                 let holder = format!("migrator {}", runner_identity());
                 // Best effort: tell waiting runners who holds the lock.
-                let _ = self
-                    .conn
-                    .exec_drop(
-                        format!("REPLACE INTO {HOLDER_TABLE} (lock_name, connection_id, holder, acquired_at) VALUES (?, CONNECTION_ID(), ?, UTC_TIMESTAMP(6))"),
-                        (&self.lock_name, holder),
-                    )
-                    .await;
+                let (sql, params) = bind(bookkeeping::record_holder(&self.lock_name, &holder));
+                let _ = self.conn.exec_drop(sql, params).await;
                 Ok(true)
             }
             Some(0) => Ok(false),
@@ -180,17 +187,8 @@ impl Target for MysqlTarget {
         let Some(id) = id.flatten() else {
             return Ok(None);
         };
-        let holder: Option<String> = self
-            .conn
-            .exec_first(
-                format!(
-                    "SELECT holder FROM {HOLDER_TABLE} WHERE lock_name = ? AND connection_id = ?"
-                ),
-                (&self.lock_name, id),
-            )
-            .await
-            .ok()
-            .flatten();
+        let (sql, params) = bind(bookkeeping::read_holder(&self.lock_name, id));
+        let holder: Option<String> = self.conn.exec_first(sql, params).await.ok().flatten();
         let client: Option<String> = self
             .conn
             .exec_first(
@@ -215,7 +213,8 @@ impl Target for MysqlTarget {
     }
 
     async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>> {
-        let sql = format!("SELECT {COLUMNS} FROM {HISTORY_TABLE} ORDER BY version");
+        // Text protocol: one round trip (no prepare), and no parameters to bind.
+        let sql = bookkeeping::read_history(Dialect::Mysql);
         let rows: Vec<Row> = match self.conn.query(sql).await {
             Ok(rows) => rows,
             Err(mysql_async::Error::Server(s)) if s.code == NO_SUCH_TABLE => return Ok(None),
@@ -263,50 +262,6 @@ impl Target for MysqlTarget {
     }
 
     async fn ensure_history(&mut self) -> Result<()> {
-        let history = format!(
-            "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
-                version BIGINT NOT NULL PRIMARY KEY,
-                name VARCHAR(255) NOT NULL,
-                phase VARCHAR(16) NOT NULL,
-                checksum_up VARCHAR(80) NOT NULL,
-                checksum_down VARCHAR(80) NOT NULL,
-                status VARCHAR(24) NOT NULL,
-                statements_applied INT NOT NULL,
-                statements_total INT NOT NULL,
-                statement_hashes LONGTEXT NOT NULL,
-                down_statements_applied INT NOT NULL DEFAULT 0,
-                error LONGTEXT NULL,
-                failed_statement LONGTEXT NULL,
-                started_at DATETIME(6) NOT NULL,
-                finished_at DATETIME(6) NULL,
-                execution_ms BIGINT NOT NULL DEFAULT 0,
-                tool_version VARCHAR(32) NOT NULL,
-                host VARCHAR(255) NOT NULL,
-                baseline BOOLEAN NOT NULL DEFAULT FALSE
-            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
-        );
-        let holder = format!(
-            "CREATE TABLE IF NOT EXISTS {HOLDER_TABLE} (
-                lock_name VARCHAR(64) NOT NULL PRIMARY KEY,
-                connection_id BIGINT UNSIGNED NOT NULL,
-                holder VARCHAR(255) NOT NULL,
-                acquired_at DATETIME(6) NOT NULL
-            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
-        );
-        let backfill = format!(
-            "CREATE TABLE IF NOT EXISTS {BACKFILL_TABLE} (
-                version BIGINT NOT NULL PRIMARY KEY,
-                table_name VARCHAR(255) NOT NULL,
-                key_column VARCHAR(255) NOT NULL,
-                last_key TEXT NULL,
-                end_key TEXT NULL,
-                rows_done BIGINT NOT NULL DEFAULT 0,
-                batches BIGINT NOT NULL DEFAULT 0,
-                started_at DATETIME(6) NOT NULL,
-                updated_at DATETIME(6) NOT NULL,
-                finished_at DATETIME(6) NULL
-            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
-        );
         // MySQL checks the CREATE privilege even for CREATE TABLE IF NOT EXISTS: a deploy role
         // without it must still run once the bookkeeping tables exist.
         let existing: Option<i64> = self
@@ -318,7 +273,7 @@ impl Target for MysqlTarget {
             .await
             .map_err(|e| err("reading migrator_history", e))?;
         if existing != Some(3) {
-            for sql in [history, holder, backfill] {
+            for sql in bookkeeping::create_tables(Dialect::Mysql) {
                 self.conn
                     .query_drop(sql)
                     .await
@@ -326,6 +281,8 @@ impl Target for MysqlTarget {
             }
         }
         // The lock was taken before the holder table existed on a first run: record it now.
+        // Hand-written: only while this connection holds the lock, a WHERE without a table,
+        // which some MySQL versions accept only `FROM DUAL`, something sea-query does not write.
         let _ = self
             .conn
             .exec_drop(
@@ -337,30 +294,7 @@ impl Target for MysqlTarget {
     }
 
     async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
-        let sql = format!(
-            "REPLACE INTO {HISTORY_TABLE} ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        );
-        let hashes = serde_json::to_string(&row.statement_hashes).expect("strings serialize");
-        let params: Vec<Value> = vec![
-            row.version.0.into(),
-            row.name.clone().into(),
-            row.phase.as_str().into(),
-            row.checksum_up.clone().into(),
-            row.checksum_down.clone().into(),
-            row.status.as_str().into(),
-            row.statements_applied.into(),
-            row.statements_total.into(),
-            hashes.into(),
-            row.down_statements_applied.into(),
-            row.error.clone().into(),
-            row.failed_statement.clone().into(),
-            to_naive(&row.started_at).into(),
-            row.finished_at.as_ref().map(to_naive).into(),
-            row.execution_ms.into(),
-            row.tool_version.clone().into(),
-            row.host.clone().into(),
-            row.baseline.into(),
-        ];
+        let (sql, params) = bind(bookkeeping::save_history(Dialect::Mysql, row));
         self.conn
             .exec_drop(sql, params)
             .await
@@ -368,11 +302,9 @@ impl Target for MysqlTarget {
     }
 
     async fn delete_history(&mut self, version: Version) -> Result<()> {
+        let (sql, params) = bind(bookkeeping::delete_history(Dialect::Mysql, version));
         self.conn
-            .exec_drop(
-                format!("DELETE FROM {HISTORY_TABLE} WHERE version = ?"),
-                (version.0,),
-            )
+            .exec_drop(sql, params)
             .await
             .map_err(|e| err("writing migrator_history", e))
     }
@@ -526,10 +458,7 @@ impl Target for MysqlTarget {
     }
 
     async fn read_backfill(&mut self, version: Version) -> Result<Option<BackfillProgress>> {
-        let sql = format!(
-            "SELECT version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at \
-             FROM {BACKFILL_TABLE} WHERE version = ?"
-        );
+        let (sql, params) = bind(bookkeeping::read_backfill(Dialect::Mysql, version));
         type Progress = (
             u64,
             String,
@@ -542,7 +471,7 @@ impl Target for MysqlTarget {
             NaiveDateTime,
             Option<NaiveDateTime>,
         );
-        let row: Option<Progress> = match self.conn.exec_first(sql, (version.0,)).await {
+        let row: Option<Progress> = match self.conn.exec_first(sql, params).await {
             Ok(row) => row,
             Err(mysql_async::Error::Server(s)) if s.code == NO_SUCH_TABLE => return Ok(None),
             Err(e) => return Err(err("reading migrator_backfill", e)),
@@ -568,26 +497,23 @@ impl Target for MysqlTarget {
         key: &str,
         end_key: Option<&str>,
     ) -> Result<()> {
+        let (sql, params) = bind(bookkeeping::start_backfill(
+            Dialect::Mysql,
+            version,
+            table,
+            key,
+            end_key,
+        ));
         self.conn
-            .exec_drop(
-                format!(
-                    "REPLACE INTO {BACKFILL_TABLE} (version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at) \
-                     VALUES (?, ?, ?, NULL, ?, 0, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), NULL)"
-                ),
-                (version.0, table, key, end_key),
-            )
+            .exec_drop(sql, params)
             .await
             .map_err(|e| err("writing migrator_backfill", e))
     }
 
     async fn finish_backfill(&mut self, version: Version) -> Result<()> {
+        let (sql, params) = bind(bookkeeping::finish_backfill(Dialect::Mysql, version));
         self.conn
-            .exec_drop(
-                format!(
-                    "UPDATE {BACKFILL_TABLE} SET finished_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE version = ?"
-                ),
-                (version.0,),
-            )
+            .exec_drop(sql, params)
             .await
             .map_err(|e| err("writing migrator_backfill", e))
     }
@@ -660,19 +586,21 @@ impl Target for MysqlTarget {
         let result = async {
             self.conn.exec_drop(sql, params).await.map_err(db_err)?;
             let rows = self.conn.affected_rows();
-            self.conn
-                .exec_drop(
-                    format!(
-                        "UPDATE {BACKFILL_TABLE} SET last_key = ?, rows_done = rows_done + ?, batches = batches + 1, \
-                         updated_at = UTC_TIMESTAMP(6) WHERE version = ?"
-                    ),
-                    (upto, rows, job.version.0),
-                )
-                .await
-                .map_err(db_err)?;
+            let (progress, moved) = bind(bookkeeping::move_backfill(
+                Dialect::Mysql,
+                job.version,
+                &job.table,
+                &job.key,
+                upto,
+                rows,
+            ));
+            self.conn.exec_drop(progress, moved).await.map_err(db_err)?;
             if self.conn.affected_rows() != 1 {
                 return Err(DbError {
-                    message: format!("the progress row of {} in {BACKFILL_TABLE} is gone", job.version),
+                    message: format!(
+                        "the progress row of {} in {BACKFILL_TABLE} is gone",
+                        job.version
+                    ),
                     retryable: false,
                     already_done: false,
                     connection_lost: false,
@@ -730,6 +658,34 @@ fn key_text(value: Option<Value>) -> Result<Option<String>, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bookkeeping_values_bind_as_the_driver_binds_rust_values() {
+        use chrono::{TimeZone, Utc};
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let values = sea_query::Values(vec![
+            true.into(),
+            7i32.into(),
+            (-7i64).into(),
+            u64::MAX.into(),
+            "x".into(),
+            Option::<String>::None.into(),
+            at.into(),
+            Option::<chrono::DateTime<Utc>>::None.into(),
+        ]);
+        let (_, params) = bind((String::new(), values));
+        let expected: Vec<Value> = vec![
+            true.into(),
+            7i32.into(),
+            (-7i64).into(),
+            u64::MAX.into(),
+            "x".into(),
+            Value::NULL,
+            at.naive_utc().into(),
+            Value::NULL,
+        ];
+        assert_eq!(params, mysql_async::Params::Positional(expected));
+    }
 
     #[test]
     fn history_datetimes_parse_from_text_with_and_without_fraction() {

@@ -1,5 +1,6 @@
 //! [`Target`] for Postgres: session advisory lock, transactional DDL, `lock_timeout`.
 
+use super::bookkeeping;
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
@@ -11,6 +12,7 @@ use crate::migrations::update::name_parts;
 use crate::migrations::Version;
 use crate::{DatabaseUrl, Dialect, Error, Result, Settings};
 use async_trait::async_trait;
+use sea_query_postgres::{PostgresValue, PostgresValues};
 use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -131,14 +133,11 @@ fn bound_sql(job: &BackfillJob, with_after: bool) -> String {
     )
 }
 
-/// Moves the progress row of a backfill (recreating it, should it have vanished) inside the
-/// batch's transaction. Parameters: version, table, key, last key, rows of the batch.
-fn progress_sql() -> String {
-    format!(
-        "INSERT INTO {BACKFILL_TABLE} AS p (version, table_name, key_column, last_key, rows_done, batches, started_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, now(), now()) \
-         ON CONFLICT (version) DO UPDATE SET last_key = EXCLUDED.last_key, \
-         rows_done = p.rows_done + EXCLUDED.rows_done, batches = p.batches + 1, updated_at = EXCLUDED.updated_at"
+/// A bookkeeping statement (see [`bookkeeping`]) and its values as tokio-postgres parameters.
+fn bind((sql, values): (String, sea_query::Values)) -> (String, PostgresValues) {
+    (
+        sql,
+        PostgresValues(values.0.into_iter().map(PostgresValue).collect()),
     )
 }
 
@@ -180,11 +179,6 @@ const ALREADY_DONE: [SqlState; 9] = [
     SqlState::UNDEFINED_FUNCTION,
 ];
 
-const COLUMNS: &str =
-    "version, name, phase, checksum_up, checksum_down, status, statements_applied, \
-    statements_total, statement_hashes, down_statements_applied, error, failed_statement, \
-    started_at, finished_at, execution_ms, tool_version, host, baseline";
-
 /// Whether `sql` is an index build, a validation or a `DO` block (a planned down copies a whole
 /// table back in one, batch by batch): a long run that gets a long statement timeout (and, for
 /// `CONCURRENTLY`, cannot run in a transaction). `lock_timeout` still bounds every lock wait.
@@ -200,65 +194,6 @@ fn runs_long(sql: &str) -> bool {
 
 fn history_err(e: DbError) -> Error {
     Error::db("writing migrator_history", e.message)
-}
-
-/// Inserts or replaces a history row (prepared once per run).
-fn save_history_sql() -> String {
-    format!(
-        "INSERT INTO {HISTORY_TABLE} ({COLUMNS}) VALUES \
-         ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) \
-         ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, phase = EXCLUDED.phase, \
-         checksum_up = EXCLUDED.checksum_up, checksum_down = EXCLUDED.checksum_down, \
-         status = EXCLUDED.status, statements_applied = EXCLUDED.statements_applied, \
-         statements_total = EXCLUDED.statements_total, statement_hashes = EXCLUDED.statement_hashes, \
-         down_statements_applied = EXCLUDED.down_statements_applied, error = EXCLUDED.error, \
-         failed_statement = EXCLUDED.failed_statement, started_at = EXCLUDED.started_at, \
-         finished_at = EXCLUDED.finished_at, execution_ms = EXCLUDED.execution_ms, \
-         tool_version = EXCLUDED.tool_version, host = EXCLUDED.host, baseline = EXCLUDED.baseline"
-    )
-}
-
-/// The values of a history row that are not stored as they are in [`HistoryRow`].
-struct HistoryValues {
-    version: i64,
-    hashes: String,
-    phase: &'static str,
-    status: &'static str,
-}
-
-impl HistoryValues {
-    fn of(row: &HistoryRow) -> HistoryValues {
-        HistoryValues {
-            version: row.version.0 as i64,
-            hashes: serde_json::to_string(&row.statement_hashes).expect("strings serialize"),
-            phase: row.phase.as_str(),
-            status: row.status.as_str(),
-        }
-    }
-
-    /// The parameters of [`save_history_sql`], in order.
-    fn params<'a>(&'a self, row: &'a HistoryRow) -> [&'a (dyn ToSql + Sync); 18] {
-        [
-            &self.version,
-            &row.name,
-            &self.phase,
-            &row.checksum_up,
-            &row.checksum_down,
-            &self.status,
-            &row.statements_applied,
-            &row.statements_total,
-            &self.hashes,
-            &row.down_statements_applied,
-            &row.error,
-            &row.failed_statement,
-            &row.started_at,
-            &row.finished_at,
-            &row.execution_ms,
-            &row.tool_version,
-            &row.host,
-            &row.baseline,
-        ]
-    }
 }
 
 #[async_trait]
@@ -280,6 +215,8 @@ impl Target for PostgresTarget {
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
+        // The lock calls and catalog queries stay hand-written: Postgres-only one-liners, with
+        // nothing to share with MySQL (see `bookkeeping` for the statements that are).
         let row = self
             .client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
@@ -321,7 +258,7 @@ impl Target for PostgresTarget {
     }
 
     async fn read_history(&mut self) -> Result<Option<Vec<HistoryRow>>> {
-        let sql = format!("SELECT {COLUMNS} FROM {HISTORY_TABLE} ORDER BY version");
+        let sql = bookkeeping::read_history(Dialect::Postgres);
         // query_typed skips the separate prepare round trip: start-up with nothing pending is
         // this one query.
         let rows = match self.client.query_typed(&sql, &[]).await {
@@ -360,46 +297,11 @@ impl Target for PostgresTarget {
     }
 
     async fn ensure_history(&mut self) -> Result<()> {
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
-                version bigint PRIMARY KEY,
-                name text NOT NULL,
-                phase text NOT NULL,
-                checksum_up text NOT NULL,
-                checksum_down text NOT NULL,
-                status text NOT NULL,
-                statements_applied integer NOT NULL,
-                statements_total integer NOT NULL,
-                statement_hashes text NOT NULL DEFAULT '[]',
-                down_statements_applied integer NOT NULL DEFAULT 0,
-                error text,
-                failed_statement text,
-                started_at timestamptz NOT NULL,
-                finished_at timestamptz,
-                execution_ms bigint NOT NULL DEFAULT 0,
-                tool_version text NOT NULL,
-                host text NOT NULL,
-                baseline boolean NOT NULL DEFAULT false
-            )"
-        );
-        let backfill = format!(
-            "CREATE TABLE IF NOT EXISTS {BACKFILL_TABLE} (
-                version bigint PRIMARY KEY,
-                table_name text NOT NULL,
-                key_column text NOT NULL,
-                last_key text,
-                end_key text,
-                rows_done bigint NOT NULL DEFAULT 0,
-                batches bigint NOT NULL DEFAULT 0,
-                started_at timestamptz NOT NULL,
-                updated_at timestamptz NOT NULL,
-                finished_at timestamptz
-            )"
-        );
-        let sql = format!("{sql};\n{backfill}");
+        let sql = bookkeeping::create_tables(Dialect::Postgres).join(";\n");
         // When both tables exist, skip the CREATE: Postgres checks the CREATE privilege on the
         // schema even for IF NOT EXISTS, and a deploy role may lack it (its DDL then fails on
-        // the migration's own statement, which names the file).
+        // the migration's own statement, which names the file). Hand-written: a catalog
+        // function on constant names, nothing for a query builder to add.
         let exists = self
             .client
             .query_one(
@@ -420,28 +322,26 @@ impl Target for PostgresTarget {
     }
 
     async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
-        let stmt = self
-            .prepare(save_history_sql())
-            .await
-            .map_err(history_err)?;
-        let values = HistoryValues::of(row);
+        // The same SQL for every row: prepared once per run.
+        let (sql, values) = bind(bookkeeping::save_history(Dialect::Postgres, row));
+        let stmt = self.prepare(sql).await.map_err(history_err)?;
         self.client
-            .execute(&stmt, &values.params(row))
+            .execute(&stmt, &values.as_params())
             .await
             .map(|_| ())
             .map_err(|e| Error::db("writing migrator_history", pg_error_text(&e)))
     }
 
     async fn save_history_and_commit(&mut self, row: &HistoryRow) -> Result<()> {
-        let stmt = match self.prepare(save_history_sql()).await {
+        let (sql, values) = bind(bookkeeping::save_history(Dialect::Postgres, row));
+        let stmt = match self.prepare(sql).await {
             Ok(stmt) => stmt,
             Err(e) => {
                 let _ = self.client.batch_execute("ROLLBACK").await;
                 return Err(history_err(e));
             }
         };
-        let values = HistoryValues::of(row);
-        let params = values.params(row);
+        let params = values.as_params();
         // One round trip: the row and COMMIT pipelined. When the INSERT fails, the transaction
         // is aborted and its COMMIT rolls it back.
         let (saved, committed) = tokio::join!(
@@ -461,11 +361,9 @@ impl Target for PostgresTarget {
     }
 
     async fn delete_history(&mut self, version: Version) -> Result<()> {
+        let (sql, values) = bind(bookkeeping::delete_history(Dialect::Postgres, version));
         self.client
-            .execute(
-                &format!("DELETE FROM {HISTORY_TABLE} WHERE version = $1"),
-                &[&(version.0 as i64)],
-            )
+            .execute(&sql, &values.as_params())
             .await
             .map(|_| ())
             .map_err(|e| Error::db("writing migrator_history", pg_error_text(&e)))
@@ -601,11 +499,8 @@ impl Target for PostgresTarget {
     }
 
     async fn read_backfill(&mut self, version: Version) -> Result<Option<BackfillProgress>> {
-        let sql = format!(
-            "SELECT version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at \
-             FROM {BACKFILL_TABLE} WHERE version = $1"
-        );
-        let row = match self.client.query_opt(&sql, &[&(version.0 as i64)]).await {
+        let (sql, values) = bind(bookkeeping::read_backfill(Dialect::Postgres, version));
+        let row = match self.client.query_opt(&sql, &values.as_params()).await {
             Ok(row) => row,
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(None),
             Err(e) => return Err(Error::db("reading migrator_backfill", pg_error_text(&e))),
@@ -631,26 +526,24 @@ impl Target for PostgresTarget {
         key: &str,
         end_key: Option<&str>,
     ) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO {BACKFILL_TABLE} (version, table_name, key_column, last_key, end_key, rows_done, batches, started_at, updated_at, finished_at) \
-             VALUES ($1, $2, $3, NULL, $4, 0, 0, now(), now(), NULL) \
-             ON CONFLICT (version) DO UPDATE SET table_name = EXCLUDED.table_name, key_column = EXCLUDED.key_column, \
-             last_key = NULL, end_key = EXCLUDED.end_key, rows_done = 0, batches = 0, started_at = EXCLUDED.started_at, \
-             updated_at = EXCLUDED.updated_at, finished_at = NULL"
-        );
+        let (sql, values) = bind(bookkeeping::start_backfill(
+            Dialect::Postgres,
+            version,
+            table,
+            key,
+            end_key,
+        ));
         self.client
-            .execute(&sql, &[&(version.0 as i64), &table, &key, &end_key])
+            .execute(&sql, &values.as_params())
             .await
             .map(|_| ())
             .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
     }
 
     async fn finish_backfill(&mut self, version: Version) -> Result<()> {
+        let (sql, values) = bind(bookkeeping::finish_backfill(Dialect::Postgres, version));
         self.client
-            .execute(
-                &format!("UPDATE {BACKFILL_TABLE} SET finished_at = now(), updated_at = now() WHERE version = $1"),
-                &[&(version.0 as i64)],
-            )
+            .execute(&sql, &values.as_params())
             .await
             .map(|_| ())
             .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
@@ -706,7 +599,19 @@ impl Target for PostgresTarget {
         };
         let update = self.prepare(job.update.with_range(&range)).await?;
         let bound = self.prepare(bound_sql(job, true)).await?;
-        let progress = self.prepare(progress_sql()).await?;
+        // The progress upsert: its SQL does not depend on the values (prepared once per run);
+        // its values, with the batch's row count, are built once the UPDATE has run.
+        let progress_row = |rows: u64| {
+            bind(bookkeeping::move_backfill(
+                Dialect::Postgres,
+                job.version,
+                &job.table,
+                &job.key,
+                upto,
+                rows,
+            ))
+        };
+        let progress = self.prepare(progress_row(0).0).await?;
         let bounds: Vec<&(dyn ToSql + Sync)> = match &after {
             None => vec![&upto],
             Some(after) => vec![after, &upto],
@@ -726,9 +631,8 @@ impl Target for PostgresTarget {
             begun.map_err(db_err)?;
             let rows = updated.map_err(db_err)?;
             let next = next.map_err(db_err)?.map(|r| r.get(0));
-            let (version, batch_rows) = (job.version.0 as i64, rows as i64);
-            let params: [&(dyn ToSql + Sync); 5] =
-                [&version, &job.table, &job.key, &upto, &batch_rows];
+            let (_, values) = progress_row(rows);
+            let params = values.as_params();
             let (moved, committed) = tokio::join!(
                 client.execute(&progress, &params),
                 client.batch_execute("COMMIT")
