@@ -152,7 +152,7 @@ fn db_err(e: tokio_postgres::Error) -> DbError {
         already_done: code.as_ref().is_some_and(|c| ALREADY_DONE.contains(c)),
         // No SQLSTATE: the socket failed; class 08 and the shutdown codes: the server ended it.
         connection_lost: e.is_closed()
-            || code.as_ref().map_or(true, |c| {
+            || code.as_ref().is_none_or(|c| {
                 c.code().starts_with("08")
                     || [
                         SqlState::ADMIN_SHUTDOWN,
