@@ -113,6 +113,31 @@ async fn extra_index_is_drift() {
     db.drop_db().await;
 }
 
+/// Objects migrator does not model yet are compared too: a trigger added by hand is drift.
+#[tokio::test(flavor = "multi_thread")]
+async fn trigger_added_by_hand_is_drift() {
+    let Some((db, dir)) = fresh_project("drift_trigger").await else {
+        return;
+    };
+    pg_exec(
+        &db.url,
+        "CREATE FUNCTION keep_email() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER users_keep_email BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION keep_email();",
+    )
+    .await;
+    expect(
+        run(&dir, &db.url, &["drift"]),
+        2,
+        &[
+            "[schema]",
+            "trigger users_keep_email on public.users",
+            "function public.keep_email()",
+            "[declared]",
+        ],
+    );
+    db.drop_db().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn edited_applied_file_is_drift() {
     let Some((db, dir)) = fresh_project("drift_edited").await else {
@@ -245,5 +270,18 @@ async fn mariadb_drift_clean_then_manual_alter_and_extra_index() {
     mysql_exec(&db.url, "ALTER TABLE users DROP COLUMN nickname").await;
     mysql_exec(&db.url, "CREATE INDEX users_email_hack ON users (email)").await;
     expect(run(&dir, &db.url, &["drift"]), 2, &["users_email_hack"]);
+    mysql_exec(&db.url, "DROP INDEX users_email_hack ON users").await;
+    expect(run(&dir, &db.url, &["drift"]), 0, &["no drift"]);
+    // A trigger added by hand: not modelled yet, still drift.
+    mysql_exec(
+        &db.url,
+        "CREATE TRIGGER users_keep_email BEFORE UPDATE ON users FOR EACH ROW SET NEW.email = NEW.email",
+    )
+    .await;
+    expect(
+        run(&dir, &db.url, &["drift"]),
+        2,
+        &["[schema]", "trigger users_keep_email on", "[declared]"],
+    );
     db.drop_db().await;
 }

@@ -130,6 +130,62 @@ fn describe(c: &Change) -> String {
     format!("needs `{kind}` {target}").trim_end().to_string()
 }
 
+/// Objects migrator does not model yet (triggers, functions, policies, …) that one side has and
+/// the other lacks: the diff cannot see them, so they are compared by kind, table and name.
+fn unmanaged_findings(
+    kind: &'static str,
+    file: Option<String>,
+    what: &str,
+    live: &crate::schema::Database,
+    expected: &crate::schema::Database,
+) -> Vec<Finding> {
+    use std::collections::BTreeSet;
+    let objects = |db: &crate::schema::Database| -> BTreeSet<(String, crate::schema::UnmanagedKind, Option<String>, String)> {
+        db.schemas
+            .iter()
+            .flat_map(|s| {
+                s.unmanaged
+                    .iter()
+                    .map(|u| (s.name.clone(), u.kind, u.table.clone(), u.name.clone()))
+            })
+            .collect()
+    };
+    let (have, want) = (objects(live), objects(expected));
+    let describe = |(schema, kind, table, name): &(
+        String,
+        crate::schema::UnmanagedKind,
+        Option<String>,
+        String,
+    )| {
+        match table {
+            Some(t) => format!("{kind} {name} on {schema}.{t}"),
+            None => format!("{kind} {schema}.{name}"),
+        }
+    };
+    let extra = have.difference(&want).map(|o| {
+        format!(
+            "the live database has {}, which {what} does not (migrator does not manage this kind of object yet: drop it, or add it to the migrations by hand)",
+            describe(o)
+        )
+    });
+    let missing = want.difference(&have).map(|o| {
+        format!(
+            "the live database lacks {}, which {what} has (migrator does not manage this kind of object yet: create it by hand)",
+            describe(o)
+        )
+    });
+    extra
+        .chain(missing)
+        .map(|message| Finding {
+            kind,
+            file: file.clone(),
+            line: None,
+            message,
+            sql: None,
+        })
+        .collect()
+}
+
 fn schema_findings(
     kind: &'static str,
     file: Option<String>,
@@ -253,25 +309,31 @@ pub async fn drift(
             }
         };
         let changes = diff_unchecked(&live, &expected, &Hints::default());
+        let file = Some(dir.display().to_string());
+        let what = "what its applied migrations produce";
         findings.extend(schema_findings(
             "schema",
-            Some(dir.display().to_string()),
-            "what its applied migrations produce",
+            file.clone(),
+            what,
             &changes,
             &live,
         )?);
+        findings.extend(unmanaged_findings("schema", file, what, &live, &expected));
     }
     // The declared schema, when given.
     if let Some(path) = declared {
         let (want, _) = inspect_declared(dev, path).await?;
         let changes = diff_unchecked(&live, &want, &Hints::default());
+        let file = Some(path.display().to_string());
+        let what = "the declared schema";
         findings.extend(schema_findings(
             "declared",
-            Some(path.display().to_string()),
-            "the declared schema",
+            file.clone(),
+            what,
             &changes,
             &live,
         )?);
+        findings.extend(unmanaged_findings("declared", file, what, &live, &want));
     }
     Ok(DriftReport {
         database: url.redacted(),
