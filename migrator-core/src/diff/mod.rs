@@ -294,7 +294,7 @@ fn diff_schema(
     }
 
     // Sequences.
-    sequence::diff(plan, schema, from, to, &renamed);
+    let renamed_sequences = sequence::diff(plan, schema, from, to, &renamed);
 
     // Tables, looked up by name through maps: thousands of tables must stay linear.
     let from_tables: std::collections::HashMap<&str, &Table> =
@@ -308,7 +308,7 @@ fn diff_schema(
             None => create_table(plan, schema, t),
             Some(old) => {
                 let before = plan_len(plan);
-                table::diff_table(plan, schema, old, t, hints, &rebuilt_enums);
+                table::diff_table(plan, schema, (old, t), hints, &renamed_sequences);
                 if plan_len(plan) != before || old.name != t.name {
                     changed_tables.insert(old.name.clone());
                     changed_tables.insert(t.name.clone());

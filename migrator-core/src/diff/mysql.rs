@@ -196,12 +196,18 @@ fn inline_into_new_tables(to: &Database, changes: Vec<Change>) -> Vec<Change> {
 
 /// Column and index comments of existing objects.
 fn comments(from: &Database, to: &Database, changes: Vec<Change>) -> Vec<Change> {
+    // Columns whose definition (with its comment) is written anyway.
     let altered: Vec<(String, String, String)> = changes
         .iter()
         .filter_map(|c| match c {
             Change::AlterColumn {
                 schema, table, to, ..
             } => Some((schema.clone(), table.clone(), to.name.clone())),
+            Change::AddColumn {
+                schema,
+                table,
+                column,
+            } => Some((schema.clone(), table.clone(), column.name.clone())),
             _ => None,
         })
         .collect();
@@ -221,7 +227,7 @@ fn comments(from: &Database, to: &Database, changes: Vec<Change>) -> Vec<Change>
                     .iter()
                     .any(|(s, t, n)| s == schema && t == table && n == column)
                 {
-                    continue; // MODIFY COLUMN writes the new comment.
+                    continue; // ADD / MODIFY COLUMN writes the new comment.
                 }
                 let new = table_col(to, schema, table, column);
                 let old_table = old_table_name(&changes, schema, table);

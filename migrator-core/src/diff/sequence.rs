@@ -5,16 +5,19 @@ use crate::schema::{Database, Schema, Sequence};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The sequence changes of one schema. A serial sequence whose table is renamed keeps its old
-/// name in `from`: it is renamed, not dropped and created.
+/// name in `from`: it is renamed, not dropped and created. Returns the renames (old → new):
+/// a default calling `nextval` follows its sequence by identity, so the diff of a column
+/// default reads them as the same expression.
 pub(crate) fn diff(
     plan: &mut Plan,
     schema: &str,
     from: &Schema,
     to: &Schema,
     renamed_tables: &BTreeMap<String, String>,
-) {
+) -> BTreeMap<String, String> {
     let s = || schema.to_string();
     let mut renamed_seqs: BTreeSet<String> = BTreeSet::new();
+    let mut renames = BTreeMap::new();
     for q in &to.sequences {
         match from.sequence(&q.name) {
             None => {
@@ -29,6 +32,7 @@ pub(crate) fn diff(
                 });
                 if let Some(old) = old {
                     renamed_seqs.insert(old.name.clone());
+                    renames.insert(old.name.clone(), q.name.clone());
                     plan.renames.push(Change::RenameSequence {
                         schema: s(),
                         from: old.name.clone(),
@@ -92,6 +96,7 @@ pub(crate) fn diff(
             });
         }
     }
+    renames
 }
 
 fn same_sequence_options(a: &Sequence, b: &Sequence) -> bool {

@@ -10,17 +10,17 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Old column name → new column name, for the renames of one table.
 type Renames = BTreeMap<String, String>;
 
+/// `renamed_sequences` (old → new name) are the sequences this diff renames: a default
+/// `nextval('old')` follows its sequence, so it equals `nextval('new')`.
 pub(crate) fn diff_table(
     plan: &mut Plan,
     schema: &str,
-    old: &Table,
-    new: &Table,
+    (old, new): (&Table, &Table),
     hints: &Hints,
-    rebuilt_enums: &BTreeSet<String>,
+    renamed_sequences: &Renames,
 ) {
     let s = || schema.to_string();
     let t = || new.name.clone();
-    let _ = rebuilt_enums;
 
     // Column renames from hints.
     let mut renames = Renames::new();
@@ -61,14 +61,32 @@ pub(crate) fn diff_table(
     // Columns.
     for c in &new.columns {
         match old_col(&c.name) {
-            None => plan.alter_columns.push(Change::AddColumn {
-                schema: s(),
-                table: t(),
-                column: c.clone(),
-            }),
+            None => {
+                plan.alter_columns.push(Change::AddColumn {
+                    schema: s(),
+                    table: t(),
+                    column: c.clone(),
+                });
+                // Postgres comments a column apart from its definition (MySQL's diff folds
+                // this into the ADD COLUMN).
+                plan.comment(
+                    CommentTarget::Column {
+                        schema: s(),
+                        table: t(),
+                        column: c.name.clone(),
+                    },
+                    &None,
+                    &c.comment,
+                );
+            }
             Some(o) => {
                 let mut o = o.clone();
                 o.name = c.name.clone();
+                if let Some(d) = &o.default {
+                    if d.contains("nextval(") {
+                        o.default = Some(rename_in_expr(d, renamed_sequences));
+                    }
+                }
                 if column_shape(&o) != column_shape(c) {
                     let using = hints
                         .using

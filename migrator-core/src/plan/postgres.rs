@@ -10,7 +10,7 @@ use super::{PlanOptions, Planner, Step};
 use crate::diff::Hints;
 use crate::diff::{types, Change};
 use crate::migrations::Phase;
-use crate::render::postgres::{column_definition, ident, qualified, PostgresRenderer};
+use crate::render::postgres::{column_definition, ident, literal, qualified, PostgresRenderer};
 use crate::render::SqlStatement;
 use crate::schema::{Column, Database};
 use crate::{Dialect, Error, Result};
@@ -929,12 +929,21 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
         column: &Column,
         _after: Option<&str>,
     ) -> Vec<SqlStatement> {
-        // Postgres cannot place a column; its position is not part of the schema here.
-        vec![SqlStatement::new(format!(
-            "ALTER TABLE {} ADD COLUMN {}",
-            qualified(s.schema, s.table),
+        // Postgres cannot place a column; its position is not part of the schema here. A
+        // comment is not part of a column's definition: it follows, so the column keeps it.
+        let t = qualified(s.schema, s.table);
+        let mut stmts = vec![SqlStatement::new(format!(
+            "ALTER TABLE {t} ADD COLUMN {}",
             column_definition(column)
-        ))]
+        ))];
+        if let Some(text) = &column.comment {
+            stmts.push(SqlStatement::new(format!(
+                "COMMENT ON COLUMN {t}.{} IS {}",
+                ident(&column.name),
+                literal(text)
+            )));
+        }
+        stmts
     }
 
     fn drop_column(&self, _: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
