@@ -224,6 +224,8 @@ cache_lock() {
     if ! flock -w 1800 "$CACHE_LOCK_FD"; then
         die "timed out waiting for the lock on $cache/.lock (another download running?)"
     fi
+    # Left by a download that was interrupted (nobody else downloads while we hold the lock).
+    rm -rf -- "$cache"/.tmp.*
 }
 
 cache_unlock() {
@@ -561,7 +563,7 @@ pkgCacheGen::Essential "none";
 Debug::NoLocking "true";
 EOF
             if ! APT_CONFIG=$apt/apt.conf apt-get -q update >"$tmp/apt.log" 2>&1 ||
-                grep -qE '^(E|W): ' "$tmp/apt.log"; then
+                grep -qE '^E: ' "$tmp/apt.log"; then
                 cat "$tmp/apt.log" >&2
                 rm -rf -- "$tmp"
                 die "mysql97: apt-get update of the private Debian sid sources failed"
@@ -755,6 +757,7 @@ EOF
         done
         if bind_failed "$logfile"; then
             log "$key: port $port was taken meanwhile, trying the next one"
+            : >"$logfile"
             port=$((port + 1))
             continue
         fi
