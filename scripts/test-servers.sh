@@ -858,9 +858,9 @@ cmd_start() {
     trap "if [ \"\$STARTED\" != 1 ]; then log 'start failed, cleaning up'; cmd_stop '$dir' >/dev/null; fi" EXIT
 
     local -a keys
-    mapfile -t keys < <(parse_servers "${MIGRATOR_TEST_SERVERS:-$DEFAULT_SERVERS}")
-    # (a failure inside the process substitution is not seen: check again here)
+    # (checked first: a failure inside the process substitution below would not be seen)
     parse_servers "${MIGRATOR_TEST_SERVERS:-$DEFAULT_SERVERS}" >/dev/null
+    mapfile -t keys < <(parse_servers "${MIGRATOR_TEST_SERVERS:-$DEFAULT_SERVERS}")
     [ "${#keys[@]}" -gt 0 ] || die "MIGRATOR_TEST_SERVERS names no server"
     local set_csv
     set_csv=$(IFS=,; printf '%s' "${keys[*]}")
