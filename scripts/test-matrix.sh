@@ -123,7 +123,7 @@ for pair in "${runs[@]}"; do
         [ -z "${result[$key]:-}" ] || continue
         partner=$my
         [ "$key" = "$pg" ] || partner=$pg
-        result[$key]=$(printf '%-8s %s  (with %-7s) %s' "$key" "$verdict" "$partner" "$detail")
+        result[$key]=$(printf '%-8s %s  %-14s %s' "$key" "$verdict" "(with $partner)" "$detail")
     done
 done
 
