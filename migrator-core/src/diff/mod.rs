@@ -308,7 +308,11 @@ fn diff_schema(
             None => create_table(plan, schema, t),
             Some(old) => {
                 let before = plan_len(plan);
-                table::diff_table(plan, schema, (old, t), hints, &renamed_sequences);
+                let renames = table::SchemaRenames {
+                    tables: &renamed,
+                    sequences: &renamed_sequences,
+                };
+                table::diff_table(plan, schema, (old, t), hints, &renames);
                 if plan_len(plan) != before || old.name != t.name {
                     changed_tables.insert(old.name.clone());
                     changed_tables.insert(t.name.clone());

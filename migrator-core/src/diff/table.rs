@@ -10,14 +10,20 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Old column name → new column name, for the renames of one table.
 type Renames = BTreeMap<String, String>;
 
-/// `renamed_sequences` (old → new name) are the sequences this diff renames: a default
-/// `nextval('old')` follows its sequence, so it equals `nextval('new')`.
+/// The tables and sequences of the schema that this diff renames (old → new name). Objects
+/// that point at them follow by identity: a foreign key to a renamed table, a default calling
+/// `nextval` of a renamed sequence are unchanged.
+pub(crate) struct SchemaRenames<'a> {
+    pub tables: &'a Renames,
+    pub sequences: &'a Renames,
+}
+
 pub(crate) fn diff_table(
     plan: &mut Plan,
     schema: &str,
     (old, new): (&Table, &Table),
     hints: &Hints,
-    renamed_sequences: &Renames,
+    renamed: &SchemaRenames,
 ) {
     let s = || schema.to_string();
     let t = || new.name.clone();
@@ -84,7 +90,7 @@ pub(crate) fn diff_table(
                 o.name = c.name.clone();
                 if let Some(d) = &o.default {
                     if d.contains("nextval(") {
-                        o.default = Some(rename_in_expr(d, renamed_sequences));
+                        o.default = Some(rename_in_expr(d, renamed.sequences));
                     }
                 }
                 if column_shape(&o) != column_shape(c) {
@@ -321,6 +327,10 @@ pub(crate) fn diff_table(
             if f.ref_table == old.name && f.ref_schema == schema {
                 f.ref_table = new.name.clone();
                 f.ref_columns = map(&f.ref_columns);
+            } else if f.ref_schema == schema {
+                if let Some(to) = renamed.tables.get(&f.ref_table) {
+                    f.ref_table = to.clone();
+                }
             }
             f
         })

@@ -460,6 +460,36 @@ fn users_of(db: &Database, schema: &str, table: &str, column: &str) -> Vec<Strin
     users
 }
 
+/// The view that keeps a renamed table's old name working for the old application version:
+/// `CREATE VIEW old AS SELECT <the old columns> FROM new`. The columns are listed, not `*`: a
+/// view made later (the contract's down) must not take in columns the plan adds, or their
+/// own down could not drop them. The view is simple, so both servers keep it updatable.
+pub(super) fn compatibility_view<R: Renderer>(
+    ctx: &Ctx<R>,
+    schema: &str,
+    old: &str,
+    new: &str,
+) -> SqlStatement {
+    let d = ctx.dialect();
+    let columns = ctx
+        .from
+        .table(schema, old)
+        .map(|t| {
+            t.columns
+                .iter()
+                .map(|c| d.ident(&c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "*".into());
+    SqlStatement::new(format!(
+        "CREATE VIEW {} AS SELECT {columns} FROM {}",
+        d.table_ref(schema, old),
+        d.table_ref(schema, new)
+    ))
+}
+
 /// Marks the rename back of a table in a down file: rolling back means the application version
 /// that used the new name is rolled back too, so the rename-table lint rule does not apply.
 pub(super) const ROLLBACK_RENAME: &str =

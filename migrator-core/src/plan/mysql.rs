@@ -15,8 +15,8 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    describe_target, destructive, index_copy_name, own_name, plan_with, rebuildable_indexes,
-    renamed_columns, simple,
+    compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
+    rebuildable_indexes, renamed_columns, simple,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -285,7 +285,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 INSTANT,
                 vec![
                     SqlStatement::new(format!("RENAME TABLE {} TO {}", ident(from), ident(to))),
-                    SqlStatement::new(format!("CREATE VIEW {} AS SELECT * FROM {}", ident(from), ident(to))),
+                    compatibility_view(ctx, schema, from, to),
                 ],
                 vec![
                     SqlStatement::new(format!("DROP VIEW IF EXISTS {}", ident(from))),
@@ -298,11 +298,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 format!("drop the compatibility view {schema}.{from}"),
                 INSTANT,
                 vec![SqlStatement::new(format!("DROP VIEW {}", ident(from)))],
-                vec![SqlStatement::new(format!(
-                    "CREATE VIEW {} AS SELECT * FROM {}",
-                    ident(from),
-                    ident(to)
-                ))],
+                vec![compatibility_view(ctx, schema, from, to)],
             );
             drop.hazards.push(format!(
                 "the old application version (using {from}) must be gone"

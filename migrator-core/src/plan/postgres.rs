@@ -2,8 +2,8 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    describe_target, destructive, index_copy_name, own_name, plan_with, rebuildable_indexes,
-    renamed_columns, simple,
+    compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
+    rebuildable_indexes, renamed_columns, simple,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -1130,7 +1130,7 @@ fn rename_table(ctx: &Ctx, schema: &str, old: &str, new: &str) -> Result<Vec<Ste
         INSTANT,
         vec![
             SqlStatement::new(format!("ALTER TABLE {o} RENAME TO {}", ident(new))),
-            SqlStatement::new(format!("CREATE VIEW {o} AS SELECT * FROM {n}")),
+            compatibility_view(ctx, schema, old, new),
         ],
         vec![
             SqlStatement::new(format!("DROP VIEW IF EXISTS {o}")),
@@ -1145,9 +1145,7 @@ fn rename_table(ctx: &Ctx, schema: &str, old: &str, new: &str) -> Result<Vec<Ste
         format!("drop the compatibility view {schema}.{old}"),
         "ACCESS EXCLUSIVE on the view, instant",
         vec![SqlStatement::new(format!("DROP VIEW {o}"))],
-        vec![SqlStatement::new(format!(
-            "CREATE VIEW {o} AS SELECT * FROM {n}"
-        ))],
+        vec![compatibility_view(ctx, schema, old, new)],
     );
     contract.hazards.push(format!(
         "the old application version (using {old}) must be gone"
