@@ -127,3 +127,97 @@ async fn mariadb_rename_of_a_table_with_incoming_foreign_keys() {
     )
     .await;
 }
+
+/// A rename and a new NOT NULL column whose backfill reads the renamed column, in one version:
+/// the sync trigger must run before the fill trigger, or an old-application INSERT (which
+/// sets only the old name) gets NULL and the contract's NOT NULL fails.
+async fn rename_and_a_column_computed_from_it(engine: Engine, name: &str) {
+    let (v1, seed, v2) = match engine {
+        Engine::Postgres => (
+            "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            "INSERT INTO users SELECT g, 'User' || g FROM generate_series(1, 500) g",
+            "CREATE TABLE users (id bigint PRIMARY KEY,\n  full_name text NOT NULL, -- migrator:renamed-from name\n  slug text NOT NULL -- migrator:backfill lower(full_name)\n);\n",
+        ),
+        Engine::Mysql => (
+            "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100) NOT NULL);\n",
+            "INSERT INTO users SELECT seq, CONCAT('User', seq) FROM seq_1_to_500",
+            "CREATE TABLE users (id bigint PRIMARY KEY,\n  full_name varchar(100) NOT NULL, -- migrator:renamed-from name\n  slug varchar(100) NOT NULL -- migrator:backfill lower(full_name)\n);\n",
+        ),
+    };
+    scenario(
+        engine,
+        name,
+        v1,
+        seed,
+        v2,
+        vec![
+            "INSERT INTO users (id, name) VALUES ({id}, 'Old{id}')",
+            "UPDATE users SET name = 'OldUpd{id}' WHERE id = {id}",
+        ],
+        vec!["INSERT INTO users (id, full_name, slug) VALUES ({id}, 'New{id}', 'new{id}')"],
+        vec![
+            ("SELECT count(*) FROM users WHERE slug IS NULL", "0"),
+            (
+                "SELECT count(*) FROM users WHERE id < 2000000 AND slug <> lower(full_name)",
+                "0",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_rename_and_a_column_computed_from_it() {
+    rename_and_a_column_computed_from_it(Engine::Postgres, "reg_order_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_rename_and_a_column_computed_from_it() {
+    rename_and_a_column_computed_from_it(Engine::Mysql, "reg_order_my").await;
+}
+
+/// A NOT NULL column computed from others by a backfill hint stays current while the old
+/// application updates those others after the backfill (the fill trigger used to fire only
+/// while the column was NULL, so hundreds of rows ended stale).
+async fn derived_column_stays_current(engine: Engine, name: &str) {
+    let (v1, seed, v2) = match engine {
+        Engine::Postgres => (
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, balance numeric(12,2) NOT NULL);\n",
+            "INSERT INTO accounts SELECT g, g FROM generate_series(1, 2000) g",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, balance numeric(12,2) NOT NULL,\n  cents bigint NOT NULL -- migrator:backfill (balance * 100)::bigint\n);\n",
+        ),
+        Engine::Mysql => (
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, balance decimal(12,2) NOT NULL);\n",
+            "INSERT INTO accounts SELECT seq, seq FROM seq_1_to_2000",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, balance decimal(12,2) NOT NULL,\n  cents bigint NOT NULL -- migrator:backfill balance * 100\n);\n",
+        ),
+    };
+    scenario(
+        engine,
+        name,
+        v1,
+        seed,
+        v2,
+        vec![
+            "INSERT INTO accounts (id, balance) VALUES ({id}, 1)",
+            // Existing rows, already backfilled, change under the old application.
+            "UPDATE accounts SET balance = balance + 1 WHERE id = {id} % 2000 + 1",
+        ],
+        vec!["INSERT INTO accounts (id, balance, cents) VALUES ({id}, 2, 200)"],
+        vec![(
+            "SELECT count(*) FROM accounts WHERE cents <> balance * 100",
+            "0",
+        )],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_derived_column_stays_current() {
+    derived_column_stays_current(Engine::Postgres, "reg_derived_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_derived_column_stays_current() {
+    derived_column_stays_current(Engine::Mysql, "reg_derived_my").await;
+}

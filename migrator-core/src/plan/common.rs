@@ -20,8 +20,8 @@ pub(super) struct Ctx<'a, R> {
     pub r: R,
     /// Tables created by this plan (no traffic yet: no online recipes needed).
     pub new_tables: BTreeSet<(String, String)>,
-    /// (schema, table, column) handled by a shadow-column recipe.
-    pub consumed: BTreeSet<(String, String, String)>,
+    /// (schema, table, new column) handled by a shadow-column rename → the old column.
+    pub consumed: std::collections::BTreeMap<(String, String, String), String>,
     /// (schema, table, name) of the constraints and indexes this plan drops: re-adding the same
     /// name must wait for the drop, in contract.
     dropped: BTreeSet<(String, String, String)>,
@@ -45,7 +45,7 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             opts,
             r,
             new_tables: BTreeSet::new(),
-            consumed: BTreeSet::new(),
+            consumed: Default::default(),
             dropped: BTreeSet::new(),
         };
         for c in changes {
@@ -71,11 +71,11 @@ impl<'a, R: Renderer> Ctx<'a, R> {
                 Change::RenameColumn {
                     schema,
                     table,
+                    from,
                     to: col,
-                    ..
                 } => {
                     ctx.consumed
-                        .insert((schema.clone(), table.clone(), col.clone()));
+                        .insert((schema.clone(), table.clone(), col.clone()), from.clone());
                 }
                 _ => {}
             }
@@ -97,6 +97,42 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         self.dropped
             .iter()
             .any(|(s, t, n)| s == schema && t == table && n == name)
+    }
+
+    /// The columns of `schema.table` (as it is during expand: the old and the new ones) that
+    /// `expr` reads, other than `except`.
+    pub fn columns_read_by(
+        &self,
+        schema: &str,
+        table: &str,
+        expr: &str,
+        except: &str,
+    ) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for db in [self.from, self.to] {
+            for c in db
+                .table(schema, table)
+                .map(|t| t.columns.as_slice())
+                .unwrap_or(&[])
+            {
+                if c.name != except
+                    && !names.contains(&c.name)
+                    && crate::diff::mentions(expr, &c.name)
+                {
+                    names.push(c.name.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// The old name of `column` of `schema.table` when a shadow-column rename in this plan
+    /// writes it: a fill trigger reading it must fire after the rename's sync trigger, and on
+    /// updates of the old name (which is what the old application sets).
+    pub fn renamed_from(&self, schema: &str, table: &str, column: &str) -> Option<&str> {
+        self.consumed
+            .get(&(schema.to_string(), table.to_string(), column.to_string()))
+            .map(String::as_str)
     }
 
     pub fn dialect(&self) -> crate::Dialect {
@@ -177,6 +213,7 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             down,
             irreversible: false,
             backfill: None,
+            ends_fill: false,
         }
     }
 }
@@ -208,6 +245,15 @@ pub(super) fn own_name(kind: &str, table: &str, column: &str) -> String {
     }
     let digest = crate::migrations::Checksum::of(name.as_bytes()).to_string();
     format!("migrator_{kind}_{}", &digest["sha256:".len()..][..40])
+}
+
+/// The name of one of migrator's triggers. A table's BEFORE triggers fire in a deliberate
+/// order: Postgres fires them in name order, which the name carries (`t1_` before `t2_`);
+/// MySQL in creation order, made explicit with `FOLLOWS`. A shadow column's triggers (`sync`,
+/// `conv`, `back`) fire first, so a fill trigger reading the shadow column sees it written.
+pub(super) fn trigger_name(kind: &str, table: &str, column: &str) -> String {
+    let rank = if kind.starts_with("fill") { 2 } else { 1 };
+    own_name(&format!("t{rank}_{kind}"), table, column)
 }
 
 /// Plain step: the change as the diff renders it, in `phase`.
@@ -495,9 +541,12 @@ pub(super) fn compatibility_view<R: Renderer>(
 pub(super) const ROLLBACK_RENAME: &str =
     "-- migrator-lint: ignore rename-table -- rollback: the version using the new name is rolled back first";
 
-/// Phases in order; within a phase, the diff's dependency order is kept (stable sort).
+/// Phases in order; within a phase, the diff's dependency order is kept (stable sort), except
+/// that the contract ends fill triggers before it ends shadow columns' sync triggers: a
+/// rollback runs the contract's downs in reverse, so the sync triggers come back first and
+/// the fill triggers, created after them, fire after them (MySQL: `FOLLOWS` needs them).
 pub(super) fn by_phase(mut steps: Vec<Step>) -> Vec<Step> {
-    steps.sort_by_key(|s| s.phase);
+    steps.sort_by_key(|s| (s.phase, s.phase == Phase::Contract && !s.ends_fill));
     steps
 }
 

@@ -58,6 +58,10 @@ pub struct Step {
     /// The down cannot restore what the up removed (data).
     pub irreversible: bool,
     pub backfill: Option<Backfill>,
+    /// A contract step that drops a fill trigger (ordered before the shadow columns' contracts;
+    /// see `common::by_phase`).
+    #[serde(skip)]
+    pub ends_fill: bool,
 }
 
 /// Options of `migrator plan`.

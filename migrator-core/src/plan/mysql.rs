@@ -16,7 +16,7 @@
 
 use super::common::{
     compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
-    rebuildable_indexes, renamed_columns, simple,
+    rebuildable_indexes, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -100,28 +100,38 @@ fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
 }
 
 /// A `BEFORE INSERT` and a `BEFORE UPDATE` trigger on `table` (names derived from `kind` and
-/// `column`), and the statements that drop them.
+/// `column`), and the statements that drop them. With `follows`, they fire after the sync
+/// triggers of that (renamed) column, which must exist when these are created.
 fn triggers(
     table: &str,
-    kind: &str,
-    column: &str,
+    (kind, column): (&str, &str),
     on_insert: &str,
     on_update: &str,
+    follows: Option<&str>,
 ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
     let names = [
-        own_name(&format!("{kind}_i"), table, column),
-        own_name(&format!("{kind}_u"), table, column),
+        trigger_name(&format!("{kind}_i"), table, column),
+        trigger_name(&format!("{kind}_u"), table, column),
     ];
+    let order = |event: &str| match follows {
+        Some(c) => format!(
+            " FOLLOWS {}",
+            ident(&trigger_name(&format!("sync_{event}"), table, c))
+        ),
+        None => String::new(),
+    };
     let up = vec![
         SqlStatement::new(format!(
-            "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW BEGIN\n{on_insert}\nEND",
+            "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW{} BEGIN\n{on_insert}\nEND",
             ident(&names[0]),
-            ident(table)
+            ident(table),
+            order("i")
         )),
         SqlStatement::new(format!(
-            "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW BEGIN\n{on_update}\nEND",
+            "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW{} BEGIN\n{on_update}\nEND",
             ident(&names[1]),
-            ident(table)
+            ident(table),
+            order("u")
         )),
     ];
     let down = names
@@ -154,12 +164,12 @@ fn column_with_triggers(
 /// every column reference becomes `NEW.col`. Function names (a word before `(`) and qualified
 /// names are left alone.
 fn over_new(ctx: &Ctx, schema: &str, table: &str, expr: &str) -> String {
-    let columns: Vec<&str> = ctx
-        .from
-        .table(schema, table)
-        .or_else(|| ctx.to.table(schema, table))
-        .map(|t| t.columns.iter().map(|c| c.name.as_str()).collect())
-        .unwrap_or_default();
+    // The table as it is during expand: its old columns and the new ones.
+    let columns: Vec<&str> = [ctx.from, ctx.to]
+        .iter()
+        .filter_map(|db| db.table(schema, table))
+        .flat_map(|t| t.columns.iter().map(|c| c.name.as_str()))
+        .collect();
     let toks = significant_tokens(expr, Dialect::Mysql);
     let mut out = String::new();
     let mut at = 0;
@@ -381,7 +391,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         } => {
             if ctx
                 .consumed
-                .contains(&(schema.clone(), table.clone(), column.clone()))
+                .contains_key(&(schema.clone(), table.clone(), column.clone()))
             {
                 return Ok(vec![]);
             }
@@ -433,20 +443,47 @@ fn fill_value(ctx: &Ctx, schema: &str, table: &str, column: &Column) -> Option<S
         .or_else(|| column.default.clone())
 }
 
-/// Fill triggers: `column` set to `expr` by inserts and updates that leave it NULL.
+/// Fill triggers: `column` set to `expr` by writes that leave it NULL. For a new column
+/// (`derived`), also kept current by updates of the columns `expr` reads that do not set
+/// `column` themselves: what the old application does, as it knows the sources but not the
+/// column. They fire after the sync triggers of a renamed column `expr` reads.
 fn fill_triggers(
     ctx: &Ctx,
-    schema: &str,
-    table: &str,
-    column: &str,
+    (schema, table, column): (&str, &str, &str),
     expr: &str,
+    derived: bool,
 ) -> (Vec<SqlStatement>, Vec<SqlStatement>) {
     let col = ident(column);
-    let body = format!(
-        "  IF NEW.{col} IS NULL THEN\n    SET NEW.{col} = ({});\n  END IF;",
-        over_new(ctx, schema, table, expr)
-    );
-    triggers(table, "fill", column, &body, &body)
+    let value = over_new(ctx, schema, table, expr);
+    let read = ctx.columns_read_by(schema, table, expr, column);
+    let sources = match derived {
+        true => read.clone(),
+        false => Vec::new(),
+    };
+    let on_insert =
+        format!("  IF NEW.{col} IS NULL THEN\n    SET NEW.{col} = ({value});\n  END IF;");
+    let on_update = if sources.is_empty() {
+        on_insert.clone()
+    } else {
+        let unchanged: Vec<String> = sources
+            .iter()
+            .map(|c| format!("NEW.{0} <=> OLD.{0}", ident(c)))
+            .collect();
+        format!(
+            "  IF NEW.{col} IS NULL OR (NEW.{col} <=> OLD.{col} AND NOT ({})) THEN\n    SET NEW.{col} = ({value});\n  END IF;",
+            unchanged.join(" AND ")
+        )
+    };
+    let follows = read
+        .iter()
+        .find(|c| ctx.renamed_from(schema, table, c).is_some());
+    triggers(
+        table,
+        ("fill", column),
+        &on_insert,
+        &on_update,
+        follows.map(String::as_str),
+    )
 }
 
 fn add_column(
@@ -483,7 +520,7 @@ fn add_column(
         table: table.into(),
         column: nullable.clone(),
     };
-    let (tu, td) = fill_triggers(ctx, schema, table, &column.name, &expr);
+    let (tu, td) = fill_triggers(ctx, (schema, table, &column.name), &expr, true);
     let (up, down) = column_with_triggers(table, &col, ctx.sql(&add), (&tu, &td));
     let mut expand = ctx.step(
         Phase::Expand,
@@ -536,6 +573,7 @@ fn add_column(
         up,
         down,
     );
+    contract.ends_fill = true;
     contract.hazards.push(
         "MODIFY … NOT NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue); fails if NULLs remain"
             .into(),
@@ -555,7 +593,7 @@ fn alter_column(
 ) -> Result<Vec<Step>> {
     if ctx
         .consumed
-        .contains(&(schema.to_string(), table.to_string(), to.name.clone()))
+        .contains_key(&(schema.to_string(), table.to_string(), to.name.clone()))
     {
         return Ok(vec![]);
     }
@@ -604,7 +642,8 @@ fn alter_column(
             .cloned()
         {
             let key = ctx.batch_key(schema, table)?;
-            let (tu, td) = fill_triggers(ctx, schema, table, &to.name, &expr);
+            // The old application knows this column: its own values stay.
+            let (tu, td) = fill_triggers(ctx, (schema, table, &to.name), &expr, false);
             steps.push(ctx.step(
                 Phase::Expand,
                 format!(
@@ -646,6 +685,7 @@ fn alter_column(
             contract_up,
             contract_down,
         );
+        s.ends_fill = true;
         s.hazards.push("MODIFY … NOT NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue); fails if NULLs remain (add a `-- migrator:backfill` hint to fill them)".into());
         steps.push(s);
     } else if !from.nullable && to.nullable {
@@ -773,7 +813,7 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
                 let on_update = format!(
                     "  IF NOT (NEW.{n} <=> OLD.{n}) THEN\n    SET NEW.{o} = NEW.{n};\n  ELSEIF NOT (NEW.{o} <=> OLD.{o}) THEN\n    SET NEW.{n} = NEW.{o};\n  END IF;"
                 );
-                triggers(s.table, "sync", new, &on_insert, &on_update)
+                triggers(s.table, ("sync", new), &on_insert, &on_update, None)
             }
             Sync::Convert {
                 kind,
@@ -787,7 +827,13 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
                 let on_update = format!(
                     "  IF NOT (NEW.{c} <=> OLD.{c}) THEN\n    SET NEW.{t} = ({value});\n  END IF;"
                 );
-                triggers(s.table, kind, s.final_name(), &on_insert, &on_update)
+                triggers(
+                    s.table,
+                    (kind, s.final_name()),
+                    &on_insert,
+                    &on_update,
+                    None,
+                )
             }
         }
     }

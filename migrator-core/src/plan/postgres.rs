@@ -3,7 +3,7 @@
 
 use super::common::{
     compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
-    rebuildable_indexes, renamed_columns, simple,
+    rebuildable_indexes, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -458,7 +458,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         } => {
             if ctx
                 .consumed
-                .contains(&(schema.clone(), table.clone(), column.clone()))
+                .contains_key(&(schema.clone(), table.clone(), column.clone()))
             {
                 return Ok(vec![]);
             }
@@ -617,6 +617,56 @@ fn constraint_using_index(
     Ok(vec![build, attach])
 }
 
+/// The fill trigger of `column` (its name, and its up and down statements): set to `expr` by
+/// writes that leave it NULL. For a new column (`derived`), also kept current by updates of the
+/// columns `expr` reads that do not set `column` themselves: what the old application does, as
+/// it knows the sources but not the column. Its name sorts after shadow columns' sync triggers
+/// (see `trigger_name`).
+fn fill_trigger(
+    ctx: &Ctx,
+    (schema, table, column): (&str, &str, &str),
+    expr: &str,
+    derived: bool,
+) -> (String, (Vec<SqlStatement>, Vec<SqlStatement>)) {
+    let name = trigger_name("fill", table, column);
+    let col = ident(column);
+    let value = over_new(expr, table);
+    let sources = match derived {
+        true => ctx.columns_read_by(schema, table, expr, column),
+        false => Vec::new(),
+    };
+    let made = if sources.is_empty() {
+        // A constant: only rows written without it need it.
+        trigger(
+            schema,
+            table,
+            &name,
+            &format!("  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {value};\n  END IF;"),
+            Fires::when(format!("NEW.{col} IS NULL")),
+        )
+    } else {
+        // `UPDATE OF` sees the statement's SET list only: a renamed source is set under its old
+        // name by the old application (and copied by the sync trigger, which does not count).
+        let mut of: Vec<&str> = sources.iter().map(String::as_str).collect();
+        for c in &sources {
+            of.extend(ctx.renamed_from(schema, table, c));
+        }
+        trigger(
+            schema,
+            table,
+            &name,
+            &format!(
+                "  IF TG_OP = 'INSERT' THEN\n    IF NEW.{col} IS NULL THEN\n      NEW.{col} := {value};\n    END IF;\n  ELSIF NEW.{col} IS NULL OR NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n    NEW.{col} := {value};\n  END IF;"
+            ),
+            Fires {
+                update_of: &of,
+                when: None,
+            },
+        )
+    };
+    (name, made)
+}
+
 fn add_column(
     ctx: &Ctx,
     c: &Change,
@@ -654,17 +704,8 @@ fn add_column(
     let mut nullable = column.clone();
     nullable.nullable = true;
     nullable.default = None;
-    let trig = own_name("fill", table, &column.name);
-    let (trig_up, trig_down) = trigger(
-        schema,
-        table,
-        &trig,
-        &format!(
-            "  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {};\n  END IF;",
-            over_new(&expr, table)
-        ),
-        Fires::when(format!("NEW.{col} IS NULL")),
-    );
+    let (trig, (trig_up, trig_down)) =
+        fill_trigger(ctx, (schema, table, &column.name), &expr, true);
     let mut up = vec![SqlStatement::new(format!(
         "ALTER TABLE {t} ADD COLUMN {}",
         column_definition(&nullable)
@@ -714,6 +755,7 @@ fn add_column(
     down_all.extend(nn_down);
     let down = down_all;
     let mut contract = ctx.step(Phase::Contract, format!("make {schema}.{table}.{} NOT NULL (check NOT VALID, validate, set, drop check) and drop the fill trigger", column.name), "ACCESS EXCLUSIVE instants; the validation scan takes SHARE UPDATE EXCLUSIVE", up, down);
+    contract.ends_fill = true;
     contract
         .hazards
         .push("VALIDATE scans the table (writes continue)".into());
@@ -732,7 +774,7 @@ fn alter_column(
 ) -> Result<Vec<Step>> {
     if ctx
         .consumed
-        .contains(&(schema.to_string(), table.to_string(), to.name.clone()))
+        .contains_key(&(schema.to_string(), table.to_string(), to.name.clone()))
     {
         return Ok(vec![]);
     }
@@ -774,17 +816,8 @@ fn alter_column(
         let mut contract_down = Vec::new();
         if let Some(expr) = &hint {
             let key = ctx.batch_key(schema, table)?;
-            let trig = own_name("fill", table, &to.name);
-            let (tu, td) = trigger(
-                schema,
-                table,
-                &trig,
-                &format!(
-                    "  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {};\n  END IF;",
-                    over_new(expr, table)
-                ),
-                Fires::when(format!("NEW.{col} IS NULL")),
-            );
+            // The old application knows this column: its own values stay.
+            let (_, (tu, td)) = fill_trigger(ctx, (schema, table, &to.name), expr, false);
             steps.push(ctx.step(
                 Phase::Expand,
                 format!(
@@ -820,6 +853,7 @@ fn alter_column(
             up,
             down,
         );
+        s.ends_fill = true;
         s.hazards
             .push("fails if NULLs remain (add a `-- migrator:backfill` hint to fill them)".into());
         steps.push(s);
@@ -966,7 +1000,7 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
                 trigger(
                     s.schema,
                     s.table,
-                    &own_name("sync", s.table, new),
+                    &trigger_name("sync", s.table, new),
                     &body,
                     Fires {
                         update_of: &[old, new],
@@ -990,7 +1024,7 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
                 trigger(
                     s.schema,
                     s.table,
-                    &own_name(kind, s.table, s.final_name()),
+                    &trigger_name(kind, s.table, s.final_name()),
                     &body,
                     Fires::update_of(&[source]),
                 )
