@@ -221,3 +221,45 @@ async fn pg_derived_column_stays_current() {
 async fn mariadb_derived_column_stays_current() {
     derived_column_stays_current(Engine::Mysql, "reg_derived_my").await;
 }
+
+/// An enum value added while a CHECK and a partial index compare the column with the enum:
+/// the rollback rebuilds the type without the value, and must rebuild those with it (it used
+/// to fail with `operator does not exist: st <> st__migrator_old`).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_enum_value_added_under_a_check_and_a_partial_index_rolls_back() {
+    scenario(
+        Engine::Postgres,
+        "reg_enum_check",
+        "CREATE TYPE st AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, s st NOT NULL DEFAULT 'new', CONSTRAINT not_paid_twice CHECK (s <> 'paid' OR id > 0));\nCREATE INDEX orders_unpaid ON orders (id) WHERE s = 'new';\n",
+        "INSERT INTO orders SELECT g, 'new' FROM generate_series(1, 300) g",
+        "CREATE TYPE st AS ENUM ('new', 'paid', 'shipped');\nCREATE TABLE orders (id bigint PRIMARY KEY, s st NOT NULL DEFAULT 'new', CONSTRAINT not_paid_twice CHECK (s <> 'paid' OR id > 0));\nCREATE INDEX orders_unpaid ON orders (id) WHERE s = 'new';\n",
+        vec!["INSERT INTO orders (id) VALUES ({id})", "UPDATE orders SET s = 'paid' WHERE id = {id}"],
+        // The new value is used, then left (a rollback cannot keep rows holding it).
+        vec![
+            "INSERT INTO orders (id, s) VALUES ({id}, 'shipped')",
+            "UPDATE orders SET s = 'paid' WHERE id = {id} AND s = 'shipped'",
+        ],
+        vec![("SELECT count(*) > 0 FROM orders WHERE id >= 2000000 AND s = 'paid'", "t")],
+    )
+    .await;
+}
+
+/// An index whose definition changes under the same name: the new one is built before the old
+/// one goes, so no moment is without it (it used to be dropped, then built, in contract).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_index_replaced_under_its_name_is_built_first() {
+    scenario(
+        Engine::Postgres,
+        "reg_index_replace",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, org bigint NOT NULL);\nCREATE INDEX users_email_idx ON users (email);\n",
+        "INSERT INTO users SELECT g, 'u' || g, g % 10 FROM generate_series(1, 500) g",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, org bigint NOT NULL);\nCREATE INDEX users_email_idx ON users (email, org);\n",
+        vec!["INSERT INTO users (id, email, org) VALUES ({id}, 'o{id}', 1)"],
+        vec!["INSERT INTO users (id, email, org) VALUES ({id}, 'n{id}', 2)"],
+        vec![(
+            "SELECT pg_get_indexdef('users_email_idx'::regclass) LIKE '%(email, org)%'",
+            "t",
+        )],
+    )
+    .await;
+}

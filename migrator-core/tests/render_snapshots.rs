@@ -986,6 +986,8 @@ mod cases {
                     table: tb(),
                     column: "name".into(),
                     default: None,
+                    checks: vec![],
+                    indexes: vec![],
                 }],
             },
             Change::DropEnum {

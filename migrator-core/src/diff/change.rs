@@ -254,6 +254,13 @@ pub struct EnumColumn {
     pub column: String,
     /// Its default, dropped before the conversion and set again after.
     pub default: Option<String>,
+    /// CHECK constraints of its table whose expression reads it, and indexes whose predicate or
+    /// expressions do: their constants are typed with the old type, so they are dropped before
+    /// the conversion and made again after it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::schema::Check>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<crate::schema::Index>,
 }
 
 impl Change {

@@ -388,7 +388,9 @@ fn enum_additions(from: &Enum, to: &Enum) -> Option<Vec<(String, Option<String>)
     Some(adds)
 }
 
-fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str) -> Vec<EnumColumn> {
+/// The columns of type `schema.enum_name` in `schema_model`, with what reads them (see
+/// [`EnumColumn`]).
+pub(crate) fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str) -> Vec<EnumColumn> {
     let mut out = Vec::new();
     for t in &schema_model.tables {
         for c in &t.columns {
@@ -397,11 +399,25 @@ fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str) -> Vec<Enu
                 .as_ref()
                 .is_some_and(|u| u.schema == schema && u.name == enum_name)
             {
+                let reads = |text: &str| mentions(text, &c.name);
                 out.push(EnumColumn {
                     schema: schema.to_string(),
                     table: t.name.clone(),
                     column: c.name.clone(),
                     default: c.default.clone(),
+                    checks: t.checks.iter().filter(|k| reads(&k.expr)).cloned().collect(),
+                    indexes: t
+                        .indexes
+                        .iter()
+                        .filter(|i| {
+                            i.predicate.as_deref().is_some_and(reads)
+                                || i.parts.iter().any(|p| match &p.key {
+                                    crate::schema::IndexKey::Expr(e) => reads(e),
+                                    crate::schema::IndexKey::Column(_) => false,
+                                })
+                        })
+                        .cloned()
+                        .collect(),
                 });
             }
         }

@@ -531,24 +531,7 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
 }
 
 fn enum_columns(db: &Database, schema: &str, name: &str) -> Vec<crate::diff::EnumColumn> {
-    let mut out = Vec::new();
-    if let Some(s) = db.schema(schema) {
-        for t in &s.tables {
-            for c in &t.columns {
-                if c.data_type
-                    .user_type
-                    .as_ref()
-                    .is_some_and(|u| u.schema == schema && u.name == name)
-                {
-                    out.push(crate::diff::EnumColumn {
-                        schema: schema.into(),
-                        table: t.name.clone(),
-                        column: c.name.clone(),
-                        default: c.default.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
+    db.schema(schema)
+        .map(|s| crate::diff::enum_columns(s, schema, name))
+        .unwrap_or_default()
 }

@@ -225,6 +225,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 format!("add value '{value}' to enum {schema}.{name}"),
             );
             s.hazards.push("a new enum value cannot be used in the transaction that adds it: runs in its own file".into());
+            s.hazards.push(format!("rolling back rebuilds {schema}.{name} without '{value}', which fails while rows hold it"));
             Ok(vec![s])
         }
         CreateSequence { schema, sequence } => step(

@@ -566,6 +566,19 @@ impl Renderer for PostgresRenderer {
                 for c in columns {
                     let t = qualified(&c.schema, &c.table);
                     let col = ident(&c.column);
+                    // What reads the column with the old type's constants goes first.
+                    for k in &c.checks {
+                        out.push(SqlStatement::new(format!(
+                            "ALTER TABLE {t} DROP CONSTRAINT {}",
+                            ident(&k.name)
+                        )));
+                    }
+                    for i in &c.indexes {
+                        out.push(SqlStatement::new(format!(
+                            "-- migrator-lint: ignore require-concurrent-drop-index -- the type conversion below rewrites the table under the same lock\nDROP INDEX {}",
+                            qualified(&c.schema, &i.name)
+                        )));
+                    }
                     let mut actions = Vec::new();
                     if c.default.is_some() {
                         actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
@@ -586,6 +599,23 @@ impl Renderer for PostgresRenderer {
                         );
                         out.push(SqlStatement::new(format!(
                             "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {d}"
+                        )));
+                    }
+                    // …and comes back over the new type (the column was rewritten anyway).
+                    for k in &c.checks {
+                        out.push(SqlStatement::new(format!(
+                            "ALTER TABLE {t} ADD {} NOT VALID",
+                            check_clause(k)
+                        )));
+                        out.push(SqlStatement::new(format!(
+                            "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+                            ident(&k.name)
+                        )));
+                    }
+                    for i in &c.indexes {
+                        out.push(SqlStatement::new(format!(
+                            "-- migrator-lint: ignore require-concurrent-index -- built in the transaction that rewrote the table, before anyone can miss it\n{}",
+                            create_index(&c.schema, &c.table, i, false)
                         )));
                     }
                 }
