@@ -390,7 +390,11 @@ fn enum_additions(from: &Enum, to: &Enum) -> Option<Vec<(String, Option<String>)
 
 /// The columns of type `schema.enum_name` in `schema_model`, with what reads them (see
 /// [`EnumColumn`]).
-pub(crate) fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str) -> Vec<EnumColumn> {
+pub(crate) fn enum_columns(
+    schema_model: &Schema,
+    schema: &str,
+    enum_name: &str,
+) -> Vec<EnumColumn> {
     let mut out = Vec::new();
     for t in &schema_model.tables {
         for c in &t.columns {
@@ -405,7 +409,12 @@ pub(crate) fn enum_columns(schema_model: &Schema, schema: &str, enum_name: &str)
                     table: t.name.clone(),
                     column: c.name.clone(),
                     default: c.default.clone(),
-                    checks: t.checks.iter().filter(|k| reads(&k.expr)).cloned().collect(),
+                    checks: t
+                        .checks
+                        .iter()
+                        .filter(|k| reads(&k.expr))
+                        .cloned()
+                        .collect(),
                     indexes: t
                         .indexes
                         .iter()

@@ -25,6 +25,8 @@ pub(super) struct Ctx<'a, R> {
     /// (schema, table, name) of the constraints and indexes this plan drops: re-adding the same
     /// name must wait for the drop, in contract.
     dropped: BTreeSet<(String, String, String)>,
+    /// (schema, table, name) of the indexes this plan creates.
+    created_indexes: BTreeSet<(String, String, String)>,
 }
 
 impl<'a, R: Renderer> Ctx<'a, R> {
@@ -47,6 +49,7 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             new_tables: BTreeSet::new(),
             consumed: Default::default(),
             dropped: BTreeSet::new(),
+            created_indexes: BTreeSet::new(),
         };
         for c in changes {
             match c {
@@ -66,6 +69,15 @@ impl<'a, R: Renderer> Ctx<'a, R> {
                 } => {
                     ctx.dropped
                         .insert((schema.clone(), table.clone(), name.clone()));
+                }
+                Change::CreateIndex {
+                    schema,
+                    table,
+                    index,
+                    ..
+                } => {
+                    ctx.created_indexes
+                        .insert((schema.clone(), table.clone(), index.name.clone()));
                 }
                 // Shadow-column recipes claim their columns, so the plain column changes skip them.
                 Change::RenameColumn {
@@ -90,6 +102,13 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         self.dropped
             .iter()
             .any(|(s, _, n)| s == schema && n == name)
+    }
+
+    /// Whether this plan replaces index `name` of `schema.table` by another definition under the
+    /// same name (drops it and creates it).
+    pub fn replaces_index(&self, schema: &str, table: &str, name: &str) -> bool {
+        let key = (schema.to_string(), table.to_string(), name.to_string());
+        self.dropped.contains(&key) && self.created_indexes.contains(&key)
     }
 
     /// Whether this plan drops exactly this table's constraint or index `name`.

@@ -356,6 +356,12 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 if index.unique { "unique " } else { "" },
                 index.name
             );
+            if *online
+                && !ctx.is_new(schema, table)
+                && ctx.replaces_index(schema, table, &index.name)
+            {
+                return Ok(replace_index(ctx, schema, table, index));
+            }
             let later = ctx.drops_name(schema, &index.name);
             let phase = if later { Contract } else { Expand };
             if *online && !ctx.is_new(schema, table) {
@@ -496,12 +502,95 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             INSTANT,
             format!("drop constraint {name} on {schema}.{table}"),
         ),
+        // Replaced under the same name: the create recipe swaps the two.
+        DropIndex {
+            schema,
+            table,
+            name,
+            online: true,
+        } if ctx.replaces_index(schema, table, name) && !ctx.is_new(schema, table) => Ok(vec![]),
         DropIndex { schema, name, .. } => step(
             Contract,
             "SHARE UPDATE EXCLUSIVE (CONCURRENTLY)",
             format!("drop index {schema}.{name}"),
         ),
     }
+}
+
+/// An index whose definition changes under the same name: the new definition is built first
+/// (CONCURRENTLY, under migrator's own name), so no moment is without an index; contract drops
+/// the old one (CONCURRENTLY) and gives the new one its name. Rollback does the same the other
+/// way.
+fn replace_index(ctx: &Ctx, schema: &str, table: &str, index: &crate::schema::Index) -> Vec<Step> {
+    let build = |i: &crate::schema::Index| {
+        let mut copy = i.clone();
+        copy.name = index_copy_name("new", table, &i.name);
+        copy.comment = None;
+        ctx.sql(&Change::CreateIndex {
+            schema: schema.into(),
+            table: table.into(),
+            index: copy,
+            online: true,
+        })
+    };
+    let drop = |name: &str| {
+        ctx.sql(&Change::DropIndex {
+            schema: schema.into(),
+            table: table.into(),
+            name: name.into(),
+            online: true,
+        })
+    };
+    let old = ctx
+        .from
+        .table(schema, table)
+        .and_then(|t| t.index(&index.name))
+        .cloned();
+    let copy = index_copy_name("new", table, &index.name);
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!(
+            "build the new definition of index {schema}.{} beside the old one",
+            index.name
+        ),
+        "SHARE UPDATE EXCLUSIVE (CONCURRENTLY: reads and writes continue)",
+        build(index),
+        drop(&copy),
+    );
+    expand.hazards.push("builds without blocking writes, but scans the table twice; a failed build leaves an INVALID index that the runner drops before retrying".into());
+    let mut up = drop(&index.name);
+    up.push(SqlStatement::new(copy_takes_name(
+        schema,
+        table,
+        &index.name,
+        "new",
+    )));
+    // Rollback: back to the expand state — the new definition under migrator's name again,
+    // the old one rebuilt under its own (the expand's down then drops the new one).
+    let mut down = vec![SqlStatement::new(format!(
+        "ALTER INDEX {} RENAME TO {}",
+        qualified(schema, &index.name),
+        ident(&copy)
+    ))];
+    if let Some(old) = &old {
+        down.extend(ctx.sql(&Change::CreateIndex {
+            schema: schema.into(),
+            table: table.into(),
+            index: old.clone(),
+            online: true,
+        }));
+    }
+    let contract = ctx.step(
+        Phase::Contract,
+        format!(
+            "drop the old definition of index {schema}.{} and give the new one its name",
+            index.name
+        ),
+        "SHARE UPDATE EXCLUSIVE (CONCURRENTLY), then an instant rename",
+        up,
+        down,
+    );
+    vec![expand, contract]
 }
 
 /// FK / CHECK on an existing table: `NOT VALID` (instant, enforced for new rows) in expand,
