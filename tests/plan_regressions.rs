@@ -263,3 +263,30 @@ async fn pg_index_replaced_under_its_name_is_built_first() {
     )
     .await;
 }
+
+/// A CHECK and a foreign key whose definitions change under their names: the new ones are
+/// added beside the old ones first (NOT VALID), validated, and take the names in contract; no
+/// moment is without a check or a key (they used to be dropped, then added, in contract).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_check_and_foreign_key_replaced_under_their_names() {
+    scenario(
+        Engine::Postgres,
+        "reg_constraint_replace",
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric NOT NULL,\n  CONSTRAINT orders_total_check CHECK (total >= 0),\n  CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id));\n",
+        "INSERT INTO users SELECT g FROM generate_series(1, 300) g; INSERT INTO orders SELECT g, g, g FROM generate_series(1, 300) g",
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric NOT NULL,\n  CONSTRAINT orders_total_check CHECK (total > 0),\n  CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE);\n",
+        vec!["INSERT INTO orders (id, user_id, total) VALUES ({id}, 1, 5)"],
+        vec!["INSERT INTO orders (id, user_id, total) VALUES ({id}, 2, 7)"],
+        vec![
+            (
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'orders_user'",
+                "FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE",
+            ),
+            (
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'orders_total_check'",
+                "CHECK ((total > (0)::numeric))",
+            ),
+        ],
+    )
+    .await;
+}

@@ -27,6 +27,8 @@ pub(super) struct Ctx<'a, R> {
     dropped: BTreeSet<(String, String, String)>,
     /// (schema, table, name) of the indexes this plan creates.
     created_indexes: BTreeSet<(String, String, String)>,
+    /// (schema, table, name) of the checks and foreign keys this plan adds.
+    created_constraints: BTreeSet<(String, String, String)>,
 }
 
 impl<'a, R: Renderer> Ctx<'a, R> {
@@ -50,6 +52,7 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             consumed: Default::default(),
             dropped: BTreeSet::new(),
             created_indexes: BTreeSet::new(),
+            created_constraints: BTreeSet::new(),
         };
         for c in changes {
             match c {
@@ -78,6 +81,19 @@ impl<'a, R: Renderer> Ctx<'a, R> {
                 } => {
                     ctx.created_indexes
                         .insert((schema.clone(), table.clone(), index.name.clone()));
+                }
+                Change::AddCheck {
+                    schema,
+                    table,
+                    check: crate::schema::Check { name, .. },
+                }
+                | Change::AddForeignKey {
+                    schema,
+                    table,
+                    key: crate::schema::ForeignKey { name, .. },
+                } => {
+                    ctx.created_constraints
+                        .insert((schema.clone(), table.clone(), name.clone()));
                 }
                 // Shadow-column recipes claim their columns, so the plain column changes skip them.
                 Change::RenameColumn {
@@ -109,6 +125,13 @@ impl<'a, R: Renderer> Ctx<'a, R> {
     pub fn replaces_index(&self, schema: &str, table: &str, name: &str) -> bool {
         let key = (schema.to_string(), table.to_string(), name.to_string());
         self.dropped.contains(&key) && self.created_indexes.contains(&key)
+    }
+
+    /// Whether this plan replaces check or foreign key `name` of `schema.table` by another
+    /// definition under the same name.
+    pub fn replaces_constraint(&self, schema: &str, table: &str, name: &str) -> bool {
+        let key = (schema.to_string(), table.to_string(), name.to_string());
+        self.dropped.contains(&key) && self.created_constraints.contains(&key)
     }
 
     /// Whether this plan drops exactly this table's constraint or index `name`.

@@ -493,6 +493,14 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         ),
         DropEnum { schema, name } => step(Contract, INSTANT, format!("drop enum {schema}.{name}")),
         DropExtension { name } => step(Contract, INSTANT, format!("drop extension {name}")),
+        // Replaced under the same name: the add recipe swaps the two.
+        DropConstraint {
+            schema,
+            table,
+            name,
+        } if ctx.replaces_constraint(schema, table, name) && !ctx.is_new(schema, table) => {
+            Ok(vec![])
+        }
         DropConstraint {
             schema,
             table,
@@ -604,6 +612,9 @@ fn not_valid_then_validate(
     validated: bool,
     what: &str,
 ) -> Result<Vec<Step>> {
+    if validated && !ctx.is_new(schema, table) && ctx.replaces_constraint(schema, table, name) {
+        return Ok(replace_constraint(ctx, c, (schema, table, name), what));
+    }
     let later = ctx.drops_name(schema, name);
     let phase = if later {
         Phase::Contract
@@ -656,6 +667,85 @@ fn not_valid_then_validate(
         vec![],
     );
     Ok(vec![add, v])
+}
+
+/// A check or foreign key whose definition changes under the same name: the new one is added
+/// `NOT VALID` under migrator's name in expand, beside the old (both enforced for new writes,
+/// so no moment is without one); contract validates it, drops the old and hands over the name.
+/// Rollback returns to the expand state.
+fn replace_constraint(
+    ctx: &Ctx,
+    c: &Change,
+    (schema, table, name): (&str, &str, &str),
+    what: &str,
+) -> Vec<Step> {
+    let t = qualified(schema, table);
+    let temp = own_name("new", table, name);
+    let not_valid = |c: &Change, as_name: &str| {
+        let mut c = c.clone();
+        match &mut c {
+            Change::AddCheck { check, .. } => {
+                check.validated = false;
+                check.name = as_name.to_string();
+            }
+            Change::AddForeignKey { key, .. } => {
+                key.validated = false;
+                key.name = as_name.to_string();
+            }
+            _ => unreachable!("only checks and foreign keys"),
+        }
+        ctx.sql(&c)
+    };
+    let lock = if what == "foreign key" {
+        "SHARE ROW EXCLUSIVE on both tables, instant (NOT VALID)"
+    } else {
+        "ACCESS EXCLUSIVE, instant (NOT VALID)"
+    };
+    let stmt = |sql: String| SqlStatement::new(sql);
+    let drop = |n: &str| stmt(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(n)));
+    let rename = |a: &str, b: &str| {
+        stmt(format!(
+            "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+            ident(a),
+            ident(b)
+        ))
+    };
+    let validate = |n: &str| stmt(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(n)));
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!("add the new definition of {what} {name} on {schema}.{table} NOT VALID, beside the old one"),
+        lock,
+        not_valid(c, &temp),
+        vec![drop(&temp)],
+    );
+    expand
+        .hazards
+        .push("enforced for new writes at once, together with the old definition; existing rows are checked in contract".into());
+    let old = ctx.from.table(schema, table).and_then(|tb| match c {
+        Change::AddCheck { .. } => tb.check(name).map(|k| Change::AddCheck {
+            schema: schema.into(),
+            table: table.into(),
+            check: k.clone(),
+        }),
+        _ => tb.foreign_key(name).map(|k| Change::AddForeignKey {
+            schema: schema.into(),
+            table: table.into(),
+            key: k.clone(),
+        }),
+    });
+    let mut down = vec![rename(name, &temp)];
+    if let Some(old) = &old {
+        down.extend(not_valid(old, name));
+        down.push(validate(name));
+    }
+    let contract = ctx.step(
+        Phase::Contract,
+        format!("validate the new {what} {name} on {schema}.{table}, drop the old one and give it the name"),
+        "SHARE UPDATE EXCLUSIVE for the validation scan (reads and writes continue), then instant drops and a rename",
+        vec![validate(&temp), drop(name), rename(&temp, name)],
+        down,
+    );
+    vec![expand, contract]
 }
 
 /// UNIQUE / PRIMARY KEY on an existing table: build the unique index concurrently, then attach
