@@ -290,3 +290,57 @@ async fn pg_check_and_foreign_key_replaced_under_their_names() {
     )
     .await;
 }
+
+/// Renaming a column that a STORED generated column reads: the expand used to drop and re-add
+/// the generated column (a table rewrite under ACCESS EXCLUSIVE, labelled instant). It is
+/// refused, naming the generated column and what to do, and nothing is written.
+async fn rename_of_a_column_a_generated_column_reads_is_refused(engine: Engine, name: &str) {
+    use migrator_core::ops::plan_directory;
+    use migrator_core::plan::PlanOptions;
+    let db = match engine {
+        Engine::Postgres => migrator_tests::fresh_pg_db(name).await,
+        Engine::Mysql => migrator_tests::fresh_mysql_db(name).await,
+    };
+    let Some(db) = db else { return };
+    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+    let dir = migrator_tests::TempDir::new();
+    let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
+    let opts = PlanOptions {
+        allow_destructive: false,
+        batch_size: 100,
+    };
+    let (v1, v2) = match engine {
+        Engine::Postgres => (
+            "CREATE TABLE items (id bigint PRIMARY KEY, price numeric NOT NULL, gross numeric GENERATED ALWAYS AS (price * 1.2) STORED);\n",
+            "CREATE TABLE items (id bigint PRIMARY KEY,\n  net numeric NOT NULL, -- migrator:renamed-from price\n  gross numeric GENERATED ALWAYS AS (net * 1.2) STORED);\n",
+        ),
+        Engine::Mysql => (
+            "CREATE TABLE items (id bigint PRIMARY KEY, price decimal(10,2) NOT NULL, gross decimal(12,2) AS (price * 1.2) STORED);\n",
+            "CREATE TABLE items (id bigint PRIMARY KEY,\n  net decimal(10,2) NOT NULL, -- migrator:renamed-from price\n  gross decimal(12,2) AS (net * 1.2) STORED);\n",
+        ),
+    };
+    std::fs::write(&schema, v1).unwrap();
+    plan_directory(&mig, &schema, &url, "v1", opts, false).await.unwrap();
+    let files_before = std::fs::read_dir(&mig).unwrap().count();
+    std::fs::write(&schema, v2).unwrap();
+    let err = plan_directory(&mig, &schema, &url, "v2", opts, false)
+        .await
+        .expect_err("a rename under a generated column must be refused")
+        .to_string();
+    assert!(
+        err.contains("price") && err.contains("generated column gross"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&mig).unwrap().count(), files_before, "files were written");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_rename_of_a_column_a_generated_column_reads_is_refused() {
+    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Postgres, "reg_gen_rename_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_rename_of_a_column_a_generated_column_reads_is_refused() {
+    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Mysql, "reg_gen_rename_my").await;
+}

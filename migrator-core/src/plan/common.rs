@@ -526,6 +526,17 @@ fn users_of(db: &Database, schema: &str, table: &str, column: &str) -> Vec<Strin
             users.push(format!("check {}", ch.name));
         }
     }
+    // A generated column reads it by identity: the shadow column would leave it reading the old
+    // one, and dropping the old column would fail (or rewrite the table to recompute it).
+    for g in &t.columns {
+        if g.name != column
+            && g.generated
+                .as_ref()
+                .is_some_and(|gen| mentions(&gen.expr))
+        {
+            users.push(format!("generated column {}", g.name));
+        }
+    }
     for f in &t.foreign_keys {
         if f.columns.iter().any(|c| c == column) {
             users.push(format!("foreign key {}", f.name));
