@@ -320,7 +320,9 @@ async fn rename_of_a_column_a_generated_column_reads_is_refused(engine: Engine, 
         ),
     };
     std::fs::write(&schema, v1).unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false).await.unwrap();
+    plan_directory(&mig, &schema, &url, "v1", opts, false)
+        .await
+        .unwrap();
     let files_before = std::fs::read_dir(&mig).unwrap().count();
     std::fs::write(&schema, v2).unwrap();
     let err = plan_directory(&mig, &schema, &url, "v2", opts, false)
@@ -331,16 +333,99 @@ async fn rename_of_a_column_a_generated_column_reads_is_refused(engine: Engine, 
         err.contains("price") && err.contains("generated column gross"),
         "{err}"
     );
-    assert_eq!(std::fs::read_dir(&mig).unwrap().count(), files_before, "files were written");
+    assert_eq!(
+        std::fs::read_dir(&mig).unwrap().count(),
+        files_before,
+        "files were written"
+    );
     db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pg_rename_of_a_column_a_generated_column_reads_is_refused() {
-    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Postgres, "reg_gen_rename_pg").await;
+    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Postgres, "reg_gen_rename_pg")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mariadb_rename_of_a_column_a_generated_column_reads_is_refused() {
-    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Mysql, "reg_gen_rename_my").await;
+    rename_of_a_column_a_generated_column_reads_is_refused(Engine::Mysql, "reg_gen_rename_my")
+        .await;
+}
+
+/// A NOT NULL column without a default that the new version drops: between expand and
+/// contract the new application's INSERTs leave it out, so expand allows NULL in it (it used to
+/// stay NOT NULL until contract, and every new-application INSERT failed).
+async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
+    use migrator_core::ops::plan_directory;
+    use migrator_core::plan::PlanOptions;
+    use migrator_core::runner::ApplyOptions;
+    use migrator_tests::online::{finish, migrator, start, App};
+    let db = match engine {
+        Engine::Postgres => migrator_tests::fresh_pg_db(name).await,
+        Engine::Mysql => migrator_tests::fresh_mysql_db(name).await,
+    };
+    let Some(db) = db else { return };
+    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+    let dir = migrator_tests::TempDir::new();
+    let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
+    let opts = PlanOptions {
+        allow_destructive: true,
+        batch_size: 100,
+    };
+    let text = match engine {
+        Engine::Postgres => "text",
+        Engine::Mysql => "varchar(50)",
+    };
+    std::fs::write(
+        &schema,
+        format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL, legacy_code {text} NOT NULL);\n"),
+    )
+    .unwrap();
+    plan_directory(&mig, &schema, &url, "v1", opts, false)
+        .await
+        .unwrap();
+    let all = ApplyOptions {
+        to: None,
+        contract: true,
+    };
+    migrator(&mig).apply_with(&url, &all).await.unwrap();
+    std::fs::write(
+        &schema,
+        format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL);\n"),
+    )
+    .unwrap();
+    plan_directory(&mig, &schema, &url, "v2", opts, false)
+        .await
+        .unwrap();
+    migrator(&mig)
+        .apply_with(&url, &ApplyOptions::default())
+        .await
+        .unwrap();
+    let app = App::new(
+        "new app",
+        vec!["INSERT INTO users (id, email) VALUES ({id}, 'n{id}')".into()],
+    );
+    let running = start(engine, &db.url, app, 2_000_000);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (ok, errors) = finish(running).await;
+    assert!(
+        errors.is_empty(),
+        "{} new-app errors, first: {}",
+        errors.len(),
+        errors[0]
+    );
+    assert!(ok > 10, "the new app ran ({ok} statements)");
+    migrator(&mig).apply_with(&url, &all).await.unwrap();
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_dropped_column_does_not_block_new_writes() {
+    dropped_column_does_not_block_new_writes(Engine::Postgres, "reg_drop_col_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_dropped_column_does_not_block_new_writes() {
+    dropped_column_does_not_block_new_writes(Engine::Mysql, "reg_drop_col_my").await;
 }

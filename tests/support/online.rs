@@ -77,6 +77,12 @@ pub struct App {
     ops: Vec<String>,
 }
 
+impl App {
+    pub fn new(name: &'static str, ops: Vec<String>) -> App {
+        App { name, ops }
+    }
+}
+
 pub struct Running {
     stop: Arc<AtomicBool>,
     handle: tokio::task::JoinHandle<(u64, Vec<String>)>,

@@ -298,6 +298,30 @@ pub(super) fn trigger_name(kind: &str, table: &str, column: &str) -> String {
     own_name(&format!("t{rank}_{kind}"), table, column)
 }
 
+/// The column of `schema.table` that the plan drops in contract, when it would block the new
+/// application's writes until then: NOT NULL without a default (and not generated, an
+/// identity, auto-incremented or part of the primary key). The new version does not know it, so its INSERTs leave it out.
+pub(super) fn blocks_new_writes<'a, R>(
+    ctx: &Ctx<'a, R>,
+    schema: &str,
+    table: &str,
+    column: &str,
+) -> Option<&'a crate::schema::Column> {
+    let t = ctx.from.table(schema, table)?;
+    let in_key = t
+        .primary_key
+        .as_ref()
+        .is_some_and(|k| k.columns.iter().any(|c| c == column));
+    t.column(column).filter(|c| {
+        !in_key
+            && !c.nullable
+            && c.default.is_none()
+            && c.generated.is_none()
+            && c.identity.is_none()
+            && !c.options.contains_key("auto_increment")
+    })
+}
+
 /// Plain step: the change as the diff renders it, in `phase`.
 pub(super) fn simple<R: Renderer>(
     ctx: &Ctx<R>,
@@ -529,11 +553,7 @@ fn users_of(db: &Database, schema: &str, table: &str, column: &str) -> Vec<Strin
     // A generated column reads it by identity: the shadow column would leave it reading the old
     // one, and dropping the old column would fail (or rewrite the table to recompute it).
     for g in &t.columns {
-        if g.name != column
-            && g.generated
-                .as_ref()
-                .is_some_and(|gen| mentions(&gen.expr))
-        {
+        if g.name != column && g.generated.as_ref().is_some_and(|gen| mentions(&gen.expr)) {
             users.push(format!("generated column {}", g.name));
         }
     }

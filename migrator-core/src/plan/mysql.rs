@@ -15,8 +15,8 @@
 //!   history table is locked too, so the runner can record each statement's progress).
 
 use super::common::{
-    compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
-    rebuildable_indexes, renamed_columns, simple, trigger_name,
+    blocks_new_writes, compatibility_view, describe_target, destructive, index_copy_name, own_name,
+    plan_with, rebuildable_indexes, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -395,16 +395,39 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             {
                 return Ok(vec![]);
             }
-            let mut steps = destructive(
+            let mut steps = Vec::new();
+            if let Some(col) = blocks_new_writes(ctx, schema, table, column) {
+                // The new version leaves it out of its INSERTs: NULL is allowed until the
+                // column goes; rollback makes it NOT NULL again.
+                let mut loose = col.clone();
+                loose.nullable = true;
+                let relax = Change::AlterColumn {
+                    schema: schema.clone(),
+                    table: table.clone(),
+                    from: col.clone(),
+                    to: loose,
+                    using: None,
+                };
+                let mut s = plain(
+                    ctx,
+                    &relax,
+                    Expand,
+                    format!("allow NULL in {schema}.{table}.{column}, which the new version no longer writes"),
+                );
+                s.hazards.push(format!("rolling back fails while rows written by the new version hold no {column}: fill them first"));
+                steps.push(s);
+            }
+            let mut drop = destructive(
                 ctx,
                 c,
                 format!("drop column {schema}.{table}.{column}"),
                 INSTANT,
                 "data loss: the column's values",
             )?;
-            let (lock, hazard) = lock_of(&steps[0].up);
-            steps[0].lock = lock.into();
-            steps[0].hazards.extend(hazard.map(str::to_string));
+            let (lock, hazard) = lock_of(&drop[0].up);
+            drop[0].lock = lock.into();
+            drop[0].hazards.extend(hazard.map(str::to_string));
+            steps.append(&mut drop);
             Ok(steps)
         }
         DropConstraint {

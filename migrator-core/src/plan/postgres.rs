@@ -2,8 +2,8 @@
 //! application version (lock facts: `shared/ONLINE_DDL.md`).
 
 use super::common::{
-    compatibility_view, describe_target, destructive, index_copy_name, own_name, plan_with,
-    rebuildable_indexes, renamed_columns, simple, trigger_name,
+    blocks_new_writes, compatibility_view, describe_target, destructive, index_copy_name, own_name,
+    plan_with, rebuildable_indexes, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -469,13 +469,32 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             {
                 return Ok(vec![]);
             }
-            destructive(
+            let mut steps = Vec::new();
+            if let Some(col) = blocks_new_writes(ctx, schema, table, column) {
+                // The new version leaves it out of its INSERTs: NULL is allowed until the
+                // column goes (instant); rollback makes it NOT NULL again online.
+                let t = qualified(schema, table);
+                let mut relax = ctx.step(
+                    Expand,
+                    format!("allow NULL in {schema}.{table}.{column}, which the new version no longer writes"),
+                    INSTANT,
+                    vec![SqlStatement::new(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL",
+                        ident(&col.name)
+                    ))],
+                    not_null_online(schema, table, &col.name).0,
+                );
+                relax.hazards.push(format!("rolling back fails while rows written by the new version hold no {column}: fill them first"));
+                steps.push(relax);
+            }
+            steps.extend(destructive(
                 ctx,
                 c,
                 format!("drop column {schema}.{table}.{column}"),
                 INSTANT,
                 "data loss: the column's values",
-            )
+            )?);
+            Ok(steps)
         }
         DropSchema { schema } => destructive(
             ctx,
