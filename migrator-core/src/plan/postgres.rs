@@ -5,7 +5,7 @@ use super::common::{
     blocks_new_writes, compatibility_view, describe_target, destructive, index_copy_name, own_name,
     plan_with, rebuildable_indexes, renamed_columns, simple, trigger_name,
 };
-use super::shadow::{self, Move, Shadow, ShadowSql, Sync};
+use super::shadow::{self, Move, Shadow, ShadowSql, Swap, Sync};
 use super::{PlanOptions, Planner, Step};
 use crate::diff::Hints;
 use crate::diff::{types, Change};
@@ -472,7 +472,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             let mut steps = Vec::new();
             if let Some(col) = blocks_new_writes(ctx, schema, table, column) {
                 // The new version leaves it out of its INSERTs: NULL is allowed until the
-                // column goes (instant); rollback makes it NOT NULL again online.
+                // column goes (instant).
                 let t = qualified(schema, table);
                 let mut relax = ctx.step(
                     Expand,
@@ -482,9 +482,9 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                         "ALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL",
                         ident(&col.name)
                     ))],
-                    not_null_online(schema, table, &col.name).0,
+                    vec![],
                 );
-                relax.hazards.push(format!("rolling back fails while rows written by the new version hold no {column}: fill them first"));
+                relax.hazards.push(format!("rolling back leaves {column} nullable: rows the new version wrote hold none (as a dropped column comes back empty)"));
                 steps.push(relax);
             }
             steps.extend(destructive(
@@ -1316,6 +1316,11 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
 
     fn drop_in_swap(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
         self.drop_column(ctx, s, name)
+    }
+
+    fn order_swap(&self, swap: Swap) -> Vec<SqlStatement> {
+        // One transaction: the trigger (its `UPDATE OF` depends on the old column) goes first.
+        [swap.triggers, swap.indexes, swap.columns, swap.drop].concat()
     }
 
     fn atomic(

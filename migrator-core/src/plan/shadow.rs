@@ -114,6 +114,21 @@ pub(super) enum Sync<'a> {
     },
 }
 
+/// The pieces of the contract's swap. Where the swap is one transaction (Postgres), their order
+/// is the dependencies' (a trigger reading the old column goes before it); where each
+/// statement commits (MySQL, under `LOCK TABLES`), it is chosen so that a statement failing
+/// half-way leaves a state both application versions can write.
+pub(super) struct Swap {
+    /// Dropping the triggers that keep the shadow written.
+    pub triggers: Vec<SqlStatement>,
+    /// Each index of the old column replaced by its copy on the shadow.
+    pub indexes: Vec<SqlStatement>,
+    /// The names swapped (type change only).
+    pub columns: Vec<SqlStatement>,
+    /// Dropping the old column.
+    pub drop: Vec<SqlStatement>,
+}
+
 /// A dialect's SQL for the pieces of the recipe. Every method returns statements; none decides
 /// the order.
 pub(super) trait ShadowSql<R: Renderer> {
@@ -182,6 +197,9 @@ pub(super) trait ShadowSql<R: Renderer> {
 
     /// Drops column `name` inside the swap.
     fn drop_in_swap(&self, ctx: &Ctx<R>, s: &Shadow, name: &str) -> Vec<SqlStatement>;
+
+    /// The contract's swap in the order the dialect runs it (see [`Swap`]).
+    fn order_swap(&self, swap: Swap) -> Vec<SqlStatement>;
 
     /// `stmts` run so that no write lands between them, and what that costs (the step's lock
     /// text). `triggers_change` says whether triggers are dropped or created among them (an
@@ -294,17 +312,23 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
     for i in &s.indexes {
         up.extend(ctx.sql(&index_on(s.schema, s.table, i, old, &s.shadow, "new")));
     }
-    let mut swap = sync_down.clone();
-    for i in &s.indexes {
-        swap.extend(sql.index_takes_name(s, &i.name, "new"));
-    }
+    let mut swap = Swap {
+        triggers: sync_down.clone(),
+        indexes: s
+            .indexes
+            .iter()
+            .flat_map(|i| sql.index_takes_name(s, &i.name, "new"))
+            .collect(),
+        columns: Vec::new(),
+        drop: Vec::new(),
+    };
     if s.shadow != fin {
-        swap.extend(sql.swap_names(s, fin, &s.aside, &s.shadow));
-        swap.extend(sql.drop_in_swap(ctx, s, &s.aside));
+        swap.columns = sql.swap_names(s, fin, &s.aside, &s.shadow);
+        swap.drop = sql.drop_in_swap(ctx, s, &s.aside);
     } else {
-        swap.extend(sql.drop_in_swap(ctx, s, old));
+        swap.drop = sql.drop_in_swap(ctx, s, old);
     }
-    let (swap, lock) = sql.atomic(ctx, s, swap, true);
+    let (swap, lock) = sql.atomic(ctx, s, sql.order_swap(swap), true);
     up.extend(swap);
 
     // Its rollback: the old column back beside the final one, then swapped back.

@@ -44,6 +44,12 @@ use std::collections::BTreeSet;
 pub struct MysqlRenderer {
     fulltext: BTreeSet<(String, String)>,
     clustered: BTreeSet<(String, String, String)>,
+    /// Tables with a STORED generated column: MariaDB makes a column NOT NULL there only by
+    /// copying the table (INPLACE is refused, error 1845).
+    stored_generated: BTreeSet<(String, String)>,
+    /// (schema, table, column) followed by a VIRTUAL generated column: dropping it moves the
+    /// virtual column, which MariaDB does only by copying the table (error 1846).
+    before_virtual: BTreeSet<(String, String, String)>,
 }
 
 impl MysqlRenderer {
@@ -55,10 +61,24 @@ impl MysqlRenderer {
     pub fn for_database(db: &Database) -> Self {
         let mut fulltext = BTreeSet::new();
         let mut clustered = BTreeSet::new();
+        let mut stored_generated = BTreeSet::new();
+        let mut before_virtual = BTreeSet::new();
         for s in &db.schemas {
             for t in &s.tables {
                 if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
                     fulltext.insert((s.name.clone(), t.name.clone()));
+                }
+                if t.columns
+                    .iter()
+                    .any(|c| c.generated.as_ref().is_some_and(|g| g.stored))
+                {
+                    stored_generated.insert((s.name.clone(), t.name.clone()));
+                }
+                let is_virtual = |c: &Column| c.generated.as_ref().is_some_and(|g| !g.stored);
+                if let Some(last) = t.columns.iter().rposition(is_virtual) {
+                    for c in &t.columns[..last] {
+                        before_virtual.insert((s.name.clone(), t.name.clone(), c.name.clone()));
+                    }
                 }
                 if t.primary_key.is_some() {
                     continue;
@@ -79,6 +99,8 @@ impl MysqlRenderer {
         MysqlRenderer {
             fulltext,
             clustered,
+            stored_generated,
+            before_virtual,
         }
     }
 
@@ -447,7 +469,13 @@ fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
     a
 }
 
-fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<SqlStatement> {
+/// `(fulltext, stored_generated)`: what the table holds that limits the algorithm.
+fn alter_column(
+    from: &Column,
+    to: &Column,
+    table: &str,
+    (fulltext, stored_generated): (bool, bool),
+) -> Vec<SqlStatement> {
     let c = ident(&to.name);
     let generated_changes = from.generated != to.generated || from.data_type != to.data_type;
     if (from.generated.is_some() || to.generated.is_some()) && generated_changes {
@@ -480,6 +508,12 @@ fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<
     let algorithm = modify_algorithm(from, to);
     let algorithm = if algorithm == Algorithm::Inplace {
         algorithm.with_fulltext(fulltext)
+    } else {
+        algorithm
+    };
+    // Next to a stored generated column, only a copy makes a column NOT NULL (error 1845).
+    let algorithm = if stored_generated && from.nullable && !to.nullable {
+        algorithm.max(Algorithm::Copy)
     } else {
         algorithm
     };
@@ -728,16 +762,34 @@ impl Renderer for MysqlRenderer {
                 from,
                 to,
                 ..
-            } => alter_column(from, to, table, self.has_fulltext(schema, table)),
+            } => alter_column(
+                from,
+                to,
+                table,
+                (
+                    self.has_fulltext(schema, table),
+                    self.stored_generated
+                        .contains(&(schema.clone(), table.clone())),
+                ),
+            ),
             DropColumn {
                 schema,
                 table,
                 column,
-            } => vec![alter(
-                table,
-                &format!("DROP COLUMN {}", ident(column)),
-                Algorithm::Instant.with_fulltext(self.has_fulltext(schema, table)),
-            )],
+            } => {
+                let moves_virtual =
+                    self.before_virtual
+                        .contains(&(schema.clone(), table.clone(), column.clone()));
+                let algorithm = match moves_virtual {
+                    true => Algorithm::Copy,
+                    false => Algorithm::Instant.with_fulltext(self.has_fulltext(schema, table)),
+                };
+                vec![alter(
+                    table,
+                    &format!("DROP COLUMN {}", ident(column)),
+                    algorithm,
+                )]
+            }
             AddPrimaryKey { schema, table, key } => vec![alter(
                 table,
                 &format!("ADD PRIMARY KEY ({})", idents(&key.columns)),
@@ -898,7 +950,7 @@ mod tests {
         let a = col("n", "int");
         let mut b = a.clone();
         b.default = Some("5".into());
-        let sql = &alter_column(&a, &b, "t", false)[0].sql;
+        let sql = &alter_column(&a, &b, "t", (false, false))[0].sql;
         assert_eq!(
             sql,
             "ALTER TABLE `t` ALTER COLUMN `n` SET DEFAULT 5, ALGORITHM=INSTANT, LOCK=DEFAULT"
