@@ -7,10 +7,12 @@ use super::common::{
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Swap, Sync};
 use super::{PlanOptions, Planner, Step};
+use crate::diff::Change;
 use crate::diff::Hints;
-use crate::diff::{types, Change};
 use crate::migrations::Phase;
-use crate::render::postgres::{column_definition, ident, literal, qualified, PostgresRenderer};
+use crate::render::postgres::{
+    column_definition, free_type_change, ident, literal, qualified, PostgresRenderer,
+};
 use crate::render::SqlStatement;
 use crate::schema::{Column, Database};
 use crate::{Dialect, Error, Result};
@@ -982,7 +984,7 @@ fn alter_column(
     if ctx.is_new(schema, table) {
         return Ok(vec![simple(ctx, c, Phase::Expand, INSTANT, summary)]);
     }
-    let cheap_type = !type_change || cheap_type_change(&from.data_type.name, &to.data_type.name);
+    let cheap_type = !type_change || free_type_change(&from.data_type.name, &to.data_type.name);
     if type_change && !cheap_type {
         return change_type(ctx, schema, table, from, to, using);
     }
@@ -1072,23 +1074,6 @@ fn alter_column(
         ));
     }
     Ok(steps)
-}
-
-/// Type changes Postgres makes without rewriting the table or rescanning it.
-fn cheap_type_change(from: &str, to: &str) -> bool {
-    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_string();
-    match (base(from).as_str(), base(to).as_str()) {
-        ("character varying", "character varying") | ("character varying", "text") => {
-            types::lossless(from, to)
-        }
-        ("numeric", "numeric") => {
-            to == "numeric"
-                || types::lossless(from, to)
-                    && base(from) == "numeric"
-                    && from.split(',').nth(1) == to.split(',').nth(1)
-        }
-        _ => false,
-    }
 }
 
 /// Rename through a shadow column (see [`shadow`]).

@@ -10,6 +10,23 @@ use crate::Dialect;
 
 pub struct PostgresRenderer;
 
+/// Type changes Postgres makes without rewriting the table or rescanning it (binary-coercible
+/// or a length check relaxed): `varchar` growth, `varchar` → `text`, `numeric` precision growth.
+pub fn free_type_change(from: &str, to: &str) -> bool {
+    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_string();
+    match (base(from).as_str(), base(to).as_str()) {
+        ("character varying", "character varying") | ("character varying", "text") => {
+            crate::diff::types::lossless(from, to)
+        }
+        ("numeric", "numeric") => {
+            to == "numeric"
+                || crate::diff::types::lossless(from, to)
+                    && from.split(',').nth(1) == to.split(',').nth(1)
+        }
+        _ => false,
+    }
+}
+
 /// `"name"`, with embedded quotes doubled.
 pub fn ident(name: &str) -> String {
     Dialect::Postgres.ident(name)
@@ -337,6 +354,8 @@ fn alter_column(
         if from.data_type != to.data_type {
             match using {
                 Some(expr) => s.push_str(&format!(" USING ({expr})")),
+                // The server's own assignment cast keeps the table as it is.
+                None if free_type_change(&from.data_type.name, &to.data_type.name) => {}
                 None => s.push_str(&format!(" USING {c}::{}", to.data_type.name)),
             }
         }
