@@ -31,34 +31,78 @@
 use super::{Renderer, SqlStatement};
 use crate::diff::mysql::{ADD_KEY_OPTION, DROP_WITH_PREFIX};
 use crate::diff::{Change, CommentTarget};
+use crate::flavor::MysqlFlavor;
 use crate::schema::{Check, Column, Database, ForeignKey, Index, IndexKey, Options, Table, View};
 use crate::{Dialect, Error, Result};
 use std::collections::BTreeSet;
 
 /// Renders changes for MySQL / MariaDB. [`MysqlRenderer::for_database`] knows what of the
-/// database the SQL will run on changes how a statement may run: tables with a `FULLTEXT` index
-/// (adding or dropping a column rebuilds them and needs `LOCK=SHARED`), and unique indexes over
-/// NOT NULL columns of tables without a primary key (InnoDB clusters the table on such an
-/// index, so dropping it needs a copy).
+/// database the SQL will run on changes how a statement may run: the server
+/// ([`MysqlFlavor`]: MariaDB or MySQL proper, and its version), tables with a `FULLTEXT` index
+/// (adding or dropping a column rebuilds them: `LOCK=SHARED` on MariaDB, a copy on MySQL),
+/// unique indexes over NOT NULL columns of tables without a primary key (InnoDB clusters the
+/// table on such an index, so dropping it needs a copy), the columns an index uses and the
+/// names of checks (MySQL drops those instantly, foreign keys in place).
 #[derive(Debug, Clone, Default)]
 pub struct MysqlRenderer {
+    flavor: MysqlFlavor,
     fulltext: BTreeSet<(String, String)>,
     clustered: BTreeSet<(String, String, String)>,
+    /// (schema, table, column in lower case) used by an index.
+    indexed: BTreeSet<(String, String, String)>,
+    /// (schema, table, name) of table-level checks.
+    checks: BTreeSet<(String, String, String)>,
 }
 
 impl MysqlRenderer {
+    /// A renderer with MariaDB's rules and no database to look at.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A renderer for `flavor` with no database to look at.
+    pub fn for_flavor(flavor: MysqlFlavor) -> Self {
+        MysqlRenderer {
+            flavor,
+            ..Self::default()
+        }
+    }
+
+    /// The server this renderer writes for.
+    pub fn flavor(&self) -> &MysqlFlavor {
+        &self.flavor
     }
 
     /// A renderer for SQL that will run on `db` (the `from` side of a diff).
     pub fn for_database(db: &Database) -> Self {
         let mut fulltext = BTreeSet::new();
         let mut clustered = BTreeSet::new();
+        let mut indexed = BTreeSet::new();
+        let mut checks = BTreeSet::new();
         for s in &db.schemas {
             for t in &s.tables {
                 if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
                     fulltext.insert((s.name.clone(), t.name.clone()));
+                }
+                let key_columns = t
+                    .indexes
+                    .iter()
+                    .flat_map(|i| i.parts.iter().filter_map(|p| p.key.column()))
+                    .chain(
+                        t.primary_key
+                            .iter()
+                            .flat_map(|k| k.columns.iter().map(|c| c.as_str())),
+                    )
+                    .chain(
+                        t.foreign_keys
+                            .iter()
+                            .flat_map(|f| f.columns.iter().map(|c| c.as_str())),
+                    );
+                for c in key_columns {
+                    indexed.insert((s.name.clone(), t.name.clone(), c.to_ascii_lowercase()));
+                }
+                for k in &t.checks {
+                    checks.insert((s.name.clone(), t.name.clone(), k.name.clone()));
                 }
                 if t.primary_key.is_some() {
                     continue;
@@ -77,15 +121,57 @@ impl MysqlRenderer {
             }
         }
         MysqlRenderer {
+            flavor: MysqlFlavor::of(db),
             fulltext,
             clustered,
+            indexed,
+            checks,
         }
     }
 
-    fn has_fulltext(&self, schema: &str, table: &str) -> bool {
-        self.fulltext
-            .contains(&(schema.to_string(), table.to_string()))
+    /// How a statement that rebuilds `schema.table` (or adds / drops a column of it) may run,
+    /// when it could otherwise run as `a`.
+    fn table(&self, schema: &str, table: &str) -> TableFacts {
+        TableFacts {
+            fulltext: self
+                .fulltext
+                .contains(&(schema.to_string(), table.to_string())),
+            inplace_fulltext: self.flavor.inplace_fulltext_rebuild(),
+        }
     }
+
+    fn is_indexed(&self, schema: &str, table: &str, column: &str) -> bool {
+        self.indexed.contains(&(
+            schema.to_string(),
+            table.to_string(),
+            column.to_ascii_lowercase(),
+        ))
+    }
+
+    /// Whether constraint `name` is a check of the table (otherwise a foreign key, or one this
+    /// plan adds: the down of an added foreign key drops it).
+    fn is_check(&self, schema: &str, table: &str, name: &str) -> bool {
+        self.checks
+            .contains(&(schema.to_string(), table.to_string(), name.to_string()))
+    }
+
+    /// INSTANT when the server can, else in place (metadata only, `LOCK=NONE`).
+    fn instant_or_inplace(can: bool) -> Algorithm {
+        if can {
+            Algorithm::Instant
+        } else {
+            Algorithm::Inplace
+        }
+    }
+}
+
+/// What of a table changes how a rebuild may run (see [`Algorithm::with_fulltext`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct TableFacts {
+    /// The table has a `FULLTEXT` index.
+    fulltext: bool,
+    /// The server rebuilds such a table in place (MariaDB), rather than by copying (MySQL).
+    inplace_fulltext: bool,
 }
 
 /// `` `name` ``, with embedded backticks doubled.
@@ -128,10 +214,16 @@ impl Algorithm {
         }
     }
 
-    /// On a table with a FULLTEXT index, what rebuilds the table needs a shared lock.
-    fn with_fulltext(self, fulltext: bool) -> Algorithm {
+    /// On a table with a FULLTEXT index, what rebuilds the table needs a shared lock
+    /// (MariaDB) or a copy (MySQL, which cannot rebuild the FULLTEXT index in place).
+    fn with_fulltext(self, table: TableFacts) -> Algorithm {
         match self {
-            Algorithm::Instant | Algorithm::Inplace if fulltext => Algorithm::InplaceShared,
+            Algorithm::Instant | Algorithm::Inplace | Algorithm::InplaceShared
+                if table.fulltext && !table.inplace_fulltext =>
+            {
+                Algorithm::Copy
+            }
+            Algorithm::Instant | Algorithm::Inplace if table.fulltext => Algorithm::InplaceShared,
             a => a,
         }
     }
@@ -393,35 +485,41 @@ fn storage_size(is_enum: bool, n: usize) -> u8 {
     }
 }
 
-/// A type change MariaDB does instantly: VARCHAR growth within its length-byte class (same
-/// collation), ENUM / SET values appended within the same storage size.
-fn instant_type_change(from: &Column, to: &Column) -> bool {
+/// A type change done without copying the table: VARCHAR growth within its length-byte class
+/// (same collation; instant on MariaDB, in place on MySQL), ENUM / SET values appended within
+/// the same storage size (instant on both).
+fn cheap_type_change(flavor: &MysqlFlavor, from: &Column, to: &Column) -> Option<Algorithm> {
     if from.collation != to.collation {
-        return false;
+        return None;
     }
     let (f, t) = (&from.data_type.name, &to.data_type.name);
     if let (Some(a), Some(b)) = (varchar_length(f), varchar_length(t)) {
         let bytes = to.options.get("charset").map(|c| max_bytes(c)).unwrap_or(4);
-        return b >= a && ((a * bytes < 256) == (b * bytes < 256));
+        let same_class = b >= a && ((a * bytes < 256) == (b * bytes < 256));
+        return same_class
+            .then(|| MysqlRenderer::instant_or_inplace(flavor.instant_varchar_growth()));
     }
     if let (Some((fe, fv)), Some((te, tv))) = (enum_values(f), enum_values(t)) {
-        return fe == te
+        let appended = fe == te
             && tv.len() >= fv.len()
             && tv[..fv.len()] == fv[..]
             && storage_size(fe, fv.len()) == storage_size(te, tv.len());
+        return appended.then_some(Algorithm::Instant);
     }
-    false
+    None
 }
 
-/// The algorithm a `MODIFY COLUMN` from `from` to `to` needs.
-fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
+/// The algorithm a `MODIFY COLUMN` from `from` to `to` needs on `flavor`'s server (`indexed`:
+/// an index uses the column).
+fn modify_algorithm(flavor: &MysqlFlavor, from: &Column, to: &Column, indexed: bool) -> Algorithm {
     let mut a = Algorithm::Instant;
-    if from.data_type != to.data_type && !instant_type_change(from, to) {
-        a = a.max(Algorithm::Copy);
+    if from.data_type != to.data_type {
+        a = a.max(cheap_type_change(flavor, from, to).unwrap_or(Algorithm::Copy));
     }
     if from.collation != to.collation {
+        let same_charset = from.options.get("charset") == to.options.get("charset");
         a = a.max(
-            if from.options.get("charset") == to.options.get("charset") {
+            if same_charset && (!indexed || flavor.inplace_indexed_collation_change()) {
                 Algorithm::Inplace
             } else {
                 Algorithm::Copy
@@ -441,22 +539,34 @@ fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
         // Existing rows are only checked by a copy.
         a = a.max(Algorithm::Copy);
     }
-    if opt(from, "invisible") != opt(to, "invisible") {
+    if opt(from, "invisible") != opt(to, "invisible") && !flavor.instant_column_visibility() {
         a = a.max(Algorithm::Copy);
     }
     a
 }
 
-fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<SqlStatement> {
+fn alter_column(
+    flavor: &MysqlFlavor,
+    from: &Column,
+    to: &Column,
+    table: &str,
+    facts: TableFacts,
+    indexed: bool,
+) -> Vec<SqlStatement> {
     let c = ident(&to.name);
     let generated_changes = from.generated != to.generated || from.data_type != to.data_type;
     if (from.generated.is_some() || to.generated.is_some()) && generated_changes {
         let both_virtual = matches!((&from.generated, &to.generated), (Some(a), Some(b)) if !a.stored && !b.stored);
         if both_virtual && from.data_type == to.data_type && from.collation == to.collation {
+            let algorithm = if flavor.inplace_virtual_expression_change() {
+                Algorithm::Inplace.with_fulltext(facts)
+            } else {
+                Algorithm::Copy
+            };
             return vec![alter(
                 table,
                 &format!("MODIFY COLUMN {}", column_definition(to)),
-                Algorithm::Inplace.with_fulltext(fulltext),
+                algorithm,
             )];
         }
         // A column cannot become or stop being generated, nor change a stored expression, in
@@ -477,9 +587,9 @@ fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<
         };
         return vec![alter(table, &action, Algorithm::Instant)];
     }
-    let algorithm = modify_algorithm(from, to);
+    let algorithm = modify_algorithm(flavor, from, to, indexed);
     let algorithm = if algorithm == Algorithm::Inplace {
-        algorithm.with_fulltext(fulltext)
+        algorithm.with_fulltext(facts)
     } else {
         algorithm
     };
@@ -490,13 +600,14 @@ fn alter_column(from: &Column, to: &Column, table: &str, fulltext: bool) -> Vec<
     )]
 }
 
-fn add_column(c: &Column, table: &str, fulltext: bool) -> SqlStatement {
+fn add_column(flavor: &MysqlFlavor, c: &Column, table: &str, facts: TableFacts) -> SqlStatement {
     let mut column = c.clone();
     let key = column.options.remove(ADD_KEY_OPTION);
+    let has_key = key.is_some();
     let mut actions = format!("ADD COLUMN {}", column_definition(&column));
     let mut algorithm = match &c.generated {
         Some(g) if g.stored => Algorithm::Copy,
-        _ => Algorithm::Instant,
+        _ => MysqlRenderer::instant_or_inplace(flavor.instant_add_column()),
     };
     if c.default.as_deref().is_some_and(|d| !constant_default(d)) || c.options.contains_key("check")
     {
@@ -515,10 +626,19 @@ fn add_column(c: &Column, table: &str, fulltext: bool) -> SqlStatement {
             Some((_, name)) => actions.push_str(&format!(", ADD INDEX {} ({col})", ident(name))),
         }
     }
-    alter(table, &actions, algorithm.with_fulltext(fulltext))
+    if has_key {
+        // Building an index is never instant (MySQL refuses INSTANT; MariaDB does it in place).
+        algorithm = algorithm.max(Algorithm::Inplace);
+    }
+    alter(table, &actions, algorithm.with_fulltext(facts))
 }
 
-fn alter_options(table: &str, from: &Options, to: &Options) -> Vec<SqlStatement> {
+fn alter_options(
+    flavor: &MysqlFlavor,
+    table: &str,
+    from: &Options,
+    to: &Options,
+) -> Vec<SqlStatement> {
     let mut changed = Options::new();
     let mut algorithm = Algorithm::Instant;
     for key in ["engine", "charset", "collation", "row_format"] {
@@ -530,7 +650,7 @@ fn alter_options(table: &str, from: &Options, to: &Options) -> Vec<SqlStatement>
             algorithm = algorithm.max(match key {
                 "engine" => Algorithm::Copy,
                 "row_format" => Algorithm::Inplace,
-                _ => Algorithm::Instant,
+                _ => MysqlRenderer::instant_or_inplace(flavor.instant_table_options()),
             });
         }
     }
@@ -708,19 +828,24 @@ impl Renderer for MysqlRenderer {
             }
             AlterTableOptions {
                 table, from, to, ..
-            } => alter_options(table, from, to),
+            } => alter_options(&self.flavor, table, from, to),
             DropTable { name, .. } => one(format!("DROP TABLE {}", ident(name))),
             AddColumn {
                 schema,
                 table,
                 column,
-            } => vec![add_column(column, table, self.has_fulltext(schema, table))],
+            } => vec![add_column(
+                &self.flavor,
+                column,
+                table,
+                self.table(schema, table),
+            )],
             RenameColumn {
                 table, from, to, ..
             } => vec![alter(
                 table,
                 &format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
-                Algorithm::Instant,
+                Self::instant_or_inplace(self.flavor.instant_rename_column()),
             )],
             AlterColumn {
                 schema,
@@ -728,7 +853,14 @@ impl Renderer for MysqlRenderer {
                 from,
                 to,
                 ..
-            } => alter_column(from, to, table, self.has_fulltext(schema, table)),
+            } => alter_column(
+                &self.flavor,
+                from,
+                to,
+                table,
+                self.table(schema, table),
+                self.is_indexed(schema, table, &from.name),
+            ),
             DropColumn {
                 schema,
                 table,
@@ -736,12 +868,16 @@ impl Renderer for MysqlRenderer {
             } => vec![alter(
                 table,
                 &format!("DROP COLUMN {}", ident(column)),
-                Algorithm::Instant.with_fulltext(self.has_fulltext(schema, table)),
+                Self::instant_or_inplace(
+                    self.flavor
+                        .instant_drop_column(self.is_indexed(schema, table, column)),
+                )
+                .with_fulltext(self.table(schema, table)),
             )],
             AddPrimaryKey { schema, table, key } => vec![alter(
                 table,
                 &format!("ADD PRIMARY KEY ({})", idents(&key.columns)),
-                Algorithm::Inplace.with_fulltext(self.has_fulltext(schema, table)),
+                Algorithm::Inplace.with_fulltext(self.table(schema, table)),
             )],
             AddUnique { table, unique, .. } => vec![alter(
                 table,
@@ -765,10 +901,18 @@ impl Renderer for MysqlRenderer {
             DropConstraint { table, name, .. } if name == "PRIMARY" => {
                 vec![alter(table, "DROP PRIMARY KEY", Algorithm::Copy)]
             }
-            DropConstraint { table, name, .. } => vec![alter(
+            DropConstraint {
+                schema,
+                table,
+                name,
+            } => vec![alter(
                 table,
                 &format!("DROP CONSTRAINT {}", ident(name)),
-                Algorithm::Instant,
+                // A check drops instantly everywhere; a foreign key (or a constraint this
+                // renderer does not know, which on MySQL may be one) in place on MySQL.
+                Self::instant_or_inplace(
+                    self.is_check(schema, table, name) || self.flavor.instant_drop_foreign_key(),
+                ),
             )],
             CreateIndex { table, index, .. } => {
                 let algorithm = match index.method.as_str() {
@@ -788,7 +932,7 @@ impl Renderer for MysqlRenderer {
             } => vec![alter(
                 table,
                 &format!("RENAME INDEX {} TO {}", ident(from), ident(to)),
-                Algorithm::Instant,
+                Self::instant_or_inplace(self.flavor.instant_rename_index()),
             )],
             DropIndex {
                 schema,
@@ -820,7 +964,7 @@ impl Renderer for MysqlRenderer {
                     "COMMENT = {}",
                     literal(comment.as_deref().unwrap_or_default())
                 ),
-                Algorithm::Instant,
+                Self::instant_or_inplace(self.flavor.instant_table_options()),
             )],
             // Refused by `check` (see `unsupported`): nothing to render.
             CreateSchema { .. }
@@ -876,21 +1020,31 @@ mod tests {
         a.options.insert("charset".into(), "utf8mb4".into());
         let mut b = a.clone();
         b.data_type = ColumnType::builtin("varchar(63)");
-        assert_eq!(modify_algorithm(&a, &b), Algorithm::Instant);
+        let m = MysqlFlavor::default();
+        let y = MysqlFlavor::parse("9.7.4");
+        assert_eq!(modify_algorithm(&m, &a, &b, false), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&y, &a, &b, false), Algorithm::Inplace);
         b.data_type = ColumnType::builtin("varchar(64)");
-        assert_eq!(modify_algorithm(&a, &b), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&m, &a, &b, false), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&y, &a, &b, false), Algorithm::Copy);
         let e1 = col("e", "enum('a','b')");
         let mut e2 = e1.clone();
         e2.data_type = ColumnType::builtin("enum('a','b','c')");
-        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&m, &e1, &e2, false), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&y, &e1, &e2, false), Algorithm::Instant);
         e2.data_type = ColumnType::builtin("enum('b','a')");
-        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&m, &e1, &e2, false), Algorithm::Copy);
         let mut n = a.clone();
         n.nullable = false;
-        assert_eq!(modify_algorithm(&a, &n), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&m, &a, &n, false), Algorithm::Inplace);
         let mut c = a.clone();
         c.comment = Some("x".into());
-        assert_eq!(modify_algorithm(&a, &c), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&m, &a, &c, false), Algorithm::Instant);
+        let mut co = a.clone();
+        co.collation = Some("utf8mb4_bin".into());
+        assert_eq!(modify_algorithm(&m, &a, &co, true), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&y, &a, &co, false), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&y, &a, &co, true), Algorithm::Copy);
     }
 
     #[test]
@@ -898,7 +1052,15 @@ mod tests {
         let a = col("n", "int");
         let mut b = a.clone();
         b.default = Some("5".into());
-        let sql = &alter_column(&a, &b, "t", false)[0].sql;
+        let sql = &alter_column(
+            &MysqlFlavor::default(),
+            &a,
+            &b,
+            "t",
+            TableFacts::default(),
+            false,
+        )[0]
+        .sql;
         assert_eq!(
             sql,
             "ALTER TABLE `t` ALTER COLUMN `n` SET DEFAULT 5, ALGORITHM=INSTANT, LOCK=DEFAULT"
