@@ -184,6 +184,35 @@ impl MysqlFlavor {
         }
     }
 
+    /// Dropping `AUTO_INCREMENT` from a column instantly (MariaDB); MySQL copies the table
+    /// (9.7: "Need to rebuild the table to change column type", then "Cannot change column type
+    /// INPLACE").
+    pub fn instant_drop_auto_increment(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
+        }
+    }
+
+    /// `ALTER COLUMN … SET DEFAULT current_timestamp` with a bare function. MySQL's `SET
+    /// DEFAULT` takes a literal or a parenthesized expression only, and `(current_timestamp)`
+    /// reads back as `now()`: the full `MODIFY COLUMN` (instant for a default change) is used.
+    pub fn set_default_takes_bare_function(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
+        }
+    }
+
+    /// The keyword that hides an index from the optimizer: MariaDB's `IGNORED`, MySQL's
+    /// `INVISIBLE`.
+    pub fn ignored_index_keyword(&self) -> &'static str {
+        match self.family {
+            MysqlFamily::MariaDb => "IGNORED",
+            MysqlFamily::Mysql => "INVISIBLE",
+        }
+    }
+
     /// Whether `ADD COLUMN` with a default that calls a non-deterministic function (`uuid()`,
     /// `rand()`, `sysdate()`, …) can run. MySQL refuses it with ERROR 1674 ("Statement is
     /// unsafe because it uses a system function that may return a different value on the

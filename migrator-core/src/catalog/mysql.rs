@@ -451,6 +451,20 @@ pub fn mysql_expression(raw: &str) -> String {
                 continue;
             }
         }
+        if c == '-' && rest.starts_with("-(") {
+            // `-(2)`: how MySQL prints a negative number in some contexts (a check added by
+            // ALTER TABLE) but not in others (CREATE TABLE): always `-2`.
+            let inner: String = rest[2..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            if !inner.is_empty() && rest[2 + inner.len()..].starts_with(')') {
+                out.push('-');
+                out.push_str(&inner);
+                rest = &rest[2 + inner.len() + 1..];
+                continue;
+            }
+        }
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
@@ -932,7 +946,8 @@ mod tests {
             mysql_expression(r"concat(`c`,_utf8mb4\' \',_utf8mb3\'a\\\'b\')"),
             r"concat(`c`,' ','a\'b')"
         );
-        assert_eq!(mysql_expression(r"(`o` > -(4))"), "(`o` > -(4))");
+        assert_eq!(mysql_expression(r"(`o` > -(4))"), "(`o` > -4)");
+        assert_eq!(mysql_expression(r"(`o` > -(`p`))"), "(`o` > -(`p`))");
         assert_eq!(
             mysql_expression(r"_latin1\'x\' = `my_utf8mb4'`"),
             "_latin1'x' = `my_utf8mb4'`"
@@ -940,7 +955,7 @@ mod tests {
         assert_eq!(parenthesized("(`id` + 1)"), "(`id` + 1)");
         assert_eq!(parenthesized("(a) + (b)"), "((a) + (b))");
         assert_eq!(parenthesized("uuid()"), "(uuid())");
-        assert_eq!(parenthesized("-(4)"), "(-(4))");
+        assert_eq!(parenthesized("-4"), "(-4)");
     }
 
     #[test]

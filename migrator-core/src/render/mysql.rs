@@ -34,7 +34,7 @@ use crate::diff::{Change, CommentTarget};
 use crate::flavor::MysqlFlavor;
 use crate::schema::{Check, Column, Database, ForeignKey, Index, IndexKey, Options, Table, View};
 use crate::{Dialect, Error, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Renders changes for MySQL / MariaDB. [`MysqlRenderer::for_database`] knows what of the
 /// database the SQL will run on changes how a statement may run: the server
@@ -50,8 +50,8 @@ pub struct MysqlRenderer {
     clustered: BTreeSet<(String, String, String)>,
     /// (schema, table, column in lower case) used by an index.
     indexed: BTreeSet<(String, String, String)>,
-    /// (schema, table, name) of table-level checks.
-    checks: BTreeSet<(String, String, String)>,
+    /// (schema, table, name) of table-level checks → expression.
+    checks: BTreeMap<(String, String, String), String>,
 }
 
 impl MysqlRenderer {
@@ -78,7 +78,7 @@ impl MysqlRenderer {
         let mut fulltext = BTreeSet::new();
         let mut clustered = BTreeSet::new();
         let mut indexed = BTreeSet::new();
-        let mut checks = BTreeSet::new();
+        let mut checks = BTreeMap::new();
         for s in &db.schemas {
             for t in &s.tables {
                 if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
@@ -102,7 +102,10 @@ impl MysqlRenderer {
                     indexed.insert((s.name.clone(), t.name.clone(), c.to_ascii_lowercase()));
                 }
                 for k in &t.checks {
-                    checks.insert((s.name.clone(), t.name.clone(), k.name.clone()));
+                    checks.insert(
+                        (s.name.clone(), t.name.clone(), k.name.clone()),
+                        k.expr.clone(),
+                    );
                 }
                 if t.primary_key.is_some() {
                     continue;
@@ -152,7 +155,92 @@ impl MysqlRenderer {
     /// plan adds: the down of an added foreign key drops it).
     fn is_check(&self, schema: &str, table: &str, name: &str) -> bool {
         self.checks
-            .contains(&(schema.to_string(), table.to_string(), name.to_string()))
+            .contains_key(&(schema.to_string(), table.to_string(), name.to_string()))
+    }
+
+    /// The checks of `schema.table` whose expression names `column`: (name, expression).
+    fn checks_using(&self, schema: &str, table: &str, column: &str) -> Vec<(String, String)> {
+        self.checks
+            .iter()
+            .filter(|((s, t, _), expr)| {
+                s == schema && t == table && !rename_in_expr(expr, column, column).1.is_empty()
+            })
+            .map(|((_, _, name), expr)| (name.clone(), expr.clone()))
+            .collect()
+    }
+
+    /// `RENAME COLUMN`. MySQL refuses it for a column a CHECK uses (ERROR 3959): there the
+    /// checks are dropped in the renaming statement and added again over the new name in the
+    /// next one, which validates them by copying the table.
+    fn rename_column(&self, schema: &str, table: &str, from: &str, to: &str) -> Vec<SqlStatement> {
+        let rename = format!("RENAME COLUMN {} TO {}", ident(from), ident(to));
+        let checks = if self.flavor.rename_column_used_by_check() {
+            Vec::new()
+        } else {
+            self.checks_using(schema, table, from)
+        };
+        if checks.is_empty() {
+            return vec![alter(
+                table,
+                &rename,
+                Self::instant_or_inplace(self.flavor.instant_rename_column()),
+            )];
+        }
+        let mut actions: Vec<String> = checks
+            .iter()
+            .map(|(name, _)| format!("DROP CHECK {}", ident(name)))
+            .collect();
+        actions.push(rename);
+        // Two statements: a copy cannot rename a column a foreign key uses (ERROR 1846).
+        let mut out = vec![alter(
+            table,
+            &actions.join(", "),
+            Self::instant_or_inplace(self.flavor.instant_rename_column()),
+        )];
+        let adds: Vec<String> = checks
+            .iter()
+            .map(|(name, expr)| {
+                let (renamed, _) = rename_in_expr(expr, from, to);
+                format!("ADD CONSTRAINT {} CHECK ({renamed})", ident(name))
+            })
+            .collect();
+        out.push(alter(table, &adds.join(", "), Algorithm::Copy));
+        out
+    }
+
+    /// `ADD COLUMN`. MySQL refuses it with a non-deterministic default (`uuid()`, ERROR 1674):
+    /// there the column is added without it, its rows are filled with it, and it gets its
+    /// final definition.
+    fn add_column(&self, schema: &str, table: &str, column: &Column) -> Vec<SqlStatement> {
+        let facts = self.table(schema, table);
+        let volatile = !self.flavor.add_column_with_volatile_default()
+            && column.generated.is_none()
+            && column
+                .default
+                .as_deref()
+                .is_some_and(|d| self.flavor.volatile_default(d));
+        if !volatile {
+            return vec![add_column(&self.flavor, column, table, facts)];
+        }
+        let default = column.default.clone().unwrap_or_default();
+        let mut bare = column.clone();
+        bare.default = None;
+        bare.nullable = true;
+        let c = ident(&column.name);
+        let mut out = vec![add_column(&self.flavor, &bare, table, facts)];
+        out.push(SqlStatement::new(format!(
+            "UPDATE {} SET {c} = {default} WHERE {c} IS NULL",
+            ident(table)
+        )));
+        out.extend(alter_column(
+            &self.flavor,
+            &bare,
+            column,
+            table,
+            facts,
+            false,
+        ));
+        out
     }
 
     /// INSTANT when the server can, else in place (metadata only, `LOCK=NONE`).
@@ -302,8 +390,15 @@ fn index_parts(i: &Index) -> String {
         .join(", ")
 }
 
-/// `[UNIQUE|FULLTEXT|SPATIAL] INDEX `i` (parts) [USING HASH] [COMMENT '…'] [IGNORED]`.
+/// `[UNIQUE|FULLTEXT|SPATIAL] INDEX `i` (parts) [USING HASH] [COMMENT '…'] [IGNORED]` (MariaDB's
+/// rules; see [`index_definition_for`]).
 pub fn index_definition(i: &Index) -> String {
+    index_definition_for(&MysqlFlavor::default(), i)
+}
+
+/// An index definition for `flavor`'s server: a hidden index is `IGNORED` on MariaDB,
+/// `INVISIBLE` on MySQL.
+pub fn index_definition_for(flavor: &MysqlFlavor, i: &Index) -> String {
     let kind = match i.method.as_str() {
         "FULLTEXT" => "FULLTEXT ",
         "SPATIAL" => "SPATIAL ",
@@ -318,13 +413,44 @@ pub fn index_definition(i: &Index) -> String {
         sql.push_str(&format!(" COMMENT {}", literal(c)));
     }
     if i.options.contains_key("ignored") {
-        sql.push_str(" IGNORED");
+        sql.push(' ');
+        sql.push_str(flavor.ignored_index_keyword());
     }
     sql
 }
 
 fn check_clause(c: &Check) -> String {
     format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr)
+}
+
+/// `expr` with every reference to column `from` (bare or backquoted, not qualified, not a
+/// function name) written as `` `to` ``, and the references found.
+pub(crate) fn rename_in_expr(expr: &str, from: &str, to: &str) -> (String, Vec<usize>) {
+    use crate::migrations::split::{significant_tokens, TokenKind};
+    let toks = significant_tokens(expr, Dialect::Mysql);
+    let mut out = String::new();
+    let mut found = Vec::new();
+    let mut at = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let name = match t.kind {
+            TokenKind::Word => t.text.to_string(),
+            TokenKind::Quoted if t.text.starts_with('`') && t.text.len() >= 2 => {
+                t.text[1..t.text.len() - 1].replace("``", "`")
+            }
+            _ => continue,
+        };
+        let qualified = i > 0 && toks[i - 1].is_symbol(".");
+        let call = toks.get(i + 1).is_some_and(|n| n.is_symbol("("));
+        if qualified || call || !name.eq_ignore_ascii_case(from) {
+            continue;
+        }
+        found.push(t.start);
+        out.push_str(&expr[at..t.start]);
+        out.push_str(&ident(to));
+        at = t.end();
+    }
+    out.push_str(&expr[at..]);
+    (out, found)
 }
 
 /// `CONSTRAINT `f` FOREIGN KEY (…) REFERENCES `t` (…) ON DELETE … ON UPDATE …`; the referenced
@@ -372,12 +498,12 @@ fn table_options(options: &Options) -> Vec<String> {
     out
 }
 
-fn create_table(t: &Table) -> String {
+fn create_table(flavor: &MysqlFlavor, t: &Table) -> String {
     let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(k) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", idents(&k.columns)));
     }
-    lines.extend(t.indexes.iter().map(index_definition));
+    lines.extend(t.indexes.iter().map(|i| index_definition_for(flavor, i)));
     lines.extend(
         t.uniques
             .iter()
@@ -531,7 +657,7 @@ fn modify_algorithm(flavor: &MysqlFlavor, from: &Column, to: &Column, indexed: b
     }
     let opt = |c: &Column, k: &str| c.options.get(k).cloned();
     if opt(from, "auto_increment") != opt(to, "auto_increment")
-        && opt(to, "auto_increment").is_some()
+        && (opt(to, "auto_increment").is_some() || !flavor.instant_drop_auto_increment())
     {
         a = a.max(Algorithm::Copy);
     }
@@ -580,7 +706,18 @@ fn alter_column(
     // Only the default: ALTER COLUMN … SET / DROP DEFAULT.
     let mut same_but_default = from.clone();
     same_but_default.default = to.default.clone();
-    if &same_but_default == to && from.default != to.default {
+    // MySQL's SET DEFAULT takes a literal only where the column type takes one: a function
+    // (`current_timestamp`) or an expression default goes through MODIFY COLUMN instead.
+    let literal_default = to.default.as_deref().is_none_or(|d| {
+        let d = d.trim_start();
+        !d.starts_with('(')
+            && !d.to_ascii_lowercase().starts_with("current_timestamp")
+            && !d.to_ascii_lowercase().starts_with("now(")
+    });
+    if &same_but_default == to
+        && from.default != to.default
+        && (flavor.set_default_takes_bare_function() || literal_default)
+    {
         let action = match &to.default {
             Some(d) => format!("ALTER COLUMN {c} SET DEFAULT {d}"),
             None => format!("ALTER COLUMN {c} DROP DEFAULT"),
@@ -822,7 +959,7 @@ impl Renderer for MysqlRenderer {
         }
         let one = |sql: String| vec![SqlStatement::new(sql)];
         match change {
-            CreateTable { table, .. } => one(create_table(table)),
+            CreateTable { table, .. } => one(create_table(&self.flavor, table)),
             RenameTable { from, to, .. } => {
                 one(format!("RENAME TABLE {} TO {}", ident(from), ident(to)))
             }
@@ -834,19 +971,13 @@ impl Renderer for MysqlRenderer {
                 schema,
                 table,
                 column,
-            } => vec![add_column(
-                &self.flavor,
-                column,
-                table,
-                self.table(schema, table),
-            )],
+            } => self.add_column(schema, table, column),
             RenameColumn {
-                table, from, to, ..
-            } => vec![alter(
+                schema,
                 table,
-                &format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
-                Self::instant_or_inplace(self.flavor.instant_rename_column()),
-            )],
+                from,
+                to,
+            } => self.rename_column(schema, table, from, to),
             AlterColumn {
                 schema,
                 table,
@@ -919,7 +1050,7 @@ impl Renderer for MysqlRenderer {
                     "FULLTEXT" | "SPATIAL" => Algorithm::InplaceShared,
                     _ => Algorithm::Inplace,
                 };
-                let mut actions = format!("ADD {}", index_definition(index));
+                let mut actions = format!("ADD {}", index_definition_for(&self.flavor, index));
                 for key in index.options.keys() {
                     if let Some(name) = key.strip_prefix(DROP_WITH_PREFIX) {
                         actions.push_str(&format!(", DROP INDEX {}", ident(name)));
