@@ -121,6 +121,16 @@ impl MysqlFlavor {
         }
     }
 
+    /// `ADD COLUMN c datetime NOT NULL` (a date / time type, NOT NULL, no default) instantly.
+    /// MySQL has no value to give existing rows under `NO_ZERO_DATE` and refuses INSTANT (9.7:
+    /// ERROR 1845); in place it works on an empty table (with rows no algorithm can).
+    pub fn instant_add_not_null_temporal_without_default(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
+        }
+    }
+
     /// `DROP COLUMN … ALGORITHM=INSTANT` of a column no index uses (MySQL ≥ 8.0.29). MySQL drops
     /// an indexed column in place (the index goes with it), never instantly (9.7: ERROR 1845).
     pub fn instant_drop_column(&self, indexed: bool) -> bool {

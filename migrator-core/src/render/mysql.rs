@@ -742,9 +742,20 @@ fn add_column(flavor: &MysqlFlavor, c: &Column, table: &str, facts: TableFacts) 
     let key = column.options.remove(ADD_KEY_OPTION);
     let has_key = key.is_some();
     let mut actions = format!("ADD COLUMN {}", column_definition(&column));
+    let ty = c.data_type.name.to_ascii_lowercase();
+    let temporal_without_value = !c.nullable
+        && c.default.is_none()
+        && c.generated.is_none()
+        && ["date", "datetime", "timestamp"]
+            .iter()
+            .any(|t| ty == *t || ty.starts_with(&format!("{t}(")));
     let mut algorithm = match &c.generated {
         Some(g) if g.stored => Algorithm::Copy,
-        _ => MysqlRenderer::instant_or_inplace(flavor.instant_add_column()),
+        _ => MysqlRenderer::instant_or_inplace(
+            flavor.instant_add_column()
+                && (!temporal_without_value
+                    || flavor.instant_add_not_null_temporal_without_default()),
+        ),
     };
     if c.default.as_deref().is_some_and(|d| !constant_default(d)) || c.options.contains_key("check")
     {
