@@ -22,7 +22,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ("empty_to_table", "", "CREATE TABLE t (id int);"),
     ("table_with_pk", "", "CREATE TABLE t (id bigint PRIMARY KEY, v text);"),
     ("two_tables", "CREATE TABLE a (id int);", "CREATE TABLE a (id int); CREATE TABLE b (id int);"),
-    ("all_common_types", "", "CREATE TABLE t (a tinyint, b smallint, c mediumint, d int, e bigint, f decimal(10,2), g float, h double, i char(3), j varchar(30), k text, l tinytext, m mediumtext, n longtext, o blob, p varbinary(16), q binary(4), r date, s datetime, t2 timestamp NULL, u time, v year, w bit(8), x json, y enum('a','b'), z set('x','y'), aa boolean, ab uuid, ac inet6);"),
     ("unsigned_types", "", "CREATE TABLE t (a tinyint unsigned, b int unsigned NOT NULL, c bigint unsigned, d decimal(10,2) unsigned, e int(6) unsigned zerofill);"),
     ("fractional_seconds", "", "CREATE TABLE t (a datetime(6), b time(3), c timestamp(6) NULL);"),
     ("table_named_like_keyword", "", "CREATE TABLE `select` (`from` int, `order` text, `key` int, KEY `index` (`key`));"),
@@ -63,7 +62,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ("add_column_default_expression", "CREATE TABLE t (a int); INSERT INTO t VALUES (1);", "CREATE TABLE t (a int, u varchar(36) DEFAULT (uuid()), d date DEFAULT (curdate() + interval 1 day));"),
     ("default_string_quotes", "CREATE TABLE t (v varchar(20));", "CREATE TABLE t (v varchar(20) DEFAULT 'it''s');"),
     ("default_backslash", "CREATE TABLE t (v varchar(20) DEFAULT 'plain');", "CREATE TABLE t (v varchar(20) DEFAULT 'a\\\\b');"),
-    ("default_on_text", "CREATE TABLE t (v text);", "CREATE TABLE t (v text DEFAULT 'x');"),
     ("explicit_default_null", "CREATE TABLE t (v int, w varchar(3));", "CREATE TABLE t (v int DEFAULT NULL, w varchar(3) NULL DEFAULT NULL);"),
     ("default_null_string", "CREATE TABLE t (v varchar(5));", "CREATE TABLE t (v varchar(5) DEFAULT 'NULL');"),
     ("bit_default", "CREATE TABLE t (v bit(3));", "CREATE TABLE t (v bit(3) DEFAULT b'101');"),
@@ -97,7 +95,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ("enum_default_change", "CREATE TABLE t (e enum('a','b') NOT NULL DEFAULT 'a');", "CREATE TABLE t (e enum('a','b') NOT NULL DEFAULT 'b');"),
     ("set_append", "CREATE TABLE t (s set('x','y'));", "CREATE TABLE t (s set('x','y','z'));"),
     ("column_to_enum", "CREATE TABLE t (s varchar(10));", "CREATE TABLE t (s enum('new','done') NOT NULL DEFAULT 'new');"),
-    ("json_column", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, doc json, meta json NOT NULL DEFAULT '{}');"),
     ("json_is_checked_longtext", "CREATE TABLE t (j json);", "CREATE TABLE t (j longtext CHECK (json_valid(j)));"),
     ("json_to_text", "CREATE TABLE t (j json);", "CREATE TABLE t (j text);"),
     ("column_check", "CREATE TABLE t (a int);", "CREATE TABLE t (a int CHECK (a > 0));"),
@@ -130,7 +127,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ("index_comment", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) COMMENT 'for lookups');"),
     ("index_rename", "CREATE TABLE t (a int); CREATE INDEX old_name ON t (a);", "CREATE TABLE t (a int); CREATE INDEX new_name ON t (a);"),
     ("index_change_columns", "CREATE TABLE t (a int, b int, KEY i (a));", "CREATE TABLE t (a int, b int, KEY i (a, b));"),
-    ("index_ignored", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) IGNORED);"),
     ("many_indexes", "CREATE TABLE t (a int, b int, c int);", "CREATE TABLE t (a int, b int, c int, KEY i1 (a), KEY i2 (b), UNIQUE KEY i3 (c, a));"),
     // Foreign keys.
     ("add_fk", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int);", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p_id int, CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id));"),
@@ -186,6 +182,42 @@ const CASES: &[(&str, &str, &str)] = &[
         "CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100)); CREATE TABLE orders (id int AUTO_INCREMENT PRIMARY KEY, customer_id int, total decimal(10,2), KEY (customer_id));",
         "CREATE TABLE customers (id bigint AUTO_INCREMENT PRIMARY KEY, name varchar(200) NOT NULL DEFAULT '', email varchar(255), UNIQUE KEY customers_email (email)); CREATE TABLE orders (id bigint AUTO_INCREMENT PRIMARY KEY, customer_id bigint NOT NULL, total decimal(12,2) NOT NULL DEFAULT 0.00, status enum('new','paid','shipped') NOT NULL DEFAULT 'new', placed_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, KEY customer_id (customer_id), KEY orders_status (status, placed_at), CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)); CREATE TABLE order_lines (order_id bigint NOT NULL, line smallint NOT NULL, sku varchar(40) NOT NULL, qty int unsigned NOT NULL DEFAULT 1, PRIMARY KEY (order_id, line), CONSTRAINT lines_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE);"),
 ];
+
+/// Cases with MariaDB-only SQL (`uuid` / `inet6` types, literal defaults on TEXT / JSON,
+/// `IGNORED` indexes), run on MariaDB only; [`MYSQL_CASES`] are their MySQL counterparts. The
+/// server's flavor picks the list, and the test says which it ran.
+const MARIADB_CASES: &[(&str, &str, &str)] = &[
+    ("mariadb_all_common_types", "", "CREATE TABLE t (a tinyint, b smallint, c mediumint, d int, e bigint, f decimal(10,2), g float, h double, i char(3), j varchar(30), k text, l tinytext, m mediumtext, n longtext, o blob, p varbinary(16), q binary(4), r date, s datetime, t2 timestamp NULL, u time, v year, w bit(8), x json, y enum('a','b'), z set('x','y'), aa boolean, ab uuid, ac inet6);"),
+    ("mariadb_default_on_text", "CREATE TABLE t (v text);", "CREATE TABLE t (v text DEFAULT 'x');"),
+    ("mariadb_json_column", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, doc json, meta json NOT NULL DEFAULT '{}');"),
+    ("mariadb_index_ignored", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) IGNORED);"),
+];
+
+/// MySQL-proper counterparts of [`MARIADB_CASES`] (binary types, expression defaults `DEFAULT
+/// ('x')`, `INVISIBLE` indexes).
+const MYSQL_CASES: &[(&str, &str, &str)] = &[
+    ("mysql_all_common_types", "", "CREATE TABLE t (a tinyint, b smallint, c mediumint, d int, e bigint, f decimal(10,2), g float, h double, i char(3), j varchar(30), k text, l tinytext, m mediumtext, n longtext, o blob, p varbinary(16), q binary(4), r date, s datetime, t2 timestamp NULL, u time, v year, w bit(8), x json, y enum('a','b'), z set('x','y'), aa boolean, ab binary(16), ac varbinary(16));"),
+    ("mysql_default_on_text", "CREATE TABLE t (v text);", "CREATE TABLE t (v text DEFAULT ('x'));"),
+    ("mysql_json_column", "CREATE TABLE t (id int);", "CREATE TABLE t (id int, doc json, meta json NOT NULL DEFAULT ('{}'));"),
+    ("mysql_index_invisible", "CREATE TABLE t (a int, KEY i (a));", "CREATE TABLE t (a int, KEY i (a) INVISIBLE);"),
+];
+
+/// The cases for the server at `url`: the common ones and its family's.
+async fn all_cases(url: &str) -> Vec<&'static (&'static str, &'static str, &'static str)> {
+    let flavor = mysql_flavor(url).await;
+    let (family, own) = if flavor.is_mariadb() {
+        ("MariaDB-only", MARIADB_CASES)
+    } else {
+        ("MySQL-only", MYSQL_CASES)
+    };
+    eprintln!(
+        "convergence on {flavor}: {} common cases and {} {family} cases ({})",
+        CASES.len(),
+        own.len(),
+        own.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+    );
+    CASES.iter().chain(own.iter()).collect()
+}
 
 /// Runs each statement of `sql` on `url`, statement by statement.
 async fn load(url: &str, sql: &str) -> Result<(), String> {
@@ -292,13 +324,17 @@ async fn run_cases(cases: Vec<Run>) {
     .await;
 }
 
-fn selected() -> Vec<&'static (&'static str, &'static str, &'static str)> {
+async fn selected() -> Vec<&'static (&'static str, &'static str, &'static str)> {
     // MIGRATOR_CASES=a,b runs only those cases (for debugging).
     let only: Option<Vec<String>> = std::env::var("MIGRATOR_CASES")
         .ok()
         .map(|v| v.split(',').map(str::to_string).collect());
-    CASES
-        .iter()
+    let Some(url) = mysql_url() else {
+        return Vec::new();
+    };
+    all_cases(&url)
+        .await
+        .into_iter()
         .filter(|(n, _, _)| match &only {
             Some(o) => o.iter().any(|x| x == n),
             None => true,
@@ -309,12 +345,22 @@ fn selected() -> Vec<&'static (&'static str, &'static str, &'static str)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn hand_written_cases_converge_both_ways() {
     assert!(CASES.len() >= 100, "{} cases", CASES.len());
-    let mut names: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    let all: Vec<_> = CASES
+        .iter()
+        .chain(MARIADB_CASES)
+        .chain(MYSQL_CASES)
+        .collect();
+    let mut names: Vec<&str> = all.iter().map(|c| c.0).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), CASES.len(), "case names are unique");
+    assert_eq!(names.len(), all.len(), "case names are unique");
+    assert_eq!(
+        MARIADB_CASES.len(),
+        MYSQL_CASES.len(),
+        "each MariaDB-only case has a MySQL one"
+    );
     let mut runs = Vec::new();
-    for (name, a, b) in selected() {
+    for (name, a, b) in selected().await {
         runs.push((format!("{name}>"), a.to_string(), b.to_string()));
         if !name.starts_with("oneway_") {
             runs.push((format!("{name}<"), b.to_string(), a.to_string()));
@@ -329,7 +375,7 @@ async fn every_case_is_idempotent() {
     if mysql_url().is_none() {
         return;
     }
-    for (name, a, b) in selected() {
+    for (name, a, b) in selected().await {
         for sql in [a, b] {
             let db = fresh_mysql_db("idem").await.unwrap();
             load(&db.url, sql).await.unwrap();
@@ -688,7 +734,13 @@ mod random {
                     l.push_str(" NOT NULL");
                 }
                 if let Some(d) = c.default {
-                    l.push_str(&format!(" DEFAULT {d}"));
+                    // TEXT / JSON take a default only as an expression on MySQL (`DEFAULT
+                    // ('x')`); MariaDB reads both forms. Written the portable way.
+                    if matches!(c.ty, "text" | "json") {
+                        l.push_str(&format!(" DEFAULT ({d})"));
+                    } else {
+                        l.push_str(&format!(" DEFAULT {d}"));
+                    }
                 }
                 if c.unique {
                     l.push_str(" UNIQUE");

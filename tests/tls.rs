@@ -417,9 +417,16 @@ async fn mysql_cli_runs_entirely_over_tls() {
     let password = format!("pw{}", unique_name("x"));
     mysql_create_login(&my, &user, &password, "REQUIRE SSL").await;
     let login = with_user(&db.url, &user, &password);
+    // The session's status: information_schema.SESSION_STATUS on MariaDB,
+    // performance_schema.session_status on MySQL (which dropped the former in 8.0).
+    let status_table = if mysql_flavor(&my).await.is_mariadb() {
+        "information_schema.SESSION_STATUS"
+    } else {
+        "performance_schema.session_status"
+    };
     let dir = tls_project(
         "cipher VARCHAR(200)",
-        "VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+        &format!("VARIABLE_VALUE FROM {status_table} WHERE VARIABLE_NAME = 'SSL_CIPHER'"),
     );
     let url = mysql_tls(
         &with_host(&login, "localhost"),

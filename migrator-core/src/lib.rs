@@ -20,7 +20,10 @@
 //! Dialect differences live behind one trait per concern — [`catalog::Inspector`],
 //! [`render::Renderer`], [`plan::Planner`], [`runner::Target`], [`server::Server`] — and the
 //! facts every stage shares (quoting, literals, case folding, capabilities) in [`Dialect`]'s
-//! methods: an exhaustive `match`, never an `== Dialect::X` test.
+//! methods: an exhaustive `match`, never an `== Dialect::X` test. Within the MySQL dialect, what
+//! differs between MariaDB and MySQL proper (and between versions) is decided in one place,
+//! [`flavor::MysqlFlavor`], built from the server's version string: the inspector, renderer and
+//! planner ask it, never a version string.
 //!
 //! # Adding an object kind
 //!
@@ -75,6 +78,7 @@ pub mod connect;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod flavor;
 pub mod lint;
 pub mod migrations;
 pub mod ops;

@@ -145,7 +145,10 @@ cases!(
     my_checks_added_and_renamed,
     my_foreign_key_on_mariadb,
     my_foreign_key_on_mariadb_without_integer_key,
-    my_foreign_key_on_mysql_refused,
+    my_foreign_key_on_mysql_proper,
+    my_add_columns_on_mysql_proper,
+    my_rename_checked_column_on_mysql_proper_refused,
+    my_alter_columns_on_mysql_proper,
     my_foreign_key_renamed,
     my_drops_refused,
     my_drops_allowed,
@@ -1392,8 +1395,44 @@ mod cases {
         orders_fk_case(MARIADB, "char(26)")
     }
 
-    pub fn my_foreign_key_on_mysql_refused() -> PlanCase {
+    /// MySQL proper: `foreign_key_checks` as a session variable around the ALTER, and the
+    /// orphan check as a stored procedure (no `SET STATEMENT`, no `BEGIN NOT ATOMIC`).
+    pub fn my_foreign_key_on_mysql_proper() -> PlanCase {
         orders_fk_case(MYSQL, "bigint unsigned")
+    }
+
+    /// MySQL proper: a non-deterministic default is set after ADD COLUMN and backfilled.
+    pub fn my_add_columns_on_mysql_proper() -> PlanCase {
+        let mut case = my_add_columns_instant_and_copy();
+        let (from, to) = on_mysql_proper(case.from, case.to);
+        let mut to = to;
+        let t = &mut to.schemas[0].tables[0];
+        t.columns
+            .push(col("token", "varchar(36)").default("(uuid())"));
+        case.changes = migrator_core::diff::diff_unchecked(&from, &to, &case.hints);
+        PlanCase { from, to, ..case }
+    }
+
+    /// MySQL proper cannot rename a column a CHECK uses (ERROR 3959): refused with what to do.
+    pub fn my_rename_checked_column_on_mysql_proper_refused() -> PlanCase {
+        let t = |name: &str| {
+            my_table("scores")
+                .with(col(name, "int"))
+                .check(check("scores_positive", &format!("(`{name}` > 0)")))
+        };
+        let (from, to) = on_mysql_proper(mariadb(vec![t("points")]), mariadb(vec![t("score")]));
+        diffed(
+            from,
+            to,
+            hints().rename_column(APP, "scores", "score", "points"),
+        )
+    }
+
+    /// MySQL proper: VARCHAR growth in place (not instant), ENUM append and comment instant.
+    pub fn my_alter_columns_on_mysql_proper() -> PlanCase {
+        let case = my_instant_column_changes();
+        let (from, to) = on_mysql_proper(case.from, case.to);
+        PlanCase { from, to, ..case }
     }
 
     pub fn my_foreign_key_renamed() -> PlanCase {

@@ -201,6 +201,16 @@ cases!(
     my_index_replaced_under_foreign_key,
     my_views,
     my_comments,
+    mysql_table_options,
+    mysql_add_column,
+    mysql_alter_column,
+    mysql_alter_column_on_fulltext_table,
+    mysql_alter_generated_columns,
+    mysql_rename_and_drop_column,
+    mysql_keys_and_constraints,
+    mysql_indexes,
+    mysql_index_replaced_under_foreign_key,
+    mysql_comments,
 );
 
 #[test]
@@ -1570,6 +1580,54 @@ mod cases {
             ],
         );
         diffed(from, to, hints())
+    }
+
+    // MySQL proper (9.7): the MariaDB cases above, planned for a MySQL server. What differs is
+    // the ALGORITHM= MySQL accepts (see migrator_core::flavor and tests/mysql_algorithms.rs).
+
+    fn mysql(case: Case) -> Case {
+        let (from, to) = on_mysql_proper(case.from, case.to);
+        Case { from, to, ..case }
+    }
+
+    pub fn mysql_table_options() -> Case {
+        mysql(my_table_options())
+    }
+
+    pub fn mysql_add_column() -> Case {
+        mysql(my_add_column())
+    }
+
+    pub fn mysql_alter_column() -> Case {
+        mysql(my_alter_column())
+    }
+
+    pub fn mysql_alter_column_on_fulltext_table() -> Case {
+        mysql(my_alter_column_on_fulltext_table())
+    }
+
+    pub fn mysql_alter_generated_columns() -> Case {
+        mysql(my_alter_generated_columns())
+    }
+
+    pub fn mysql_rename_and_drop_column() -> Case {
+        mysql(my_rename_and_drop_column())
+    }
+
+    pub fn mysql_keys_and_constraints() -> Case {
+        mysql(my_keys_and_constraints())
+    }
+
+    pub fn mysql_indexes() -> Case {
+        mysql(my_indexes())
+    }
+
+    pub fn mysql_index_replaced_under_foreign_key() -> Case {
+        mysql(my_index_replaced_under_foreign_key())
+    }
+
+    pub fn mysql_comments() -> Case {
+        mysql(my_comments())
     }
 
     pub fn my_comments() -> Case {

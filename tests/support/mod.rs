@@ -323,12 +323,70 @@ pub async fn mysql_connect(url: &str) -> mysql_async::Conn {
         .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(url)))
 }
 
+/// `sql` with MariaDB's sequence tables (`seq_1_to_N`, the SEQUENCE engine) replaced by a
+/// derived table both MariaDB and MySQL run: a cross join of digit rows (no recursive CTE, whose
+/// depth MySQL limits to 1000 by default), with the same column `seq` = 1..N.
+pub fn portable_mysql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("seq_1_to_") {
+        let before = &rest[..at];
+        let digits: String = rest[at + "seq_1_to_".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let word_start = before
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        out.push_str(before);
+        match digits.parse::<u64>() {
+            Ok(n) if word_start && n > 0 => {
+                out.push_str(&seq_table(n));
+                rest = &rest[at + "seq_1_to_".len() + digits.len()..];
+            }
+            _ => {
+                out.push_str("seq_1_to_");
+                rest = &rest[at + "seq_1_to_".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `(SELECT … AS seq …) AS seq_1_to_N`: the numbers 1..=n, on MariaDB and MySQL alike.
+pub fn seq_table(n: u64) -> String {
+    let digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+    let places = n.to_string().len().max(1);
+    let sum = (0..places)
+        .map(|i| format!("d{i}.d * {}", 10u64.pow(i as u32)))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let from = (0..places)
+        .map(|i| format!("{digits} AS d{i}"))
+        .collect::<Vec<_>>()
+        .join(" CROSS JOIN ");
+    format!("(SELECT {sum} + 1 AS seq FROM {from} WHERE {sum} < {n} ORDER BY seq) AS seq_1_to_{n}")
+}
+
 async fn try_mysql_exec(url: &str, sql: &str) -> Result<(), mysql_async::Error> {
     use mysql_async::prelude::Queryable;
     let mut conn = try_mysql_connect(url).await?;
-    let result = conn.query_drop(sql).await;
+    let result = conn.query_drop(portable_mysql(sql)).await;
     let _ = conn.disconnect().await;
     result
+}
+
+/// The flavor (MariaDB or MySQL proper, and version) of the server at `url`: tests choose
+/// server-specific cases by it, and say which they ran.
+pub async fn mysql_flavor(url: &str) -> migrator_core::flavor::MysqlFlavor {
+    let rows = mysql_query_strings(url, "SELECT VERSION()").await;
+    let version = rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_default();
+    migrator_core::flavor::MysqlFlavor::parse(&version)
 }
 
 /// Runs a statement (text protocol, `query_drop`); panics on error.
@@ -360,7 +418,7 @@ pub async fn mysql_query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>
     use mysql_async::prelude::Queryable;
     let mut conn = mysql_connect(url).await;
     let rows: Vec<mysql_async::Row> = conn
-        .query(sql)
+        .query(portable_mysql(sql))
         .await
         .unwrap_or_else(|e| panic!("{} failed on {}: {e}", sql, redact_url(url)));
     let _ = conn.disconnect().await;

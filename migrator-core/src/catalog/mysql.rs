@@ -69,35 +69,7 @@ pub struct MysqlInspector {
     conn: Conn,
 }
 
-/// Which server speaks: the few catalog differences between MariaDB and MySQL are decided here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Flavor {
-    mariadb: bool,
-    /// The version string as the server gave it.
-    text: String,
-    /// `major * 10000 + minor * 100 + patch`.
-    version: u32,
-}
-
-impl Flavor {
-    fn parse(version: &str) -> Flavor {
-        let mariadb = version.to_ascii_lowercase().contains("mariadb");
-        let mut nums = version
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<u32>().unwrap_or(0));
-        let (a, b, c) = (
-            nums.next().unwrap_or(0),
-            nums.next().unwrap_or(0),
-            nums.next().unwrap_or(0),
-        );
-        Flavor {
-            mariadb,
-            text: version.to_string(),
-            version: a * 10000 + b * 100 + c,
-        }
-    }
-}
+use crate::flavor::MysqlFlavor as Flavor;
 
 /// Databases that are the server's own.
 const SYSTEM_SCHEMAS: [&str; 4] = ["information_schema", "mysql", "performance_schema", "sys"];
@@ -200,22 +172,18 @@ fn list(names: &[String]) -> String {
 // schema column so that the server only opens that database's tables.
 
 fn queries(flavor: &Flavor) -> [String; 9] {
-    let statistics_extra = if flavor.mariadb {
-        if flavor.version >= 100600 {
-            "IGNORED, NULL"
-        } else {
-            "'NO', NULL"
-        }
-    } else if flavor.version >= 80013 {
+    let statistics_extra = if flavor.ignored_indexes() {
+        "IGNORED, NULL"
+    } else if flavor.invisible_and_functional_indexes() {
         "CASE IS_VISIBLE WHEN 'NO' THEN 'YES' ELSE 'NO' END, EXPRESSION"
     } else {
         "'NO', NULL"
     };
-    let checks = if flavor.mariadb {
+    let checks = if flavor.is_mariadb() {
         "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, LEVEL, CHECK_CLAUSE \
          FROM information_schema.CHECK_CONSTRAINTS WHERE {filter:CONSTRAINT_SCHEMA}"
             .to_string()
-    } else if flavor.version >= 80016 {
+    } else if flavor.check_constraints() {
         "SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, 'Table', cc.CHECK_CLAUSE \
          FROM information_schema.TABLE_CONSTRAINTS tc \
          JOIN information_schema.CHECK_CONSTRAINTS cc \
@@ -225,7 +193,7 @@ fn queries(flavor: &Flavor) -> [String; 9] {
     } else {
         "SELECT NULL, NULL, NULL, NULL, NULL FROM DUAL WHERE FALSE".to_string()
     };
-    let view_algorithm = if flavor.mariadb {
+    let view_algorithm = if flavor.is_mariadb() {
         "ALGORITHM"
     } else {
         "'UNDEFINED'"
@@ -428,14 +396,143 @@ fn is_json_check(clause: &str, column: &str) -> bool {
     clause.trim() == format!("json_valid({})", Dialect::Mysql.ident(column))
 }
 
+/// A referential action as the catalog reports it. InnoDB has no deferred checks, so `NO
+/// ACTION` and `RESTRICT` are the same rule: MySQL reports a key declared without a rule as `NO
+/// ACTION`, MariaDB as `RESTRICT`, and MariaDB's in-place `ADD FOREIGN KEY` stores an explicit
+/// `RESTRICT` as `NO ACTION`. Both read as `RESTRICT`, so one declared schema gives one model on
+/// every server.
 fn action(rule: &str) -> ReferentialAction {
     match rule.to_ascii_uppercase().as_str() {
         "CASCADE" => ReferentialAction::Cascade,
         "SET NULL" => ReferentialAction::SetNull,
         "SET DEFAULT" => ReferentialAction::SetDefault,
-        "NO ACTION" => ReferentialAction::NoAction,
         _ => ReferentialAction::Restrict,
     }
+}
+
+/// An expression as MySQL's `information_schema` prints it (generation expressions, expression
+/// defaults, checks, functional index parts), made valid SQL again: MySQL escapes the quotes
+/// and backslashes of the server's own text once more (`_utf8mb4\'a\\\'b\'`), and string
+/// literals carry the connection's character set as an introducer. The escape is undone and
+/// `_utf8mb4` / `_utf8mb3` / `_utf8` introducers are dropped (a literal without one has the
+/// connection's character set, utf8mb4 for migrator), so the text reads the same whichever
+/// client created the object. Other introducers (`_latin1`, `_binary`) mean something and stay.
+pub fn mysql_expression(raw: &str) -> String {
+    let mut unescaped = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(&n) = chars.peek() {
+                if n == '\'' || n == '\\' {
+                    unescaped.push(n);
+                    chars.next();
+                    continue;
+                }
+            }
+        }
+        unescaped.push(c);
+    }
+    let mut out = String::with_capacity(unescaped.len());
+    let mut rest = unescaped.as_str();
+    while let Some(c) = rest.chars().next() {
+        if c == '\'' || c == '"' || c == '`' {
+            let end = literal_len(rest, c);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        if c == '_' && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_' || p == '$') {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(intro) = ["_utf8mb4'", "_utf8mb3'", "_utf8'"]
+                .iter()
+                .find(|i| lower.starts_with(*i))
+            {
+                rest = &rest[intro.len() - 1..];
+                continue;
+            }
+        }
+        if c == '-' && rest.starts_with("-(") {
+            // `-(2)`: how MySQL prints a negative number in some contexts (a check added by
+            // ALTER TABLE) but not in others (CREATE TABLE): always `-2`.
+            let inner: String = rest[2..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            if !inner.is_empty() && rest[2 + inner.len()..].starts_with(')') {
+                out.push('-');
+                out.push_str(&inner);
+                rest = &rest[2 + inner.len() + 1..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The length of the literal or quoted name `s` starts with (quote `q`; doubled quotes, and
+/// backslash escapes inside string literals).
+fn literal_len(s: &str, q: char) -> usize {
+    let bytes = s.as_bytes();
+    let mut end = 1;
+    while end < s.len() {
+        let b = bytes[end];
+        if b == b'\\' && q != '`' {
+            end += 2;
+            continue;
+        }
+        if b == q as u8 {
+            if end + 1 < s.len() && bytes[end + 1] == q as u8 {
+                end += 2;
+                continue;
+            }
+            return end + 1;
+        }
+        end += 1;
+    }
+    s.len()
+}
+
+/// An expression text from the catalog as the model keeps it (see [`mysql_expression`]).
+fn expression(flavor: &Flavor, raw: String) -> String {
+    if flavor.is_mysql() {
+        mysql_expression(&raw)
+    } else {
+        raw
+    }
+}
+
+/// `(…)` unless `e` is already one parenthesized expression.
+fn parenthesized(e: &str) -> String {
+    let t = e.trim();
+    if t.starts_with('(') && t.ends_with(')') {
+        // Is the opening parenthesis closed only at the end?
+        let mut depth = 0i32;
+        let mut rest = t;
+        let mut closes_at_end = true;
+        while let Some(c) = rest.chars().next() {
+            let len = if c == '\'' || c == '"' || c == '`' {
+                literal_len(rest, c)
+            } else {
+                if c == '(' {
+                    depth += 1;
+                } else if c == ')' {
+                    depth -= 1;
+                    if depth == 0 && rest.len() > 1 {
+                        closes_at_end = false;
+                        break;
+                    }
+                }
+                c.len_utf8()
+            };
+            rest = &rest[len.min(rest.len())..];
+        }
+        if closes_at_end {
+            return t.to_string();
+        }
+    }
+    format!("({t})")
 }
 
 /// The numeric and bit types, whose MySQL 8 defaults are not quoted.
@@ -548,7 +645,7 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         if let Some(t) = rels.get_mut(&key) {
             t.checks.push(Check {
                 name,
-                expr: clause,
+                expr: expression(flavor, clause),
                 validated: true,
                 no_inherit: false,
                 comment: None,
@@ -588,7 +685,7 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         let generated =
             if extra_lower.contains("generated") && !extra_lower.contains("default_generated") {
                 Some(Generated {
-                    expr: string(row, 8),
+                    expr: expression(flavor, string(row, 8)),
                     stored: extra_lower.contains("stored") || extra_lower.contains("persistent"),
                 })
             } else {
@@ -612,14 +709,14 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
             (_, Some(_)) => None,
             (None, _) => None,
             (Some(d), _) if d == "NULL" => None,
-            (Some(d), _) if flavor.mariadb => Some(d),
+            (Some(d), _) if flavor.quoted_column_defaults() => Some(d),
             (Some(d), _) => {
                 // MySQL 8: literals unquoted; expressions flagged DEFAULT_GENERATED.
                 if extra_lower.contains("default_generated") {
                     if d.to_ascii_lowercase().starts_with("current_timestamp") {
                         Some(d.to_ascii_lowercase())
                     } else {
-                        Some(format!("({d})"))
+                        Some(parenthesized(&expression(flavor, d)))
                     }
                 } else if unquoted_default_type(&data_type_raw) {
                     Some(d)
@@ -667,7 +764,7 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         let part = IndexPart {
             key: match (column, text(row, 10)) {
                 (Some(c), _) => IndexKey::Column(c),
-                (None, Some(expr)) => IndexKey::Expr(expr),
+                (None, Some(expr)) => IndexKey::Expr(expression(flavor, expr)),
                 (None, None) => IndexKey::Expr(String::new()),
             },
             desc: text(row, 5).as_deref() == Some("D"),
@@ -844,13 +941,28 @@ mod tests {
     }
 
     #[test]
-    fn flavors() {
-        let m = Flavor::parse("10.11.6-MariaDB-0+deb12u1");
-        assert!(m.mariadb);
-        assert_eq!(m.version, 101106);
-        let y = Flavor::parse("8.0.36");
-        assert!(!y.mariadb);
-        assert_eq!(y.version, 80036);
+    fn mysql_expressions_are_unescaped_without_utf8_introducers() {
+        assert_eq!(
+            mysql_expression(r"concat(`c`,_utf8mb4\' \',_utf8mb3\'a\\\'b\')"),
+            r"concat(`c`,' ','a\'b')"
+        );
+        assert_eq!(mysql_expression(r"(`o` > -(4))"), "(`o` > -4)");
+        assert_eq!(mysql_expression(r"(`o` > -(`p`))"), "(`o` > -(`p`))");
+        assert_eq!(
+            mysql_expression(r"_latin1\'x\' = `my_utf8mb4'`"),
+            "_latin1'x' = `my_utf8mb4'`"
+        );
+        assert_eq!(parenthesized("(`id` + 1)"), "(`id` + 1)");
+        assert_eq!(parenthesized("(a) + (b)"), "((a) + (b))");
+        assert_eq!(parenthesized("uuid()"), "(uuid())");
+        assert_eq!(parenthesized("-4"), "(-4)");
+    }
+
+    #[test]
+    fn no_action_and_restrict_are_one_rule() {
+        assert_eq!(action("NO ACTION"), ReferentialAction::Restrict);
+        assert_eq!(action("RESTRICT"), ReferentialAction::Restrict);
+        assert_eq!(action("CASCADE"), ReferentialAction::Cascade);
     }
 
     #[test]

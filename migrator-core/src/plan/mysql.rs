@@ -7,9 +7,15 @@
 //! - triggers are `BEFORE INSERT` / `BEFORE UPDATE` pairs setting `NEW.` values (a trigger
 //!   cannot update its own table); expressions are rewritten to read `NEW.` columns;
 //! - there is no `NOT VALID`: NOT NULL is a `MODIFY … NOT NULL` (an online rebuild, flagged);
-//!   a foreign key is added with `foreign_key_checks=0` (`SET STATEMENT … FOR`, MariaDB) and its
-//!   existing rows are checked for orphans in key-range batches in contract (flagged as
-//!   validated by that check only);
+//!   a foreign key is added with `foreign_key_checks=0` (`SET STATEMENT … FOR` on MariaDB; on
+//!   MySQL the session variable set before and after the `ALTER`, which the runner restores
+//!   whatever happens) and its existing rows are checked for orphans in key-range batches in
+//!   contract (an anonymous block on MariaDB, a stored procedure on MySQL; flagged as validated
+//!   by that check only);
+//! - what the server can do is asked of its [`MysqlFlavor`] (MariaDB or MySQL proper, and the
+//!   version): MySQL refuses `ADD COLUMN` with a non-deterministic default (it is added plain,
+//!   given its default and backfilled) and the rename or drop of a column a CHECK uses (refused
+//!   with what to do instead);
 //! - DDL is not transactional: where triggers must go and columns swap with no write in
 //!   between, the contract holds `LOCK TABLES … WRITE` over those few instant statements (the
 //!   history table is locked too, so the runner can record each statement's progress).
@@ -23,6 +29,7 @@ use super::{PlanOptions, Planner, Step};
 use crate::diff::mysql::ADD_KEY_OPTION;
 use crate::diff::Change;
 use crate::diff::Hints;
+use crate::flavor::{MysqlFlavor, UncheckedForeignKey};
 use crate::migrations::split::{significant_tokens, TokenKind};
 use crate::migrations::Phase;
 use crate::render::mysql::{
@@ -30,7 +37,7 @@ use crate::render::mysql::{
 };
 use crate::render::SqlStatement;
 use crate::runner::history::HISTORY_TABLE;
-use crate::schema::{Column, Database};
+use crate::schema::{Column, Database, ForeignKey};
 use crate::{Dialect, Error, Result};
 
 use super::common::ROLLBACK_RENAME;
@@ -541,15 +548,30 @@ fn add_column(
     column: &Column,
 ) -> Result<Vec<Step>> {
     let summary = format!("add column {schema}.{table}.{}", column.name);
+    let flavor = ctx.r.flavor();
     let volatile = column
         .default
         .as_deref()
         .is_some_and(|d| !constant_default(d));
+    // MySQL refuses ADD COLUMN with a non-deterministic default (ERROR 1674): add the column
+    // without it, give it its default (metadata only), fill the existing rows in batches.
+    let unsafe_default = !flavor.add_column_with_volatile_default()
+        && column.generated.is_none()
+        && column
+            .default
+            .as_deref()
+            .is_some_and(|d| flavor.volatile_default(d));
     let needs_value = !column.nullable
         && (column.default.is_none() || volatile)
         && column.generated.is_none()
         && !column.options.contains_key("auto_increment");
-    if ctx.is_new(schema, table) || !needs_value || column.options.contains_key(ADD_KEY_OPTION) {
+    if ctx.is_new(schema, table) || column.options.contains_key(ADD_KEY_OPTION) {
+        return Ok(vec![plain(ctx, c, Phase::Expand, summary)]);
+    }
+    if unsafe_default && !needs_value {
+        return add_column_with_volatile_default(ctx, schema, table, column, summary);
+    }
+    if !needs_value {
         return Ok(vec![plain(ctx, c, Phase::Expand, summary)]);
     }
     // Nullable first, filled for writers that do not know it, backfilled, then NOT NULL.
@@ -626,6 +648,109 @@ fn add_column(
             .into(),
     );
     Ok(vec![expand, backfill, contract])
+}
+
+/// A nullable column whose default MySQL will not compute for existing rows in `ADD COLUMN`
+/// (`uuid()`, `rand()`, …: ERROR 1674): added without a default, given its default (instant;
+/// new rows get it at once), then the rows that existed before filled with it in batches.
+fn add_column_with_volatile_default(
+    ctx: &Ctx,
+    schema: &str,
+    table: &str,
+    column: &Column,
+    summary: String,
+) -> Result<Vec<Step>> {
+    let default = column.default.clone().unwrap_or_default();
+    let key = ctx.batch_key(schema, table)?;
+    let mut bare = column.clone();
+    bare.default = None;
+    let add = Change::AddColumn {
+        schema: schema.into(),
+        table: table.into(),
+        column: bare.clone(),
+    };
+    let set_default = Change::AlterColumn {
+        schema: schema.into(),
+        table: table.into(),
+        from: bare,
+        to: column.clone(),
+        using: None,
+    };
+    let mut up = ctx.sql(&add);
+    up.extend(ctx.sql(&set_default));
+    let down = ctx.sql(&Change::DropColumn {
+        schema: schema.into(),
+        table: table.into(),
+        column: column.name.clone(),
+    });
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!("{summary} without its default, then DEFAULT {default} (MySQL computes no non-deterministic default in ADD COLUMN)"),
+        lock_of(&up).0,
+        up,
+        down,
+    );
+    expand.hazards.push(format!(
+        "rows that existed before read NULL in {} until the backfill gives them {default}",
+        column.name
+    ));
+    let col = ident(&column.name);
+    let backfill = ctx.backfill_step(
+        (schema, table, &key),
+        ROWS,
+        format!(
+            "backfill {schema}.{table}.{} with its default in batches of {}",
+            column.name, ctx.opts.batch_size
+        ),
+        format!(
+            "UPDATE {} SET {col} = {default} WHERE {col} IS NULL",
+            ident(table)
+        ),
+    );
+    Ok(vec![expand, backfill])
+}
+
+/// MySQL cannot rename or drop a column a CHECK constraint uses (ERROR 3959), and a shadow
+/// column recipe must do both: refused with what to do instead.
+fn refuse_checked_column(
+    ctx: &Ctx,
+    schema: &str,
+    table: &str,
+    column: &str,
+    what: &str,
+) -> Result<()> {
+    if ctx.r.flavor().rename_column_used_by_check() {
+        return Ok(());
+    }
+    let Some(t) = ctx.from.table(schema, table) else {
+        return Ok(());
+    };
+    let uses = |expr: &str| {
+        significant_tokens(expr, Dialect::Mysql).iter().any(|tok| {
+            let name = match tok.kind {
+                TokenKind::Word => tok.text.to_string(),
+                TokenKind::Quoted if tok.text.starts_with('`') && tok.text.len() >= 2 => {
+                    tok.text[1..tok.text.len() - 1].replace("``", "`")
+                }
+                _ => return false,
+            };
+            name.eq_ignore_ascii_case(column)
+        })
+    };
+    let checks: Vec<&str> = t
+        .checks
+        .iter()
+        .filter(|k| uses(&k.expr))
+        .map(|k| k.name.as_str())
+        .collect();
+    if checks.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{schema}.{table}.{column}: {what} needs a shadow column that replaces it, but {} cannot rename or drop a column that a CHECK constraint uses (ERROR 3959; check {} uses it). Drop the check in one migration (declare the schema without it and plan), make this change in the next, and declare the check again (on the new column) after it",
+        ctx.r.flavor(),
+        checks.join(", ")
+    )))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -751,6 +876,7 @@ fn alter_column(
 
 /// Rename through a shadow column kept in sync by triggers (see [`shadow`]).
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
+    refuse_checked_column(ctx, schema, table, old, &format!("renaming it to {new}"))?;
     let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
     let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
     let s = Shadow {
@@ -779,6 +905,7 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
+    refuse_checked_column(ctx, schema, table, &from.name, "changing its type")?;
     let indexes = rebuildable_indexes(
         ctx,
         schema,
@@ -828,10 +955,17 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
         if let Some(after) = after {
             // `ADD COLUMN def, ALGORITHM=…` → `ADD COLUMN def AFTER c, ALGORITHM=…`.
             let def = column_definition(column);
+            let anywhere = ctx.r.flavor().instant_add_column_anywhere();
             for st in &mut stmts {
                 st.sql = st
                     .sql
                     .replacen(&def, &format!("{def} AFTER {}", ident(after)), 1);
+                if !anywhere {
+                    // MySQL < 8.0.29 adds a column instantly only at the end.
+                    st.sql = st
+                        .sql
+                        .replace(Algorithm::Instant.clause(), Algorithm::Inplace.clause());
+                }
             }
         }
         stmts
@@ -1040,7 +1174,7 @@ fn add_foreign_key(
     c: &Change,
     schema: &str,
     table: &str,
-    key: &crate::schema::ForeignKey,
+    key: &ForeignKey,
 ) -> Result<Vec<Step>> {
     let summary = format!("add foreign key {} on {schema}.{table}", key.name);
     let later = ctx.drops_name(schema, &key.name);
@@ -1055,24 +1189,36 @@ fn add_foreign_key(
         s.hazards.clear();
         return Ok(vec![s]);
     }
-    if ctx.from.is_mysql_proper() {
-        // `SET STATEMENT … FOR` and `BEGIN NOT ATOMIC` (the orphan check) are MariaDB's.
-        return Err(Error::Refused(format!(
-            "{schema}.{table}: adding foreign key {} to an existing table online is planned for MariaDB only (server: {}); on MySQL 8 write it by hand: check for orphans in batches, then `SET foreign_key_checks = 0`, the ALTER with ALGORITHM=INPLACE, LOCK=NONE, and `SET foreign_key_checks = 1` in one file",
-            key.name, ctx.from.server_version
-        )));
-    }
-    let up: Vec<SqlStatement> = ctx
-        .sql(c)
-        .into_iter()
-        .map(|s| {
-            SqlStatement::new(format!(
-                "SET STATEMENT foreign_key_checks=0 FOR {}",
-                s.sql
-                    .replace(Algorithm::Copy.clause(), Algorithm::Inplace.clause())
-            ))
-        })
-        .collect();
+    let flavor = ctx.r.flavor().clone();
+    refuse_non_standard_parent_key(ctx, &flavor, schema, table, key)?;
+    let inplace = |s: SqlStatement| {
+        s.sql
+            .replace(Algorithm::Copy.clause(), Algorithm::Inplace.clause())
+    };
+    let up: Vec<SqlStatement> = match flavor.unchecked_foreign_key() {
+        UncheckedForeignKey::SetStatement => ctx
+            .sql(c)
+            .into_iter()
+            .map(|s| {
+                SqlStatement::new(format!(
+                    "SET STATEMENT foreign_key_checks=0 FOR {}",
+                    inplace(s)
+                ))
+            })
+            .collect(),
+        // The runner restores foreign_key_checks after every file, so a failing ALTER cannot
+        // leave the session without checks, and replays the SET when it resumes the file.
+        UncheckedForeignKey::SessionVariable => {
+            let mut up = vec![SqlStatement::new("SET SESSION foreign_key_checks = 0")];
+            up.extend(
+                ctx.sql(c)
+                    .into_iter()
+                    .map(|s| SqlStatement::new(inplace(s))),
+            );
+            up.push(SqlStatement::new("SET SESSION foreign_key_checks = 1"));
+            up
+        }
+    };
     let mut add = simple(
         ctx,
         c,
@@ -1084,7 +1230,11 @@ fn add_foreign_key(
     add.lock = "INPLACE, LOCK=NONE (foreign_key_checks=0): brief metadata locks; reads and writes continue".into();
     add.hazards.push("enforced for new writes at once; existing rows are checked for orphans in contract (validated by that check only: MySQL has no VALIDATE)".into());
 
-    let check = orphan_check(ctx, schema, table, key);
+    let check = if flavor.anonymous_blocks() {
+        vec![SqlStatement::new(orphan_check(ctx, schema, table, key))]
+    } else {
+        orphan_procedure(ctx, schema, table, key)
+    };
     let mut v = ctx.step(
         Phase::Contract,
         format!(
@@ -1092,7 +1242,7 @@ fn add_foreign_key(
             key.name
         ),
         "none (consistent reads in key-range batches)",
-        vec![SqlStatement::new(check)],
+        check,
         vec![],
     );
     v.hazards.push(
@@ -1145,10 +1295,162 @@ fn batched_update(
     ]
 }
 
+/// MySQL 8.4's `restrict_fk_on_non_standard_key` (on by default): a foreign key must reference
+/// the parent's primary key or a unique key of exactly its columns. Refused up front with the
+/// variable's name, rather than by the server in the middle of a migration.
+fn refuse_non_standard_parent_key(
+    ctx: &Ctx,
+    flavor: &MysqlFlavor,
+    schema: &str,
+    table: &str,
+    key: &ForeignKey,
+) -> Result<()> {
+    if !flavor.fk_needs_unique_parent_key() {
+        return Ok(());
+    }
+    let parent_schema = if key.ref_schema.is_empty() {
+        schema
+    } else {
+        &key.ref_schema
+    };
+    let Some(parent) = ctx.to.table(parent_schema, &key.ref_table) else {
+        return Ok(());
+    };
+    let same = |cols: &[String]| {
+        cols.len() == key.ref_columns.len()
+            && cols
+                .iter()
+                .zip(&key.ref_columns)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    };
+    let primary = parent
+        .primary_key
+        .as_ref()
+        .is_some_and(|k| same(&k.columns));
+    let unique = parent.indexes.iter().any(|i| {
+        i.unique
+            && i.parts.iter().all(|p| p.length.is_none())
+            && same(
+                &i.parts
+                    .iter()
+                    .map(|p| p.key.column().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>(),
+            )
+    });
+    if primary || unique {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{schema}.{table}: foreign key {} references {}.{} ({}), which is neither its primary key nor a unique key of exactly those columns; {} refuses such keys while restrict_fk_on_non_standard_key is ON (its default from 8.4): reference a primary or unique key",
+        key.name,
+        parent_schema,
+        key.ref_table,
+        key.ref_columns.join(", "),
+        flavor
+    )))
+}
+
+/// The orphan check as a MySQL stored procedure (MySQL has no anonymous blocks), created,
+/// called and dropped: walks an integer primary key in ranges of the batch size, one
+/// consistent read each (other keys: one read), and fails with SQLSTATE 45000 naming the
+/// foreign key and the first orphan found (its primary key and key values).
+fn orphan_procedure(ctx: &Ctx, schema: &str, table: &str, key: &ForeignKey) -> Vec<SqlStatement> {
+    let t = ident(table);
+    let matches = key
+        .columns
+        .iter()
+        .zip(&key.ref_columns)
+        .map(|(c, r)| format!("parent.{} = child.{}", ident(r), ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let not_null = key
+        .columns
+        .iter()
+        .map(|c| format!("child.{} IS NOT NULL", ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let parent = if key.ref_schema == schema || key.ref_schema.is_empty() {
+        ident(&key.ref_table)
+    } else {
+        format!("{}.{}", ident(&key.ref_schema), ident(&key.ref_table))
+    };
+    let pk: Vec<String> = ctx
+        .from
+        .table(schema, table)
+        .and_then(|t| t.primary_key.as_ref())
+        .map(|k| k.columns.clone())
+        .unwrap_or_default();
+    let mut described: Vec<String> = pk.clone();
+    for c in &key.columns {
+        if !described.iter().any(|d| d.eq_ignore_ascii_case(c)) {
+            described.push(c.clone());
+        }
+    }
+    let orphan = described
+        .iter()
+        .map(|c| {
+            format!(
+                "{}, '=', COALESCE(QUOTE(child.{}), 'NULL')",
+                literal(c),
+                ident(c)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ', ', ");
+    let find = format!(
+        "SELECT CONCAT({orphan}) FROM {t} AS child WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} AS parent WHERE {matches})"
+    );
+    let prefix = literal(&format!(
+        "{table}: foreign key {}: a row has no parent: ",
+        key.name
+    ));
+    let fail = format!(
+        "IF migrator_orphan IS NOT NULL THEN
+      SET migrator_message = LEFT(CONCAT({prefix}, migrator_orphan), 128);
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = migrator_message;
+    END IF;"
+    );
+    let body = match int_key(ctx, schema, table) {
+        Some(k) => {
+            let k = ident(&k);
+            let n = ctx.opts.batch_size.max(1);
+            format!(
+                "  DECLARE migrator_lo DECIMAL(65, 0);
+  DECLARE migrator_nx DECIMAL(65, 0);
+  DECLARE migrator_orphan TEXT;
+  DECLARE migrator_message VARCHAR(128);
+  SELECT MIN({k}) - 1 INTO migrator_lo FROM {t};
+  WHILE migrator_lo IS NOT NULL DO
+    SET migrator_nx = (SELECT MAX(b.k) FROM (SELECT {k} AS k FROM {t} WHERE {k} > migrator_lo ORDER BY {k} LIMIT {n}) AS b);
+    SET migrator_orphan = NULL;
+    IF migrator_nx IS NOT NULL THEN
+      SET migrator_orphan = ({find} AND child.{k} > migrator_lo AND child.{k} <= migrator_nx ORDER BY child.{k} LIMIT 1);
+    END IF;
+    {fail}
+    SET migrator_lo = migrator_nx;
+  END WHILE;"
+            )
+        }
+        None => format!(
+            "  DECLARE migrator_orphan TEXT;
+  DECLARE migrator_message VARCHAR(128);
+  SET migrator_orphan = ({find} LIMIT 1);
+  {fail}"
+        ),
+    };
+    let p = ident(&own_name("fkcheck", table, &key.name));
+    vec![
+        SqlStatement::new(format!("DROP PROCEDURE IF EXISTS {p}")),
+        SqlStatement::new(format!("CREATE PROCEDURE {p}()\nBEGIN\n{body}\nEND")),
+        SqlStatement::new(format!("CALL {p}()")),
+        SqlStatement::new(format!("DROP PROCEDURE {p}")),
+    ]
+}
+
 /// A MariaDB compound statement that fails (SQLSTATE 45000, naming the key) if a row of `table`
 /// has no parent for `key`: walks an integer primary key in ranges of the batch size, one
 /// consistent read each; other keys are checked in one read.
-fn orphan_check(ctx: &Ctx, schema: &str, table: &str, key: &crate::schema::ForeignKey) -> String {
+fn orphan_check(ctx: &Ctx, schema: &str, table: &str, key: &ForeignKey) -> String {
     let t = ident(table);
     let matches = key
         .columns
@@ -1282,12 +1584,26 @@ mod tests {
     }
 
     #[test]
-    fn foreign_key_on_mysql_proper_is_refused_with_what_to_do() {
-        let err = plan_on("8.0.36").unwrap_err().to_string();
+    fn foreign_key_on_mysql_proper_sets_the_session_variable_around_the_alter() {
+        let steps = plan_on("9.7.4-2").unwrap();
+        assert_eq!(steps.len(), 2);
+        let up: Vec<&str> = steps[0].up.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(up.len(), 3, "{up:?}");
+        assert_eq!(up[0], "SET SESSION foreign_key_checks = 0");
         assert!(
-            err.contains("MariaDB only") && err.contains("foreign_key_checks = 0"),
-            "{err}"
+            up[1].starts_with("ALTER TABLE `c` ADD CONSTRAINT `c_p`"),
+            "{}",
+            up[1]
         );
+        assert!(up[1].ends_with("ALGORITHM=INPLACE, LOCK=NONE"), "{}", up[1]);
+        assert_eq!(up[2], "SET SESSION foreign_key_checks = 1");
+        assert!(up.iter().all(|s| !s.contains("SET STATEMENT")));
+        let check: Vec<&str> = steps[1].up.iter().map(|s| s.sql.as_str()).collect();
+        assert!(check.iter().all(|s| !s.contains("NOT ATOMIC")), "{check:?}");
+        assert!(check[1].starts_with("CREATE PROCEDURE"), "{}", check[1]);
+        assert!(check[1].contains("LIMIT 100"), "{}", check[1]);
+        assert!(check[1].contains("SIGNAL SQLSTATE '45000'"), "{}", check[1]);
+        assert!(check[2].starts_with("CALL "), "{}", check[2]);
     }
 
     #[test]

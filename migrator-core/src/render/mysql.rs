@@ -31,17 +31,21 @@
 use super::{Renderer, SqlStatement};
 use crate::diff::mysql::{ADD_KEY_OPTION, DROP_WITH_PREFIX};
 use crate::diff::{Change, CommentTarget};
+use crate::flavor::MysqlFlavor;
 use crate::schema::{Check, Column, Database, ForeignKey, Index, IndexKey, Options, Table, View};
 use crate::{Dialect, Error, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Renders changes for MySQL / MariaDB. [`MysqlRenderer::for_database`] knows what of the
-/// database the SQL will run on changes how a statement may run: tables with a `FULLTEXT` index
-/// (adding or dropping a column rebuilds them and needs `LOCK=SHARED`), and unique indexes over
-/// NOT NULL columns of tables without a primary key (InnoDB clusters the table on such an
-/// index, so dropping it needs a copy).
+/// database the SQL will run on changes how a statement may run: the server
+/// ([`MysqlFlavor`]: MariaDB or MySQL proper, and its version), tables with a `FULLTEXT` index
+/// (adding or dropping a column rebuilds them: `LOCK=SHARED` on MariaDB, a copy on MySQL),
+/// unique indexes over NOT NULL columns of tables without a primary key (InnoDB clusters the
+/// table on such an index, so dropping it needs a copy), the columns an index uses and the
+/// names of checks (MySQL drops those instantly, foreign keys in place).
 #[derive(Debug, Clone, Default)]
 pub struct MysqlRenderer {
+    flavor: MysqlFlavor,
     fulltext: BTreeSet<(String, String)>,
     clustered: BTreeSet<(String, String, String)>,
     /// Tables with a STORED generated column: MariaDB makes a column NOT NULL there only by
@@ -50,11 +54,29 @@ pub struct MysqlRenderer {
     /// (schema, table, column) followed by a VIRTUAL generated column: dropping it moves the
     /// virtual column, which MariaDB does only by copying the table (error 1846).
     before_virtual: BTreeSet<(String, String, String)>,
+    /// (schema, table, column in lower case) used by an index.
+    indexed: BTreeSet<(String, String, String)>,
+    /// (schema, table, name) of table-level checks → expression.
+    checks: BTreeMap<(String, String, String), String>,
 }
 
 impl MysqlRenderer {
+    /// A renderer with MariaDB's rules and no database to look at.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A renderer for `flavor` with no database to look at.
+    pub fn for_flavor(flavor: MysqlFlavor) -> Self {
+        MysqlRenderer {
+            flavor,
+            ..Self::default()
+        }
+    }
+
+    /// The server this renderer writes for.
+    pub fn flavor(&self) -> &MysqlFlavor {
+        &self.flavor
     }
 
     /// A renderer for SQL that will run on `db` (the `from` side of a diff).
@@ -63,6 +85,8 @@ impl MysqlRenderer {
         let mut clustered = BTreeSet::new();
         let mut stored_generated = BTreeSet::new();
         let mut before_virtual = BTreeSet::new();
+        let mut indexed = BTreeSet::new();
+        let mut checks = BTreeMap::new();
         for s in &db.schemas {
             for t in &s.tables {
                 if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
@@ -79,6 +103,29 @@ impl MysqlRenderer {
                     for c in &t.columns[..last] {
                         before_virtual.insert((s.name.clone(), t.name.clone(), c.name.clone()));
                     }
+                }
+                let key_columns = t
+                    .indexes
+                    .iter()
+                    .flat_map(|i| i.parts.iter().filter_map(|p| p.key.column()))
+                    .chain(
+                        t.primary_key
+                            .iter()
+                            .flat_map(|k| k.columns.iter().map(|c| c.as_str())),
+                    )
+                    .chain(
+                        t.foreign_keys
+                            .iter()
+                            .flat_map(|f| f.columns.iter().map(|c| c.as_str())),
+                    );
+                for c in key_columns {
+                    indexed.insert((s.name.clone(), t.name.clone(), c.to_ascii_lowercase()));
+                }
+                for k in &t.checks {
+                    checks.insert(
+                        (s.name.clone(), t.name.clone(), k.name.clone()),
+                        k.expr.clone(),
+                    );
                 }
                 if t.primary_key.is_some() {
                     continue;
@@ -97,17 +144,150 @@ impl MysqlRenderer {
             }
         }
         MysqlRenderer {
+            flavor: MysqlFlavor::of(db),
             fulltext,
             clustered,
             stored_generated,
             before_virtual,
+            indexed,
+            checks,
         }
     }
 
-    fn has_fulltext(&self, schema: &str, table: &str) -> bool {
-        self.fulltext
-            .contains(&(schema.to_string(), table.to_string()))
+    /// How a statement that rebuilds `schema.table` (or adds / drops a column of it) may run,
+    /// when it could otherwise run as `a`.
+    fn table(&self, schema: &str, table: &str) -> TableFacts {
+        TableFacts {
+            fulltext: self
+                .fulltext
+                .contains(&(schema.to_string(), table.to_string())),
+            inplace_fulltext: self.flavor.inplace_fulltext_rebuild(),
+            stored_generated: self
+                .stored_generated
+                .contains(&(schema.to_string(), table.to_string())),
+        }
     }
+
+    fn is_indexed(&self, schema: &str, table: &str, column: &str) -> bool {
+        self.indexed.contains(&(
+            schema.to_string(),
+            table.to_string(),
+            column.to_ascii_lowercase(),
+        ))
+    }
+
+    /// Whether constraint `name` is a check of the table (otherwise a foreign key, or one this
+    /// plan adds: the down of an added foreign key drops it).
+    fn is_check(&self, schema: &str, table: &str, name: &str) -> bool {
+        self.checks
+            .contains_key(&(schema.to_string(), table.to_string(), name.to_string()))
+    }
+
+    /// The checks of `schema.table` whose expression names `column`: (name, expression).
+    fn checks_using(&self, schema: &str, table: &str, column: &str) -> Vec<(String, String)> {
+        self.checks
+            .iter()
+            .filter(|((s, t, _), expr)| {
+                s == schema && t == table && !rename_in_expr(expr, column, column).1.is_empty()
+            })
+            .map(|((_, _, name), expr)| (name.clone(), expr.clone()))
+            .collect()
+    }
+
+    /// `RENAME COLUMN`. MySQL refuses it for a column a CHECK uses (ERROR 3959): there the
+    /// checks are dropped in the renaming statement and added again over the new name in the
+    /// next one, which validates them by copying the table.
+    fn rename_column(&self, schema: &str, table: &str, from: &str, to: &str) -> Vec<SqlStatement> {
+        let rename = format!("RENAME COLUMN {} TO {}", ident(from), ident(to));
+        let checks = if self.flavor.rename_column_used_by_check() {
+            Vec::new()
+        } else {
+            self.checks_using(schema, table, from)
+        };
+        if checks.is_empty() {
+            return vec![alter(
+                table,
+                &rename,
+                Self::instant_or_inplace(self.flavor.instant_rename_column()),
+            )];
+        }
+        let mut actions: Vec<String> = checks
+            .iter()
+            .map(|(name, _)| format!("DROP CHECK {}", ident(name)))
+            .collect();
+        actions.push(rename);
+        // Two statements: a copy cannot rename a column a foreign key uses (ERROR 1846).
+        let mut out = vec![alter(
+            table,
+            &actions.join(", "),
+            Self::instant_or_inplace(self.flavor.instant_rename_column()),
+        )];
+        let adds: Vec<String> = checks
+            .iter()
+            .map(|(name, expr)| {
+                let (renamed, _) = rename_in_expr(expr, from, to);
+                format!("ADD CONSTRAINT {} CHECK ({renamed})", ident(name))
+            })
+            .collect();
+        out.push(alter(table, &adds.join(", "), Algorithm::Copy));
+        out
+    }
+
+    /// `ADD COLUMN`. MySQL refuses it with a non-deterministic default (`uuid()`, ERROR 1674):
+    /// there the column is added without it, its rows are filled with it, and it gets its
+    /// final definition.
+    fn add_column(&self, schema: &str, table: &str, column: &Column) -> Vec<SqlStatement> {
+        let facts = self.table(schema, table);
+        let volatile = !self.flavor.add_column_with_volatile_default()
+            && column.generated.is_none()
+            && column
+                .default
+                .as_deref()
+                .is_some_and(|d| self.flavor.volatile_default(d));
+        if !volatile {
+            return vec![add_column(&self.flavor, column, table, facts)];
+        }
+        let default = column.default.clone().unwrap_or_default();
+        let mut bare = column.clone();
+        bare.default = None;
+        bare.nullable = true;
+        let c = ident(&column.name);
+        let mut out = vec![add_column(&self.flavor, &bare, table, facts)];
+        out.push(SqlStatement::new(format!(
+            "UPDATE {} SET {c} = {default} WHERE {c} IS NULL",
+            ident(table)
+        )));
+        out.extend(alter_column(
+            &self.flavor,
+            &bare,
+            column,
+            table,
+            facts,
+            false,
+        ));
+        out
+    }
+
+    /// INSTANT when the server can, else in place (metadata only, `LOCK=NONE`).
+    fn instant_or_inplace(can: bool) -> Algorithm {
+        if can {
+            Algorithm::Instant
+        } else {
+            Algorithm::Inplace
+        }
+    }
+}
+
+/// What of a table changes how a rebuild may run (see [`Algorithm::with_fulltext`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct TableFacts {
+    /// The table has a `FULLTEXT` index.
+    fulltext: bool,
+    /// The server rebuilds such a table in place (MariaDB), rather than by copying (MySQL).
+    inplace_fulltext: bool,
+    /// The table has a STORED generated column: MariaDB makes a column NOT NULL there only by
+    /// copying the table (INPLACE is refused, error 1845).
+    stored_generated: bool,
 }
 
 /// `` `name` ``, with embedded backticks doubled.
@@ -150,10 +330,16 @@ impl Algorithm {
         }
     }
 
-    /// On a table with a FULLTEXT index, what rebuilds the table needs a shared lock.
-    fn with_fulltext(self, fulltext: bool) -> Algorithm {
+    /// On a table with a FULLTEXT index, what rebuilds the table needs a shared lock
+    /// (MariaDB) or a copy (MySQL, which cannot rebuild the FULLTEXT index in place).
+    fn with_fulltext(self, table: TableFacts) -> Algorithm {
         match self {
-            Algorithm::Instant | Algorithm::Inplace if fulltext => Algorithm::InplaceShared,
+            Algorithm::Instant | Algorithm::Inplace | Algorithm::InplaceShared
+                if table.fulltext && !table.inplace_fulltext =>
+            {
+                Algorithm::Copy
+            }
+            Algorithm::Instant | Algorithm::Inplace if table.fulltext => Algorithm::InplaceShared,
             a => a,
         }
     }
@@ -232,8 +418,15 @@ fn index_parts(i: &Index) -> String {
         .join(", ")
 }
 
-/// `[UNIQUE|FULLTEXT|SPATIAL] INDEX `i` (parts) [USING HASH] [COMMENT '…'] [IGNORED]`.
+/// `[UNIQUE|FULLTEXT|SPATIAL] INDEX `i` (parts) [USING HASH] [COMMENT '…'] [IGNORED]` (MariaDB's
+/// rules; see [`index_definition_for`]).
 pub fn index_definition(i: &Index) -> String {
+    index_definition_for(&MysqlFlavor::default(), i)
+}
+
+/// An index definition for `flavor`'s server: a hidden index is `IGNORED` on MariaDB,
+/// `INVISIBLE` on MySQL.
+pub fn index_definition_for(flavor: &MysqlFlavor, i: &Index) -> String {
     let kind = match i.method.as_str() {
         "FULLTEXT" => "FULLTEXT ",
         "SPATIAL" => "SPATIAL ",
@@ -248,13 +441,44 @@ pub fn index_definition(i: &Index) -> String {
         sql.push_str(&format!(" COMMENT {}", literal(c)));
     }
     if i.options.contains_key("ignored") {
-        sql.push_str(" IGNORED");
+        sql.push(' ');
+        sql.push_str(flavor.ignored_index_keyword());
     }
     sql
 }
 
 fn check_clause(c: &Check) -> String {
     format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr)
+}
+
+/// `expr` with every reference to column `from` (bare or backquoted, not qualified, not a
+/// function name) written as `` `to` ``, and the references found.
+pub(crate) fn rename_in_expr(expr: &str, from: &str, to: &str) -> (String, Vec<usize>) {
+    use crate::migrations::split::{significant_tokens, TokenKind};
+    let toks = significant_tokens(expr, Dialect::Mysql);
+    let mut out = String::new();
+    let mut found = Vec::new();
+    let mut at = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let name = match t.kind {
+            TokenKind::Word => t.text.to_string(),
+            TokenKind::Quoted if t.text.starts_with('`') && t.text.len() >= 2 => {
+                t.text[1..t.text.len() - 1].replace("``", "`")
+            }
+            _ => continue,
+        };
+        let qualified = i > 0 && toks[i - 1].is_symbol(".");
+        let call = toks.get(i + 1).is_some_and(|n| n.is_symbol("("));
+        if qualified || call || !name.eq_ignore_ascii_case(from) {
+            continue;
+        }
+        found.push(t.start);
+        out.push_str(&expr[at..t.start]);
+        out.push_str(&ident(to));
+        at = t.end();
+    }
+    out.push_str(&expr[at..]);
+    (out, found)
 }
 
 /// `CONSTRAINT `f` FOREIGN KEY (…) REFERENCES `t` (…) ON DELETE … ON UPDATE …`; the referenced
@@ -302,12 +526,12 @@ fn table_options(options: &Options) -> Vec<String> {
     out
 }
 
-fn create_table(t: &Table) -> String {
+fn create_table(flavor: &MysqlFlavor, t: &Table) -> String {
     let mut lines: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(k) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", idents(&k.columns)));
     }
-    lines.extend(t.indexes.iter().map(index_definition));
+    lines.extend(t.indexes.iter().map(|i| index_definition_for(flavor, i)));
     lines.extend(
         t.uniques
             .iter()
@@ -415,35 +639,41 @@ fn storage_size(is_enum: bool, n: usize) -> u8 {
     }
 }
 
-/// A type change MariaDB does instantly: VARCHAR growth within its length-byte class (same
-/// collation), ENUM / SET values appended within the same storage size.
-fn instant_type_change(from: &Column, to: &Column) -> bool {
+/// A type change done without copying the table: VARCHAR growth within its length-byte class
+/// (same collation; instant on MariaDB, in place on MySQL), ENUM / SET values appended within
+/// the same storage size (instant on both).
+fn cheap_type_change(flavor: &MysqlFlavor, from: &Column, to: &Column) -> Option<Algorithm> {
     if from.collation != to.collation {
-        return false;
+        return None;
     }
     let (f, t) = (&from.data_type.name, &to.data_type.name);
     if let (Some(a), Some(b)) = (varchar_length(f), varchar_length(t)) {
         let bytes = to.options.get("charset").map(|c| max_bytes(c)).unwrap_or(4);
-        return b >= a && ((a * bytes < 256) == (b * bytes < 256));
+        let same_class = b >= a && ((a * bytes < 256) == (b * bytes < 256));
+        return same_class
+            .then(|| MysqlRenderer::instant_or_inplace(flavor.instant_varchar_growth()));
     }
     if let (Some((fe, fv)), Some((te, tv))) = (enum_values(f), enum_values(t)) {
-        return fe == te
+        let appended = fe == te
             && tv.len() >= fv.len()
             && tv[..fv.len()] == fv[..]
             && storage_size(fe, fv.len()) == storage_size(te, tv.len());
+        return appended.then_some(Algorithm::Instant);
     }
-    false
+    None
 }
 
-/// The algorithm a `MODIFY COLUMN` from `from` to `to` needs.
-fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
+/// The algorithm a `MODIFY COLUMN` from `from` to `to` needs on `flavor`'s server (`indexed`:
+/// an index uses the column).
+fn modify_algorithm(flavor: &MysqlFlavor, from: &Column, to: &Column, indexed: bool) -> Algorithm {
     let mut a = Algorithm::Instant;
-    if from.data_type != to.data_type && !instant_type_change(from, to) {
-        a = a.max(Algorithm::Copy);
+    if from.data_type != to.data_type {
+        a = a.max(cheap_type_change(flavor, from, to).unwrap_or(Algorithm::Copy));
     }
     if from.collation != to.collation {
+        let same_charset = from.options.get("charset") == to.options.get("charset");
         a = a.max(
-            if from.options.get("charset") == to.options.get("charset") {
+            if same_charset && (!indexed || flavor.inplace_indexed_collation_change()) {
                 Algorithm::Inplace
             } else {
                 Algorithm::Copy
@@ -455,7 +685,7 @@ fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
     }
     let opt = |c: &Column, k: &str| c.options.get(k).cloned();
     if opt(from, "auto_increment") != opt(to, "auto_increment")
-        && opt(to, "auto_increment").is_some()
+        && (opt(to, "auto_increment").is_some() || !flavor.instant_drop_auto_increment())
     {
         a = a.max(Algorithm::Copy);
     }
@@ -463,28 +693,34 @@ fn modify_algorithm(from: &Column, to: &Column) -> Algorithm {
         // Existing rows are only checked by a copy.
         a = a.max(Algorithm::Copy);
     }
-    if opt(from, "invisible") != opt(to, "invisible") {
+    if opt(from, "invisible") != opt(to, "invisible") && !flavor.instant_column_visibility() {
         a = a.max(Algorithm::Copy);
     }
     a
 }
 
-/// `(fulltext, stored_generated)`: what the table holds that limits the algorithm.
 fn alter_column(
+    flavor: &MysqlFlavor,
     from: &Column,
     to: &Column,
     table: &str,
-    (fulltext, stored_generated): (bool, bool),
+    facts: TableFacts,
+    indexed: bool,
 ) -> Vec<SqlStatement> {
     let c = ident(&to.name);
     let generated_changes = from.generated != to.generated || from.data_type != to.data_type;
     if (from.generated.is_some() || to.generated.is_some()) && generated_changes {
         let both_virtual = matches!((&from.generated, &to.generated), (Some(a), Some(b)) if !a.stored && !b.stored);
         if both_virtual && from.data_type == to.data_type && from.collation == to.collation {
+            let algorithm = if flavor.inplace_virtual_expression_change() {
+                Algorithm::Inplace.with_fulltext(facts)
+            } else {
+                Algorithm::Copy
+            };
             return vec![alter(
                 table,
                 &format!("MODIFY COLUMN {}", column_definition(to)),
-                Algorithm::Inplace.with_fulltext(fulltext),
+                algorithm,
             )];
         }
         // A column cannot become or stop being generated, nor change a stored expression, in
@@ -498,21 +734,32 @@ fn alter_column(
     // Only the default: ALTER COLUMN … SET / DROP DEFAULT.
     let mut same_but_default = from.clone();
     same_but_default.default = to.default.clone();
-    if &same_but_default == to && from.default != to.default {
+    // MySQL's SET DEFAULT takes a literal only where the column type takes one: a function
+    // (`current_timestamp`) or an expression default goes through MODIFY COLUMN instead.
+    let literal_default = to.default.as_deref().is_none_or(|d| {
+        let d = d.trim_start();
+        !d.starts_with('(')
+            && !d.to_ascii_lowercase().starts_with("current_timestamp")
+            && !d.to_ascii_lowercase().starts_with("now(")
+    });
+    if &same_but_default == to
+        && from.default != to.default
+        && (flavor.set_default_takes_bare_function() || literal_default)
+    {
         let action = match &to.default {
             Some(d) => format!("ALTER COLUMN {c} SET DEFAULT {d}"),
             None => format!("ALTER COLUMN {c} DROP DEFAULT"),
         };
         return vec![alter(table, &action, Algorithm::Instant)];
     }
-    let algorithm = modify_algorithm(from, to);
+    let algorithm = modify_algorithm(flavor, from, to, indexed);
     let algorithm = if algorithm == Algorithm::Inplace {
-        algorithm.with_fulltext(fulltext)
+        algorithm.with_fulltext(facts)
     } else {
         algorithm
     };
     // Next to a stored generated column, only a copy makes a column NOT NULL (error 1845).
-    let algorithm = if stored_generated && from.nullable && !to.nullable {
+    let algorithm = if facts.stored_generated && from.nullable && !to.nullable {
         algorithm.max(Algorithm::Copy)
     } else {
         algorithm
@@ -524,13 +771,25 @@ fn alter_column(
     )]
 }
 
-fn add_column(c: &Column, table: &str, fulltext: bool) -> SqlStatement {
+fn add_column(flavor: &MysqlFlavor, c: &Column, table: &str, facts: TableFacts) -> SqlStatement {
     let mut column = c.clone();
     let key = column.options.remove(ADD_KEY_OPTION);
+    let has_key = key.is_some();
     let mut actions = format!("ADD COLUMN {}", column_definition(&column));
+    let ty = c.data_type.name.to_ascii_lowercase();
+    let temporal_without_value = !c.nullable
+        && c.default.is_none()
+        && c.generated.is_none()
+        && ["date", "datetime", "timestamp"]
+            .iter()
+            .any(|t| ty == *t || ty.starts_with(&format!("{t}(")));
     let mut algorithm = match &c.generated {
         Some(g) if g.stored => Algorithm::Copy,
-        _ => Algorithm::Instant,
+        _ => MysqlRenderer::instant_or_inplace(
+            flavor.instant_add_column()
+                && (!temporal_without_value
+                    || flavor.instant_add_not_null_temporal_without_default()),
+        ),
     };
     if c.default.as_deref().is_some_and(|d| !constant_default(d)) || c.options.contains_key("check")
     {
@@ -549,10 +808,19 @@ fn add_column(c: &Column, table: &str, fulltext: bool) -> SqlStatement {
             Some((_, name)) => actions.push_str(&format!(", ADD INDEX {} ({col})", ident(name))),
         }
     }
-    alter(table, &actions, algorithm.with_fulltext(fulltext))
+    if has_key {
+        // Building an index is never instant (MySQL refuses INSTANT; MariaDB does it in place).
+        algorithm = algorithm.max(Algorithm::Inplace);
+    }
+    alter(table, &actions, algorithm.with_fulltext(facts))
 }
 
-fn alter_options(table: &str, from: &Options, to: &Options) -> Vec<SqlStatement> {
+fn alter_options(
+    flavor: &MysqlFlavor,
+    table: &str,
+    from: &Options,
+    to: &Options,
+) -> Vec<SqlStatement> {
     let mut changed = Options::new();
     let mut algorithm = Algorithm::Instant;
     for key in ["engine", "charset", "collation", "row_format"] {
@@ -564,7 +832,7 @@ fn alter_options(table: &str, from: &Options, to: &Options) -> Vec<SqlStatement>
             algorithm = algorithm.max(match key {
                 "engine" => Algorithm::Copy,
                 "row_format" => Algorithm::Inplace,
-                _ => Algorithm::Instant,
+                _ => MysqlRenderer::instant_or_inplace(flavor.instant_table_options()),
             });
         }
     }
@@ -736,26 +1004,25 @@ impl Renderer for MysqlRenderer {
         }
         let one = |sql: String| vec![SqlStatement::new(sql)];
         match change {
-            CreateTable { table, .. } => one(create_table(table)),
+            CreateTable { table, .. } => one(create_table(&self.flavor, table)),
             RenameTable { from, to, .. } => {
                 one(format!("RENAME TABLE {} TO {}", ident(from), ident(to)))
             }
             AlterTableOptions {
                 table, from, to, ..
-            } => alter_options(table, from, to),
+            } => alter_options(&self.flavor, table, from, to),
             DropTable { name, .. } => one(format!("DROP TABLE {}", ident(name))),
             AddColumn {
                 schema,
                 table,
                 column,
-            } => vec![add_column(column, table, self.has_fulltext(schema, table))],
+            } => self.add_column(schema, table, column),
             RenameColumn {
-                table, from, to, ..
-            } => vec![alter(
+                schema,
                 table,
-                &format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
-                Algorithm::Instant,
-            )],
+                from,
+                to,
+            } => self.rename_column(schema, table, from, to),
             AlterColumn {
                 schema,
                 table,
@@ -763,26 +1030,30 @@ impl Renderer for MysqlRenderer {
                 to,
                 ..
             } => alter_column(
+                &self.flavor,
                 from,
                 to,
                 table,
-                (
-                    self.has_fulltext(schema, table),
-                    self.stored_generated
-                        .contains(&(schema.clone(), table.clone())),
-                ),
+                self.table(schema, table),
+                self.is_indexed(schema, table, &from.name),
             ),
             DropColumn {
                 schema,
                 table,
                 column,
             } => {
+                // Dropping a column that a VIRTUAL generated column follows moves it, which
+                // MariaDB does only by copying the table (error 1846).
                 let moves_virtual =
                     self.before_virtual
                         .contains(&(schema.clone(), table.clone(), column.clone()));
                 let algorithm = match moves_virtual {
                     true => Algorithm::Copy,
-                    false => Algorithm::Instant.with_fulltext(self.has_fulltext(schema, table)),
+                    false => Self::instant_or_inplace(
+                        self.flavor
+                            .instant_drop_column(self.is_indexed(schema, table, column)),
+                    )
+                    .with_fulltext(self.table(schema, table)),
                 };
                 vec![alter(
                     table,
@@ -793,7 +1064,7 @@ impl Renderer for MysqlRenderer {
             AddPrimaryKey { schema, table, key } => vec![alter(
                 table,
                 &format!("ADD PRIMARY KEY ({})", idents(&key.columns)),
-                Algorithm::Inplace.with_fulltext(self.has_fulltext(schema, table)),
+                Algorithm::Inplace.with_fulltext(self.table(schema, table)),
             )],
             AddUnique { table, unique, .. } => vec![alter(
                 table,
@@ -817,17 +1088,25 @@ impl Renderer for MysqlRenderer {
             DropConstraint { table, name, .. } if name == "PRIMARY" => {
                 vec![alter(table, "DROP PRIMARY KEY", Algorithm::Copy)]
             }
-            DropConstraint { table, name, .. } => vec![alter(
+            DropConstraint {
+                schema,
+                table,
+                name,
+            } => vec![alter(
                 table,
                 &format!("DROP CONSTRAINT {}", ident(name)),
-                Algorithm::Instant,
+                // A check drops instantly everywhere; a foreign key (or a constraint this
+                // renderer does not know, which on MySQL may be one) in place on MySQL.
+                Self::instant_or_inplace(
+                    self.is_check(schema, table, name) || self.flavor.instant_drop_foreign_key(),
+                ),
             )],
             CreateIndex { table, index, .. } => {
                 let algorithm = match index.method.as_str() {
                     "FULLTEXT" | "SPATIAL" => Algorithm::InplaceShared,
                     _ => Algorithm::Inplace,
                 };
-                let mut actions = format!("ADD {}", index_definition(index));
+                let mut actions = format!("ADD {}", index_definition_for(&self.flavor, index));
                 for key in index.options.keys() {
                     if let Some(name) = key.strip_prefix(DROP_WITH_PREFIX) {
                         actions.push_str(&format!(", DROP INDEX {}", ident(name)));
@@ -840,7 +1119,7 @@ impl Renderer for MysqlRenderer {
             } => vec![alter(
                 table,
                 &format!("RENAME INDEX {} TO {}", ident(from), ident(to)),
-                Algorithm::Instant,
+                Self::instant_or_inplace(self.flavor.instant_rename_index()),
             )],
             DropIndex {
                 schema,
@@ -872,7 +1151,7 @@ impl Renderer for MysqlRenderer {
                     "COMMENT = {}",
                     literal(comment.as_deref().unwrap_or_default())
                 ),
-                Algorithm::Instant,
+                Self::instant_or_inplace(self.flavor.instant_table_options()),
             )],
             // Refused by `check` (see `unsupported`): nothing to render.
             CreateSchema { .. }
@@ -928,21 +1207,31 @@ mod tests {
         a.options.insert("charset".into(), "utf8mb4".into());
         let mut b = a.clone();
         b.data_type = ColumnType::builtin("varchar(63)");
-        assert_eq!(modify_algorithm(&a, &b), Algorithm::Instant);
+        let m = MysqlFlavor::default();
+        let y = MysqlFlavor::parse("9.7.4");
+        assert_eq!(modify_algorithm(&m, &a, &b, false), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&y, &a, &b, false), Algorithm::Inplace);
         b.data_type = ColumnType::builtin("varchar(64)");
-        assert_eq!(modify_algorithm(&a, &b), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&m, &a, &b, false), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&y, &a, &b, false), Algorithm::Copy);
         let e1 = col("e", "enum('a','b')");
         let mut e2 = e1.clone();
         e2.data_type = ColumnType::builtin("enum('a','b','c')");
-        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&m, &e1, &e2, false), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&y, &e1, &e2, false), Algorithm::Instant);
         e2.data_type = ColumnType::builtin("enum('b','a')");
-        assert_eq!(modify_algorithm(&e1, &e2), Algorithm::Copy);
+        assert_eq!(modify_algorithm(&m, &e1, &e2, false), Algorithm::Copy);
         let mut n = a.clone();
         n.nullable = false;
-        assert_eq!(modify_algorithm(&a, &n), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&m, &a, &n, false), Algorithm::Inplace);
         let mut c = a.clone();
         c.comment = Some("x".into());
-        assert_eq!(modify_algorithm(&a, &c), Algorithm::Instant);
+        assert_eq!(modify_algorithm(&m, &a, &c, false), Algorithm::Instant);
+        let mut co = a.clone();
+        co.collation = Some("utf8mb4_bin".into());
+        assert_eq!(modify_algorithm(&m, &a, &co, true), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&y, &a, &co, false), Algorithm::Inplace);
+        assert_eq!(modify_algorithm(&y, &a, &co, true), Algorithm::Copy);
     }
 
     #[test]
@@ -950,7 +1239,15 @@ mod tests {
         let a = col("n", "int");
         let mut b = a.clone();
         b.default = Some("5".into());
-        let sql = &alter_column(&a, &b, "t", (false, false))[0].sql;
+        let sql = &alter_column(
+            &MysqlFlavor::default(),
+            &a,
+            &b,
+            "t",
+            TableFacts::default(),
+            false,
+        )[0]
+        .sql;
         assert_eq!(
             sql,
             "ALTER TABLE `t` ALTER COLUMN `n` SET DEFAULT 5, ALGORITHM=INSTANT, LOCK=DEFAULT"

@@ -91,6 +91,80 @@ fn is_dml(sql: &str, dialect: crate::Dialect) -> bool {
     })
 }
 
+/// The statements of `applied` (a file's statements that already ran, in an earlier run) whose
+/// effect is the session's own and was lost with that run's connection: session `SET`s (not
+/// `SET GLOBAL` / `PERSIST`, nor Postgres' transaction-scoped `SET LOCAL`) and a `LOCK TABLES`
+/// that no `UNLOCK TABLES` followed. A resumed file replays them first, so that the statement
+/// it resumes at runs as it would have (an `ALTER … ADD FOREIGN KEY` after `SET SESSION
+/// foreign_key_checks = 0`).
+fn session_state(applied: &[Statement], dialect: crate::Dialect) -> Vec<&Statement> {
+    let mut out: Vec<&Statement> = Vec::new();
+    let mut lock: Option<&Statement> = None;
+    for st in applied {
+        let Ok(tokens) = crate::migrations::split::tokens("", &st.sql, dialect) else {
+            continue;
+        };
+        let words: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word)
+            .take(2)
+            .collect();
+        let (Some(first), second) = (words.first(), words.get(1)) else {
+            continue;
+        };
+        if first.is_word("SET") {
+            let scoped = second.is_some_and(|w| {
+                [
+                    "GLOBAL",
+                    "PERSIST",
+                    "PERSIST_ONLY",
+                    "LOCAL",
+                    "STATEMENT",
+                    "TRANSACTION",
+                ]
+                .iter()
+                .any(|k| w.is_word(k))
+            });
+            if !scoped && !st.sql.to_ascii_lowercase().contains("@@global.") {
+                out.push(st);
+            }
+        } else if first.is_word("LOCK") && second.is_some_and(|w| w.is_word("TABLES")) {
+            lock = Some(st);
+        } else if first.is_word("UNLOCK") {
+            lock = None;
+        }
+    }
+    out.extend(lock);
+    out
+}
+
+/// Replays [`session_state`] of the statements before `start` (a resumed file).
+async fn restore_session(
+    target: &mut dyn Target,
+    file: &SqlFile,
+    stmts: &[Statement],
+    start: usize,
+) -> Result<()> {
+    for st in session_state(&stmts[..start], target.dialect()) {
+        tracing::info!(
+            "{}: replaying line {} ({}) for the statements after it",
+            file.name,
+            st.line,
+            st.sql.lines().next().unwrap_or_default()
+        );
+        target.execute(&st.sql).await.map_err(|e| {
+            Error::db(
+                format!(
+                    "{}: replaying line {} of the applied part",
+                    file.name, st.line
+                ),
+                e.message,
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// The statements of a file run statement by statement.
 struct Steps<'a> {
     file: &'a SqlFile,
@@ -255,6 +329,37 @@ pub async fn up(
     row.status = Status::Partial;
     target.save_history(&row).await?;
     let start = row.statements_applied as usize;
+    let ran = up_statements(
+        target,
+        settings,
+        (m, &stmts, &steps),
+        row,
+        start,
+        started,
+        &mut retries,
+    )
+    .await;
+    // Whatever happened, no session setting or table lock of the file outlives it.
+    let reset = target.reset_session().await;
+    ran?;
+    reset.map_err(|e| Error::db(format!("{}: resetting the session", m.up.name), e.message))?;
+    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+}
+
+/// The statement-by-statement part of [`up`], from statement `start` on, recording the
+/// finished history row.
+async fn up_statements(
+    target: &mut dyn Target,
+    settings: &Settings,
+    (m, stmts, steps): (&Migration, &[Statement], &Steps<'_>),
+    mut row: HistoryRow,
+    start: usize,
+    started: Instant,
+    retries: &mut u32,
+) -> Result<()> {
+    if start > 0 {
+        restore_session(target, &m.up, stmts, start).await?;
+    }
     for i in start..stmts.len() {
         let done = |row: &mut HistoryRow| {
             row.statements_applied = i as i32 + 1;
@@ -262,7 +367,7 @@ pub async fn up(
             row.statement_hashes.push(stmts[i].hash.to_string());
         };
         let Some(e) = steps
-            .run(target, settings, i, &mut row, &mut retries, done)
+            .run(target, settings, i, &mut row, retries, done)
             .await?
         else {
             continue;
@@ -286,11 +391,10 @@ pub async fn up(
             )
         };
         saved?;
-        return Err(statement_error(&m.up, &stmts, i, &e, hint));
+        return Err(statement_error(&m.up, stmts, i, &e, hint));
     }
     finish(&mut row, m, started);
-    target.save_history(&row).await?;
-    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+    target.save_history(&row).await
 }
 
 /// Before resuming a partial file, proves the statements already applied are unchanged.
@@ -377,10 +481,39 @@ pub async fn down(
     row.status = Status::RollbackPartial;
     row.down_statements_applied = start as i32;
     target.save_history(&row).await?;
+    let ran = down_statements(
+        target,
+        settings,
+        (m, &stmts, &steps),
+        row,
+        start,
+        &mut retries,
+    )
+    .await;
+    // Whatever happened, no session setting or table lock of the file outlives it.
+    let reset = target.reset_session().await;
+    ran?;
+    reset.map_err(|e| Error::db(format!("{}: resetting the session", m.down.name), e.message))?;
+    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+}
+
+/// The statement-by-statement part of [`down`], from statement `start` on; removes the history
+/// row at the end.
+async fn down_statements(
+    target: &mut dyn Target,
+    settings: &Settings,
+    (m, stmts, steps): (&Migration, &[Statement], &Steps<'_>),
+    mut row: HistoryRow,
+    start: usize,
+    retries: &mut u32,
+) -> Result<()> {
+    if start > 0 {
+        restore_session(target, &m.down, stmts, start).await?;
+    }
     for i in start..stmts.len() {
         let done = |row: &mut HistoryRow| row.down_statements_applied = i as i32 + 1;
         let Some(e) = steps
-            .run(target, settings, i, &mut row, &mut retries, done)
+            .run(target, settings, i, &mut row, retries, done)
             .await?
         else {
             continue;
@@ -388,11 +521,49 @@ pub async fn down(
         row.error = Some(e.message.clone());
         row.failed_statement = Some(stmts[i].sql.clone());
         target.save_history(&row).await?;
-        return Err(statement_error(&m.down, &stmts, i, &e, format!(
+        return Err(statement_error(&m.down, stmts, i, &e, format!(
             "down statements 1-{i} ran and are recorded (status rollback-partial). Fix statement {} of the down file, run `migrator rehash`, then `migrator rollback` resumes there",
             i + 1
         )));
     }
-    target.delete_history(m.version).await?;
-    Ok(run_report(m, stmts.len(), resumed_at, retries, started))
+    target.delete_history(m.version).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_state;
+    use crate::migrations::split::split;
+    use crate::Dialect;
+
+    #[test]
+    fn a_resumed_file_replays_its_session_settings_and_open_table_locks() {
+        let sql = "SET SESSION foreign_key_checks = 0;\n\
+                   SET GLOBAL max_connections = 10;\n\
+                   SET STATEMENT max_statement_time=1 FOR SELECT 1;\n\
+                   LOCK TABLES `a` WRITE;\n\
+                   UNLOCK TABLES;\n\
+                   LOCK TABLES `b` WRITE;\n\
+                   ALTER TABLE `b` ADD COLUMN `c` int;\n\
+                   SET foreign_key_checks = 1;";
+        let stmts = split("f.sql", sql, Dialect::Mysql).unwrap();
+        let replayed: Vec<&str> = session_state(&stmts, Dialect::Mysql)
+            .iter()
+            .map(|s| s.sql.as_str())
+            .collect();
+        assert_eq!(
+            replayed,
+            [
+                "SET SESSION foreign_key_checks = 0",
+                "SET foreign_key_checks = 1",
+                "LOCK TABLES `b` WRITE"
+            ]
+        );
+        let pg = split(
+            "f.sql",
+            "SET lock_timeout = '1s';\nSET LOCAL x = 1;",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        assert_eq!(session_state(&pg, Dialect::Postgres).len(), 1);
+    }
 }

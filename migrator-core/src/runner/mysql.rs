@@ -328,6 +328,17 @@ impl Target for MysqlTarget {
         self.conn.query_drop(sql).await.map_err(db_err)
     }
 
+    async fn reset_session(&mut self) -> Result<(), DbError> {
+        // UNLOCK TABLES releases what a file's LOCK TABLES took (and nothing else: the
+        // migration lock is GET_LOCK's); the checks go back to the server's defaults.
+        self.conn
+            .query_drop(
+                "UNLOCK TABLES; SET SESSION foreign_key_checks = DEFAULT, SESSION unique_checks = DEFAULT",
+            )
+            .await
+            .map_err(db_err)
+    }
+
     async fn backfill_key(&mut self, table: &str, key: &str) -> Result<BackfillKey> {
         let ctx = |e: mysql_async::Error| err("reading the backfill table's keys", e);
         let mut parts = name_parts(table, Dialect::Mysql);

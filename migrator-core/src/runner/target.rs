@@ -83,6 +83,15 @@ pub trait Target: Send {
     /// Runs one statement of a migration file.
     async fn execute(&mut self, sql: &str) -> Result<(), DbError>;
 
+    /// Puts the session back as [`Target::prepare_session`] left it, after a file run statement
+    /// by statement ended, whether it succeeded or failed: a file's session settings (MySQL's
+    /// `SET SESSION foreign_key_checks = 0` before an unchecked `ADD FOREIGN KEY`) and table
+    /// locks (`LOCK TABLES`) must not outlive it, nor reach the history writes and the next
+    /// file when a statement between the `SET` and its reset fails.
+    async fn reset_session(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
+
     // --- backfill (see `super::backfill`)
 
     /// Finds `key` (as written in the directive) on `table` (`t` or `schema.t`) and checks that

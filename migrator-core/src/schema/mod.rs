@@ -57,8 +57,7 @@ impl Database {
     pub fn is_mysql_proper(&self) -> bool {
         match self.dialect {
             Dialect::Mysql => {
-                !self.server_version.is_empty()
-                    && !self.server_version.to_ascii_lowercase().contains("mariadb")
+                !self.server_version.is_empty() && crate::flavor::MysqlFlavor::of(self).is_mysql()
             }
             Dialect::Postgres => false,
         }

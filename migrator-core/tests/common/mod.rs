@@ -518,6 +518,14 @@ pub fn mariadb(tables: Vec<Table>) -> Database {
     my_db(MARIADB, tables, vec![])
 }
 
+/// The same models, read from MySQL proper ([`MYSQL`]): a MariaDB case's SQL as MySQL 9.7
+/// needs it.
+pub fn on_mysql_proper(mut from: Database, mut to: Database) -> (Database, Database) {
+    from.server_version = MYSQL.into();
+    to.server_version = MYSQL.into();
+    (from, to)
+}
+
 // ---------------------------------------------------------------- hints
 
 pub trait HintsExt: Sized {
