@@ -115,14 +115,17 @@ impl Migrator {
             ..Default::default()
         };
         // Fast path without the lock: when nothing is pending there is nothing to serialize.
+        // Anything else (including a refusal) is decided under the lock: without it, another
+        // runner's rollback in progress looks like one that stopped half-way.
         let history = target.read_history().await?.unwrap_or_default();
         let entries = reconcile::reconcile(&self.set, &history);
-        reconcile::check_before_apply(&self.set, &entries)?;
-        let (run, held) = reconcile::pending(&self.set, &entries, opts.to, opts.contract);
-        if run.is_empty() {
-            report.up_to_date = count_applied(&entries);
-            report.awaiting_contract = held.iter().map(|m| m.stem()).collect();
-            return Ok(report);
+        if reconcile::check_before_apply(&self.set, &entries).is_ok() {
+            let (run, held) = reconcile::pending(&self.set, &entries, opts.to, opts.contract);
+            if run.is_empty() {
+                report.up_to_date = count_applied(&entries);
+                report.awaiting_contract = held.iter().map(|m| m.stem()).collect();
+                return Ok(report);
+            }
         }
 
         report.waited_for = lock::acquire(target, self.settings.runner_lock_wait).await?;
