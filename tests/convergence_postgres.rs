@@ -222,7 +222,7 @@ const VERSIONED_CASES: &[(Feature, &str, &str, &str)] = &[
     (VIRTUAL_GENERATED, "virtual_generated_default_kind", "CREATE TABLE t (a int);", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2));"),
     (VIRTUAL_GENERATED, "virtual_generated_new_table", "", "CREATE TABLE t (id int PRIMARY KEY, price numeric, qty int, total numeric GENERATED ALWAYS AS (price * qty) VIRTUAL, taxed numeric GENERATED ALWAYS AS (price * 1.2) STORED);"),
     (VIRTUAL_GENERATED, "virtual_to_stored", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2) VIRTUAL);", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2) STORED);"),
-    (VIRTUAL_GENERATED, "virtual_generated_expr_change", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2) VIRTUAL); INSERT INTO t (a) VALUES (1);", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 3) VIRTUAL);"),
+    (VIRTUAL_GENERATED, "virtual_generated_expr_change", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2) VIRTUAL);", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 3) VIRTUAL);"),
     (VIRTUAL_GENERATED, "virtual_to_plain", "CREATE TABLE t (a int, c int GENERATED ALWAYS AS (a * 2) VIRTUAL);", "CREATE TABLE t (a int, c int);"),
 ];
 
@@ -675,6 +675,19 @@ async fn random_schema_pairs_converge_through_plan_and_roll_back() {
         return;
     }
     plan_random_pairs(Engine::Postgres, seeded_runs(random::pair)).await;
+}
+
+/// The version-dependent cases the server can do, through `migrator plan` as the random pairs
+/// go: planned, applied with contract, equal to the declared schema, rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn version_dependent_cases_converge_through_plan_and_roll_back() {
+    let Some(server) = pg_url() else { return };
+    let mut runs = Vec::new();
+    for (name, a, b) in versioned_cases(&server).await {
+        runs.push((format!("{name}>"), a.to_string(), b.to_string()));
+        runs.push((format!("{name}<"), b.to_string(), a.to_string()));
+    }
+    plan_random_pairs(Engine::Postgres, runs).await;
 }
 
 /// The e-commerce example schema, loaded into a database, diffed against itself: nothing.
