@@ -4,6 +4,7 @@
 //! Unset: the tests print "skipping" and pass — except under `CI=true`, where they fail.
 //! Every test creates its own database and drops it at the end.
 
+use migrator_core::catalog::postgres::PgVersion;
 use migrator_core::catalog::{Inspector, PostgresInspector};
 use migrator_core::schema::*;
 use migrator_core::DatabaseUrl;
@@ -632,6 +633,141 @@ async fn same_ddl_in_two_databases_gives_equal_models() {
     assert_eq!(&only_shop.schemas[0], schema(&ma, "shop"));
 }
 
+/// NOT NULL and generated columns give one model on Postgres 13 to 18, although 18 catalogs NOT
+/// NULL as named constraints too (kept under their old names by a rename) and has virtual
+/// generated columns; the inspector records the version it read.
+#[tokio::test]
+async fn not_null_constraints_and_generated_kinds_give_one_model_on_every_version() {
+    let Some(a) = TestDb::create("nn_a").await else {
+        return;
+    };
+    let Some(b) = TestDb::create("nn_b").await else {
+        return;
+    };
+    let version = PgVersion::from_num(a.server_version().await as u32);
+    // a: created under other names, then renamed; b: created with the final names.
+    a.load(
+        "CREATE TABLE clients (id int GENERATED ALWAYS AS IDENTITY, \
+             name text CONSTRAINT name_required NOT NULL, code int NOT NULL, note text, \
+             CONSTRAINT pk PRIMARY KEY (id));
+         ALTER TABLE clients RENAME TO customers;
+         ALTER TABLE customers RENAME COLUMN code TO ref;",
+    )
+    .await;
+    b.load(
+        "CREATE TABLE customers (id int GENERATED ALWAYS AS IDENTITY, name text NOT NULL, \
+             ref int NOT NULL, note text, CONSTRAINT pk PRIMARY KEY (id));",
+    )
+    .await;
+    let not_null_constraints = a
+        .client()
+        .query(
+            "SELECT conname::text FROM pg_constraint \
+             WHERE conrelid = 'customers'::regclass AND contype = 'n' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    if version.not_null_constraints() {
+        assert_eq!(
+            not_null_constraints,
+            [
+                "clients_code_not_null",
+                "clients_id_not_null",
+                "name_required"
+            ],
+            "Postgres {version} names NOT NULL constraints and keeps the names on renames"
+        );
+    } else {
+        assert!(not_null_constraints.is_empty(), "{not_null_constraints:?}");
+    }
+    let (ma, mb) = (a.inspect(&["public"]).await, b.inspect(&["public"]).await);
+    assert_eq!(PgVersion::of(&ma), Some(version));
+    assert_eq!(ma.server_version, version.to_string());
+    assert_eq!(ma, mb, "the renamed table's model is the fresh table's");
+    let customers = table(&ma, "public", "customers");
+    assert!(customers.checks.is_empty() && customers.uniques.is_empty());
+    let nullable: Vec<(&str, bool)> = customers
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.nullable))
+        .collect();
+    assert_eq!(
+        nullable,
+        [
+            ("id", false),
+            ("name", false),
+            ("ref", false),
+            ("note", true)
+        ]
+    );
+    let changes = migrator_core::diff::diff(
+        &ma,
+        &mb,
+        &migrator_core::diff::Hints::default(),
+        migrator_core::diff::DiffOptions {
+            allow_destructive: true,
+        },
+    )
+    .unwrap();
+    assert!(changes.is_empty(), "{changes:#?}");
+
+    if version.not_null_constraints() {
+        // 18: a NOT VALID NOT NULL constraint sets attnotnull while NULLs may remain: the
+        // column is not NOT NULL yet (as under the planner's CHECK … NOT VALID).
+        a.load(
+            "INSERT INTO customers (name, ref) VALUES ('x', 1);
+             UPDATE customers SET note = NULL;
+             ALTER TABLE customers ADD CONSTRAINT note_required NOT NULL note NOT VALID;",
+        )
+        .await;
+        let ma = a.inspect(&["public"]).await;
+        let t = table(&ma, "public", "customers");
+        assert!(
+            column(t, "note").nullable,
+            "NOT VALID NOT NULL is not NOT NULL yet"
+        );
+        a.load("ALTER TABLE customers DROP CONSTRAINT note_required;")
+            .await;
+    }
+
+    // Generated columns: stored everywhere, virtual on 18+ (its default kind there).
+    a.load("CREATE TABLE g (a int, s int GENERATED ALWAYS AS (a * 3) STORED);")
+        .await;
+    if version.virtual_generated_columns() {
+        a.load(
+            "ALTER TABLE g ADD COLUMN v int GENERATED ALWAYS AS (a * 2), \
+                 ADD COLUMN vx int GENERATED ALWAYS AS (a * 4) VIRTUAL NOT NULL;",
+        )
+        .await;
+    }
+    let ma = a.inspect(&["public"]).await;
+    let g = table(&ma, "public", "g");
+    // (name, generated as (expression, stored), nullable)
+    type Shape<'a> = (&'a str, Option<(&'a str, bool)>, bool);
+    let generated: Vec<Shape> = g
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.generated.as_ref().map(|g| (g.expr.as_str(), g.stored)),
+                c.nullable,
+            )
+        })
+        .collect();
+    let mut expected = vec![("a", None, true), ("s", Some(("(a * 3)", true)), true)];
+    if version.virtual_generated_columns() {
+        expected.push(("v", Some(("(a * 2)", false)), true));
+        expected.push(("vx", Some(("(a * 4)", false)), false));
+    }
+    assert_eq!(generated, expected);
+    assert!(g.columns.iter().all(|c| c.default.is_none()));
+}
+
 /// The same table, spelled with aliases and with the canonical names.
 const ALIASES: &str = "CREATE TABLE t (
     c1 int4 DEFAULT '42', c2 varchar(20), c3 timestamptz, c4 bool DEFAULT 't', c5 float8,
@@ -837,7 +973,7 @@ async fn index_details() {
         .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY docs_rank_uniq ON docs (rank)")
         .await
         .is_err());
-    let pg15 = t.server_version().await >= 150_000;
+    let pg15 = PgVersion::from_num(t.server_version().await as u32).nulls_not_distinct();
     if pg15 {
         t.load("CREATE UNIQUE INDEX docs_title_nnd ON docs (title) NULLS NOT DISTINCT;")
             .await;

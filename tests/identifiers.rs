@@ -159,6 +159,10 @@ fn pg_v2() -> String {
         + "CREATE INDEX \"Order By \"\"Quo\"\"te\"\"\" ON \"; DROP TABLE x; --\" (\"order\", \"quo\"\"te\");\n"
 }
 
+/// Names of the tables, columns, indexes and constraints in `public`, from the catalog.
+/// Postgres 18's NOT NULL constraints (`contype = 'n'`, named by the server) are left out: NOT
+/// NULL is a column's flag in migrator's model on every version, and those names are the
+/// server's, not the project's.
 async fn pg_names(url: &str) -> BTreeSet<String> {
     let tables = pg_query_strings(
         url,
@@ -166,7 +170,7 @@ async fn pg_names(url: &str) -> BTreeSet<String> {
          UNION ALL SELECT 'column ' || c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE 'migrator%' AND a.attnum > 0 AND NOT a.attisdropped
          UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'migrator%'
-         UNION ALL SELECT 'constraint ' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE 'migrator%'",
+         UNION ALL SELECT 'constraint ' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE 'migrator%' AND contype <> 'n'",
     )
     .await;
     set(tables)

@@ -177,6 +177,7 @@ cases!(
     pg_alter_column_types,
     pg_alter_column_defaults_nullability_identity_generated,
     pg_alter_column_with_nothing_to_do,
+    pg_virtual_generated_columns,
     pg_constraints,
     pg_primary_key_replaced,
     pg_indexes,
@@ -652,6 +653,28 @@ mod cases {
             .with(col("doubled", "integer").generated("(score * 4)", true))
             .with(col("tripled", "integer"))
             .pk("things_pkey", &["id"])]);
+        diffed(from, to, hints())
+    }
+
+    /// Postgres 18's virtual generated columns (a model only an 18+ catalog gives): the kind is
+    /// always spelled, `VIRTUAL` or `STORED` as declared, since a bare `GENERATED ALWAYS AS (…)`
+    /// is virtual on 18 and stored before; a change of kind rebuilds the column.
+    pub fn pg_virtual_generated_columns() -> Case {
+        let from = pg_public(vec![pg_table("lines")
+            .with(col("qty", "integer"))
+            .with(col("price", "numeric"))
+            .with(col("stays_virtual", "numeric").generated("((qty)::numeric * price)", false))
+            .with(col("becomes_stored", "integer").generated("(qty * 2)", false))
+            .with(col("becomes_virtual", "integer").generated("(qty * 3)", true))]);
+        let to = pg_public(vec![pg_table("lines")
+            .with(col("qty", "integer"))
+            .with(col("price", "numeric"))
+            .with(
+                col("stays_virtual", "numeric").generated("((qty)::numeric * price * 1.2)", false),
+            )
+            .with(col("becomes_stored", "integer").generated("(qty * 2)", true))
+            .with(col("becomes_virtual", "integer").generated("(qty * 3)", false))
+            .with(col("added_virtual", "integer").generated("(qty + 1)", false))]);
         diffed(from, to, hints())
     }
 

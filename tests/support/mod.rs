@@ -303,6 +303,19 @@ pub async fn pg_query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> 
         .collect()
 }
 
+/// The version of the Postgres server behind `url`, whose methods say what it can do
+/// (`nulls_not_distinct()`, `virtual_generated_columns()`…): tests that need a newer feature
+/// than Postgres 13 has ask it, and say what they left out.
+pub async fn pg_version(url: &str) -> migrator_core::catalog::postgres::PgVersion {
+    let rows = pg_query_strings(url, "SELECT current_setting('server_version_num')").await;
+    let num = rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no server_version_num from {}", redact_url(url)));
+    migrator_core::catalog::postgres::PgVersion::from_num(num)
+}
+
 /// The server's message for a database error (`Display` alone says just "db error").
 fn pg_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {

@@ -21,6 +21,25 @@
 //! text is schema-qualified (`public.mood`, `nextval('shop.orders_id_seq'::regclass)`), so the
 //! text does not depend on the connecting role's settings.
 //!
+//! # Server versions
+//!
+//! Postgres 13 to 18 give the same model for the same DDL. What a version can do is asked of
+//! [`PgVersion`] (the one place that knows which release brought what; the inspector records
+//! the version in [`Database::server_version`], and [`PgVersion::of`] reads it back):
+//!
+//! - 14: procedures' identity arguments name every mode (`p(IN days integer)`); Postgres 13's
+//!   `p(days integer)` is spelled the same way here;
+//! - 15: `UNIQUE … NULLS NOT DISTINCT` (read from `indnullsnotdistinct`; always false before);
+//! - 18: NOT NULL is also catalogued as a constraint (`pg_constraint.contype = 'n'`, named
+//!   `<table>_<column>_not_null` unless named in the DDL). The model keeps NOT NULL as the
+//!   column's `nullable` flag only: those constraints are not read (the constraint query takes
+//!   the kinds it models), so no diff can drop or rename one, and a table renamed on 18 (whose
+//!   NOT NULL constraints keep their old names) has the same model as one created with the
+//!   new name. A NOT VALID one (18 sets `attnotnull` for it although rows may hold NULLs)
+//!   leaves the column nullable in the model, as the planner's `CHECK … NOT VALID` does;
+//! - 18: virtual generated columns (`attgenerated = 'v'`, the default kind of `GENERATED
+//!   ALWAYS AS (…)` there): [`Generated::stored`] is false for them.
+//!
 //! Not introspected (yet): table inheritance (other than partitioning), column statistics
 //! targets, storage modes and compression, `ON DELETE SET NULL (cols)` column lists, names of
 //! identity sequences and (Postgres 18) of NOT NULL constraints, privileges, owners, security
@@ -36,6 +55,88 @@ use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
 use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{Client, Row, SimpleQueryMessage};
+
+/// A Postgres server version as `server_version_num` gives it (`150018` is 15.18), and the
+/// capabilities that depend on it. Every version-dependent decision of the Postgres modules (the
+/// inspector's queries, the renderer, the planner, the tests) asks one of these methods instead
+/// of comparing numbers itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PgVersion(u32);
+
+impl PgVersion {
+    /// The oldest release migrator supports and tests.
+    pub const OLDEST_SUPPORTED: PgVersion = PgVersion(130_000);
+
+    /// From `server_version_num` (`major * 10000 + minor` since Postgres 10).
+    pub fn from_num(num: u32) -> PgVersion {
+        PgVersion(num)
+    }
+
+    /// `major.minor` (as [`Database::server_version`] holds it) or a `server_version_num`.
+    pub fn parse(text: &str) -> Option<PgVersion> {
+        let text = text.trim();
+        if !text.contains('.') {
+            return text.parse().ok().filter(|&n| n >= 100_000).map(PgVersion);
+        }
+        let (major, minor) = text.split_once('.')?;
+        let (major, minor): (u32, u32) = (major.parse().ok()?, minor.parse().ok()?);
+        (major >= 10 && minor < 10_000).then_some(PgVersion(major * 10_000 + minor))
+    }
+
+    /// The version of the Postgres server `db` was read from (`None` for another dialect, or a
+    /// model built by hand).
+    pub fn of(db: &Database) -> Option<PgVersion> {
+        match db.dialect {
+            Dialect::Postgres => PgVersion::parse(&db.server_version),
+            Dialect::Mysql => None,
+        }
+    }
+
+    /// The number `server_version_num` gives (`150018`).
+    pub fn num(self) -> u32 {
+        self.0
+    }
+
+    pub fn major(self) -> u32 {
+        self.0 / 10_000
+    }
+
+    /// 14+: `ALTER TABLE … DETACH PARTITION … CONCURRENTLY` (outside a transaction block).
+    pub fn detach_partition_concurrently(self) -> bool {
+        self.major() >= 14
+    }
+
+    /// 14+: a procedure's identity arguments spell the mode of each (`IN days integer`).
+    pub fn procedure_argument_modes(self) -> bool {
+        self.major() >= 14
+    }
+
+    /// 15+: `UNIQUE NULLS NOT DISTINCT` constraints and indexes.
+    pub fn nulls_not_distinct(self) -> bool {
+        self.major() >= 15
+    }
+
+    /// 17+: `ALTER COLUMN … SET EXPRESSION` on a stored generated column.
+    pub fn set_generation_expression(self) -> bool {
+        self.major() >= 17
+    }
+
+    /// 18+: NOT NULL catalogued as named constraints (`pg_constraint.contype = 'n'`).
+    pub fn not_null_constraints(self) -> bool {
+        self.major() >= 18
+    }
+
+    /// 18+: virtual generated columns (`GENERATED ALWAYS AS (…) VIRTUAL`, the default kind).
+    pub fn virtual_generated_columns(self) -> bool {
+        self.major() >= 18
+    }
+}
+
+impl std::fmt::Display for PgVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major(), self.0 % 10_000)
+    }
+}
 
 /// Reads a Postgres database's catalog. Owns its connection: it opens its own read-only
 /// transaction on it for each inspection.
@@ -73,17 +174,18 @@ impl PostgresInspector {
         let version = messages
             .iter()
             .find_map(|m| match m {
-                SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<i32>().ok()),
+                SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<u32>().ok()),
                 _ => None,
             })
-            .unwrap_or(0);
+            .map(PgVersion::from_num)
+            .unwrap_or(PgVersion::OLDEST_SUPPORTED);
 
         let filter: Option<Vec<&str>> =
             (!schemas.is_empty()).then(|| schemas.iter().map(String::as_str).collect());
         let params: [(&(dyn ToSql + Sync), Type); 1] = [(&filter, Type::TEXT_ARRAY)];
         let p = &params[..];
         let c = &self.client;
-        let indexes = if version >= 150_000 {
+        let indexes = if version.nulls_not_distinct() {
             INDEXES_15
         } else {
             INDEXES
@@ -121,6 +223,7 @@ impl PostgresInspector {
             c.batch_execute("COMMIT"),
         );
         let raw = Raw {
+            version,
             schemas: schemas.map_err(db_err)?,
             descriptions: descriptions.map_err(db_err)?,
             ext: ext.map_err(db_err)?,
@@ -258,10 +361,13 @@ const SEQUENCES: &str = concat!(
 
 /// Columns of plain tables (and of materialized views, whose indexes name them). Defaults
 /// cannot reference columns, so they are deparsed without opening the relation (relation
-/// OID 0); generation expressions can, so they get the real one.
+/// OID 0); generation expressions can, so they get the real one. A column is NOT NULL when
+/// `attnotnull` says so and no NOT VALID NOT NULL constraint (Postgres 18: `contype = 'n'`,
+/// which sets `attnotnull` while existing rows may still hold NULLs) is what makes it so; no
+/// row joins there before 18.
 const COLUMNS: &str = concat!(
     "SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-            a.attnotnull, \
+            a.attnotnull AND nn.oid IS NULL, \
             pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END), \
             a.attidentity, a.attgenerated, a.attcollation, t.typcollation, \
             (t.typelem <> 0 AND t.typlen = -1), \
@@ -275,13 +381,18 @@ const COLUMNS: &str = concat!(
        ON et.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END \
      JOIN pg_namespace etn ON etn.oid = et.typnamespace \
      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+     LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
+      AND NOT nn.convalidated AND nn.conkey[1] = a.attnum \
      WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition \
        AND a.attnum > 0 AND NOT a.attisdropped AND ",
     ns_filter!()
 );
 
 /// Key columns come as attribute numbers and are named in memory (referenced columns too,
-/// when the referenced table was inspected; see [`REFERENCED_COLUMNS`] otherwise).
+/// when the referenced table was inspected; see [`REFERENCED_COLUMNS`] otherwise). Postgres
+/// 18's NOT NULL constraints (`contype = 'n'`) are left out on purpose: on every version NOT
+/// NULL is the column's `nullable` flag (`attnotnull`), and their server-chosen names are not
+/// part of the model.
 const CONSTRAINTS: &str = concat!(
     "SELECT con.oid, con.conrelid, con.conname::text, con.contype, con.conkey, con.conindid, \
             con.condeferrable, con.condeferred, con.convalidated, con.connoinherit, \
@@ -364,36 +475,36 @@ const EXTENSIONS: &str = concat!(
 );
 
 /// Everything reported as unmanaged, one `UNION ALL` branch per catalog:
-/// `(what, oid, namespace, name, subkind, relation)`. Functions the server created itself
+/// `(what, oid, namespace, name, subkind, relation, arguments)`; `arguments` (functions only)
+/// are the identity arguments, without parentheses. Functions the server created itself
 /// (range type constructors: internal dependencies) are left out.
 const UNMANAGED: &str = concat!(
-    "SELECT 'f'::\"char\", p.oid, p.pronamespace, \
-            p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
-            p.prokind, NULL::oid \
+    "SELECT 'f'::\"char\", p.oid, p.pronamespace, p.proname::text, p.prokind, NULL::oid, \
+            pg_get_function_identity_arguments(p.oid) \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
      WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
                        AND d.objid = p.oid AND d.deptype = 'i') AND ",
     ns_filter!(),
     " UNION ALL \
-     SELECT 't', tg.oid, c.relnamespace, tg.tgname::text, NULL, tg.tgrelid \
+     SELECT 't', tg.oid, c.relnamespace, tg.tgname::text, NULL, tg.tgrelid, NULL \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
     ns_filter!(),
     " UNION ALL \
-     SELECT 'p', pol.oid, c.relnamespace, pol.polname::text, NULL, pol.polrelid \
+     SELECT 'p', pol.oid, c.relnamespace, pol.polname::text, NULL, pol.polrelid, NULL \
      FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE ",
     ns_filter!(),
     " UNION ALL \
-     SELECT 'r', r.oid, c.relnamespace, r.rulename::text, NULL, r.ev_class \
+     SELECT 'r', r.oid, c.relnamespace, r.rulename::text, NULL, r.ev_class, NULL \
      FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE r.rulename <> '_RETURN' AND ",
     ns_filter!(),
     " UNION ALL \
-     SELECT 'y', t.oid, t.typnamespace, t.typname::text, t.typtype, NULL \
+     SELECT 'y', t.oid, t.typnamespace, t.typname::text, t.typtype, NULL, NULL \
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
      LEFT JOIN pg_class tc ON tc.oid = t.typrelid \
      WHERE t.typtype IN ('b', 'c', 'd', 'r') AND (t.typtype <> 'c' OR tc.relkind = 'c') \
@@ -415,6 +526,7 @@ const DEFAULT_COLLATION: u32 = 100;
 // Assembling the model.
 
 struct Raw {
+    version: PgVersion,
     schemas: Vec<Row>,
     descriptions: Vec<Row>,
     ext: Vec<Row>,
@@ -548,6 +660,7 @@ struct Builder {
 impl Builder {
     fn new(raw: &Raw) -> Result<Builder> {
         let mut db = Database::new(Dialect::Postgres);
+        db.server_version = raw.version.to_string();
 
         let mut comments: HashMap<(u32, u32, i32), String> =
             HashMap::with_capacity(raw.descriptions.len());
@@ -1073,8 +1186,16 @@ impl Builder {
             let Some(&schema) = ns.get(&get::<u32>(row, 2)?) else {
                 continue;
             };
-            let name: String = get(row, 3)?;
+            let mut name: String = get(row, 3)?;
             let sub = opt_ch(row, 4)?;
+            if what == b'f' {
+                let args: String = get::<Option<String>>(row, 6)?.unwrap_or_default();
+                name = if sub == b'p' && !raw.version.procedure_argument_modes() {
+                    format!("{name}({})", procedure_identity_arguments(&args))
+                } else {
+                    format!("{name}({args})")
+                };
+            }
             let relid: Option<u32> = get(row, 5)?;
             let (kind, table) = match what {
                 b'f' => {
@@ -1190,6 +1311,42 @@ impl Builder {
     }
 }
 
+/// A procedure's identity arguments as Postgres 14+ spells them, from Postgres 13's spelling:
+/// 14 names the mode of every argument (`IN days integer`), 13 leaves the default mode `IN` out
+/// (`days integer`); `INOUT` and `VARIADIC` are spelled by both. Arguments are split at commas
+/// outside double quotes (names and types come `quote_ident`-ed, so an unquoted `IN ` is a mode).
+fn procedure_identity_arguments(args: &str) -> String {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in args.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&args[start..]);
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let moded = ["IN ", "OUT ", "INOUT ", "VARIADIC "]
+                .iter()
+                .any(|m| p.starts_with(m));
+            if moded {
+                p.to_string()
+            } else {
+                format!("IN {p}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn action(code: u8) -> ReferentialAction {
     match code {
         b'r' => ReferentialAction::Restrict,
@@ -1222,6 +1379,59 @@ mod tests {
         assert_eq!(m.get("fillfactor").map(String::as_str), Some("70"));
         assert_eq!(m.get("a").map(String::as_str), Some("b=c"));
         assert!(parse_reloptions(None).is_empty());
+    }
+
+    #[test]
+    fn versions_parse_and_name_their_capabilities() {
+        let v13 = PgVersion::from_num(130_023);
+        assert_eq!(v13.to_string(), "13.23");
+        assert_eq!(PgVersion::parse("13.23"), Some(v13));
+        assert_eq!(PgVersion::parse("130023"), Some(v13));
+        assert_eq!(PgVersion::parse("18.4"), Some(PgVersion::from_num(180_004)));
+        assert_eq!(PgVersion::parse(""), None);
+        assert_eq!(PgVersion::parse("10.11.6-MariaDB"), None);
+        let caps = |v: PgVersion| {
+            [
+                v.detach_partition_concurrently(),
+                v.procedure_argument_modes(),
+                v.nulls_not_distinct(),
+                v.set_generation_expression(),
+                v.not_null_constraints(),
+                v.virtual_generated_columns(),
+            ]
+        };
+        assert_eq!(caps(v13), [false; 6]);
+        assert_eq!(
+            caps(PgVersion::from_num(150_018)),
+            [true, true, true, false, false, false]
+        );
+        assert_eq!(caps(PgVersion::from_num(180_004)), [true; 6]);
+        let mut db = Database::new(Dialect::Postgres);
+        assert_eq!(PgVersion::of(&db), None);
+        db.server_version = "16.14".into();
+        assert_eq!(PgVersion::of(&db).map(PgVersion::major), Some(16));
+        let mut my = Database::new(Dialect::Mysql);
+        my.server_version = "15.1".into();
+        assert_eq!(PgVersion::of(&my), None);
+    }
+
+    #[test]
+    fn procedure_arguments_are_spelled_as_postgres_14_does() {
+        for (pg13, pg14) in [
+            ("days integer", "IN days integer"),
+            ("", ""),
+            (
+                "integer, INOUT n text, VARIADIC xs integer[]",
+                "IN integer, INOUT n text, VARIADIC xs integer[]",
+            ),
+            (
+                "\"a, b\" public.\"t,x\", \"IN\" inet",
+                "IN \"a, b\" public.\"t,x\", IN \"IN\" inet",
+            ),
+        ] {
+            assert_eq!(procedure_identity_arguments(pg13), pg14);
+            assert_eq!(procedure_identity_arguments(pg14), pg14, "idempotent");
+        }
     }
 
     #[test]

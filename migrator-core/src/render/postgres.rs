@@ -107,7 +107,10 @@ pub fn column_definition(c: &Column) -> String {
         sql.push_str(&format!(" COLLATE {coll}"));
     }
     if let Some(g) = &c.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+        // The kind is always spelled: on Postgres 18 a bare `GENERATED ALWAYS AS (…)` is
+        // virtual, before it was refused. A virtual column only comes from an 18+ catalog.
+        let kind = if g.stored { "STORED" } else { "VIRTUAL" };
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({}) {kind}", g.expr));
     }
     if let Some(i) = &c.identity {
         sql.push(' ');

@@ -38,8 +38,10 @@ pub struct Database {
     pub dialect: Dialect,
     /// Sorted by name.
     pub schemas: Vec<Schema>,
-    /// The server's version string (`SELECT VERSION()`) when the inspector read one (MySQL):
-    /// plans choose statements by what the server supports. Not part of the schema.
+    /// The server's version as the inspector read it: MySQL `SELECT VERSION()`
+    /// (`10.11.6-MariaDB-0+deb12u1`), Postgres `major.minor` from `server_version_num` (`15.18`;
+    /// its capabilities: `catalog::postgres::PgVersion::of`). Plans choose statements by what
+    /// the server supports. Not part of the schema.
     #[serde(skip)]
     pub server_version: String,
 }
