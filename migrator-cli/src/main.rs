@@ -117,6 +117,12 @@ enum Command {
         /// Allow drops and lossy changes (planned in the contract phase).
         #[arg(long)]
         allow_destructive: bool,
+        /// Write the files without rehearsing them in a scratch database first.
+        #[arg(long)]
+        no_rehearse: bool,
+        /// Sample rows per table for the rehearsal [default: 200].
+        #[arg(long, value_name = "N")]
+        rehearse_rows: Option<u64>,
     },
     /// Create an empty up/down pair with the next version and update migrator.sum.
     New {
@@ -373,6 +379,8 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             name,
             dry_run,
             allow_destructive,
+            no_rehearse,
+            rehearse_rows,
         } => {
             let dev = match ctx.dev_url.as_deref().or(ctx.database_url.as_deref()) {
                 Some(u) => DatabaseUrl::parse(u)?,
@@ -390,7 +398,14 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                     .backfill_batch_size
                     .unwrap_or(migrator_core::config::DEFAULT_BACKFILL_BATCH),
             };
-            let report = plan_directory(&ctx.dir, &ctx.schema, &dev, &name, opts, dry_run).await?;
+            let rehearse = migrator_core::rehearse::RehearseOptions {
+                rows: rehearse_rows.unwrap_or(migrator_core::rehearse::DEFAULT_ROWS),
+                lint: Some(LintOptions::new(dev.dialect()).with_config(&file.lint, &config_file)?),
+                settings: ctx.settings.clone(),
+            };
+            let rehearse = (!no_rehearse).then_some(&rehearse);
+            let report =
+                plan_directory(&ctx.dir, &ctx.schema, &dev, &name, opts, dry_run, rehearse).await?;
             ctx.print(&report);
             Ok(0)
         }

@@ -126,13 +126,15 @@ async fn plan_converge(
         allow_destructive: true,
         batch_size: 100,
     };
+    let rehearsal = crate::test_rehearsal();
+    let rehearse = rehearsal.as_ref();
     let contract = ApplyOptions {
         to: None,
         contract: true,
     };
     let result = async {
         std::fs::write(&schema, current).unwrap();
-        plan_directory(&mig, &schema, &url, "v1", opts, false)
+        plan_directory(&mig, &schema, &url, "v1", opts, false, rehearse)
             .await
             .map_err(|e| format!("planning v1: {e}"))?;
         let m = Migrator::from_dir(&mig).map_err(|e| e.to_string())?;
@@ -141,7 +143,7 @@ async fn plan_converge(
             .map_err(|e| format!("applying v1: {e}"))?;
         let v1 = m.set.last_version();
         std::fs::write(&schema, desired).unwrap();
-        match plan_directory(&mig, &schema, &url, "v2", opts, false).await {
+        match plan_directory(&mig, &schema, &url, "v2", opts, false, rehearse).await {
             Err(migrator_core::Error::Refused(why))
                 if why.contains("needs a value for existing rows")
                     || why.contains("not supported yet") =>
