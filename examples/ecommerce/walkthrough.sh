@@ -22,6 +22,13 @@ bin=${MIGRATOR_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/migrator}
 work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-ecommerce.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
 cd "$work"
+if [ "$dialect" = mysql ]; then
+    # `plan` lints what it is about to write and refuses error-level findings. On MySQL it adds a
+    # CHECK with ALGORITHM=COPY, LOCK=SHARED (the only way the server validates existing rows; the
+    # plan flags the hazard), which lint's require-algorithm-lock rule refuses. Until the planner
+    # and the rule agree, this walk-through accepts it for v4's CHECK on prices.
+    printf '[lint]\ndisabled = ["require-algorithm-lock"]\n' >migrator.toml
+fi
 m() { printf '\n$ migrator %s\n' "$*"; "$bin" "$@"; }
 if [ "$dialect" = postgres ]; then
     sql() { printf '\n$ psql -c "%s"\n' "$1"; psql -X -q -A -t "$DATABASE_URL" -c "$1"; }

@@ -51,7 +51,7 @@ use crate::schema::Database;
 use crate::source::{inspect_live, Scratch};
 use crate::{DatabaseUrl, Error, MigrationSet, Migrator, Result, Settings};
 use probe::{Shapes, Written};
-use sample::{parents_first, values_for, RowGen, Values};
+use sample::{checks_of, parents_first, unique_keys, values_for, Other, ParentRef, RowGen, Values};
 use session::Session;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -348,8 +348,11 @@ impl<'a> Rehearsal<'a> {
 
     /// A failure of running planned file `f` (up, or down when rolling back).
     fn run_failure(&self, stage: Stage, f: Option<&PlannedFile>, e: &Error, down: bool) -> Failure {
-        let text = e.to_string();
-        let hint = data_hint(&text).unwrap_or(match stage {
+        let text = match e {
+            Error::Statement { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let hint = data_hint(stage, &text).unwrap_or(match stage {
             Stage::Expand => "expand failed on the schema the migrations directory produces, filled with sample rows: check the `-- migrator:` hints of the declared schema (a backfill or using expression must be valid SQL over the table's columns); if the planner got it wrong, write this migration by hand (`migrator new`)",
             Stage::Backfill => "the backfill failed on sample rows: its `-- migrator:backfill` expression must be valid SQL over the table's existing columns and give every existing row a value the column accepts",
             Stage::Contract => "contract failed on rows the old schema allows (NULLs, values outside a new CHECK, duplicates for a new unique key, rows without a parent for a new foreign key): fill or fix such rows first (a `-- migrator:backfill` hint fills NULLs), or if production cannot hold them, re-run with --no-rehearse",
@@ -510,6 +513,118 @@ impl<'a> Rehearsal<'a> {
         out
     }
 
+    /// What the new shape adds to old table `table`: its foreign keys (columns and parents
+    /// under their old names) and, with `checks`, its CHECKs.
+    fn new_side(&self, schema: &str, table: &str, checks: bool) -> Other {
+        let sh = &self.shapes;
+        let (Some(old_t), Some(new_name)) = (
+            self.plan.from.table(schema, table),
+            sh.new_table(schema, table),
+        ) else {
+            return Other::default();
+        };
+        let Some(new_t) = self.plan.to.table(schema, &new_name) else {
+            return Other::default();
+        };
+        let names: BTreeMap<String, String> = old_t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                sh.new_column(schema, table, &c.name)
+                    .map(|n| (c.name.clone(), n))
+            })
+            .collect();
+        let mut foreign_keys = Vec::new();
+        for f in &new_t.foreign_keys {
+            let cols: Option<Vec<String>> = f
+                .columns
+                .iter()
+                .map(|c| sh.old_column(schema, &new_name, c))
+                .collect();
+            let Some(parent) = sh.old_table(&f.ref_schema, &f.ref_table) else {
+                continue;
+            };
+            let ref_cols: Option<Vec<String>> = f
+                .ref_columns
+                .iter()
+                .map(|c| sh.old_column(&f.ref_schema, &f.ref_table, c))
+                .collect();
+            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
+                foreign_keys.push((
+                    cols,
+                    ParentRef {
+                        schema: f.ref_schema.clone(),
+                        table: parent,
+                        columns: ref_cols,
+                        own: false,
+                    },
+                ));
+            }
+        }
+        Other {
+            checks: if checks { checks_of(new_t) } else { Vec::new() },
+            names,
+            foreign_keys,
+            unique: unique_keys(new_t).into_iter().flatten().collect(),
+        }
+    }
+
+    /// What the old shape adds to new table `table` while it exists (until contract): its
+    /// CHECKs and foreign keys, under the new names.
+    fn old_side(&self, schema: &str, table: &str) -> Other {
+        let sh = &self.shapes;
+        let Some(old_name) = sh.old_table(schema, table) else {
+            return Other::default();
+        };
+        let (Some(old_t), Some(new_t)) = (
+            self.plan.from.table(schema, &old_name),
+            self.plan.to.table(schema, table),
+        ) else {
+            return Other::default();
+        };
+        let names: BTreeMap<String, String> = new_t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                sh.old_column(schema, table, &c.name)
+                    .map(|o| (c.name.clone(), o))
+            })
+            .collect();
+        let mut foreign_keys = Vec::new();
+        for f in &old_t.foreign_keys {
+            let cols: Option<Vec<String>> = f
+                .columns
+                .iter()
+                .map(|c| sh.new_column(schema, &old_name, c))
+                .collect();
+            let Some(parent) = sh.new_table(&f.ref_schema, &f.ref_table) else {
+                continue;
+            };
+            let ref_cols: Option<Vec<String>> = f
+                .ref_columns
+                .iter()
+                .map(|c| sh.new_column(&f.ref_schema, &f.ref_table, c))
+                .collect();
+            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
+                foreign_keys.push((
+                    cols,
+                    ParentRef {
+                        schema: f.ref_schema.clone(),
+                        table: parent,
+                        columns: ref_cols,
+                        own: false,
+                    },
+                ));
+            }
+        }
+        Other {
+            checks: checks_of(old_t),
+            names,
+            foreign_keys,
+            unique: unique_keys(old_t).into_iter().flatten().collect(),
+        }
+    }
+
     // ---------------------------------------------------------------- the run
 
     async fn inspect(&self, scratch: &Scratch) -> Result<Database> {
@@ -601,17 +716,38 @@ impl<'a> Rehearsal<'a> {
         let (old, new) = self.touched();
         let scope = self.sample_scope(&old, &new);
 
-        // 1. Sample rows.
+        // 1. Sample rows. They respect the foreign keys the new shape adds (an application's
+        // references are consistent long before they are declared), not its CHECKs (rows the
+        // old schema allows and the new one refuses are what a plan must be ready for).
         let t = Instant::now();
-        let order = parents_first(self.plan.from, &scope);
-        self.report.tables =
-            sample::fill(session, self.values, self.plan.from, &order, self.rows).await;
+        let others: BTreeMap<(String, String), Other> = scope
+            .iter()
+            .map(|(s, t)| ((s.clone(), t.clone()), self.new_side(s, t, false)))
+            .collect();
+        let edges: Vec<sample::Edge> = others
+            .iter()
+            .flat_map(|(child, o)| {
+                o.foreign_keys
+                    .iter()
+                    .map(|(_, p)| (child.clone(), (p.schema.clone(), p.table.clone())))
+            })
+            .collect();
+        let order = parents_first(self.plan.from, &scope, &edges);
+        self.report.tables = sample::fill(
+            session,
+            self.values,
+            self.plan.from,
+            &order,
+            &others,
+            self.rows,
+        )
+        .await;
         self.time(Stage::Sample, t);
 
         // The old-application probe, on the old schema: what the generator cannot write there
         // is not the plan's fault.
         let t = Instant::now();
-        let old_tables = parents_first(self.plan.from, &old);
+        let old_tables = parents_first(self.plan.from, &old, &edges);
         let mut old_ok = Vec::new();
         for (s, tname) in &old_tables {
             match self.old_probe(session, s, tname, When::BeforeExpand).await {
@@ -668,7 +804,7 @@ impl<'a> Rehearsal<'a> {
         }
         self.time(Stage::OldAppProbe, t);
         let t = Instant::now();
-        let new_tables = parents_first(self.plan.to, &new);
+        let new_tables = parents_first(self.plan.to, &new, &[]);
         let mut new_faults = Vec::new();
         for (s, tname) in &new_tables {
             if let Err(e) = self.new_probe(session, s, tname, When::AfterExpand).await {
@@ -935,24 +1071,12 @@ impl<'a> Rehearsal<'a> {
         e: probe::ProbeError,
     ) -> Failure {
         let d = self.dev.dialect();
-        let mut names = vec![
-            crate::render::postgres::qualified(schema, table),
-            d.ident(table),
-        ];
-        match probe {
-            Probe::OldApp => {
-                if let Some(n) = self.shapes.new_table(schema, table) {
-                    names.push(crate::render::postgres::qualified(schema, &n));
-                    names.push(d.ident(&n));
-                }
-            }
-            Probe::NewApp => {
-                if let Some(o) = self.shapes.old_table(schema, table) {
-                    names.push(crate::render::postgres::qualified(schema, &o));
-                    names.push(d.ident(&o));
-                }
-            }
-        }
+        let mut names = vec![session::table_name(d, schema, table)];
+        let other = match probe {
+            Probe::OldApp => self.shapes.new_table(schema, table),
+            Probe::NewApp => self.shapes.old_table(schema, table),
+        };
+        names.extend(other.map(|o| session::table_name(d, schema, &o)));
         let (step, file) = self.steps_on(&names);
         let hint = match probe {
             Probe::OldApp => "while this plan is half applied the old application version cannot write this table the way it always has: a trigger, constraint or column the expand step added refuses it (e.g. a `-- migrator:backfill` expression naming a column that does not exist); deploying the plan would break the running application",
@@ -1007,21 +1131,10 @@ impl<'a> Rehearsal<'a> {
             return Ok(());
         };
         let new_table = self.shapes.new_table(schema, table);
-        let names: BTreeMap<String, String> = t
-            .columns
-            .iter()
-            .filter_map(|c| {
-                self.shapes
-                    .new_column(schema, table, &c.name)
-                    .map(|n| (c.name.clone(), n))
-            })
-            .collect();
-        let other = new_table
-            .as_ref()
-            .and_then(|n| self.plan.to.table(schema, n))
-            .filter(|_| when != When::BeforeExpand)
-            .map(|o| (o, &names));
-        let gen = RowGen::new(self.values, from, schema, t, &BTreeMap::new(), other);
+        // Before expand the row is one more existing row: like sample rows, it respects the
+        // new shape's foreign keys but not its CHECKs.
+        let other = self.new_side(schema, table, when != When::BeforeExpand);
+        let gen = RowGen::new(self.values, from, schema, t, &BTreeMap::new(), &other);
         let parents = gen.parent_rows(session).await;
         let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
         let w = probe::write(
@@ -1098,21 +1211,11 @@ impl<'a> Rehearsal<'a> {
                 }
             }
         }
-        let names: BTreeMap<String, String> = t
-            .columns
-            .iter()
-            .filter_map(|c| {
-                self.shapes
-                    .old_column(schema, table, &c.name)
-                    .map(|o| (c.name.clone(), o))
-            })
-            .collect();
-        let other = old_table
-            .as_ref()
-            .and_then(|o| from.table(schema, o))
-            .filter(|_| when == When::AfterExpand)
-            .map(|o| (o, &names));
-        let gen = RowGen::new(self.values, to, schema, t, &kinds, other);
+        let other = match when {
+            When::AfterExpand => self.old_side(schema, table),
+            When::BeforeExpand | When::AfterContract => Other::default(),
+        };
+        let gen = RowGen::new(self.values, to, schema, t, &kinds, &other);
         let parents = gen.parent_rows(session).await;
         let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
         let w = probe::write(
@@ -1296,22 +1399,26 @@ impl<'a> Rehearsal<'a> {
 
 /// A hint from what the server said, when it points at data the old schema allows and the new
 /// one does not.
-fn data_hint(message: &str) -> Option<&'static str> {
+fn data_hint(stage: Stage, message: &str) -> Option<&'static str> {
     let m = message.to_ascii_lowercase();
-    let rows = "rows the old schema allows break it: fix them first (in production too), or if production cannot hold such rows, re-run with --no-rehearse";
-    if m.contains("check constraint") || (m.contains("constraint") && m.contains("failed")) {
-        Some(if m.contains("update") || message.contains("UPDATE") {
+    if m.contains("foreign key") {
+        Some("rows reference parents that do not exist, for a foreign key the declared schema adds: fix them first (in production too), or if production cannot hold such rows, re-run with --no-rehearse")
+    } else if m.contains("migrator_nn_")
+        || m.contains("not-null")
+        || m.contains("cannot be null")
+        || m.contains("contains null")
+    {
+        Some("rows hold NULL in a column the declared schema makes NOT NULL: add a `-- migrator:backfill <expression>` hint on the column so the plan fills them")
+    } else if m.contains("check constraint") || (m.contains("constraint") && m.contains("failed")) {
+        Some(if stage == Stage::Backfill {
             "existing rows violate a CHECK the plan adds (NOT VALID constraints are still checked on every row an UPDATE writes, a backfill's included): fix those rows first (in production too), or if production cannot hold such rows, re-run with --no-rehearse"
         } else {
             "rows the old schema allows violate a CHECK the declared schema adds: fix them first (in production too), or if production cannot hold such rows, re-run with --no-rehearse"
         })
-    } else if m.contains("not-null") || m.contains("cannot be null") || m.contains("contains null")
-    {
-        Some("rows hold NULL in a column the declared schema makes NOT NULL: add a `-- migrator:backfill <expression>` hint on the column so the plan fills them")
+    } else if m.contains("data truncated") || m.contains("out of range") {
+        Some("rows hold values the new column definition does not accept (NULL for NOT NULL, too long or out of range for the new type): add a `-- migrator:backfill <expression>` hint to fill NULLs, or a `-- migrator:using <expression>` hint to convert the values")
     } else if m.contains("duplicate") || m.contains("unique") {
-        Some(rows)
-    } else if m.contains("foreign key") {
-        Some("rows reference parents that do not exist, for a foreign key the declared schema adds: fix them first (in production too), or if production cannot hold such rows, re-run with --no-rehearse")
+        Some("rows the old schema allows hold duplicates for a unique key the declared schema adds: fix them first (in production too), or if production cannot hold such rows, re-run with --no-rehearse")
     } else if m.contains("does not exist") || m.contains("unknown column") {
         Some("a `-- migrator:backfill` or `-- migrator:using` expression names a column or function that does not exist: it must be valid SQL over the table's existing columns")
     } else {

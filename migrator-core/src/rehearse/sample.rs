@@ -561,6 +561,9 @@ pub(crate) struct ColumnGen {
     pub fk: Option<(usize, usize)>,
     /// Part of the primary key.
     pub key: bool,
+    /// Part of a unique key, in either shape: never given its DEFAULT in sample rows (a
+    /// column about to become unique does not hold one value in every row).
+    pub unique: bool,
     /// Strings and numbers of the CHECKs that mention it (empty: no CHECK does).
     pub check_strings: Vec<String>,
     pub check_numbers: Vec<String>,
@@ -575,6 +578,36 @@ pub(crate) struct ParentRef {
     pub columns: Vec<String>,
     /// Refers to the table itself.
     pub own: bool,
+}
+
+/// What the other shape of a table adds to the rows one shape writes: while a plan is half
+/// applied, both shapes' CHECKs and foreign keys are enforced.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Other {
+    /// CHECK expressions, over the other shape's column names.
+    pub checks: Vec<String>,
+    /// This shape's column → the other shape's name for it.
+    pub names: BTreeMap<String, String>,
+    /// Foreign keys: this shape's columns, and the parent as this shape names it.
+    pub foreign_keys: Vec<(Vec<String>, ParentRef)>,
+    /// Columns of its unique keys, under the other shape's names.
+    pub unique: BTreeSet<String>,
+}
+
+/// The unique keys of a table (constraints, and unique indexes on plain columns).
+pub(crate) fn unique_keys(table: &Table) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = table.uniques.iter().map(|u| u.columns.clone()).collect();
+    for i in &table.indexes {
+        if i.unique && i.predicate.is_none() {
+            let cols: Option<Vec<String>> = i
+                .parts
+                .iter()
+                .map(|p| p.key.column().map(String::from))
+                .collect();
+            out.extend(cols);
+        }
+    }
+    out
 }
 
 /// How to write rows of one table in one shape (old or new).
@@ -595,19 +628,17 @@ pub(crate) struct RowGen {
 
 impl RowGen {
     /// The generator for `table` of `db`; `kinds` overrides the kind of some columns (a column
-    /// whose type the plan changes keeps its old type until contract). `other`: the table in
-    /// the other shape, with this shape's column names → the other's, whose CHECKs the rows
-    /// should satisfy too (both shapes' CHECKs are enforced while a plan is half applied).
+    /// whose type the plan changes keeps its old type until contract); `other`: what the other
+    /// shape adds (its CHECKs and foreign keys are enforced too while a plan is half applied).
     pub fn new(
         values: &'static dyn Values,
         db: &Database,
         schema: &str,
         table: &Table,
         kinds: &BTreeMap<String, Kind>,
-        other: Option<(&Table, &BTreeMap<String, String>)>,
+        other: &Other,
     ) -> RowGen {
         let checks = checks_of(table);
-        let other_checks = other.map(|(t, _)| checks_of(t)).unwrap_or_default();
         let mut parents = Vec::new();
         let mut fk_of: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for fk in &table.foreign_keys {
@@ -622,11 +653,28 @@ impl RowGen {
                 own: fk.ref_table == table.name && fk.ref_schema == schema,
             });
         }
+        for (columns, parent) in &other.foreign_keys {
+            let free = columns
+                .iter()
+                .all(|c| table.column(c).is_some() && !fk_of.contains_key(c));
+            if !free {
+                continue;
+            }
+            let k = parents.len();
+            for (pos, c) in columns.iter().enumerate() {
+                fk_of.insert(c.clone(), (k, pos));
+            }
+            let mut parent = parent.clone();
+            parent.own = parent.table == table.name && parent.schema == schema;
+            parents.push(parent);
+        }
         let pk: Vec<String> = table
             .primary_key
             .as_ref()
             .map(|p| p.columns.clone())
             .unwrap_or_default();
+        let uniques = unique_keys(table);
+        let unique: BTreeSet<&String> = uniques.iter().flatten().collect();
         let mut generated_key = Vec::new();
         let mut columns = Vec::new();
         for c in &table.columns {
@@ -636,12 +684,13 @@ impl RowGen {
                 }
                 continue;
             }
-            let alias = other.and_then(|(_, names)| names.get(&c.name));
+            let alias = other.names.get(&c.name);
             let relevant: Vec<&String> = checks
                 .iter()
                 .filter(|x| mentions(x, &c.name))
                 .chain(
-                    other_checks
+                    other
+                        .checks
                         .iter()
                         .filter(|x| alias.is_some_and(|a| mentions(x, a))),
                 )
@@ -666,24 +715,13 @@ impl RowGen {
                 has_default: c.default.is_some(),
                 fk: fk_of.get(&c.name).copied(),
                 key: pk.contains(&c.name),
+                unique: pk.contains(&c.name)
+                    || unique.contains(&c.name)
+                    || alias.is_some_and(|a| other.unique.contains(a)),
                 check_strings: strings,
                 check_numbers: numbers,
                 in_check: !relevant.is_empty(),
             });
-        }
-        let mut uniques: Vec<Vec<String>> =
-            table.uniques.iter().map(|u| u.columns.clone()).collect();
-        for i in &table.indexes {
-            if i.unique && i.predicate.is_none() {
-                let cols: Option<Vec<String>> = i
-                    .parts
-                    .iter()
-                    .map(|p| p.key.column().map(String::from))
-                    .collect();
-                if let Some(cols) = cols {
-                    uniques.push(cols);
-                }
-            }
         }
         RowGen {
             schema: schema.to_string(),
@@ -715,7 +753,7 @@ impl RowGen {
         if mode == Mode::Sample && c.nullable && !c.key && i % 7 == 3 {
             return "NULL".into();
         }
-        if mode == Mode::Sample && c.has_default && i % 5 == 1 && c.fk.is_none() {
+        if mode == Mode::Sample && c.has_default && !c.unique && i % 5 == 1 && c.fk.is_none() {
             return "DEFAULT".into();
         }
         if let Some((k, pos)) = c.fk {
@@ -819,21 +857,32 @@ pub struct TableRows {
     pub refused: Vec<String>,
 }
 
-/// Orders `tables` parents first by the foreign keys among them (cycles broken arbitrarily).
+/// `(schema, table)`.
+pub(crate) type TableName = (String, String);
+
+/// A dependency `(child, parent)`.
+pub(crate) type Edge = (TableName, TableName);
+
+/// Orders `tables` parents first by the foreign keys among them, and the `extra` edges
+/// `(child, parent)` (cycles broken arbitrarily).
 pub(crate) fn parents_first(
     db: &Database,
     tables: &BTreeSet<(String, String)>,
+    extra: &[Edge],
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut left: Vec<(String, String)> = tables.iter().cloned().collect();
     while !left.is_empty() {
         let ready = left.iter().position(|(s, t)| {
-            db.table(s, t).is_none_or(|tab| {
-                tab.foreign_keys.iter().all(|f| {
-                    let p = (f.ref_schema.clone(), f.ref_table.clone());
-                    (f.ref_schema == *s && f.ref_table == *t) || !left.contains(&p)
-                })
-            })
+            let waits = |p: &(String, String)| (p.0 != *s || p.1 != *t) && left.contains(p);
+            let own = db.table(s, t).is_none_or(|tab| {
+                tab.foreign_keys
+                    .iter()
+                    .all(|f| !waits(&(f.ref_schema.clone(), f.ref_table.clone())))
+            });
+            own && extra
+                .iter()
+                .all(|(c, p)| c.0 != *s || c.1 != *t || !waits(p))
         });
         let next = left.remove(ready.unwrap_or(0));
         out.push(next);
@@ -841,12 +890,14 @@ pub(crate) fn parents_first(
     out
 }
 
-/// Fills `tables` (parents first) with `rows` rows each; `start` is the index of the first.
+/// Fills `tables` (in that order: parents first) with `rows` rows each; `others` holds what the
+/// new shape adds to a table that the rows should respect (its foreign keys).
 pub(crate) async fn fill(
     session: &mut dyn Session,
     values: &'static dyn Values,
     db: &Database,
     tables: &[(String, String)],
+    others: &BTreeMap<(String, String), Other>,
     rows: u64,
 ) -> Vec<TableRows> {
     const BATCH: u64 = 50;
@@ -855,7 +906,9 @@ pub(crate) async fn fill(
         let Some(table) = db.table(schema, name) else {
             continue;
         };
-        let gen = RowGen::new(values, db, schema, table, &BTreeMap::new(), None);
+        let none = Other::default();
+        let other = others.get(&(schema.clone(), name.clone())).unwrap_or(&none);
+        let gen = RowGen::new(values, db, schema, table, &BTreeMap::new(), other);
         let mut report = TableRows {
             table: format!("{schema}.{name}"),
             ..Default::default()

@@ -49,6 +49,15 @@ pub trait Session: Send {
     async fn close(self: Box<Self>);
 }
 
+/// How the planner's SQL names `schema.table` on a server of `dialect` (a MySQL scratch
+/// database is itself the schema, so the model's schema name is not used).
+pub fn table_name(dialect: Dialect, schema: &str, table: &str) -> String {
+    match dialect {
+        Dialect::Postgres => crate::render::postgres::qualified(schema, table),
+        Dialect::Mysql => Dialect::Mysql.ident(table),
+    }
+}
+
 /// Opens a session on the database `url` names.
 pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Session>> {
     match url.dialect() {
@@ -124,7 +133,7 @@ impl Session for PgSession {
     }
 
     fn table(&self, schema: &str, table: &str) -> String {
-        crate::render::postgres::qualified(schema, table)
+        table_name(Dialect::Postgres, schema, table)
     }
 
     fn as_text(&self, expr: &str) -> String {
@@ -227,8 +236,8 @@ impl Session for MySession {
             .collect())
     }
 
-    fn table(&self, _schema: &str, table: &str) -> String {
-        Dialect::Mysql.ident(table)
+    fn table(&self, schema: &str, table: &str) -> String {
+        table_name(Dialect::Mysql, schema, table)
     }
 
     fn as_text(&self, expr: &str) -> String {
