@@ -408,7 +408,62 @@ async fn library_api_rehearses_a_draft(e: Engine) {
     db.drop_db().await;
 }
 
+/// The probes read every row back through the other shape: a plan whose expand forgot the
+/// trigger keeping a renamed column in sync (here: dropped again at the end of the expand file)
+/// is refused, naming the column that reads differently.
+async fn probes_catch_a_rename_left_out_of_sync(e: Engine) {
+    let Some((dir, db)) = project_at_v1(e, "rh_nosync").await else {
+        return;
+    };
+    let url = DatabaseUrl::parse(&db.url).unwrap();
+    let mig = dir.path().join("migrations");
+    dir.write("schema.sql", schemas(e).good);
+    let mut draft = prepare_plan(&mig, &dir.path().join("schema.sql"), &url, "v2", OPTS)
+        .await
+        .unwrap();
+    let file = draft
+        .files
+        .iter_mut()
+        .find(|f| f.up.contains("CREATE TRIGGER"))
+        .expect("an expand file with the sync trigger");
+    // `CREATE TRIGGER <quoted name> … ON <table>`: drop the sync trigger(s) again.
+    let mut drops = String::new();
+    for part in file.up.split("CREATE TRIGGER ").skip(1) {
+        let quote = part.chars().next().unwrap();
+        let end = part[1..].find(quote).unwrap() + 2;
+        let name = &part[..end];
+        if !name.contains("sync") {
+            continue;
+        }
+        drops += &match e {
+            Engine::Postgres => format!("DROP TRIGGER {name} ON \"public\".\"users\";\n"),
+            Engine::Mariadb => format!("DROP TRIGGER {name};\n"),
+        };
+    }
+    assert!(!drops.is_empty(), "{}", file.up);
+    file.up.push_str(&drops);
+    let err = rehearse::rehearse(&url, &draft.under_test(), &RehearseOptions::default())
+        .await
+        .expect_err("the old application's writes no longer reach the new column");
+    let text = err.to_string();
+    eprintln!("{text}");
+    let Error::Rehearsal(report) = err else {
+        panic!("{text}");
+    };
+    let f = report
+        .failures
+        .iter()
+        .find(|f| matches!(f.stage, Stage::OldAppProbe | Stage::NewAppProbe))
+        .unwrap_or_else(|| panic!("a probe must see it:\n{text}"));
+    assert!(
+        f.message.contains("full_name") && f.message.contains("reads"),
+        "{text}"
+    );
+    db.drop_db().await;
+}
+
 on_both!(
+    probes_catch_a_rename_left_out_of_sync,
     good_plan_is_rehearsed_and_written,
     broken_backfill_hint_is_refused,
     check_broken_by_old_rows_is_refused,

@@ -270,6 +270,7 @@ impl<'a> Rehearsal<'a> {
                         .map(|k| k + 1);
                     let located = index.and_then(|k| self.statement_of(file, k, down));
                     self.report.failures.push(Failure {
+                        server: false,
                         stage: Stage::Lint,
                         step: located.map(|(s, _)| s.summary.clone()),
                         file: Some(format!("{name}:{}", finding.line)),
@@ -374,6 +375,7 @@ impl<'a> Rehearsal<'a> {
                     .or(f);
                 let located = planned.and_then(|p| self.statement_of(p, *index, down));
                 Failure {
+                    server: true,
                     stage,
                     step: located.map(|(s, _)| s.summary.clone()),
                     file: Some(file.clone()),
@@ -388,6 +390,7 @@ impl<'a> Rehearsal<'a> {
                 }
             }
             other => Failure {
+                server: true,
                 stage,
                 step: f.map(|p| {
                     p.steps
@@ -848,6 +851,7 @@ impl<'a> Rehearsal<'a> {
         let left = diff_unchecked(&after, self.plan.to, &Hints::default());
         if !left.is_empty() {
             let failure = Failure {
+                server: false,
                 stage: Stage::DeclaredSchema,
                 step: None,
                 file: None,
@@ -953,6 +957,7 @@ impl<'a> Rehearsal<'a> {
         let changed = diff_unchecked(&back, &start, &Hints::default());
         if !changed.is_empty() {
             let failure = Failure {
+                server: false,
                 stage: Stage::StartSchema,
                 step: None,
                 file: None,
@@ -979,6 +984,7 @@ impl<'a> Rehearsal<'a> {
             let after = counts_after.get(table).copied().unwrap_or(0);
             if after < *n && !gone.contains(table) {
                 let failure = Failure {
+                    server: false,
                     stage: Stage::ProbeRows,
                     step: None,
                     file: None,
@@ -1028,6 +1034,7 @@ impl<'a> Rehearsal<'a> {
             ));
         }
         self.fail(Failure {
+            server: false,
             stage: Stage::OwnObjects,
             step: None,
             file: None,
@@ -1078,11 +1085,13 @@ impl<'a> Rehearsal<'a> {
         };
         names.extend(other.map(|o| session::table_name(d, schema, &o)));
         let (step, file) = self.steps_on(&names);
-        let hint = match probe {
-            Probe::OldApp => "while this plan is half applied the old application version cannot write this table the way it always has: a trigger, constraint or column the expand step added refuses it (e.g. a `-- migrator:backfill` expression naming a column that does not exist); deploying the plan would break the running application",
-            Probe::NewApp => "the new application version cannot write its own shape of this table while the plan is applied: it would fail from its deploy until contract (or after it)",
+        let hint = match (probe, e.server) {
+            (_, false) => "the two application versions do not see the same data while the plan is half applied: the sync trigger of a renamed column (or the view of a renamed table) is missing or wrong, so what one version writes is missing or stale for the other",
+            (Probe::OldApp, true) => "while this plan is half applied the old application version cannot write this table the way it always has: a trigger, constraint or column the expand step added refuses it (e.g. a `-- migrator:backfill` expression naming a column that does not exist); deploying the plan would break the running application",
+            (Probe::NewApp, true) => "the new application version cannot write its own shape of this table while the plan is applied: it would fail from its deploy until contract (or after it)",
         };
         Failure {
+            server: e.server,
             stage: match probe {
                 Probe::OldApp => Stage::OldAppProbe,
                 Probe::NewApp => Stage::NewAppProbe,
@@ -1305,6 +1314,7 @@ impl<'a> Rehearsal<'a> {
                     "the {other} shape finds {} row(s) where the {writer} application wrote one",
                     rows.len()
                 ),
+                server: false,
             });
         }
         for ((mine, theirs), got) in pairs.iter().zip(&rows[0]) {
@@ -1317,6 +1327,7 @@ impl<'a> Rehearsal<'a> {
                         show(got),
                         show(&wrote)
                     ),
+                    server: false,
                 });
             }
         }
@@ -1343,7 +1354,8 @@ impl<'a> Rehearsal<'a> {
                 })
                 .cloned()
                 .collect();
-            let failure = |statement: String, message: String| Failure {
+            let failure = |statement: String, message: String, server: bool| Failure {
+                server,
                 stage: Stage::ProbeRows,
                 step: None,
                 file: None,
@@ -1354,7 +1366,7 @@ impl<'a> Rehearsal<'a> {
                     .into(),
             };
             match probe::read(session, &k.schema, &k.table, &cols, &k.locator).await {
-                Err(e) => self.fail(failure(e.statement, e.message)),
+                Err(e) => self.fail(failure(e.statement, e.message, e.server)),
                 Ok(rows) if rows.len() != 1 => {
                     let statement = format!(
                         "SELECT … FROM {} WHERE {}",
@@ -1364,6 +1376,7 @@ impl<'a> Rehearsal<'a> {
                     self.fail(failure(
                         statement,
                         format!("{} row(s) found after rollback, 1 expected", rows.len()),
+                        false,
                     ));
                 }
                 Ok(rows) => {
@@ -1382,6 +1395,7 @@ impl<'a> Rehearsal<'a> {
                                     show(got),
                                     show(&want)
                                 ),
+                                false,
                             ));
                             break;
                         }

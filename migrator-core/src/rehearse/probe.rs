@@ -170,6 +170,8 @@ impl std::fmt::Display for Probe {
 pub(crate) struct ProbeError {
     pub statement: String,
     pub message: String,
+    /// `message` is the server's (a refused statement), not a finding of the read-back.
+    pub server: bool,
 }
 
 /// A row a probe wrote, as it read it back through its own shape.
@@ -217,6 +219,7 @@ pub(crate) async fn read(
     session.query(&sql).await.map_err(|message| ProbeError {
         statement: sql,
         message,
+        server: true,
     })
 }
 
@@ -247,6 +250,7 @@ pub(crate) async fn write(
                     return Err(ProbeError {
                         statement: sql,
                         message: first,
+                        server: true,
                     })
                 }
             }
@@ -304,6 +308,7 @@ pub(crate) async fn write(
             message:
                 "the rehearsal cannot find the row it wrote again (no key, no comparable column)"
                     .into(),
+            server: false,
         });
     }
     // UPDATE every column the application may change, retried once check-friendly.
@@ -345,6 +350,7 @@ pub(crate) async fn write(
                         message: format!(
                             "the UPDATE found {n} row(s) by the key it was written with, not 1"
                         ),
+                        server: false,
                     });
                     break;
                 }
@@ -352,6 +358,7 @@ pub(crate) async fn write(
                     first.get_or_insert(ProbeError {
                         statement: sql,
                         message,
+                        server: true,
                     });
                 }
             }
@@ -370,6 +377,7 @@ pub(crate) async fn write(
                 where_clause(d, &locator)
             ),
             message: format!("{} row(s) found where the probe wrote one", rows.len()),
+            server: false,
         });
     }
     let values = all_columns
@@ -382,4 +390,96 @@ pub(crate) async fn write(
         locator,
         values,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType, Schema, Table};
+    use crate::Dialect;
+
+    fn table(name: &str, columns: &[(&str, &str)]) -> Table {
+        let mut t = Table::new(name);
+        for (c, ty) in columns {
+            t.columns.push(Column {
+                name: c.to_string(),
+                data_type: ColumnType::builtin(*ty),
+                nullable: true,
+                default: None,
+                identity: None,
+                generated: None,
+                collation: None,
+                comment: None,
+                options: Default::default(),
+            });
+        }
+        t
+    }
+
+    fn db(tables: Vec<Table>) -> Database {
+        let mut s = Schema::new("public");
+        s.tables = tables;
+        let mut d = Database::new(Dialect::Postgres);
+        d.schemas = vec![s];
+        d
+    }
+
+    #[test]
+    fn names_map_both_ways_through_renames() {
+        let from = db(vec![
+            table(
+                "clients",
+                &[("id", "bigint"), ("name", "text"), ("qty", "integer")],
+            ),
+            table("a", &[("id", "bigint")]),
+        ]);
+        let to = db(vec![
+            table(
+                "customers",
+                &[
+                    ("id", "bigint"),
+                    ("full_name", "text"),
+                    ("qty", "bigint"),
+                    ("name", "text"),
+                ],
+            ),
+            table("b", &[("id", "bigint")]),
+        ]);
+        let changes = vec![
+            Change::RenameTable {
+                schema: "public".into(),
+                from: "clients".into(),
+                to: "customers".into(),
+            },
+            Change::RenameColumn {
+                schema: "public".into(),
+                table: "customers".into(),
+                from: "name".into(),
+                to: "full_name".into(),
+            },
+        ];
+        let s = Shapes::new(&from, &to, &changes);
+        assert_eq!(
+            s.new_table("public", "clients").as_deref(),
+            Some("customers")
+        );
+        assert_eq!(
+            s.old_table("public", "customers").as_deref(),
+            Some("clients")
+        );
+        assert_eq!(s.new_table("public", "a"), None, "dropped");
+        assert_eq!(s.old_table("public", "b"), None, "created");
+        assert_eq!(
+            s.new_column("public", "clients", "name").as_deref(),
+            Some("full_name")
+        );
+        assert_eq!(
+            s.old_column("public", "customers", "full_name").as_deref(),
+            Some("name")
+        );
+        // A new column that took a renamed column's old name is not that column.
+        assert_eq!(s.old_column("public", "customers", "name"), None);
+        assert!(s.type_changed("public", "clients", "qty"));
+        assert!(!s.type_changed("public", "clients", "name"));
+    }
 }

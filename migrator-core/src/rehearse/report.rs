@@ -104,6 +104,8 @@ pub struct Failure {
     pub statement: Option<String>,
     /// The server's message, or what differs.
     pub message: String,
+    /// `message` is the server's (a statement it refused), not a finding of the rehearsal.
+    pub server: bool,
     /// The probe that failed and where (`old-application probe after expand on public.users`).
     pub probe: Option<String>,
     /// What to do about it.
@@ -129,10 +131,15 @@ impl fmt::Display for Failure {
                 writeln!(f, "               {l}")?;
             }
         }
+        let label = match (self.stage, self.server) {
+            (_, true) => "server",
+            (Stage::Lint, false) => "lint",
+            (_, false) => "found",
+        };
         let mut lines = self.message.lines();
-        writeln!(f, "    server: {}", lines.next().unwrap_or(""))?;
+        writeln!(f, "    {label}: {}", lines.next().unwrap_or(""))?;
         for l in lines {
-            writeln!(f, "            {l}")?;
+            writeln!(f, "    {:width$}  {l}", "", width = label.len())?;
         }
         if !self.hint.is_empty() {
             writeln!(f, "    hint: {}", self.hint)?;
@@ -220,7 +227,7 @@ impl fmt::Display for RehearsalReport {
             writeln!(f, "  rehearsal time: {}", stages.join(", "))?;
         }
         for t in &self.tables {
-            if t.rows == 0 {
+            if t.rows == 0 && self.rows_per_table > 0 {
                 writeln!(
                     f,
                     "  note: {} got no sample rows ({} refused: {})",
