@@ -50,8 +50,8 @@ use crate::runner::{ApplyOptions, RollbackTarget};
 use crate::schema::Database;
 use crate::source::{inspect_live, Scratch};
 use crate::{DatabaseUrl, Error, MigrationSet, Migrator, Result, Settings};
-use probe::{Shapes, Written};
-use sample::{checks_of, parents_first, unique_keys, values_for, Other, ParentRef, RowGen, Values};
+use probe::Shapes;
+use sample::{parents_first, values_for, Other, Values};
 use session::Session;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -516,118 +516,6 @@ impl<'a> Rehearsal<'a> {
         out
     }
 
-    /// What the new shape adds to old table `table`: its foreign keys (columns and parents
-    /// under their old names) and, with `checks`, its CHECKs.
-    fn new_side(&self, schema: &str, table: &str, checks: bool) -> Other {
-        let sh = &self.shapes;
-        let (Some(old_t), Some(new_name)) = (
-            self.plan.from.table(schema, table),
-            sh.new_table(schema, table),
-        ) else {
-            return Other::default();
-        };
-        let Some(new_t) = self.plan.to.table(schema, &new_name) else {
-            return Other::default();
-        };
-        let names: BTreeMap<String, String> = old_t
-            .columns
-            .iter()
-            .filter_map(|c| {
-                sh.new_column(schema, table, &c.name)
-                    .map(|n| (c.name.clone(), n))
-            })
-            .collect();
-        let mut foreign_keys = Vec::new();
-        for f in &new_t.foreign_keys {
-            let cols: Option<Vec<String>> = f
-                .columns
-                .iter()
-                .map(|c| sh.old_column(schema, &new_name, c))
-                .collect();
-            let Some(parent) = sh.old_table(&f.ref_schema, &f.ref_table) else {
-                continue;
-            };
-            let ref_cols: Option<Vec<String>> = f
-                .ref_columns
-                .iter()
-                .map(|c| sh.old_column(&f.ref_schema, &f.ref_table, c))
-                .collect();
-            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
-                foreign_keys.push((
-                    cols,
-                    ParentRef {
-                        schema: f.ref_schema.clone(),
-                        table: parent,
-                        columns: ref_cols,
-                        own: false,
-                    },
-                ));
-            }
-        }
-        Other {
-            checks: if checks { checks_of(new_t) } else { Vec::new() },
-            names,
-            foreign_keys,
-            unique: unique_keys(new_t).into_iter().flatten().collect(),
-        }
-    }
-
-    /// What the old shape adds to new table `table` while it exists (until contract): its
-    /// CHECKs and foreign keys, under the new names.
-    fn old_side(&self, schema: &str, table: &str) -> Other {
-        let sh = &self.shapes;
-        let Some(old_name) = sh.old_table(schema, table) else {
-            return Other::default();
-        };
-        let (Some(old_t), Some(new_t)) = (
-            self.plan.from.table(schema, &old_name),
-            self.plan.to.table(schema, table),
-        ) else {
-            return Other::default();
-        };
-        let names: BTreeMap<String, String> = new_t
-            .columns
-            .iter()
-            .filter_map(|c| {
-                sh.old_column(schema, table, &c.name)
-                    .map(|o| (c.name.clone(), o))
-            })
-            .collect();
-        let mut foreign_keys = Vec::new();
-        for f in &old_t.foreign_keys {
-            let cols: Option<Vec<String>> = f
-                .columns
-                .iter()
-                .map(|c| sh.new_column(schema, &old_name, c))
-                .collect();
-            let Some(parent) = sh.new_table(&f.ref_schema, &f.ref_table) else {
-                continue;
-            };
-            let ref_cols: Option<Vec<String>> = f
-                .ref_columns
-                .iter()
-                .map(|c| sh.new_column(&f.ref_schema, &f.ref_table, c))
-                .collect();
-            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
-                foreign_keys.push((
-                    cols,
-                    ParentRef {
-                        schema: f.ref_schema.clone(),
-                        table: parent,
-                        columns: ref_cols,
-                        own: false,
-                    },
-                ));
-            }
-        }
-        Other {
-            checks: checks_of(old_t),
-            names,
-            foreign_keys,
-            unique: unique_keys(old_t).into_iter().flatten().collect(),
-        }
-    }
-
     // ---------------------------------------------------------------- the run
 
     async fn inspect(&self, scratch: &Scratch) -> Result<Database> {
@@ -719,9 +607,51 @@ impl<'a> Rehearsal<'a> {
         let (old, new) = self.touched();
         let scope = self.sample_scope(&old, &new);
 
-        // 1. Sample rows. They respect the foreign keys the new shape adds (an application's
-        // references are consistent long before they are declared), not its CHECKs (rows the
-        // old schema allows and the new one refuses are what a plan must be ready for).
+        // 1. Sample rows, and the old-application probe on the old schema.
+        let edges = self.sample(session, &scope).await;
+        let old_ok = self.calibrate(session, &old, &edges).await;
+        let counts_before = self.counts(session, &scope).await;
+
+        // 2. Expand and backfill, file by file, as `apply` runs them.
+        let Some(backfill_failed) = self.expand(url, set).await else {
+            self.note("the probes, contract and rollback were not rehearsed: expand failed".into());
+            return Ok(());
+        };
+
+        // 3. Both application versions, while expand is applied.
+        let new_tables = parents_first(self.plan.to, &new, &[]);
+        let new_faults = self.probe_expanded(session, &old_ok, &new_tables).await;
+        if backfill_failed {
+            self.report
+                .failures
+                .extend(new_faults.into_iter().map(|f| f.failure));
+            self.note("contract and rollback were not rehearsed: the backfill failed".into());
+            return Ok(());
+        }
+
+        // 4. Contract: the declared schema, nothing of migrator's left, the new version writes.
+        if !self
+            .contract(session, scratch, set, &own_before, &new_tables, new_faults)
+            .await?
+        {
+            self.note("rollback was not rehearsed: contract failed".into());
+            return Ok(());
+        }
+
+        // 5. Roll everything back, contract first: the start schema, the rows written meanwhile.
+        if self.roll_back(url, set).await {
+            self.compare_start(session, scratch, &before, &own_before)
+                .await?;
+            self.check_rows(session, &scope, &counts_before).await;
+        }
+        Ok(())
+    }
+
+    /// Fills the sample scope. The rows respect the foreign keys the new shape adds (an
+    /// application's references are consistent long before they are declared), not its CHECKs
+    /// (rows the old schema allows and the new one refuses are what a plan must be ready for).
+    /// Returns those foreign keys as `(child, parent)` edges.
+    async fn sample(&mut self, session: &mut dyn Session, scope: &Tables) -> Vec<sample::Edge> {
         let t = Instant::now();
         let others: BTreeMap<(String, String), Other> = scope
             .iter()
@@ -735,7 +665,7 @@ impl<'a> Rehearsal<'a> {
                     .map(|(_, p)| (child.clone(), (p.schema.clone(), p.table.clone())))
             })
             .collect();
-        let order = parents_first(self.plan.from, &scope, &edges);
+        let order = parents_first(self.plan.from, scope, &edges);
         self.report.tables = sample::fill(
             session,
             self.values,
@@ -746,11 +676,20 @@ impl<'a> Rehearsal<'a> {
         )
         .await;
         self.time(Stage::Sample, t);
+        edges
+    }
 
-        // The old-application probe, on the old schema: what the generator cannot write there
-        // is not the plan's fault.
+    /// The old-application probe on the old schema, before expand: the tables where the
+    /// generator cannot write a row the old schema accepts are not the plan's fault, and are
+    /// left out of the probes after expand. Returns the others.
+    async fn calibrate(
+        &mut self,
+        session: &mut dyn Session,
+        old: &Tables,
+        edges: &[sample::Edge],
+    ) -> Vec<(String, String)> {
         let t = Instant::now();
-        let old_tables = parents_first(self.plan.from, &old, &edges);
+        let old_tables = parents_first(self.plan.from, old, edges);
         let mut old_ok = Vec::new();
         for (s, tname) in &old_tables {
             match self.old_probe(session, s, tname, When::BeforeExpand).await {
@@ -765,10 +704,12 @@ impl<'a> Rehearsal<'a> {
             }
         }
         self.time(Stage::Calibrate, t);
-        let counts_before = self.counts(session, &scope).await;
+        old_ok
+    }
 
-        // 2. Expand and backfill, file by file, as `apply` runs them.
-        let mut backfill_failed = false;
+    /// Runs the expand and backfill files. `None` when expand failed (nothing more can be
+    /// rehearsed), else whether a backfill failed (the probes still run on what expand made).
+    async fn expand(&mut self, url: &DatabaseUrl, set: &MigrationSet) -> Option<bool> {
         for f in self
             .plan
             .files
@@ -785,21 +726,26 @@ impl<'a> Rehearsal<'a> {
             if let Err(e) = result {
                 let failure = self.run_failure(stage, Some(f), &e, false);
                 self.fail(failure);
-                if stage == Stage::Expand {
-                    self.note(
-                        "the probes, contract and rollback were not rehearsed: expand failed"
-                            .into(),
-                    );
-                    return Ok(());
-                }
-                backfill_failed = true;
-                break;
+                return match stage {
+                    Stage::Backfill => Some(true),
+                    _ => None,
+                };
             }
         }
+        Some(false)
+    }
 
-        // 3. Both application versions, while expand is applied.
+    /// Both probes while expand is applied. Old-application failures are failures; the
+    /// new-application ones are returned, to be judged once contract shows whether the
+    /// generator can write the declared schema at all.
+    async fn probe_expanded(
+        &mut self,
+        session: &mut dyn Session,
+        old_ok: &[(String, String)],
+        new_tables: &[(String, String)],
+    ) -> Vec<ProbeFault> {
         let t = Instant::now();
-        for (s, tname) in &old_ok {
+        for (s, tname) in old_ok {
             if let Err(e) = self.old_probe(session, s, tname, When::AfterExpand).await {
                 let failure = self.probe_failure(Probe::OldApp, When::AfterExpand, s, tname, e);
                 self.fail(failure);
@@ -807,9 +753,8 @@ impl<'a> Rehearsal<'a> {
         }
         self.time(Stage::OldAppProbe, t);
         let t = Instant::now();
-        let new_tables = parents_first(self.plan.to, &new, &[]);
         let mut new_faults = Vec::new();
-        for (s, tname) in &new_tables {
+        for (s, tname) in new_tables {
             if let Err(e) = self.new_probe(session, s, tname, When::AfterExpand).await {
                 new_faults.push(ProbeFault {
                     table: format!("{s}.{tname}"),
@@ -818,15 +763,21 @@ impl<'a> Rehearsal<'a> {
             }
         }
         self.time(Stage::NewAppProbe, t);
-        if backfill_failed {
-            self.report
-                .failures
-                .extend(new_faults.into_iter().map(|f| f.failure));
-            self.note("contract and rollback were not rehearsed: the backfill failed".into());
-            return Ok(());
-        }
+        new_faults
+    }
 
-        // 4. Contract: the declared schema, nothing of migrator's left, the new version writes.
+    /// Runs contract, compares with the declared schema and migrator's own objects, and probes
+    /// the new application again. `false` when contract failed.
+    async fn contract(
+        &mut self,
+        session: &mut dyn Session,
+        scratch: &Scratch,
+        set: &MigrationSet,
+        own_before: &[String],
+        new_tables: &[(String, String)],
+        new_faults: Vec<ProbeFault>,
+    ) -> Result<bool> {
+        let url = &scratch.url;
         for f in self
             .plan
             .files
@@ -842,8 +793,7 @@ impl<'a> Rehearsal<'a> {
                 self.report
                     .failures
                     .extend(new_faults.into_iter().map(|f| f.failure));
-                self.note("rollback was not rehearsed: contract failed".into());
-                return Ok(());
+                return Ok(false);
             }
         }
         let t = Instant::now();
@@ -866,11 +816,11 @@ impl<'a> Rehearsal<'a> {
             self.fail(failure);
         }
         let own_after = self.own_objects(session).await?;
-        let leftovers_ok = self.compare_own(&own_before, &own_after, "contract");
+        let leftovers_ok = self.compare_own(own_before, &own_after, "contract");
         self.time(Stage::DeclaredSchema, t);
         let t = Instant::now();
         let mut contract_faults: BTreeMap<String, Failure> = BTreeMap::new();
-        for (s, tname) in &new_tables {
+        for (s, tname) in new_tables {
             if let Err(e) = self.new_probe(session, s, tname, When::AfterContract).await {
                 contract_faults.insert(
                     format!("{s}.{tname}"),
@@ -899,8 +849,12 @@ impl<'a> Rehearsal<'a> {
             }
             self.fail(fault.failure);
         }
+        Ok(true)
+    }
 
-        // 5. Roll everything back, contract first.
+    /// Rolls every planned file back, contract first (irreversible downs forced). `false` when
+    /// the rollback failed.
+    async fn roll_back(&mut self, url: &DatabaseUrl, set: &MigrationSet) -> bool {
         let t = Instant::now();
         let target = RollbackTarget::To(self.plan.set.last_version().unwrap_or(Version(0)));
         let irreversible: Vec<String> = self
@@ -929,7 +883,7 @@ impl<'a> Rehearsal<'a> {
             Err(e) => {
                 let failure = self.run_failure(Stage::Rollback, None, &e, true);
                 self.fail(failure);
-                return Ok(());
+                return false;
             }
         }
         if !irreversible.is_empty() {
@@ -938,6 +892,17 @@ impl<'a> Rehearsal<'a> {
                 irreversible.join(", ")
             ));
         }
+        true
+    }
+
+    /// After rollback: the schema before expand, and none of migrator's own objects.
+    async fn compare_start(
+        &mut self,
+        session: &mut dyn Session,
+        scratch: &Scratch,
+        before: &Database,
+        own_before: &[String],
+    ) -> Result<()> {
         let t = Instant::now();
         let back = self.inspect(scratch).await?;
         let mut start = before.clone();
@@ -972,15 +937,23 @@ impl<'a> Rehearsal<'a> {
             self.fail(failure);
         }
         let own_back = self.own_objects(session).await?;
-        self.compare_own(&own_before, &own_back, "rollback");
+        self.compare_own(own_before, &own_back, "rollback");
         self.time(Stage::StartSchema, t);
+        Ok(())
+    }
 
-        // The rows written meanwhile are still there.
+    /// After rollback: every probe row, and no table holding fewer rows than before expand.
+    async fn check_rows(
+        &mut self,
+        session: &mut dyn Session,
+        scope: &Tables,
+        counts_before: &BTreeMap<(String, String), u64>,
+    ) {
         let t = Instant::now();
         self.check_kept(session).await;
-        let counts_after = self.counts(session, &scope).await;
+        let counts_after = self.counts(session, scope).await;
         let gone = self.dropped_tables();
-        for (table, n) in &counts_before {
+        for (table, n) in counts_before {
             let after = counts_after.get(table).copied().unwrap_or(0);
             if after < *n && !gone.contains(table) {
                 let failure = Failure {
@@ -1000,7 +973,6 @@ impl<'a> Rehearsal<'a> {
             }
         }
         self.time(Stage::ProbeRows, t);
-        Ok(())
     }
 
     fn compare_own(&mut self, before: &[String], now: &[String], after: &str) -> bool {
@@ -1066,349 +1038,6 @@ impl<'a> Rehearsal<'a> {
         }
         out
     }
-
-    // ---------------------------------------------------------------- probes
-
-    fn probe_failure(
-        &self,
-        probe: Probe,
-        when: When,
-        schema: &str,
-        table: &str,
-        e: probe::ProbeError,
-    ) -> Failure {
-        let d = self.dev.dialect();
-        let mut names = vec![session::table_name(d, schema, table)];
-        let other = match probe {
-            Probe::OldApp => self.shapes.new_table(schema, table),
-            Probe::NewApp => self.shapes.old_table(schema, table),
-        };
-        names.extend(other.map(|o| session::table_name(d, schema, &o)));
-        let (step, file) = self.steps_on(&names);
-        let hint = match (probe, e.server) {
-            (_, false) => "the two application versions do not see the same data while the plan is half applied: the sync trigger of a renamed column (or the view of a renamed table) is missing or wrong, so what one version writes is missing or stale for the other",
-            (Probe::OldApp, true) => "while this plan is half applied the old application version cannot write this table the way it always has: a trigger, constraint or column the expand step added refuses it (e.g. a `-- migrator:backfill` expression naming a column that does not exist); deploying the plan would break the running application",
-            (Probe::NewApp, true) => "the new application version cannot write its own shape of this table while the plan is applied: it would fail from its deploy until contract (or after it)",
-        };
-        Failure {
-            server: e.server,
-            stage: match probe {
-                Probe::OldApp => Stage::OldAppProbe,
-                Probe::NewApp => Stage::NewAppProbe,
-            },
-            step,
-            file,
-            statement: Some(e.statement),
-            message: e.message,
-            probe: Some(format!("{probe} {} on {schema}.{table}", when.text())),
-            hint: hint.into(),
-        }
-    }
-
-    fn record_probe(&mut self, probe: Probe, when: When, schema: &str, table: &str, ok: bool) {
-        self.report.probes.push(ProbeRun {
-            probe,
-            when: when.text(),
-            table: format!("{schema}.{table}"),
-            ok,
-        });
-    }
-
-    /// The old application writes (schema.)`table` in the old shape, and reads it back through
-    /// both shapes.
-    async fn old_probe(
-        &mut self,
-        session: &mut dyn Session,
-        schema: &str,
-        table: &str,
-        when: When,
-    ) -> Result<(), probe::ProbeError> {
-        let result = self.old_probe_inner(session, schema, table, when).await;
-        self.record_probe(Probe::OldApp, when, schema, table, result.is_ok());
-        result
-    }
-
-    async fn old_probe_inner(
-        &mut self,
-        session: &mut dyn Session,
-        schema: &str,
-        table: &str,
-        when: When,
-    ) -> Result<(), probe::ProbeError> {
-        let from = self.plan.from;
-        let Some(t) = from.table(schema, table) else {
-            return Ok(());
-        };
-        let new_table = self.shapes.new_table(schema, table);
-        // Before expand the row is one more existing row: like sample rows, it respects the
-        // new shape's foreign keys but not its CHECKs.
-        let other = self.new_side(schema, table, when != When::BeforeExpand);
-        let gen = RowGen::new(self.values, from, schema, t, &BTreeMap::new(), &other);
-        let parents = gen.parent_rows(session).await;
-        let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-        let w = probe::write(
-            session,
-            &gen,
-            when.index(Probe::OldApp, self.rows),
-            &parents,
-            &all,
-        )
-        .await?;
-        if when == When::AfterExpand {
-            if let Some(new_table) = new_table {
-                let pairs: Vec<(String, String)> = all
-                    .iter()
-                    .filter(|c| !self.shapes.type_changed(schema, table, c))
-                    .filter_map(|c| {
-                        self.shapes
-                            .new_column(schema, table, c)
-                            .map(|n| (c.clone(), n))
-                    })
-                    .collect();
-                self.cross_read(session, &w, &new_table, &pairs, "new", "old")
-                    .await?;
-            }
-        }
-        self.kept.push(Kept {
-            who: format!("old-application probe {}", when.text()),
-            schema: schema.into(),
-            table: table.into(),
-            locator: w.locator.clone(),
-            expected: w.values.clone(),
-        });
-        Ok(())
-    }
-
-    /// The new application writes `table` in the new shape, and reads it back through both
-    /// shapes while the old one exists.
-    async fn new_probe(
-        &mut self,
-        session: &mut dyn Session,
-        schema: &str,
-        table: &str,
-        when: When,
-    ) -> Result<(), probe::ProbeError> {
-        let result = self.new_probe_inner(session, schema, table, when).await;
-        self.record_probe(Probe::NewApp, when, schema, table, result.is_ok());
-        result
-    }
-
-    async fn new_probe_inner(
-        &mut self,
-        session: &mut dyn Session,
-        schema: &str,
-        table: &str,
-        when: When,
-    ) -> Result<(), probe::ProbeError> {
-        let (from, to) = (self.plan.from, self.plan.to);
-        let Some(t) = to.table(schema, table) else {
-            return Ok(());
-        };
-        let old_table = self.shapes.old_table(schema, table);
-        // Until contract, a column whose type changes keeps its old type under its name.
-        let mut kinds = BTreeMap::new();
-        if when == When::AfterExpand {
-            if let Some(o) = &old_table {
-                for c in &t.columns {
-                    if let Some(oc) = self.shapes.old_column(schema, table, &c.name) {
-                        if self.shapes.type_changed(schema, o, &oc) {
-                            if let Some(col) = from.table(schema, o).and_then(|x| x.column(&oc)) {
-                                kinds.insert(c.name.clone(), self.values.kind(col, from));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let other = match when {
-            When::AfterExpand => self.old_side(schema, table),
-            When::BeforeExpand | When::AfterContract => Other::default(),
-        };
-        let gen = RowGen::new(self.values, to, schema, t, &kinds, &other);
-        let parents = gen.parent_rows(session).await;
-        let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-        let w = probe::write(
-            session,
-            &gen,
-            when.index(Probe::NewApp, self.rows),
-            &parents,
-            &all,
-        )
-        .await?;
-        let Some(old_table) = old_table else {
-            return Ok(());
-        };
-        // New column → old column, for columns that keep their type.
-        let pairs: Vec<(String, String)> = all
-            .iter()
-            .filter_map(|c| {
-                self.shapes
-                    .old_column(schema, table, c)
-                    .filter(|o| !self.shapes.type_changed(schema, &old_table, o))
-                    .map(|o| (c.clone(), o))
-            })
-            .collect();
-        if when == When::AfterExpand {
-            self.cross_read(session, &w, &old_table, &pairs, "old", "new")
-                .await?;
-        }
-        let locator: Option<Vec<(String, String)>> = w
-            .locator
-            .iter()
-            .map(|(c, v)| {
-                self.shapes
-                    .old_column(schema, table, c)
-                    .map(|o| (o, v.clone()))
-            })
-            .collect();
-        if let Some(locator) = locator {
-            self.kept.push(Kept {
-                who: format!("new-application probe {}", when.text()),
-                schema: schema.into(),
-                table: old_table,
-                locator,
-                expected: pairs
-                    .iter()
-                    .map(|(n, o)| (o.clone(), w.values.get(n).cloned().flatten()))
-                    .collect(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Reads the row `w` wrote through the other shape (`table`, columns `pairs`: writer's →
-    /// other's) and compares the values.
-    async fn cross_read(
-        &self,
-        session: &mut dyn Session,
-        w: &Written,
-        table: &str,
-        pairs: &[(String, String)],
-        other: &str,
-        writer: &str,
-    ) -> Result<(), probe::ProbeError> {
-        let map: BTreeMap<&str, &str> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let locator: Option<Vec<(String, String)>> = w
-            .locator
-            .iter()
-            .map(|(c, v)| map.get(c.as_str()).map(|o| (o.to_string(), v.clone())))
-            .collect();
-        let Some(locator) = locator else {
-            return Ok(());
-        };
-        let cols: Vec<String> = pairs.iter().map(|(_, b)| b.clone()).collect();
-        let rows = probe::read(session, &w.schema, table, &cols, &locator).await?;
-        let d = session.dialect();
-        let select = format!(
-            "SELECT … FROM {} WHERE {}",
-            session.table(&w.schema, table),
-            probe::where_clause(d, &locator)
-        );
-        if rows.len() != 1 {
-            return Err(probe::ProbeError {
-                statement: select,
-                message: format!(
-                    "the {other} shape finds {} row(s) where the {writer} application wrote one",
-                    rows.len()
-                ),
-                server: false,
-            });
-        }
-        for ((mine, theirs), got) in pairs.iter().zip(&rows[0]) {
-            let wrote = w.values.get(mine).cloned().flatten();
-            if wrote != *got {
-                return Err(probe::ProbeError {
-                    statement: select,
-                    message: format!(
-                        "the {other} shape reads {theirs} = {} where the {writer} application's {mine} holds {}",
-                        show(got),
-                        show(&wrote)
-                    ),
-                    server: false,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Every probe row, after rollback, in the old shape.
-    async fn check_kept(&mut self, session: &mut dyn Session) {
-        let gone = self.dropped_tables();
-        let dropped = self.dropped_columns();
-        let kept = std::mem::take(&mut self.kept);
-        let mut skipped = 0;
-        for k in &kept {
-            if gone.contains(&(k.schema.clone(), k.table.clone())) {
-                skipped += 1;
-                continue;
-            }
-            let cols: Vec<String> = k
-                .expected
-                .keys()
-                .filter(|c| {
-                    !dropped.contains(&(k.schema.clone(), k.table.clone(), c.to_string()))
-                        && !self.shapes.type_changed(&k.schema, &k.table, c)
-                })
-                .cloned()
-                .collect();
-            let failure = |statement: String, message: String, server: bool| Failure {
-                server,
-                stage: Stage::ProbeRows,
-                step: None,
-                file: None,
-                statement: Some(statement),
-                message,
-                probe: Some(format!("{} on {}.{}", k.who, k.schema, k.table)),
-                hint: "a row written while the plan was applied is lost or changed by its rollback"
-                    .into(),
-            };
-            match probe::read(session, &k.schema, &k.table, &cols, &k.locator).await {
-                Err(e) => self.fail(failure(e.statement, e.message, e.server)),
-                Ok(rows) if rows.len() != 1 => {
-                    let statement = format!(
-                        "SELECT … FROM {} WHERE {}",
-                        session.table(&k.schema, &k.table),
-                        probe::where_clause(session.dialect(), &k.locator)
-                    );
-                    self.fail(failure(
-                        statement,
-                        format!("{} row(s) found after rollback, 1 expected", rows.len()),
-                        false,
-                    ));
-                }
-                Ok(rows) => {
-                    for (c, got) in cols.iter().zip(&rows[0]) {
-                        let want = k.expected.get(c).cloned().flatten();
-                        if want != *got {
-                            let statement = format!(
-                                "SELECT {c} FROM {} WHERE {}",
-                                session.table(&k.schema, &k.table),
-                                probe::where_clause(session.dialect(), &k.locator)
-                            );
-                            self.fail(failure(
-                                statement,
-                                format!(
-                                    "after rollback {c} = {} where {} was written",
-                                    show(got),
-                                    show(&want)
-                                ),
-                                false,
-                            ));
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        if skipped > 0 {
-            self.note(format!(
-                "{skipped} probe row(s) not checked after rollback: their table is dropped by the plan and comes back empty"
-            ));
-        }
-    }
 }
 
 /// A hint from what the server said, when it points at data the old schema allows and the new
@@ -1437,13 +1066,6 @@ fn data_hint(stage: Stage, message: &str) -> Option<&'static str> {
         Some("a `-- migrator:backfill` or `-- migrator:using` expression names a column or function that does not exist: it must be valid SQL over the table's existing columns")
     } else {
         None
-    }
-}
-
-fn show(v: &Option<String>) -> String {
-    match v {
-        Some(s) => format!("'{s}'"),
-        None => "NULL".into(),
     }
 }
 

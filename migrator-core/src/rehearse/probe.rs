@@ -16,8 +16,10 @@
 //! Rows are made by [`RowGen`] with indexes no sample row uses, so keys never clash; a row the
 //! server refuses is retried once check-friendly, like sample rows.
 
-use super::sample::{Mode, RowGen};
-use super::session::Session;
+use super::report::{Failure, ProbeRun, Stage};
+use super::sample::{checks_of, unique_keys, Mode, Other, ParentRef, RowGen};
+use super::session::{self, Session};
+use super::{Kept, Rehearsal, When};
 use crate::diff::Change;
 use crate::schema::Database;
 use std::collections::{BTreeMap, BTreeSet};
@@ -390,6 +392,472 @@ pub(crate) async fn write(
         locator,
         values,
     })
+}
+
+// ------------------------------------------------------------------------------ the probes of a rehearsal
+
+impl Rehearsal<'_> {
+    /// What the new shape adds to old table `table`: its foreign keys (columns and parents
+    /// under their old names) and, with `checks`, its CHECKs.
+    pub(super) fn new_side(&self, schema: &str, table: &str, checks: bool) -> Other {
+        let sh = &self.shapes;
+        let (Some(old_t), Some(new_name)) = (
+            self.plan.from.table(schema, table),
+            sh.new_table(schema, table),
+        ) else {
+            return Other::default();
+        };
+        let Some(new_t) = self.plan.to.table(schema, &new_name) else {
+            return Other::default();
+        };
+        let names: BTreeMap<String, String> = old_t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                sh.new_column(schema, table, &c.name)
+                    .map(|n| (c.name.clone(), n))
+            })
+            .collect();
+        let mut foreign_keys = Vec::new();
+        for f in &new_t.foreign_keys {
+            let cols: Option<Vec<String>> = f
+                .columns
+                .iter()
+                .map(|c| sh.old_column(schema, &new_name, c))
+                .collect();
+            let Some(parent) = sh.old_table(&f.ref_schema, &f.ref_table) else {
+                continue;
+            };
+            let ref_cols: Option<Vec<String>> = f
+                .ref_columns
+                .iter()
+                .map(|c| sh.old_column(&f.ref_schema, &f.ref_table, c))
+                .collect();
+            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
+                foreign_keys.push((
+                    cols,
+                    ParentRef {
+                        schema: f.ref_schema.clone(),
+                        table: parent,
+                        columns: ref_cols,
+                        own: false,
+                    },
+                ));
+            }
+        }
+        Other {
+            checks: if checks { checks_of(new_t) } else { Vec::new() },
+            names,
+            foreign_keys,
+            unique: unique_keys(new_t).into_iter().flatten().collect(),
+        }
+    }
+
+    /// What the old shape adds to new table `table` while it exists (until contract): its
+    /// CHECKs and foreign keys, under the new names.
+    pub(super) fn old_side(&self, schema: &str, table: &str) -> Other {
+        let sh = &self.shapes;
+        let Some(old_name) = sh.old_table(schema, table) else {
+            return Other::default();
+        };
+        let (Some(old_t), Some(new_t)) = (
+            self.plan.from.table(schema, &old_name),
+            self.plan.to.table(schema, table),
+        ) else {
+            return Other::default();
+        };
+        let names: BTreeMap<String, String> = new_t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                sh.old_column(schema, table, &c.name)
+                    .map(|o| (c.name.clone(), o))
+            })
+            .collect();
+        let mut foreign_keys = Vec::new();
+        for f in &old_t.foreign_keys {
+            let cols: Option<Vec<String>> = f
+                .columns
+                .iter()
+                .map(|c| sh.new_column(schema, &old_name, c))
+                .collect();
+            let Some(parent) = sh.new_table(&f.ref_schema, &f.ref_table) else {
+                continue;
+            };
+            let ref_cols: Option<Vec<String>> = f
+                .ref_columns
+                .iter()
+                .map(|c| sh.new_column(&f.ref_schema, &f.ref_table, c))
+                .collect();
+            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
+                foreign_keys.push((
+                    cols,
+                    ParentRef {
+                        schema: f.ref_schema.clone(),
+                        table: parent,
+                        columns: ref_cols,
+                        own: false,
+                    },
+                ));
+            }
+        }
+        Other {
+            checks: checks_of(old_t),
+            names,
+            foreign_keys,
+            unique: unique_keys(old_t).into_iter().flatten().collect(),
+        }
+    }
+
+    // ---------------------------------------------------------------- probes
+
+    pub(super) fn probe_failure(
+        &self,
+        probe: Probe,
+        when: When,
+        schema: &str,
+        table: &str,
+        e: ProbeError,
+    ) -> Failure {
+        let d = self.dev.dialect();
+        let mut names = vec![session::table_name(d, schema, table)];
+        let other = match probe {
+            Probe::OldApp => self.shapes.new_table(schema, table),
+            Probe::NewApp => self.shapes.old_table(schema, table),
+        };
+        names.extend(other.map(|o| session::table_name(d, schema, &o)));
+        let (step, file) = self.steps_on(&names);
+        let hint = match (probe, e.server) {
+            (_, false) => "the two application versions do not see the same data while the plan is half applied: the sync trigger of a renamed column (or the view of a renamed table) is missing or wrong, so what one version writes is missing or stale for the other",
+            (Probe::OldApp, true) => "while this plan is half applied the old application version cannot write this table the way it always has: a trigger, constraint or column the expand step added refuses it (e.g. a `-- migrator:backfill` expression naming a column that does not exist); deploying the plan would break the running application",
+            (Probe::NewApp, true) => "the new application version cannot write its own shape of this table while the plan is applied: it would fail from its deploy until contract (or after it)",
+        };
+        Failure {
+            server: e.server,
+            stage: match probe {
+                Probe::OldApp => Stage::OldAppProbe,
+                Probe::NewApp => Stage::NewAppProbe,
+            },
+            step,
+            file,
+            statement: Some(e.statement),
+            message: e.message,
+            probe: Some(format!("{probe} {} on {schema}.{table}", when.text())),
+            hint: hint.into(),
+        }
+    }
+
+    fn record_probe(&mut self, probe: Probe, when: When, schema: &str, table: &str, ok: bool) {
+        self.report.probes.push(ProbeRun {
+            probe,
+            when: when.text(),
+            table: format!("{schema}.{table}"),
+            ok,
+        });
+    }
+
+    /// The old application writes (schema.)`table` in the old shape, and reads it back through
+    /// both shapes.
+    pub(super) async fn old_probe(
+        &mut self,
+        session: &mut dyn Session,
+        schema: &str,
+        table: &str,
+        when: When,
+    ) -> Result<(), ProbeError> {
+        let result = self.old_probe_inner(session, schema, table, when).await;
+        self.record_probe(Probe::OldApp, when, schema, table, result.is_ok());
+        result
+    }
+
+    async fn old_probe_inner(
+        &mut self,
+        session: &mut dyn Session,
+        schema: &str,
+        table: &str,
+        when: When,
+    ) -> Result<(), ProbeError> {
+        let from = self.plan.from;
+        let Some(t) = from.table(schema, table) else {
+            return Ok(());
+        };
+        let new_table = self.shapes.new_table(schema, table);
+        // Before expand the row is one more existing row: like sample rows, it respects the
+        // new shape's foreign keys but not its CHECKs.
+        let other = self.new_side(schema, table, when != When::BeforeExpand);
+        let gen = RowGen::new(self.values, from, schema, t, &BTreeMap::new(), &other);
+        let parents = gen.parent_rows(session).await;
+        let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+        let w = write(
+            session,
+            &gen,
+            when.index(Probe::OldApp, self.rows),
+            &parents,
+            &all,
+        )
+        .await?;
+        if when == When::AfterExpand {
+            if let Some(new_table) = new_table {
+                let pairs: Vec<(String, String)> = all
+                    .iter()
+                    .filter(|c| !self.shapes.type_changed(schema, table, c))
+                    .filter_map(|c| {
+                        self.shapes
+                            .new_column(schema, table, c)
+                            .map(|n| (c.clone(), n))
+                    })
+                    .collect();
+                self.cross_read(session, &w, &new_table, &pairs, "new", "old")
+                    .await?;
+            }
+        }
+        self.kept.push(Kept {
+            who: format!("old-application probe {}", when.text()),
+            schema: schema.into(),
+            table: table.into(),
+            locator: w.locator.clone(),
+            expected: w.values.clone(),
+        });
+        Ok(())
+    }
+
+    /// The new application writes `table` in the new shape, and reads it back through both
+    /// shapes while the old one exists.
+    pub(super) async fn new_probe(
+        &mut self,
+        session: &mut dyn Session,
+        schema: &str,
+        table: &str,
+        when: When,
+    ) -> Result<(), ProbeError> {
+        let result = self.new_probe_inner(session, schema, table, when).await;
+        self.record_probe(Probe::NewApp, when, schema, table, result.is_ok());
+        result
+    }
+
+    async fn new_probe_inner(
+        &mut self,
+        session: &mut dyn Session,
+        schema: &str,
+        table: &str,
+        when: When,
+    ) -> Result<(), ProbeError> {
+        let (from, to) = (self.plan.from, self.plan.to);
+        let Some(t) = to.table(schema, table) else {
+            return Ok(());
+        };
+        let old_table = self.shapes.old_table(schema, table);
+        // Until contract, a column whose type changes keeps its old type under its name.
+        let mut kinds = BTreeMap::new();
+        if when == When::AfterExpand {
+            if let Some(o) = &old_table {
+                for c in &t.columns {
+                    if let Some(oc) = self.shapes.old_column(schema, table, &c.name) {
+                        if self.shapes.type_changed(schema, o, &oc) {
+                            if let Some(col) = from.table(schema, o).and_then(|x| x.column(&oc)) {
+                                kinds.insert(c.name.clone(), self.values.kind(col, from));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let other = match when {
+            When::AfterExpand => self.old_side(schema, table),
+            When::BeforeExpand | When::AfterContract => Other::default(),
+        };
+        let gen = RowGen::new(self.values, to, schema, t, &kinds, &other);
+        let parents = gen.parent_rows(session).await;
+        let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+        let w = write(
+            session,
+            &gen,
+            when.index(Probe::NewApp, self.rows),
+            &parents,
+            &all,
+        )
+        .await?;
+        let Some(old_table) = old_table else {
+            return Ok(());
+        };
+        // New column → old column, for columns that keep their type.
+        let pairs: Vec<(String, String)> = all
+            .iter()
+            .filter_map(|c| {
+                self.shapes
+                    .old_column(schema, table, c)
+                    .filter(|o| !self.shapes.type_changed(schema, &old_table, o))
+                    .map(|o| (c.clone(), o))
+            })
+            .collect();
+        if when == When::AfterExpand {
+            self.cross_read(session, &w, &old_table, &pairs, "old", "new")
+                .await?;
+        }
+        let locator: Option<Vec<(String, String)>> = w
+            .locator
+            .iter()
+            .map(|(c, v)| {
+                self.shapes
+                    .old_column(schema, table, c)
+                    .map(|o| (o, v.clone()))
+            })
+            .collect();
+        if let Some(locator) = locator {
+            self.kept.push(Kept {
+                who: format!("new-application probe {}", when.text()),
+                schema: schema.into(),
+                table: old_table,
+                locator,
+                expected: pairs
+                    .iter()
+                    .map(|(n, o)| (o.clone(), w.values.get(n).cloned().flatten()))
+                    .collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the row `w` wrote through the other shape (`table`, columns `pairs`: writer's →
+    /// other's) and compares the values.
+    async fn cross_read(
+        &self,
+        session: &mut dyn Session,
+        w: &Written,
+        table: &str,
+        pairs: &[(String, String)],
+        other: &str,
+        writer: &str,
+    ) -> Result<(), ProbeError> {
+        let map: BTreeMap<&str, &str> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let locator: Option<Vec<(String, String)>> = w
+            .locator
+            .iter()
+            .map(|(c, v)| map.get(c.as_str()).map(|o| (o.to_string(), v.clone())))
+            .collect();
+        let Some(locator) = locator else {
+            return Ok(());
+        };
+        let cols: Vec<String> = pairs.iter().map(|(_, b)| b.clone()).collect();
+        let rows = read(session, &w.schema, table, &cols, &locator).await?;
+        let d = session.dialect();
+        let select = format!(
+            "SELECT … FROM {} WHERE {}",
+            session.table(&w.schema, table),
+            where_clause(d, &locator)
+        );
+        if rows.len() != 1 {
+            return Err(ProbeError {
+                statement: select,
+                message: format!(
+                    "the {other} shape finds {} row(s) where the {writer} application wrote one",
+                    rows.len()
+                ),
+                server: false,
+            });
+        }
+        for ((mine, theirs), got) in pairs.iter().zip(&rows[0]) {
+            let wrote = w.values.get(mine).cloned().flatten();
+            if wrote != *got {
+                return Err(ProbeError {
+                    statement: select,
+                    message: format!(
+                        "the {other} shape reads {theirs} = {} where the {writer} application's {mine} holds {}",
+                        show(got),
+                        show(&wrote)
+                    ),
+                    server: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every probe row, after rollback, in the old shape.
+    pub(super) async fn check_kept(&mut self, session: &mut dyn Session) {
+        let gone = self.dropped_tables();
+        let dropped = self.dropped_columns();
+        let kept = std::mem::take(&mut self.kept);
+        let mut skipped = 0;
+        for k in &kept {
+            if gone.contains(&(k.schema.clone(), k.table.clone())) {
+                skipped += 1;
+                continue;
+            }
+            let cols: Vec<String> = k
+                .expected
+                .keys()
+                .filter(|c| {
+                    !dropped.contains(&(k.schema.clone(), k.table.clone(), c.to_string()))
+                        && !self.shapes.type_changed(&k.schema, &k.table, c)
+                })
+                .cloned()
+                .collect();
+            let failure = |statement: String, message: String, server: bool| Failure {
+                server,
+                stage: Stage::ProbeRows,
+                step: None,
+                file: None,
+                statement: Some(statement),
+                message,
+                probe: Some(format!("{} on {}.{}", k.who, k.schema, k.table)),
+                hint: "a row written while the plan was applied is lost or changed by its rollback"
+                    .into(),
+            };
+            match read(session, &k.schema, &k.table, &cols, &k.locator).await {
+                Err(e) => self.fail(failure(e.statement, e.message, e.server)),
+                Ok(rows) if rows.len() != 1 => {
+                    let statement = format!(
+                        "SELECT … FROM {} WHERE {}",
+                        session.table(&k.schema, &k.table),
+                        where_clause(session.dialect(), &k.locator)
+                    );
+                    self.fail(failure(
+                        statement,
+                        format!("{} row(s) found after rollback, 1 expected", rows.len()),
+                        false,
+                    ));
+                }
+                Ok(rows) => {
+                    for (c, got) in cols.iter().zip(&rows[0]) {
+                        let want = k.expected.get(c).cloned().flatten();
+                        if want != *got {
+                            let statement = format!(
+                                "SELECT {c} FROM {} WHERE {}",
+                                session.table(&k.schema, &k.table),
+                                where_clause(session.dialect(), &k.locator)
+                            );
+                            self.fail(failure(
+                                statement,
+                                format!(
+                                    "after rollback {c} = {} where {} was written",
+                                    show(got),
+                                    show(&want)
+                                ),
+                                false,
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if skipped > 0 {
+            self.note(format!(
+                "{skipped} probe row(s) not checked after rollback: their table is dropped by the plan and comes back empty"
+            ));
+        }
+    }
+}
+
+fn show(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("'{s}'"),
+        None => "NULL".into(),
+    }
 }
 
 #[cfg(test)]
