@@ -320,12 +320,12 @@ async fn rename_of_a_column_a_generated_column_reads_is_refused(engine: Engine, 
         ),
     };
     std::fs::write(&schema, v1).unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false)
+    plan_directory(&mig, &schema, &url, "v1", opts, false, None)
         .await
         .unwrap();
     let files_before = std::fs::read_dir(&mig).unwrap().count();
     std::fs::write(&schema, v2).unwrap();
-    let err = plan_directory(&mig, &schema, &url, "v2", opts, false)
+    let err = plan_directory(&mig, &schema, &url, "v2", opts, false, None)
         .await
         .expect_err("a rename under a generated column must be refused")
         .to_string();
@@ -382,7 +382,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
         format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL, legacy_code {text} NOT NULL);\n"),
     )
     .unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false)
+    plan_directory(&mig, &schema, &url, "v1", opts, false, None)
         .await
         .unwrap();
     let all = ApplyOptions {
@@ -395,7 +395,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
         format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL);\n"),
     )
     .unwrap();
-    plan_directory(&mig, &schema, &url, "v2", opts, false)
+    plan_directory(&mig, &schema, &url, "v2", opts, false, None)
         .await
         .unwrap();
     migrator(&mig)

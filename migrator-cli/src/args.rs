@@ -128,6 +128,12 @@ pub struct PlanArgs {
     /// Allow drops and lossy changes (planned in the contract phase).
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Write the files without rehearsing them in a scratch database first.
+    #[arg(long)]
+    pub no_rehearse: bool,
+    /// Sample rows per table for the rehearsal [default: 200].
+    #[arg(long, value_name = "N")]
+    pub rehearse_rows: Option<u64>,
 }
 
 #[derive(Args)]

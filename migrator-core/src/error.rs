@@ -69,6 +69,10 @@ pub enum Error {
     /// Bad configuration (`migrator.toml`, flags).
     #[error("{file}: {message}")]
     Config { file: String, message: String },
+
+    /// A plan failed its rehearsal ([`crate::rehearse`]): the report says where and why.
+    #[error("{0}")]
+    Rehearsal(Box<crate::rehearse::RehearsalReport>),
 }
 
 impl Error {

@@ -12,6 +12,8 @@
 //! - [`runner`]: history table, one-runner-at-a-time lock, apply / rollback / status / baseline;
 //! - [`ops`]: the commands composed from those stages — `diff`, `plan`, `drift` — each returning
 //!   a report (above every stage, so no stage imports its caller);
+//! - [`rehearse`]: a computed plan run in a scratch database before `plan` writes it — sample
+//!   rows, expand and backfill, old- and new-application probes, contract, rollback, lint;
 //! - [`lint`]: safety rules on hand-written migration SQL (`migrator lint`), both dialects;
 //! - [`server`]: creating and dropping scratch databases, loading a declared schema into one;
 //! - [`connect`]: opening connections from a [`DatabaseUrl`] (the only place that sees a password),
@@ -83,6 +85,7 @@ pub mod lint;
 pub mod migrations;
 pub mod ops;
 pub mod plan;
+pub mod rehearse;
 pub mod render;
 pub mod runner;
 pub mod schema;

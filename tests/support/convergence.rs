@@ -102,11 +102,16 @@ pub fn seeded_runs(pair: impl Fn(u64) -> (String, String)) -> Vec<Run> {
 /// Returns `Ok(Some(reason))` when the planner refused with a clear message (a new NOT NULL
 /// column without a value, a shadow-column change of an indexed column): that is its contract
 /// for what it cannot do online.
+///
+/// Plans are rehearsed ([`crate::test_rehearsal`]). A plan the rehearsal refuses is a finding
+/// about the planner, not about convergence: it is pushed to `rehearsal` and planned again
+/// without rehearsal, so that the convergence checks still run.
 async fn plan_converge(
     engine: Engine,
     name: &str,
     current: &str,
     desired: &str,
+    rehearsal_refusals: &mut Vec<String>,
 ) -> Result<Option<String>, String> {
     use migrator_core::ops::plan_directory;
     use migrator_core::plan::PlanOptions;
@@ -126,22 +131,38 @@ async fn plan_converge(
         allow_destructive: true,
         batch_size: 100,
     };
+    let rehearsal = crate::test_rehearsal();
+    let rehearse = rehearsal.as_ref();
+    let refusals = std::sync::Mutex::new(Vec::new());
+    let plan = |version: &'static str| {
+        let (mig, schema, url, refusals) = (&mig, &schema, &url, &refusals);
+        async move {
+            match plan_directory(mig, schema, url, version, opts, false, rehearse).await {
+                Err(migrator_core::Error::Rehearsal(report)) => {
+                    refusals
+                        .lock()
+                        .unwrap()
+                        .push(format!("{name} {version}: {report}"));
+                    plan_directory(mig, schema, url, version, opts, false, None).await
+                }
+                other => other,
+            }
+        }
+    };
     let contract = ApplyOptions {
         to: None,
         contract: true,
     };
     let result = async {
         std::fs::write(&schema, current).unwrap();
-        plan_directory(&mig, &schema, &url, "v1", opts, false)
-            .await
-            .map_err(|e| format!("planning v1: {e}"))?;
+        plan("v1").await.map_err(|e| format!("planning v1: {e}"))?;
         let m = Migrator::from_dir(&mig).map_err(|e| e.to_string())?;
         m.apply_with(&url, &contract)
             .await
             .map_err(|e| format!("applying v1: {e}"))?;
         let v1 = m.set.last_version();
         std::fs::write(&schema, desired).unwrap();
-        match plan_directory(&mig, &schema, &url, "v2", opts, false).await {
+        match plan("v2").await {
             Err(migrator_core::Error::Refused(why))
                 if why.contains("needs a value for existing rows")
                     || why.contains("not supported yet") =>
@@ -199,6 +220,7 @@ async fn plan_converge(
     }
     .await;
     db.drop_db().await;
+    rehearsal_refusals.extend(refusals.into_inner().unwrap());
     result
 }
 
@@ -225,16 +247,23 @@ fn v2_files(mig: &std::path::Path) -> String {
 
 /// Random pairs through `migrator plan`, both directions: planned, applied with contract, equal
 /// to the declared schema, and rolled back to v1. At most a third of the directions may be
-/// refused (clearly) by the planner.
+/// refused (clearly) by the planner. Plans the rehearsal refuses are listed (they are planner
+/// findings; see [`plan_converge`]).
 pub async fn plan_random_pairs(engine: Engine, runs: Vec<Run>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let total = runs.len();
     let refused = Arc::new(AtomicUsize::new(0));
+    let rehearsal: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let counter = refused.clone();
+    let rehearsal_refusals = rehearsal.clone();
     run_all(runs, move |(name, a, b)| {
         let counter = counter.clone();
+        let rehearsal_refusals = rehearsal_refusals.clone();
         async move {
-            match plan_converge(engine, &name, &a, &b).await? {
+            let mut found = Vec::new();
+            let outcome = plan_converge(engine, &name, &a, &b, &mut found).await;
+            rehearsal_refusals.lock().unwrap().extend(found);
+            match outcome? {
                 Some(why) => {
                     eprintln!("{name}: refused by the planner: {why}");
                     counter.fetch_add(1, Ordering::Relaxed);
@@ -246,9 +275,14 @@ pub async fn plan_random_pairs(engine: Engine, runs: Vec<Run>) {
     })
     .await;
     let refused = refused.load(Ordering::Relaxed);
+    let rehearsal = rehearsal.lock().unwrap();
+    for r in rehearsal.iter() {
+        eprintln!("refused by the rehearsal (planned again without it): {r}");
+    }
     eprintln!(
-        "{} of {total} directions planned, applied and rolled back; {refused} refused",
-        total - refused
+        "{} of {total} directions planned, applied and rolled back; {refused} refused by the planner; {} plan(s) refused by the rehearsal",
+        total - refused,
+        rehearsal.len()
     );
     assert!(
         refused * 3 <= total,

@@ -85,6 +85,15 @@ pub fn mysql_url() -> Option<String> {
     server_url(MYSQL_URL_VAR)
 }
 
+/// The rehearsal options the plan-driven suites use: rehearsal on (what `migrator plan` does),
+/// unless `MIGRATOR_TEST_REHEARSE=0` (to measure what it costs).
+pub fn test_rehearsal() -> Option<migrator_core::rehearse::RehearseOptions> {
+    match std::env::var("MIGRATOR_TEST_REHEARSE").as_deref() {
+        Ok("0") | Ok("false") => None,
+        _ => Some(migrator_core::rehearse::RehearseOptions::default()),
+    }
+}
+
 // ------------------------------------------------------------------------------ URLs
 
 /// `url` with its path (the database) replaced by `/database`; the query string is kept.

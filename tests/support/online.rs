@@ -151,8 +151,10 @@ pub async fn scenario(
         allow_destructive: false,
         batch_size: 500,
     };
+    let rehearsal = crate::test_rehearsal();
+    let rehearse = rehearsal.as_ref();
     std::fs::write(&schema, v1).unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false)
+    plan_directory(&mig, &schema, &url, "v1", opts, false, rehearse)
         .await
         .unwrap();
     migrator(&mig)
@@ -180,7 +182,7 @@ pub async fn scenario(
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     std::fs::write(&schema, v2).unwrap();
-    let report = plan_directory(&mig, &schema, &url, "v2", opts, false)
+    let report = plan_directory(&mig, &schema, &url, "v2", opts, false, rehearse)
         .await
         .unwrap_or_else(|e| panic!("{name}: plan: {e}"));
     assert!(!report.files.is_empty(), "{name}: nothing planned");

@@ -3,8 +3,10 @@
 use crate::args::PlanArgs;
 use crate::context::Ctx;
 use migrator_core::config::DEFAULT_BACKFILL_BATCH;
+use migrator_core::lint::LintOptions;
 use migrator_core::ops::{plan_directory, scratch_server};
 use migrator_core::plan::PlanOptions;
+use migrator_core::rehearse::{RehearseOptions, DEFAULT_ROWS};
 use migrator_core::{DatabaseUrl, Error};
 
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
@@ -21,8 +23,22 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
             .backfill_batch_size
             .unwrap_or(DEFAULT_BACKFILL_BATCH),
     };
-    let report =
-        plan_directory(&ctx.dir, &ctx.schema, &dev, &args.name, opts, args.dry_run).await?;
+    let rehearse = RehearseOptions {
+        rows: args.rehearse_rows.unwrap_or(DEFAULT_ROWS),
+        lint: Some(LintOptions::new(dev.dialect()).with_config(&ctx.lint, &ctx.config_file)?),
+        settings: ctx.settings.clone(),
+    };
+    let rehearse = (!args.no_rehearse).then_some(&rehearse);
+    let report = plan_directory(
+        &ctx.dir,
+        &ctx.schema,
+        &dev,
+        &args.name,
+        opts,
+        args.dry_run,
+        rehearse,
+    )
+    .await?;
     ctx.print(&report);
     Ok(0)
 }

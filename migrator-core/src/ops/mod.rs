@@ -3,7 +3,8 @@
 //! no stage needs to know another's caller.
 //!
 //! - [`diff`]: `migrator diff` — two sources, one script;
-//! - [`plan`]: `migrator plan` — replayed directory × declared schema → phased files;
+//! - [`plan`]: `migrator plan` — replayed directory × declared schema → phased files, rehearsed
+//!   ([`crate::rehearse`]) before they are written;
 //! - [`drift`]: `migrator drift` — live database × directory × declared schema;
 //! - [`verify`]: `migrator verify` — directory × `migrator.sum` × history.
 
@@ -14,7 +15,7 @@ pub mod verify;
 
 pub use diff::{diff_sources, SourceDiff};
 pub use drift::{drift, DriftReport, Finding};
-pub use plan::{plan_directory, PlanReport};
+pub use plan::{plan_directory, prepare_plan, PlanDraft, PlanReport};
 pub use verify::{verify, VerifyReport};
 
 use crate::{DatabaseUrl, Error, Result};
