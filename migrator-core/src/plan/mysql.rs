@@ -150,18 +150,22 @@ fn triggers(
         ),
         None => String::new(),
     };
+    // The UPDATE trigger first: DDL is not transactional here, and a row an INSERT trigger
+    // filled while no UPDATE trigger kept it current would keep a stale value (the backfill
+    // only fills NULLs). Rows inserted before the INSERT trigger exists are left NULL, which
+    // both the UPDATE trigger and the backfill fill.
     let up = vec![
-        SqlStatement::new(format!(
-            "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW{} BEGIN\n{on_insert}\nEND",
-            ident(&names[0]),
-            ident(table),
-            order("i")
-        )),
         SqlStatement::new(format!(
             "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW{} BEGIN\n{on_update}\nEND",
             ident(&names[1]),
             ident(table),
             order("u")
+        )),
+        SqlStatement::new(format!(
+            "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW{} BEGIN\n{on_insert}\nEND",
+            ident(&names[0]),
+            ident(table),
+            order("i")
         )),
     ];
     let down = names
