@@ -873,6 +873,35 @@ async fn postgres() {
             .run(&["diff", "--from", "migrations", "--to", "schema.sql"])
             .says(FILE1),
     );
+    // Declared objects migrator does not model are refused at their line, never ignored.
+    let unmodelled = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\n\
+        CREATE FUNCTION keep_email() RETURNS trigger LANGUAGE plpgsql\n  AS $$ BEGIN RETURN NEW; END $$;\n\n\
+        CREATE TRIGGER users_keep_email BEFORE UPDATE ON users\n  FOR EACH ROW EXECUTE FUNCTION keep_email();\n\n\
+        CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (at);\n";
+    for args in [
+        &["plan", "--dry-run"][..],
+        &["diff", "--from", "DB", "--to", "schema.sql"],
+        &["drift", "--schema", "schema.sql"],
+    ] {
+        let db = fresh().await;
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "DB" { db.as_str() } else { a })
+            .collect();
+        cases.push(
+            valid(&format!(
+                "postgres: {} of a schema declaring a trigger, a function and a partitioned table",
+                args[0]
+            ))
+            .file("schema.sql", unmodelled)
+            .url(&db)
+            .run(&args)
+            .says("schema.sql:3: declares function public.keep_email()")
+            .says("which migrator does not manage yet")
+            .says("trigger users_keep_email on users (schema.sql:6)")
+            .says("partitioned table public.events (schema.sql:9)"),
+        );
+    }
     check_all("postgres", cases);
     pg_exec(&server, &format!("DROP OWNED BY {role} CASCADE")).await;
 }
@@ -922,6 +951,31 @@ async fn mariadb() {
             .says(&format!("{FILE1}:1"))
             .says("unterminated"),
     );
+    // Declared objects migrator does not model are refused at their line, never ignored.
+    let unmodelled = "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100));\n\n\
+        CREATE TRIGGER users_keep_email BEFORE UPDATE ON users\n  FOR EACH ROW SET NEW.email = NEW.email;\n\n\
+        CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (year(at)) (PARTITION p0 VALUES LESS THAN MAXVALUE);\n\n\
+        CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM users WHERE id < 0;\n";
+    for args in [
+        &["plan", "--dry-run"][..],
+        &["drift", "--schema", "schema.sql"],
+    ] {
+        let db = fresh().await;
+        cases.push(
+            valid(&format!(
+                "mariadb: {} of a schema declaring a trigger, a partitioned table and an event",
+                args[0]
+            ))
+            .file("schema.sql", unmodelled)
+            .url(&db)
+            .run(args)
+            .says("which migrator does not manage yet")
+            .says("trigger users_keep_email on users")
+            .says("partitioned table")
+            .says("events (schema.sql:6)")
+            .says("purge (schema.sql:8)"),
+        );
+    }
     check_all("mariadb", cases);
 }
 

@@ -183,6 +183,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("blog_evolution",
         "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL); CREATE TABLE posts (id serial PRIMARY KEY, user_id int REFERENCES users, title text);",
         "CREATE TYPE post_state AS ENUM ('draft', 'published'); CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now()); CREATE TABLE posts (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users ON DELETE CASCADE, title varchar(200) NOT NULL, state post_state NOT NULL DEFAULT 'draft', body text); CREATE INDEX posts_user ON posts (user_id, state); CREATE VIEW published AS SELECT id, title FROM posts WHERE state = 'published';"),
+    ("unique_redefined_same_name", "CREATE TABLE t (a int, b int, c int, CONSTRAINT u UNIQUE (a));", "CREATE TABLE t (a int, b int, c int, CONSTRAINT u UNIQUE (a, b) INCLUDE (c));"),
     ("drop_everything", "CREATE SCHEMA s; CREATE TYPE s.e AS ENUM ('a'); CREATE SEQUENCE s.q; CREATE TABLE s.t (id int PRIMARY KEY, e s.e); CREATE TABLE s.u (t_id int REFERENCES s.t); CREATE VIEW s.v AS SELECT id FROM s.t;", ""),
     // NOT NULL on Postgres 18 is also a named constraint (`contype = 'n'`): the names are not
     // part of the model, on any version, and renames keep the old names there.

@@ -291,6 +291,27 @@ async fn pg_check_and_foreign_key_replaced_under_their_names() {
     .await;
 }
 
+/// A unique constraint redefined under the same name: the new index is built beside the old
+/// one and contract swaps them in one statement (it used to create the index under the
+/// constraint's name while the old one still had it: "relation already exists").
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_unique_constraint_redefined_under_its_name() {
+    scenario(
+        Engine::Postgres,
+        "reg_unique_replace",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, tenant int NOT NULL,\n  CONSTRAINT accounts_email UNIQUE (email));\n",
+        "INSERT INTO accounts SELECT g, 'u' || g || '@x', 1 FROM generate_series(1, 300) g",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, tenant int NOT NULL,\n  CONSTRAINT accounts_email UNIQUE (tenant, email));\n",
+        vec!["INSERT INTO accounts (id, email, tenant) VALUES ({id}, 'o{id}@x', 1)"],
+        vec!["INSERT INTO accounts (id, email, tenant) VALUES ({id}, 'n{id}@x', 2)"],
+        vec![(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'accounts_email'",
+            "UNIQUE (tenant, email)",
+        )],
+    )
+    .await;
+}
+
 /// Renaming a column that a STORED generated column reads: the expand used to drop and re-add
 /// the generated column (a table rewrite under ACCESS EXCLUSIVE, labelled instant). It is
 /// refused, naming the generated column and what to do, and nothing is written.

@@ -27,7 +27,7 @@ pub(super) struct Ctx<'a, R> {
     dropped: BTreeSet<(String, String, String)>,
     /// (schema, table, name) of the indexes this plan creates.
     created_indexes: BTreeSet<(String, String, String)>,
-    /// (schema, table, name) of the checks and foreign keys this plan adds.
+    /// (schema, table, name) of the checks, foreign keys and unique constraints this plan adds.
     created_constraints: BTreeSet<(String, String, String)>,
 }
 
@@ -91,6 +91,11 @@ impl<'a, R: Renderer> Ctx<'a, R> {
                     schema,
                     table,
                     key: crate::schema::ForeignKey { name, .. },
+                }
+                | Change::AddUnique {
+                    schema,
+                    table,
+                    unique: crate::schema::Unique { name, .. },
                 } => {
                     ctx.created_constraints
                         .insert((schema.clone(), table.clone(), name.clone()));

@@ -770,7 +770,9 @@ fn replace_constraint(
 }
 
 /// UNIQUE / PRIMARY KEY on an existing table: build the unique index concurrently, then attach
-/// it (`USING INDEX`, instant).
+/// it (`USING INDEX`, instant). A unique constraint redefined under the same name is built under
+/// migrator's name beside the old one, and contract swaps them in one statement, so no moment is
+/// without one; rollback builds the old definition again and swaps back.
 fn constraint_using_index(
     ctx: &Ctx,
     c: &Change,
@@ -780,41 +782,107 @@ fn constraint_using_index(
     columns: &[String],
     primary: bool,
 ) -> Result<Vec<Step>> {
-    let cols = columns
-        .iter()
-        .map(|c| ident(c))
-        .collect::<Vec<_>>()
-        .join(", ");
     let t = qualified(schema, table);
-    let index = ident(name);
+    let unique = match c {
+        Change::AddUnique { unique, .. } => Some(unique),
+        _ => None,
+    };
+    let replacing = unique.is_some() && ctx.replaces_constraint(schema, table, name);
+    let built = match replacing {
+        true => own_name("new", table, name),
+        false => name.to_string(),
+    };
+    let cols = |cs: &[String]| cs.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let create = |index: &str, cs: &[String], u: Option<&crate::schema::Unique>| {
+        let mut sql = format!(
+            "CREATE UNIQUE INDEX CONCURRENTLY {} ON {t} ({})",
+            ident(index),
+            cols(cs)
+        );
+        if let Some(u) = u {
+            if !u.include.is_empty() {
+                sql.push_str(&format!(" INCLUDE ({})", cols(&u.include)));
+            }
+            if u.nulls_not_distinct {
+                sql.push_str(" NULLS NOT DISTINCT");
+            }
+        }
+        SqlStatement::outside_transaction(sql)
+    };
+    let drop_index = |index: &str| {
+        SqlStatement::outside_transaction(format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            qualified(schema, index)
+        ))
+    };
+    let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+    let attach = |index: &str, u: Option<&crate::schema::Unique>| {
+        let mut sql = format!(
+            "ADD CONSTRAINT {} {kind} USING INDEX {}",
+            ident(name),
+            ident(index)
+        );
+        if u.is_some_and(|u| u.deferrable) {
+            sql.push_str(" DEFERRABLE");
+            if u.is_some_and(|u| u.initially_deferred) {
+                sql.push_str(" INITIALLY DEFERRED");
+            }
+        }
+        sql
+    };
     let build = ctx.step(
         Phase::Expand,
-        format!("build unique index {name} on {schema}.{table} concurrently"),
+        format!("build unique index {built} on {schema}.{table} concurrently"),
         "SHARE UPDATE EXCLUSIVE (CONCURRENTLY: reads and writes continue)",
-        vec![SqlStatement::outside_transaction(format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {t} ({cols})"
-        ))],
-        vec![SqlStatement::outside_transaction(format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}",
-            qualified(schema, name)
-        ))],
+        vec![create(&built, columns, unique)],
+        vec![drop_index(&built)],
     );
-    let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+    if replacing {
+        let old = ctx
+            .from
+            .table(schema, table)
+            .and_then(|tb| tb.unique(name))
+            .cloned();
+        let old_copy = own_name("old", table, name);
+        let swap = |index: &str, u: Option<&crate::schema::Unique>| {
+            SqlStatement::new(format!(
+                "ALTER TABLE {t} DROP CONSTRAINT {}, {}",
+                ident(name),
+                attach(index, u)
+            ))
+        };
+        let down = match &old {
+            Some(o) => vec![
+                create(&old_copy, &o.columns, Some(o)),
+                swap(&old_copy, Some(o)),
+            ],
+            None => vec![],
+        };
+        let contract = ctx.step(
+            Phase::Contract,
+            format!("swap unique constraint {name} on {schema}.{table} for its new definition"),
+            "ACCESS EXCLUSIVE, instant (drop the old constraint, attach the new index, one statement)",
+            vec![swap(&built, unique)],
+            down,
+        );
+        return Ok(vec![build, contract]);
+    }
     let mut attach = ctx.step(
         Phase::Expand,
         format!("attach it as {} {name}", kind.to_lowercase()),
         INSTANT,
         vec![SqlStatement::new(format!(
-            "ALTER TABLE {t} ADD CONSTRAINT {index} {kind} USING INDEX {index}"
+            "ALTER TABLE {t} {}",
+            attach(&built, unique)
         ))],
         vec![SqlStatement::new(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT {index}"
+            "ALTER TABLE {t} DROP CONSTRAINT {}",
+            ident(name)
         ))],
     );
     if primary {
         attach.hazards.push("ADD PRIMARY KEY sets NOT NULL on its columns: a scan under the lock unless they are NOT NULL already".into());
     }
-    let _ = c;
     Ok(vec![build, attach])
 }
 

@@ -3,12 +3,14 @@
 //! back with the same [`crate::catalog`] inspector as a live database, so both sides of a diff are
 //! normalized by the server itself.
 //!
-//! - [`scratch`]: creating and dropping scratch databases.
+//! - [`scratch`]: creating and dropping scratch databases;
+//! - `unmanaged`: the refusal of declared objects migrator does not model.
 //!
 //! The `-- migrator:` hints of a declared schema are read here, with its statements, but belong
 //! to the diff ([`crate::diff::hints`]).
 
 pub mod scratch;
+mod unmanaged;
 
 pub use scratch::Scratch;
 
@@ -114,6 +116,7 @@ pub async fn inspect_live(url: &DatabaseUrl) -> Result<Database> {
 pub async fn inspect_declared(server: &DatabaseUrl, path: &Path) -> Result<(Database, Hints)> {
     let declared = DeclaredSchema::read(path, server.dialect())?;
     let db = in_scratch(server, Load::Declared(&declared)).await?;
+    unmanaged::refuse_unmanaged(&declared, &db)?;
     Ok((db, declared.hints))
 }
 
