@@ -428,7 +428,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
         vec!["INSERT INTO users (id, email) VALUES ({id}, 'n{id}')".into()],
     );
     let running = start(engine, &db.url, app, 2_000_000);
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    running.until(50, std::time::Duration::from_secs(20)).await;
     let (ok, errors) = finish(running).await;
     assert!(
         errors.is_empty(),

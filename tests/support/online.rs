@@ -85,12 +85,16 @@ impl App {
 
 pub struct Running {
     stop: Arc<AtomicBool>,
+    /// Statements that succeeded so far.
+    done: Arc<AtomicU64>,
     handle: tokio::task::JoinHandle<(u64, Vec<String>)>,
 }
 
 pub fn start(engine: Engine, url: &str, app: App, first_id: u64) -> Running {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
+    let done = Arc::new(AtomicU64::new(0));
+    let counter = done.clone();
     let url = url.to_string();
     let handle = tokio::spawn(async move {
         let mut client = Client::connect(engine, &url).await;
@@ -102,7 +106,10 @@ pub fn start(engine: Engine, url: &str, app: App, first_id: u64) -> Running {
             for op in &app.ops {
                 let sql = op.replace("{id}", &id.to_string());
                 match client.run(&sql).await {
-                    Ok(()) => ok += 1,
+                    Ok(()) => {
+                        ok += 1;
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(e) => errors.push(format!("{}: `{sql}`: {e}", app.name)),
                 }
             }
@@ -110,7 +117,18 @@ pub fn start(engine: Engine, url: &str, app: App, first_id: u64) -> Running {
         }
         (ok, errors)
     });
-    Running { stop, handle }
+    Running { stop, done, handle }
+}
+
+impl Running {
+    /// Waits until the writer has done `n` statements or `max` has passed (a loaded machine
+    /// may need much longer than an idle one for the same number).
+    pub async fn until(&self, n: u64, max: Duration) {
+        let start = std::time::Instant::now();
+        while self.done.load(Ordering::Relaxed) < n && start.elapsed() < max {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 pub async fn finish(r: Running) -> (u64, Vec<String>) {
@@ -179,7 +197,7 @@ pub async fn scenario(
         },
         1_000_000,
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    old_app.until(20, Duration::from_secs(20)).await;
 
     std::fs::write(&schema, v2).unwrap();
     let report = plan_directory(&mig, &schema, &url, "v2", opts, false, rehearse)
@@ -215,7 +233,7 @@ pub async fn scenario(
         },
         2_000_000,
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    new_app.until(20, Duration::from_secs(20)).await;
     let (old_ok, old_errors) = finish(old_app).await;
 
     migrator(&mig)

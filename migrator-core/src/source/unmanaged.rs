@@ -11,8 +11,12 @@ use crate::{Error, Result};
 /// Fails on the first unmanaged object of `db` (the declared schema as loaded), naming the file
 /// and line of the statement that declares it and listing the others.
 pub(super) fn refuse_unmanaged(declared: &DeclaredSchema, db: &Database) -> Result<()> {
-    let objects: Vec<&Unmanaged> = db.schemas.iter().flat_map(|s| &s.unmanaged).collect();
-    let Some(first) = objects.first() else {
+    let objects: Vec<(&str, &Unmanaged)> = db
+        .schemas
+        .iter()
+        .flat_map(|s| s.unmanaged.iter().map(|u| (s.name.as_str(), u)))
+        .collect();
+    let Some(&(schema, first)) = objects.first() else {
         return Ok(());
     };
     let (file, line) = locate(declared, first)
@@ -23,9 +27,9 @@ pub(super) fn refuse_unmanaged(declared: &DeclaredSchema, db: &Database) -> Resu
         });
     let others: Vec<String> = objects[1..]
         .iter()
-        .map(|u| match locate(declared, u) {
-            Some((f, s)) => format!("{} ({}:{})", describe(u), f.name, s.line),
-            None => describe(u),
+        .map(|&(schema, u)| match locate(declared, u) {
+            Some((f, s)) => format!("{} ({}:{})", describe(schema, u), f.name, s.line),
+            None => describe(schema, u),
         })
         .collect();
     let more = match others.len() {
@@ -37,15 +41,15 @@ pub(super) fn refuse_unmanaged(declared: &DeclaredSchema, db: &Database) -> Resu
         line,
         message: format!(
             "declares {}, which migrator does not manage yet: plan, diff and drift would ignore it. Take it out of the declared schema and create it in a hand-written migration (`migrator new`){more}",
-            describe(first)
+            describe(schema, first)
         ),
     })
 }
 
-fn describe(u: &Unmanaged) -> String {
+fn describe(schema: &str, u: &Unmanaged) -> String {
     match &u.table {
-        Some(t) => format!("{} {} on {t}", u.kind, u.name),
-        None => format!("{} {}", u.kind, u.name),
+        Some(t) => format!("{} {} on {schema}.{t}", u.kind, u.name),
+        None => format!("{} {schema}.{}", u.kind, u.name),
     }
 }
 
@@ -140,8 +144,14 @@ mod tests {
         ]);
         let err = refuse_unmanaged(&d, &db).unwrap_err().to_string();
         assert!(err.contains("schema.sql:5"), "{err}");
-        assert!(err.contains("trigger touch_it on touch_log"), "{err}");
-        assert!(err.contains("function touch() (schema.sql:3)"), "{err}");
+        assert!(
+            err.contains("trigger touch_it on public.touch_log"),
+            "{err}"
+        );
+        assert!(
+            err.contains("function public.touch() (schema.sql:3)"),
+            "{err}"
+        );
         assert!(err.contains("migrator new"), "{err}");
     }
 
