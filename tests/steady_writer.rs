@@ -345,9 +345,11 @@ const MYSQL: &[Recipe] = &[
     },
     Recipe {
         name: "enum value add",
-        v1: "CREATE TABLE orders (id bigint PRIMARY KEY, state enum('new','paid') NOT NULL DEFAULT 'new', CONSTRAINT orders_paid_positive CHECK (state <> 'paid' OR id > 0));\n",
+        // No CHECK on the column here: MySQL 9.7 cannot change the type of a column a CHECK
+        // uses online (the plan refuses it, naming the check); MariaDB can (tests/blog.rs).
+        v1: "CREATE TABLE orders (id bigint PRIMARY KEY, state enum('new','paid') NOT NULL DEFAULT 'new');\n",
         seed: "INSERT INTO orders SELECT seq, IF(seq % 2 = 0, 'paid', 'new') FROM seq_1_to_5000",
-        v2: "CREATE TABLE orders (id bigint PRIMARY KEY, state enum('new','paid','shipped') NOT NULL DEFAULT 'new', CONSTRAINT orders_paid_positive CHECK (state <> 'paid' OR id > 0));\n",
+        v2: "CREATE TABLE orders (id bigint PRIMARY KEY, state enum('new','paid','shipped') NOT NULL DEFAULT 'new');\n",
         old: &[
             "INSERT INTO orders (id) VALUES ({id})",
             "UPDATE orders SET state = 'paid' WHERE id = {id}",
