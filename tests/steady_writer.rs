@@ -467,6 +467,17 @@ async fn run(engine: Engine, r: &Recipe, n: usize) -> Option<(SteadyReport, Dura
 }
 
 async fn all(engine: Engine, recipes: &[Recipe]) {
+    let server = match engine {
+        Engine::Postgres => migrator_tests::pg_url(),
+        Engine::Mysql => migrator_tests::mysql_url(),
+    };
+    let Some(server) = server else {
+        return;
+    };
+    println!(
+        "{} at {RATE} statements/s",
+        first_value(engine, &server, "SELECT version()").await
+    );
     let mut failed = Vec::new();
     println!(
         "{:<32} {:>10} {:>10} {:>7} {:>9} {:>9} {:>8}",
