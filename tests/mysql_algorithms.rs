@@ -40,6 +40,9 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("varchar_growth_same_length_bytes", "CREATE TABLE t (id int PRIMARY KEY, a varchar(20))", "CREATE TABLE t (id int PRIMARY KEY, a varchar(60))", CLAUSES[1]),
     ("varchar_growth_indexed", "CREATE TABLE t (id int PRIMARY KEY, a varchar(20), KEY ia (a))", "CREATE TABLE t (id int PRIMARY KEY, a varchar(60), KEY ia (a))", CLAUSES[1]),
     ("enum_value_appended", "CREATE TABLE t (id int PRIMARY KEY, e enum('a','b'))", "CREATE TABLE t (id int PRIMARY KEY, e enum('a','b','c'))", CLAUSES[0]),
+    // MySQL: an appended value of a column a CHECK uses is a copy; a new comment stays instant.
+    ("enum_value_appended_under_a_check", "CREATE TABLE t (id int PRIMARY KEY, e enum('a','b'), CONSTRAINT t_e CHECK (e <> 'b' OR id > 0))", "CREATE TABLE t (id int PRIMARY KEY, e enum('a','b','c'), CONSTRAINT t_e CHECK (e <> 'b' OR id > 0))", CLAUSES[3]),
+    ("comment_on_a_column_a_check_uses", "CREATE TABLE t (id int PRIMARY KEY, a int, CONSTRAINT t_a CHECK (a > 0))", "CREATE TABLE t (id int PRIMARY KEY, a int COMMENT 'x', CONSTRAINT t_a CHECK (a > 0))", CLAUSES[0]),
     ("make_not_null", "CREATE TABLE t (id int PRIMARY KEY, a int)", "CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL)", CLAUSES[1]),
     ("make_not_null_on_fulltext_table", "CREATE TABLE t (id int PRIMARY KEY, s varchar(20), a int, FULLTEXT KEY ft (s))", "CREATE TABLE t (id int PRIMARY KEY, s varchar(20), a int NOT NULL, FULLTEXT KEY ft (s))", CLAUSES[3]),
     ("collation_change", "CREATE TABLE t (id int PRIMARY KEY, a varchar(20) COLLATE utf8mb4_general_ci)", "CREATE TABLE t (id int PRIMARY KEY, a varchar(20) COLLATE utf8mb4_bin)", CLAUSES[1]),

@@ -148,6 +148,17 @@ impl MysqlFlavor {
         }
     }
 
+    /// Whether the type of a column a `CHECK` constraint uses can change instantly (an appended
+    /// ENUM / SET value). MySQL 9.7 refuses INSTANT and INPLACE (ERROR 1845 "Try
+    /// ALGORITHM=COPY"; a new comment on such a column stays instant); MariaDB 10.11 does it
+    /// instantly.
+    pub fn instant_type_change_of_column_used_by_check(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
+        }
+    }
+
     /// Whether a column a `CHECK` constraint uses can be renamed. MySQL refuses (ERROR 3959
     /// "Check constraint … uses column …, hence column cannot be dropped or renamed") with any
     /// algorithm; MariaDB renames the column inside the check.

@@ -299,3 +299,84 @@ pub async fn scenario(
     );
     db.drop_db().await;
 }
+
+/// What a [`Steady`] writer did: statements that succeeded in each shape, the failures (each
+/// with its statement and error), how many ticks it ran behind, and its slowest statement.
+#[derive(Debug, Default)]
+pub struct SteadyReport {
+    pub old_ok: u64,
+    pub new_ok: u64,
+    pub errors: Vec<String>,
+    pub max_latency: Duration,
+}
+
+/// A writer at a steady rate (one statement per tick, like `pgbench -R`): the statements of
+/// `old` (the old application's shape) in turn until [`Steady::switch_to_new`], then those of
+/// `new`; `{id}` is replaced by an id that moves on after each full round of statements. A
+/// tick missed while a statement was blocked is caught up at once (so a stall shows as a burst,
+/// not as fewer writes).
+pub struct Steady {
+    stop: Arc<AtomicBool>,
+    new_shape: Arc<AtomicBool>,
+    handle: tokio::task::JoinHandle<SteadyReport>,
+}
+
+pub fn start_steady(
+    engine: Engine,
+    url: &str,
+    old: Vec<String>,
+    new: Vec<String>,
+    per_second: u32,
+    first_id: u64,
+) -> Steady {
+    let stop = Arc::new(AtomicBool::new(false));
+    let new_shape = Arc::new(AtomicBool::new(false));
+    let (flag, shape) = (stop.clone(), new_shape.clone());
+    let url = url.to_string();
+    let handle = tokio::spawn(async move {
+        let mut client = Client::connect(engine, &url).await;
+        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second as f64));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut report = SteadyReport::default();
+        let (mut id, mut at, mut was_new) = (first_id, 0usize, false);
+        while !flag.load(Ordering::Relaxed) {
+            tick.tick().await;
+            let is_new = shape.load(Ordering::Relaxed);
+            if is_new != was_new {
+                // A new application version starts with fresh rows of its own.
+                (id, at, was_new) = (id + 1, 0, is_new);
+            }
+            let ops = if is_new { &new } else { &old };
+            let sql = ops[at].replace("{id}", &id.to_string());
+            let started = std::time::Instant::now();
+            match client.run(&sql).await {
+                Ok(()) if is_new => report.new_ok += 1,
+                Ok(()) => report.old_ok += 1,
+                Err(e) => report.errors.push(format!("`{sql}`: {e}")),
+            }
+            report.max_latency = report.max_latency.max(started.elapsed());
+            at += 1;
+            if at == ops.len() {
+                (id, at) = (id + 1, 0);
+            }
+        }
+        report
+    });
+    Steady {
+        stop,
+        new_shape,
+        handle,
+    }
+}
+
+impl Steady {
+    /// From the next tick on, the writer writes in the new shape.
+    pub fn switch_to_new(&self) {
+        self.new_shape.store(true, Ordering::Relaxed);
+    }
+
+    pub async fn finish(self) -> SteadyReport {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.await.unwrap()
+    }
+}

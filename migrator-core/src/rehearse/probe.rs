@@ -17,7 +17,7 @@
 //! server refuses is retried once check-friendly, like sample rows.
 
 use super::report::{Failure, ProbeRun, Stage};
-use super::sample::{checks_of, unique_keys, Mode, Other, ParentRef, RowGen};
+use super::sample::{checks_of, unique_keys, Kind, Mode, Other, ParentRef, RowGen};
 use super::session::{self, Session};
 use super::{Kept, Rehearsal, When};
 use crate::diff::Change;
@@ -658,6 +658,31 @@ impl Rehearsal<'_> {
                                 kinds.insert(c.name.clone(), self.values.kind(col, from));
                             }
                         }
+                    }
+                }
+            }
+        }
+        // An enum / set that gains values: the probe writes only values the old type has too.
+        // Rolling back takes the new values out again, which the server refuses while a row
+        // holds one (a hazard the plan states); a probe row holding one would make the
+        // rehearsal's rollback fail or not depending on how many rows came before it.
+        if let Some(o) = &old_table {
+            for c in &t.columns {
+                let old_col = self
+                    .shapes
+                    .old_column(schema, table, &c.name)
+                    .and_then(|oc| from.table(schema, o).and_then(|x| x.column(&oc)).cloned());
+                let Some(old_col) = old_col else { continue };
+                if let (Kind::Choice(new_values), Kind::Choice(old_values)) =
+                    (self.values.kind(c, to), self.values.kind(&old_col, from))
+                {
+                    let kept: Vec<String> = new_values
+                        .iter()
+                        .filter(|v| old_values.contains(v))
+                        .cloned()
+                        .collect();
+                    if !kept.is_empty() && kept.len() < new_values.len() {
+                        kinds.entry(c.name.clone()).or_insert(Kind::Choice(kept));
                     }
                 }
             }

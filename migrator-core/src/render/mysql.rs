@@ -263,7 +263,7 @@ impl MysqlRenderer {
             column,
             table,
             facts,
-            false,
+            (false, false),
         ));
         out
     }
@@ -705,7 +705,7 @@ fn alter_column(
     to: &Column,
     table: &str,
     facts: TableFacts,
-    indexed: bool,
+    (indexed, checked): (bool, bool),
 ) -> Vec<SqlStatement> {
     let c = ident(&to.name);
     let generated_changes = from.generated != to.generated || from.data_type != to.data_type;
@@ -752,7 +752,15 @@ fn alter_column(
         };
         return vec![alter(table, &action, Algorithm::Instant)];
     }
-    let algorithm = modify_algorithm(flavor, from, to, indexed);
+    let mut algorithm = modify_algorithm(flavor, from, to, indexed);
+    if checked
+        && algorithm == Algorithm::Instant
+        && from.data_type != to.data_type
+        && !flavor.instant_type_change_of_column_used_by_check()
+    {
+        // MySQL: an appended ENUM / SET value of a column a CHECK uses is a copy.
+        algorithm = Algorithm::Copy;
+    }
     let algorithm = if algorithm == Algorithm::Inplace {
         algorithm.with_fulltext(facts)
     } else {
@@ -1035,7 +1043,10 @@ impl Renderer for MysqlRenderer {
                 to,
                 table,
                 self.table(schema, table),
-                self.is_indexed(schema, table, &from.name),
+                (
+                    self.is_indexed(schema, table, &from.name),
+                    !self.checks_using(schema, table, &from.name).is_empty(),
+                ),
             ),
             DropColumn {
                 schema,
@@ -1245,7 +1256,7 @@ mod tests {
             &b,
             "t",
             TableFacts::default(),
-            false,
+            (false, false),
         )[0]
         .sql;
         assert_eq!(
