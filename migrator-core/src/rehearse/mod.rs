@@ -36,7 +36,7 @@ mod report;
 mod sample;
 mod session;
 
-pub use probe::Probe;
+pub use report::Probe;
 pub use report::{Failure, FileRun, LintOutcome, ProbeRun, RehearsalReport, Stage, StageTime};
 pub use sample::TableRows;
 

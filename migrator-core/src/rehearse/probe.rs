@@ -16,7 +16,7 @@
 //! Rows are made by [`RowGen`] with indexes no sample row uses, so keys never clash; a row the
 //! server refuses is retried once check-friendly, like sample rows.
 
-use super::report::{Failure, ProbeRun, Stage};
+use super::report::{Failure, Probe, ProbeRun, Stage};
 use super::sample::{checks_of, unique_keys, Kind, Mode, Other, ParentRef, RowGen};
 use super::session::{self, Session};
 use super::{Kept, Rehearsal, When};
@@ -147,23 +147,6 @@ impl<'a> Shapes<'a> {
             Some(after) => after.data_type != before.data_type,
             None => true,
         }
-    }
-}
-
-/// Which application version wrote a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Probe {
-    OldApp,
-    NewApp,
-}
-
-impl std::fmt::Display for Probe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Probe::OldApp => "old-application probe",
-            Probe::NewApp => "new-application probe",
-        })
     }
 }
 

@@ -1,6 +1,5 @@
 //! What a rehearsal did and found, for people (Display) and machines (Serialize).
 
-use super::probe::Probe;
 use super::sample::TableRows;
 use crate::migrations::Phase;
 use serde::Serialize;
@@ -250,5 +249,22 @@ impl fmt::Display for RehearsalReport {
             writeln!(f, "  note: {n}")?;
         }
         Ok(())
+    }
+}
+
+/// Which application version wrote a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Probe {
+    OldApp,
+    NewApp,
+}
+
+impl std::fmt::Display for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Probe::OldApp => "old-application probe",
+            Probe::NewApp => "new-application probe",
+        })
     }
 }

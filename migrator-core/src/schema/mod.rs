@@ -55,16 +55,6 @@ impl Database {
         }
     }
 
-    /// Whether the server is MySQL proper (not MariaDB), as far as the inspector saw.
-    pub fn is_mysql_proper(&self) -> bool {
-        match self.dialect {
-            Dialect::Mysql => {
-                !self.server_version.is_empty() && crate::flavor::MysqlFlavor::of(self).is_mysql()
-            }
-            Dialect::Postgres => false,
-        }
-    }
-
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.schemas.iter().find(|s| s.name == name)
     }
