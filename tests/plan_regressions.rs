@@ -64,6 +64,46 @@ async fn pg_renamed_column_keeps_its_comment() {
     .await;
 }
 
+/// A column renamed and given a new index in the same version (a common change that used to
+/// be refused): the index is built on the new column in expand, after the column exists, and
+/// survives the contract.
+async fn rename_and_a_new_index_on_it(engine: Engine, name: &str) {
+    let (text, seed) = match engine {
+        Engine::Postgres => (
+            "text",
+            "INSERT INTO users SELECT g, 'u' || g || '@x' FROM generate_series(1, 300) g",
+        ),
+        Engine::Mysql => (
+            "varchar(100)",
+            "INSERT INTO users SELECT seq, CONCAT('u', seq, '@x') FROM seq_1_to_300",
+        ),
+    };
+    scenario(
+        engine,
+        name,
+        &format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL);\n"),
+        seed,
+        &format!("CREATE TABLE users (id bigint PRIMARY KEY,\n  mail {text} NOT NULL -- migrator:renamed-from email\n);\nCREATE INDEX users_mail ON users (mail);\n"),
+        vec!["INSERT INTO users (id, email) VALUES ({id}, 'o{id}@x')"],
+        vec!["INSERT INTO users (id, mail) VALUES ({id}, 'n{id}@x')"],
+        vec![(
+            "SELECT count(*) FROM users WHERE mail IS NULL",
+            "0",
+        )],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_rename_and_a_new_index_on_it() {
+    rename_and_a_new_index_on_it(Engine::Postgres, "reg_rename_index_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_rename_and_a_new_index_on_it() {
+    rename_and_a_new_index_on_it(Engine::Mysql, "reg_rename_index_my").await;
+}
+
 /// A table renamed and given a new column in the same version: the compatibility view lists
 /// the old columns only, so the rollback can drop the new column again (the contract's down
 /// used to re-create the view with `SELECT *`, which then held the new column).

@@ -437,10 +437,26 @@ pub(super) fn rebuildable_indexes<R>(
     };
     let indexes: Vec<crate::schema::Index> =
         after.indexes.iter().filter(|i| plain(i)).cloned().collect();
-    let names: Vec<String> = indexes
+    let mut names: Vec<String> = indexes
         .iter()
         .map(|i| format!("index {}", i.name))
         .collect();
+    // A rename's new column exists under its final name from expand on, so an index this plan
+    // adds on it is built there by its own step (after the column: the rehearsal proves the
+    // order) and is untouched by the swap. Not so for a type change, whose shadow column only
+    // takes the name in contract.
+    if old != new {
+        names.extend(
+            after
+                .indexes
+                .iter()
+                .filter(|i| before.index(&i.name).is_none())
+                .filter(|i| {
+                    i.parts.iter().any(|p| p.key == key(new)) || i.include.iter().any(|c| c == new)
+                })
+                .map(|i| format!("index {}", i.name)),
+        );
+    }
     require_plain_column(ctx, schema, table, (old, new), what, &names)?;
     Ok(indexes)
 }
