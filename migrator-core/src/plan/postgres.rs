@@ -1061,17 +1061,26 @@ fn alter_column(
     } else if !from.nullable && to.nullable {
         let t = qualified(schema, table);
         let col = ident(&to.name);
-        steps.push(ctx.step(
+        // The down makes the column NOT NULL again the online way (a bare SET NOT NULL scans
+        // the table under ACCESS EXCLUSIVE, which `lint` refuses), each statement committed on
+        // its own so the validation scan holds no ACCESS EXCLUSIVE lock.
+        let (nn_up, _) = not_null_online(schema, table, &to.name);
+        let down = nn_up
+            .into_iter()
+            .map(|s| SqlStatement::outside_transaction(s.sql))
+            .collect();
+        let mut s = ctx.step(
             Phase::Expand,
             format!("allow NULL in {schema}.{table}.{}", to.name),
             INSTANT,
             vec![SqlStatement::new(format!(
                 "ALTER TABLE {t} ALTER COLUMN {col} DROP NOT NULL"
             ))],
-            vec![SqlStatement::new(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"
-            ))],
-        ));
+            down,
+        );
+        s.hazards
+            .push("rolling back fails if NULLs were written meanwhile (fill them first)".into());
+        steps.push(s);
     }
     Ok(steps)
 }
