@@ -485,3 +485,23 @@ async fn pg_column_made_nullable_rolls_back_online() {
     )
     .await;
 }
+
+/// A unique constraint dropped: the contract's down used to add it back with a plain
+/// `ADD CONSTRAINT … UNIQUE (…)` (its index built under ACCESS EXCLUSIVE), which `lint`
+/// refuses, so the rehearsal refused the plan. The down now builds the index `CONCURRENTLY` and
+/// attaches it `USING INDEX`. Found by the property test (seed 72062134, `>`).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_dropped_unique_constraint_comes_back_online() {
+    scenario(
+        Engine::Postgres,
+        "reg_drop_unique",
+        "CREATE TABLE t (id bigint PRIMARY KEY, code text UNIQUE, w text);\n",
+        "INSERT INTO t SELECT g, 'c' || g, 'w' || g FROM generate_series(1, 300) g",
+        // A new column too: the scenario wants an expand to apply.
+        "CREATE TABLE t (id bigint PRIMARY KEY, code text, w text, note text);\n",
+        vec!["INSERT INTO t (id, code, w) VALUES ({id}, 'old-{id}', 'old')"],
+        vec!["INSERT INTO t (id, code, w, note) VALUES ({id}, 'new-{id}', 'new', 'n')"],
+        vec![("SELECT count(*) > 300 FROM t", "t")],
+    )
+    .await;
+}
