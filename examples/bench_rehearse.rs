@@ -17,8 +17,9 @@
 //!   as in the walk-through); the time is the sum of the five plans;
 //! - **N tables**: a generated schema of `--tables` tables (key, an integer, a varchar, a text;
 //!   every tenth table references the previous one) already planned as v1, then one change
-//!   touching every table: a nullable column, a NOT NULL column with a constant default, a
-//!   wider varchar (40 → 60) and a new index on each (planned with `--dry-run`, so every run plans the
+//!   touching every table: a nullable column, a NOT NULL column with a constant default and a
+//!   new index on each (not a wider varchar: on Postgres its down, a narrowing `ALTER … TYPE`,
+//!   is refused by `lint`, so the rehearsal refuses the plan) (planned with `--dry-run`, so every run plans the
 //!   same step).
 //!
 //! It prints the medians and the ratio rehearsed / not rehearsed, per case and server.
@@ -153,7 +154,7 @@ fn many_tables(dialect: Dialect, n: usize, v2: bool) -> String {
         let mut cols = vec![
             format!("{} bigint PRIMARY KEY", q("id")),
             format!("{} integer", q("a")),
-            format!("{} varchar({})", q("b"), if v2 { 60 } else { 40 }),
+            format!("{} varchar(40)", q("b")),
             format!("{} text", q("c")),
         ];
         if i % 10 == 9 {

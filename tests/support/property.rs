@@ -139,6 +139,11 @@ fn value(d: Dialect, c: &Column, unique: bool, update: bool) -> Option<String> {
     None
 }
 
+/// Whether a writer's value differs from row to row (a boolean's `{id} % 2` does not).
+fn distinct(value: &str) -> bool {
+    value.contains("{id}") && !value.contains("% 2")
+}
+
 /// Column names of the single-column unique keys (primary key included) of `t`.
 fn unique_columns(t: &Table) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -186,12 +191,14 @@ struct TableOps {
     ops: Vec<String>,
 }
 
-/// The writer of the shape `db`: per table, an INSERT of every column and an UPDATE of one.
+/// The writer of the shape `db` (`other`: the other shape, whose unique keys its rows must
+/// suit too): per table, an INSERT of every column and an UPDATE of one.
 /// Tables it cannot write are left out and said in `notes`. `has_rows`: tables holding rows
 /// before the writer starts (a NOT NULL reference needs a parent row).
 fn writer(
     d: Dialect,
     db: &Database,
+    other: &Database,
     has_rows: &BTreeSet<String>,
     notes: &mut Vec<String>,
 ) -> Vec<TableOps> {
@@ -238,15 +245,56 @@ fn writer(
                     cols.push(d.ident(&c.name));
                     vals.push(v);
                 }
+                // A unique column takes NULL (never a clash) or nothing: its default would
+                // clash from the second row on.
                 None if c.nullable => {
                     cols.push(d.ident(&c.name));
                     vals.push("NULL".into());
                 }
-                None if c.default.is_some() => {}
+                None if c.default.is_some() && !uniques.contains(&c.name) => {}
                 None => {
                     skip = Some(format!(
                         "{}: no value for type {}",
                         c.name, c.data_type.name
+                    ));
+                    break;
+                }
+            }
+        }
+        // A unique key of several columns needs one written with a value of its own per row.
+        if skip.is_none() {
+            let varies = |c: &String| {
+                cols.iter()
+                    .position(|x| *x == d.ident(c))
+                    .is_some_and(|k| distinct(&vals[k]) || vals[k] == "NULL")
+            };
+            // The other shape's keys too: while both exist, a row must suit both.
+            let twin = other
+                .schemas
+                .iter()
+                .flat_map(|s| s.tables.iter())
+                .find(|x| x.name == t.name);
+            let keys: Vec<Vec<String>> = [Some(t), twin]
+                .into_iter()
+                .flatten()
+                .flat_map(|t| {
+                    t.uniques
+                        .iter()
+                        .map(|u| u.columns.clone())
+                        .chain(t.indexes.iter().filter(|i| i.unique).map(|i| {
+                            i.parts
+                                .iter()
+                                .filter_map(|p| p.key.column().map(String::from))
+                                .collect::<Vec<String>>()
+                        }))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for k in keys {
+                if !k.is_empty() && !k.iter().any(varies) {
+                    skip = Some(format!(
+                        "no value of its own per row for unique key ({})",
+                        k.join(", ")
                     ));
                     break;
                 }
@@ -520,7 +568,7 @@ async fn direction_on(
         .map(|t| t.table.rsplit('.').next().unwrap_or("").to_string())
         .collect();
     let mut notes = Vec::new();
-    let mut old_ops = writer(d, &draft.from, &has_rows, &mut notes);
+    let mut old_ops = writer(d, &draft.from, &draft.to, &has_rows, &mut notes);
     // Calibration: a table the old writer cannot write before expand is the generator's
     // limit, not the plan's.
     let mut conn = Conn::open(engine, raw_url).await;
@@ -548,6 +596,7 @@ async fn direction_on(
     let new_ops = writer(
         d,
         &draft.to,
+        &draft.from,
         &has_rows.union(&old_tables).cloned().collect(),
         &mut notes,
     );
