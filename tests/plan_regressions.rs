@@ -527,3 +527,42 @@ async fn mariadb_not_null_column_on_a_table_with_a_stored_generated_column() {
     )
     .await;
 }
+
+/// A NOT NULL column made nullable: the expand's down used to be a bare `SET NOT NULL` (a scan
+/// of the whole table under ACCESS EXCLUSIVE), which `lint` refuses, so the rehearsal refused
+/// every such plan. The down now adds a `CHECK … NOT VALID`, validates it, sets NOT NULL and
+/// drops the check, statement by statement. Found by the property test (seed 72062122, `<`).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_column_made_nullable_rolls_back_online() {
+    scenario(
+        Engine::Postgres,
+        "reg_drop_not_null",
+        "CREATE TABLE t (id bigint PRIMARY KEY, v integer NOT NULL, w text);\n",
+        "INSERT INTO t SELECT g, g, 'w' || g FROM generate_series(1, 300) g",
+        "CREATE TABLE t (id bigint PRIMARY KEY, v integer, w text);\n",
+        vec!["INSERT INTO t (id, v, w) VALUES ({id}, {id}, 'old')"],
+        vec!["INSERT INTO t (id, v, w) VALUES ({id}, {id}, 'new')"],
+        vec![("SELECT count(*) > 300 FROM t", "t")],
+    )
+    .await;
+}
+
+/// A unique constraint dropped: the contract's down used to add it back with a plain
+/// `ADD CONSTRAINT … UNIQUE (…)` (its index built under ACCESS EXCLUSIVE), which `lint`
+/// refuses, so the rehearsal refused the plan. The down now builds the index `CONCURRENTLY` and
+/// attaches it `USING INDEX`. Found by the property test (seed 72062134, `>`).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_dropped_unique_constraint_comes_back_online() {
+    scenario(
+        Engine::Postgres,
+        "reg_drop_unique",
+        "CREATE TABLE t (id bigint PRIMARY KEY, code text UNIQUE, w text);\n",
+        "INSERT INTO t SELECT g, 'c' || g, 'w' || g FROM generate_series(1, 300) g",
+        // A new column too: the scenario wants an expand to apply.
+        "CREATE TABLE t (id bigint PRIMARY KEY, code text, w text, note text);\n",
+        vec!["INSERT INTO t (id, code, w) VALUES ({id}, 'old-{id}', 'old')"],
+        vec!["INSERT INTO t (id, code, w, note) VALUES ({id}, 'new-{id}', 'new', 'n')"],
+        vec![("SELECT count(*) > 300 FROM t", "t")],
+    )
+    .await;
+}

@@ -77,6 +77,11 @@ where
 /// Both directions of seeded random pairs. `MIGRATOR_PROPTEST_SEED` reproduces a run (a new
 /// base seed otherwise, printed); `MIGRATOR_PROPTEST_CASES` sets the number of pairs (30).
 pub fn seeded_runs(pair: impl Fn(u64) -> (String, String)) -> Vec<Run> {
+    seeded_runs_or(pair, 30)
+}
+
+/// [`seeded_runs`] with `default` pairs when `MIGRATOR_PROPTEST_CASES` is not set.
+pub fn seeded_runs_or(pair: impl Fn(u64) -> (String, String), default: u64) -> Vec<Run> {
     let base: u64 = std::env::var("MIGRATOR_PROPTEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -84,7 +89,7 @@ pub fn seeded_runs(pair: impl Fn(u64) -> (String, String)) -> Vec<Run> {
     let count: u64 = std::env::var("MIGRATOR_PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+        .unwrap_or(default);
     eprintln!("random convergence: base seed {base} (MIGRATOR_PROPTEST_SEED={base} reproduces), {count} pairs");
     let mut runs = Vec::new();
     for i in 0..count {

@@ -31,6 +31,7 @@
 pub mod cli;
 pub mod convergence;
 pub mod online;
+pub mod property;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

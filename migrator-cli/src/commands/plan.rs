@@ -25,6 +25,7 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
     };
     let rehearse = RehearseOptions {
         rows: args.rehearse_rows.unwrap_or(DEFAULT_ROWS),
+        sample_offset: 0,
         lint: Some(LintOptions::new(dev.dialect()).with_config(&ctx.lint, &ctx.config_file)?),
         settings: ctx.settings.clone(),
     };

@@ -526,11 +526,17 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             schema,
             table,
             name,
-        } => step(
-            Contract,
-            INSTANT,
-            format!("drop constraint {name} on {schema}.{table}"),
-        ),
+        } => {
+            let mut s = simple(
+                ctx,
+                c,
+                Contract,
+                INSTANT,
+                format!("drop constraint {name} on {schema}.{table}"),
+            );
+            key_back_online(ctx, schema, table, name, &mut s);
+            Ok(vec![s])
+        }
         // Replaced under the same name: the create recipe swaps the two.
         DropIndex {
             schema,
@@ -886,6 +892,52 @@ fn constraint_using_index(
     Ok(vec![build, attach])
 }
 
+/// The down of dropping unique or primary key `name` of an existing table: its index is built
+/// again `CONCURRENTLY` and attached `USING INDEX` (as [`constraint_using_index`] adds one),
+/// instead of a plain `ADD CONSTRAINT`, which builds the index under ACCESS EXCLUSIVE (`lint`
+/// refuses it). Keys with `INCLUDE`, `NULLS NOT DISTINCT` or `DEFERRABLE` keep the plain form.
+fn key_back_online(ctx: &Ctx, schema: &str, table: &str, name: &str, step: &mut Step) {
+    let Some(t) = ctx.from.table(schema, table) else {
+        return;
+    };
+    let (columns, primary) = if let Some(u) = t.unique(name) {
+        if !u.include.is_empty() || u.nulls_not_distinct || u.deferrable {
+            return;
+        }
+        (&u.columns, false)
+    } else if let Some(pk) = t.primary_key.as_ref().filter(|p| p.name == name) {
+        if !pk.include.is_empty() || pk.deferrable {
+            return;
+        }
+        (&pk.columns, true)
+    } else {
+        return;
+    };
+    let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+    let q = qualified(schema, table);
+    let index = ident(name);
+    let add = format!("ALTER TABLE {q} ADD CONSTRAINT {index} {kind} (");
+    let Some(pos) = step.down.iter().position(|st| st.sql.starts_with(&add)) else {
+        return;
+    };
+    let cols = columns
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    step.down.splice(
+        pos..=pos,
+        [
+            SqlStatement::outside_transaction(format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {q} ({cols})"
+            )),
+            SqlStatement::outside_transaction(format!(
+                "ALTER TABLE {q} ADD CONSTRAINT {index} {kind} USING INDEX {index}"
+            )),
+        ],
+    );
+}
+
 /// The fill trigger of `column` (its name, and its up and down statements): set to `expr` by
 /// writes that leave it NULL. For a new column (`derived`), also kept current by updates of the
 /// columns `expr` reads that do not set `column` themselves: what the old application does, as
@@ -1129,17 +1181,26 @@ fn alter_column(
     } else if !from.nullable && to.nullable {
         let t = qualified(schema, table);
         let col = ident(&to.name);
-        steps.push(ctx.step(
+        // The down makes the column NOT NULL again the online way (a bare SET NOT NULL scans
+        // the table under ACCESS EXCLUSIVE, which `lint` refuses), each statement committed on
+        // its own so the validation scan holds no ACCESS EXCLUSIVE lock.
+        let (nn_up, _) = not_null_online(schema, table, &to.name);
+        let down = nn_up
+            .into_iter()
+            .map(|s| SqlStatement::outside_transaction(s.sql))
+            .collect();
+        let mut s = ctx.step(
             Phase::Expand,
             format!("allow NULL in {schema}.{table}.{}", to.name),
             INSTANT,
             vec![SqlStatement::new(format!(
                 "ALTER TABLE {t} ALTER COLUMN {col} DROP NOT NULL"
             ))],
-            vec![SqlStatement::new(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"
-            ))],
-        ));
+            down,
+        );
+        s.hazards
+            .push("rolling back fails if NULLs were written meanwhile (fill them first)".into());
+        steps.push(s);
     }
     Ok(steps)
 }

@@ -66,6 +66,10 @@ pub const DEFAULT_ROWS: u64 = 200;
 pub struct RehearseOptions {
     /// Sample rows per table.
     pub rows: u64,
+    /// Where the sample rows start: row `k` (1-based) of a table is made from index
+    /// `sample_offset + k` (see [`sample`]), so another offset gives other values, other
+    /// NULL and DEFAULT positions. `0` when not told otherwise.
+    pub sample_offset: u64,
     /// The lint rules to apply (as `migrator lint` would, e.g. with `[lint]` of
     /// `migrator.toml`); `None`: the defaults for the dev server's dialect.
     pub lint: Option<LintOptions>,
@@ -78,6 +82,7 @@ impl Default for RehearseOptions {
     fn default() -> Self {
         RehearseOptions {
             rows: DEFAULT_ROWS,
+            sample_offset: 0,
             lint: None,
             settings: Settings::default(),
         }
@@ -116,6 +121,7 @@ pub async fn rehearse(
         dev,
         plan,
         rows: opts.rows,
+        offset: opts.sample_offset,
         settings,
         shapes: Shapes::new(plan.from, plan.to, plan.changes),
         values: values_for(dev.dialect()),
@@ -156,6 +162,34 @@ pub async fn rehearse(
     }
 }
 
+/// Fills the database `url` names, which must hold the schema `plan.from` (the migrations
+/// directory applied), with the sample rows a rehearsal of `plan` with `opts` writes in its
+/// scratch database: the same tables, the same rows, in the same order. For tests and
+/// tooling that apply a rehearsed plan to a second database holding the rehearsal's data.
+pub async fn fill_sample(
+    url: &DatabaseUrl,
+    plan: &PlanUnderTest<'_>,
+    opts: &RehearseOptions,
+) -> Result<Vec<TableRows>> {
+    let mut r = Rehearsal {
+        dev: url,
+        plan,
+        rows: opts.rows,
+        offset: opts.sample_offset,
+        settings: opts.settings.clone(),
+        shapes: Shapes::new(plan.from, plan.to, plan.changes),
+        values: values_for(url.dialect()),
+        report: RehearsalReport::default(),
+        kept: Vec::new(),
+    };
+    let mut session = session::connect(url).await?;
+    let (old, new) = r.touched();
+    let scope = r.sample_scope(&old, &new);
+    r.sample(session.as_mut(), &scope).await;
+    session.close().await;
+    Ok(r.report.tables)
+}
+
 /// `(schema, table)` pairs.
 type Tables = BTreeSet<(String, String)>;
 
@@ -176,15 +210,16 @@ impl When {
         }
     }
 
-    /// The first row index of the probe, clear of every sample row.
-    fn index(self, probe: Probe, rows: u64) -> u64 {
+    /// The first row index of the probe, clear of every sample row (`end`: the last sample
+    /// row's index).
+    fn index(self, probe: Probe, end: u64) -> u64 {
         let slot = match (self, probe) {
             (When::BeforeExpand, _) => 0,
             (When::AfterExpand, Probe::OldApp) => 1,
             (When::AfterExpand, Probe::NewApp) => 2,
             (When::AfterContract, _) => 3,
         };
-        rows + 1000 + 10 * slot
+        end + 1000 + 10 * slot
     }
 }
 
@@ -202,6 +237,8 @@ struct Rehearsal<'a> {
     dev: &'a DatabaseUrl,
     plan: &'a PlanUnderTest<'a>,
     rows: u64,
+    /// [`RehearseOptions::sample_offset`].
+    offset: u64,
     settings: Settings,
     shapes: Shapes<'a>,
     values: &'static dyn Values,
@@ -672,6 +709,7 @@ impl<'a> Rehearsal<'a> {
             self.plan.from,
             &order,
             &others,
+            self.offset,
             self.rows,
         )
         .await;

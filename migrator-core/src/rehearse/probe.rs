@@ -574,7 +574,7 @@ impl Rehearsal<'_> {
         let w = write(
             session,
             &gen,
-            when.index(Probe::OldApp, self.rows),
+            when.index(Probe::OldApp, self.offset + self.rows),
             &parents,
             &all,
         )
@@ -680,7 +680,7 @@ impl Rehearsal<'_> {
         let w = write(
             session,
             &gen,
-            when.index(Probe::NewApp, self.rows),
+            when.index(Probe::NewApp, self.offset + self.rows),
             &parents,
             &all,
         )

@@ -890,7 +890,8 @@ pub(crate) fn parents_first(
     out
 }
 
-/// Fills `tables` (in that order: parents first) with `rows` rows each; `others` holds what the
+/// Fills `tables` (in that order: parents first) with `rows` rows each (indexes `offset + 1`
+/// to `offset + rows`); `others` holds what the
 /// new shape adds to a table that the rows should respect (its foreign keys).
 pub(crate) async fn fill(
     session: &mut dyn Session,
@@ -898,6 +899,7 @@ pub(crate) async fn fill(
     db: &Database,
     tables: &[(String, String)],
     others: &BTreeMap<(String, String), Other>,
+    offset: u64,
     rows: u64,
 ) -> Vec<TableRows> {
     const BATCH: u64 = 50;
@@ -915,10 +917,11 @@ pub(crate) async fn fill(
         };
         let mut parents = gen.parent_rows(session).await;
         let own_parent = gen.parents.iter().any(|p| p.own);
-        let mut i = 1;
-        while i <= rows {
-            let upto = (i + BATCH - 1).min(rows);
-            if own_parent && i > 1 {
+        let (first, last) = (offset + 1, offset + rows);
+        let mut i = first;
+        while i <= last {
+            let upto = (i + BATCH - 1).min(last);
+            if own_parent && i > first {
                 parents = gen.parent_rows(session).await;
             }
             let batch: Vec<Vec<String>> = (i..=upto)
