@@ -401,33 +401,12 @@ impl Rehearsal<'_> {
                     .map(|n| (c.name.clone(), n))
             })
             .collect();
-        let mut foreign_keys = Vec::new();
-        for f in &new_t.foreign_keys {
-            let cols: Option<Vec<String>> = f
-                .columns
-                .iter()
-                .map(|c| sh.old_column(schema, &new_name, c))
-                .collect();
-            let Some(parent) = sh.old_table(&f.ref_schema, &f.ref_table) else {
-                continue;
-            };
-            let ref_cols: Option<Vec<String>> = f
-                .ref_columns
-                .iter()
-                .map(|c| sh.old_column(&f.ref_schema, &f.ref_table, c))
-                .collect();
-            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
-                foreign_keys.push((
-                    cols,
-                    ParentRef {
-                        schema: f.ref_schema.clone(),
-                        table: parent,
-                        columns: ref_cols,
-                        own: false,
-                    },
-                ));
-            }
-        }
+        let foreign_keys = translated_foreign_keys(
+            &new_t.foreign_keys,
+            (schema, &new_name),
+            |s, t, c| sh.old_column(s, t, c),
+            |s, t| sh.old_table(s, t),
+        );
         Other {
             checks: if checks { checks_of(new_t) } else { Vec::new() },
             names,
@@ -457,33 +436,12 @@ impl Rehearsal<'_> {
                     .map(|o| (c.name.clone(), o))
             })
             .collect();
-        let mut foreign_keys = Vec::new();
-        for f in &old_t.foreign_keys {
-            let cols: Option<Vec<String>> = f
-                .columns
-                .iter()
-                .map(|c| sh.new_column(schema, &old_name, c))
-                .collect();
-            let Some(parent) = sh.new_table(&f.ref_schema, &f.ref_table) else {
-                continue;
-            };
-            let ref_cols: Option<Vec<String>> = f
-                .ref_columns
-                .iter()
-                .map(|c| sh.new_column(&f.ref_schema, &f.ref_table, c))
-                .collect();
-            if let (Some(cols), Some(ref_cols)) = (cols, ref_cols) {
-                foreign_keys.push((
-                    cols,
-                    ParentRef {
-                        schema: f.ref_schema.clone(),
-                        table: parent,
-                        columns: ref_cols,
-                        own: false,
-                    },
-                ));
-            }
-        }
+        let foreign_keys = translated_foreign_keys(
+            &old_t.foreign_keys,
+            (schema, &old_name),
+            |s, t, c| sh.new_column(s, t, c),
+            |s, t| sh.new_table(s, t),
+        );
         Other {
             checks: checks_of(old_t),
             names,
@@ -866,6 +824,40 @@ fn show(v: &Option<String>) -> String {
         Some(s) => format!("'{s}'"),
         None => "NULL".into(),
     }
+}
+
+/// The foreign keys `fks` of `schema.table` in one shape, their columns and parents translated
+/// into the other shape by `column` and `table`; those without a counterpart are left out.
+fn translated_foreign_keys(
+    fks: &[crate::schema::ForeignKey],
+    (schema, table): (&str, &str),
+    column: impl Fn(&str, &str, &str) -> Option<String>,
+    parent_table: impl Fn(&str, &str) -> Option<String>,
+) -> Vec<(Vec<String>, ParentRef)> {
+    fks.iter()
+        .filter_map(|f| {
+            let cols: Vec<String> = f
+                .columns
+                .iter()
+                .map(|c| column(schema, table, c))
+                .collect::<Option<_>>()?;
+            let parent = parent_table(&f.ref_schema, &f.ref_table)?;
+            let ref_cols: Vec<String> = f
+                .ref_columns
+                .iter()
+                .map(|c| column(&f.ref_schema, &f.ref_table, c))
+                .collect::<Option<_>>()?;
+            Some((
+                cols,
+                ParentRef {
+                    schema: f.ref_schema.clone(),
+                    table: parent,
+                    columns: ref_cols,
+                    own: false,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
