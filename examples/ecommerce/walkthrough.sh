@@ -36,7 +36,9 @@ else
         MYSQL_PWD=$my_pwd mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" "$database" -e "$1"
     }
     # seq_1_to_N: the rows 1..N as a derived table MariaDB and MySQL both run (MariaDB's
-    # seq_1_to_N tables come from its SEQUENCE engine, which MySQL does not have).
+    # seq_1_to_N tables come from its SEQUENCE engine, which MySQL does not have). Its rows come
+    # in no particular order (MySQL 9.7 returns them differently from MariaDB): an INSERT whose
+    # AUTO_INCREMENT ids must follow seq says ORDER BY seq.
     seq_1_to() {
         local d="(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
         printf '(SELECT a.d + b.d * 10 + c.d * 100 + e.d * 1000 + 1 AS seq FROM %s a CROSS JOIN %s b CROSS JOIN %s c CROSS JOIN %s e WHERE a.d + b.d * 10 + c.d * 100 + e.d * 1000 < %d) AS s' "$d" "$d" "$d" "$d" "$1"
@@ -52,9 +54,9 @@ if [ "$dialect" = postgres ]; then
     sql "INSERT INTO products (title, price_cents) SELECT 'Product ' || g, g * 100 FROM generate_series(1, 50) g"
     sql "INSERT INTO orders (user_id, amount) SELECT g % 1000 + 1, g * 7 FROM generate_series(1, 3000) g"
 else
-    sql "INSERT INTO users (email, name, street, city) SELECT CONCAT('user', seq, '@shop.example'), CONCAT('User ', seq), CONCAT(seq, ' Main St'), 'Springfield' FROM $(seq_1_to 1000)"
-    sql "INSERT INTO products (title, price_cents) SELECT CONCAT('Product ', seq), seq * 100 FROM $(seq_1_to 50)"
-    sql "INSERT INTO orders (user_id, amount) SELECT seq % 1000 + 1, seq * 7 FROM $(seq_1_to 3000)"
+    sql "INSERT INTO users (email, name, street, city) SELECT CONCAT('user', seq, '@shop.example'), CONCAT('User ', seq), CONCAT(seq, ' Main St'), 'Springfield' FROM $(seq_1_to 1000) ORDER BY seq"
+    sql "INSERT INTO products (title, price_cents) SELECT CONCAT('Product ', seq), seq * 100 FROM $(seq_1_to 50) ORDER BY seq"
+    sql "INSERT INTO orders (user_id, amount) SELECT seq % 1000 + 1, seq * 7 FROM $(seq_1_to 3000) ORDER BY seq"
 fi
 
 echo; echo "== v2: NOT NULL phone, backfilled"
