@@ -873,7 +873,7 @@ fn constraint_using_index(
         );
         return Ok(vec![build, contract]);
     }
-    let mut attach = ctx.step(
+    let mut attach_step = ctx.step(
         Phase::Expand,
         format!("attach it as {} {name}", kind.to_lowercase()),
         INSTANT,
@@ -887,9 +887,9 @@ fn constraint_using_index(
         ))],
     );
     if primary {
-        attach.hazards.push("ADD PRIMARY KEY sets NOT NULL on its columns: a scan under the lock unless they are NOT NULL already".into());
+        attach_step.hazards.push("ADD PRIMARY KEY sets NOT NULL on its columns: a scan under the lock unless they are NOT NULL already".into());
     }
-    Ok(vec![build, attach])
+    Ok(vec![build, attach_step])
 }
 
 /// The down of dropping unique or primary key `name` of an existing table: its index is built
