@@ -31,12 +31,12 @@
 #[path = "bench_common.rs"]
 mod bench_common;
 
-use bench_common::{median, quote, with_database, Conn};
+use bench_common::{median, quote, run, with_database, Conn};
 use migrator_core::Dialect;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 struct Args {
     pg: Option<String>,
@@ -210,24 +210,6 @@ fn write_project(root: &Path, d: Dialect, n: usize) -> (PathBuf, PathBuf, usize)
     let script = root.join(format!("{d}-all.sql"));
     std::fs::write(&script, all).expect("write the concatenated script");
     (dir, script, statements)
-}
-
-fn run(cmd: &mut Command, what: &str) -> Duration {
-    let started = Instant::now();
-    let out = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    let elapsed = started.elapsed();
-    if !out.status.success() {
-        panic!(
-            "{what} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    elapsed
 }
 
 /// The baseline client command for `url`, reading `script`.

@@ -5,7 +5,8 @@
 #![allow(dead_code)] // each binary uses its own subset
 
 use migrator_core::{DatabaseUrl, Dialect};
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// `url` with its path (the database) replaced.
 pub fn with_database(url: &str, db: &str) -> String {
@@ -106,5 +107,37 @@ impl Conn {
         if let Conn::My(c) = self {
             let _ = c.disconnect().await;
         }
+    }
+}
+
+/// Runs a client command, its output discarded, and times it; a failure panics with its stderr.
+pub fn run(cmd: &mut Command, what: &str) -> Duration {
+    let started = Instant::now();
+    let out = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let elapsed = started.elapsed();
+    if !out.status.success() {
+        panic!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    elapsed
+}
+
+/// The MariaDB / MySQL client: `mariadb` on PATH, else `mysql`.
+pub fn mysql_client() -> &'static str {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+    };
+    if on_path("mariadb") {
+        "mariadb"
+    } else {
+        "mysql"
     }
 }

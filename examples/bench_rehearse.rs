@@ -100,6 +100,7 @@ impl Drop for Temp {
 const OPTS: PlanOptions = PlanOptions {
     allow_destructive: true,
     batch_size: 5000,
+    ignore: migrator_core::source::Ignore::NONE,
 };
 
 /// Plans `schema_sql` into `dir` (written unless `dry_run`), rehearsed or not; returns the

@@ -47,10 +47,25 @@
 #     export MIGRATOR_TEST_SERVER_SET=pg13,pg18,mysql97        (the set, in the order given)
 #     export MIGRATOR_TEST_URL_PG13=postgres://…               (one line per server of the set)
 #     …
+#     export MIGRATOR_TEST_PG_REPLICA_URL=postgres://…@127.0.0.1:PORT/postgres   (see Replicas)
+#     export MIGRATOR_TEST_MYSQL_REPLICA_URL=mysql://…@127.0.0.1:PORT/mysql
+#     export MIGRATOR_TEST_REPLICA_URL_PG13=postgres://…       (one line per replica)
 #   MIGRATOR_TEST_PG_URL is the first Postgres of the set, MIGRATOR_TEST_MYSQL_URL the first
 #   MySQL-family server (empty when the set has none). The same lines are kept in DIR/env
 #   (mode 600). Timings (download, start) are logged per server. On failure nothing is left
 #   running, the failing server's log tail is printed and DIR is removed.
+# Replicas: by default every Postgres and the MariaDB of the set get a replica, started right
+#   after their primary (DIR/KEY-replica, log DIR/KEY-replica.log), with the primary's login:
+#     Postgres: a hot standby streaming from the primary (`pg_basebackup -R`; the embedded
+#               releases have no pg_basebackup, so their copy is the briefly stopped primary's
+#               data directory made a standby the same way), wal_receiver_status_interval 1s;
+#     MariaDB:  a second mariadbd (read-only) replicating with GTID (CHANGE MASTER TO …
+#               MASTER_USE_GTID=slave_pos; START SLAVE); the primary then runs with a binary
+#               log (server_id 1, binlog_format ROW, log_bin_trust_function_creators 1).
+#   mysql97 gets no replica. Start-up costs about a second per Postgres replica and two for the
+#   MariaDB one (see the timings line). MIGRATOR_TEST_REPLICAS=none starts none (MariaDB then
+#   runs without a binary log); a comma list (e.g. pg15,mariadb) starts only those. The tests
+#   of tests/replica.rs need them: they skip without, or fail under CI=true.
 # stop: DIR defaults to $MIGRATOR_TEST_SERVERS_DIR. Stops every server in DIR and removes DIR
 #   (only if it was made by `start`: it must contain the .migrator-test-servers marker).
 #   Prints `unset …` for the variables on stdout, so `eval "$(… stop)"` also works.
@@ -63,7 +78,7 @@
 # checks MySQL), openssl (certificates), nodejs/npm (embedded Postgres). A non-root user gets
 # an error telling them what to install.
 #
-# Environment: MIGRATOR_TEST_SERVERS (above); MIGRATOR_TEST_CACHE (download cache);
+# Environment: MIGRATOR_TEST_SERVERS (above); MIGRATOR_TEST_REPLICAS (above); MIGRATOR_TEST_CACHE (download cache);
 # MIGRATOR_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60);
 # MIGRATOR_TEST_PG_BASE_PORT / MIGRATOR_TEST_MYSQL_BASE_PORT (first port to probe);
 # MIGRATOR_TEST_DEBIAN_MIRROR (mirror for the sid download; default: the system's).
@@ -160,6 +175,18 @@ parse_servers() {
         seen="$seen$key "
         printf '%s\n' "$key"
     done
+}
+
+# wants_replica KEY: whether KEY gets a replica (MIGRATOR_TEST_REPLICAS, see the header).
+wants_replica() {
+    local key=$1 spec=${MIGRATOR_TEST_REPLICAS:-default}
+    case $key in pg[0-9]* | mariadb) ;; *) return 1 ;; esac
+    case $spec in
+        default | all | 1 | yes | on) return 0 ;;
+        none | 0 | no | off | "") return 1 ;;
+    esac
+    case ",${spec// /}," in *",$key,"*) return 0 ;; esac
+    return 1
 }
 
 # ---------------------------------------------------------------------------- installing
@@ -409,6 +436,7 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+max_slot_wal_keep_size = 4GB
 password_encryption = 'scram-sha-256'
 ssl = on
 ssl_cert_file = '$pgdir/server.crt'
@@ -420,6 +448,13 @@ EOF
     hba=$(cat "$data/pg_hba.conf")
     printf '%s\n%s\n' 'hostnossl all +migrator_tls_only 127.0.0.1/32 reject' "$hba" >"$data/pg_hba.conf"
 
+    pg_launch "$dir" "$key" "$bindir"
+}
+
+# pg_launch DIR KEY BINDIR -> prints the port: starts the cluster DIR/KEY/data on a free port.
+pg_launch() {
+    local dir=$1 key=$2 bindir=$3
+    local data=$dir/$key/data logfile=$dir/$key.log
     local port=$PG_BASE_PORT
     for _ in 1 2 3 4 5; do
         port=$(free_port "$port")
@@ -460,6 +495,91 @@ pg_check() {
         *) die "$key: the server on port $port is Postgres $version, not $(pg_major "$key")" ;;
     esac
     printf '%s' "$version"
+}
+
+# pg_replica_start DIR KEY BINDIR PRIMARY_PORT PASSWORD -> prints the port of a streaming
+# replica of KEY in DIR/KEY-replica (hot standby, its own port and socket directory). The copy
+# is `pg_basebackup -R` from the primary when the server's bin directory has one (the system
+# pg15); the embedded releases ship without it, so their copy is the primary's data directory
+# taken while it is briefly stopped, made a standby the way -R would (standby.signal +
+# primary_conninfo). Replication logs in as postgres with the primary's password (pg_hba's
+# `host replication all 127.0.0.1/32 scram-sha-256`), so the replica has the same login.
+# The standby streams through a physical replication slot: without one the primary recycles WAL
+# the standby has not received yet whenever the suite writes faster than a loaded standby
+# receives (CI's 2 cores), and the standby then never catches up (a CI run lost its replica so,
+# and the replica tests timed out). max_slot_wal_keep_size bounds what a dead standby can hold.
+pg_replica_start() {
+    local dir=$1 key=$2 bindir=$3 primary_port=$4 password=$5
+    local rkey=$key-replica slot=migrator_${key}_replica
+    local rdir=$dir/$rkey data=$dir/$rkey/data logfile=$dir/$rkey.log
+    mkdir -p "$rdir/sock"
+    chmod 700 "$rdir"
+    : >"$logfile"
+    printf '%s\n' "$bindir" >"$rdir/bindir"
+    if is_root; then chown -R postgres: "$rdir" "$logfile"; fi
+    if [ -x "$bindir/pg_basebackup" ]; then
+        log "$rkey: pg_basebackup -R from 127.0.0.1:$primary_port"
+        if ! (as_user postgres env PGPASSWORD="$password" PGCONNECT_TIMEOUT=10 \
+            "$bindir/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -w \
+            -D "$data" -R -C -S "$slot" -X stream -c fast --no-sync >>"$logfile" 2>&1); then
+            log_tail "$logfile"
+            die "$rkey: pg_basebackup from the primary failed"
+        fi
+    else
+        log "$rkey: no pg_basebackup in $bindir; copying the stopped primary's data directory"
+        PGPASSWORD=$password PGCONNECT_TIMEOUT=10 psql -X -q -w -At -h 127.0.0.1 -p "$primary_port" \
+            -U postgres -d postgres -v ON_ERROR_STOP=1 \
+            -c "SELECT pg_create_physical_replication_slot('$slot', true)" >/dev/null 2>>"$logfile" ||
+            die "$key: could not create the replication slot $slot (see $logfile)"
+        (as_user postgres "$bindir/pg_ctl" -D "$dir/$key/data" -m fast -w -t 30 stop >/dev/null 2>&1) ||
+            die "$key: could not stop Postgres to copy it for the replica"
+        cp -a "$dir/$key/data" "$data"
+        # The copy is not the slot's owner: a slot copied into a standby would hold its WAL forever.
+        rm -f "$data/postmaster.pid" "$data/postmaster.opts"
+        rm -rf "$data"/pg_replslot/*
+        (as_user postgres "$bindir/pg_ctl" -D "$dir/$key/data" -l "$dir/$key.log" \
+            -o "-p $primary_port" -w -t "$TIMEOUT" start >/dev/null 2>>"$dir/$key.pg_ctl.log") ||
+            die "$key: Postgres did not start again on port $primary_port after the copy"
+        : >"$data/standby.signal"
+        (umask 077 && printf "primary_conninfo = 'host=127.0.0.1 port=%s user=postgres password=%s'\nprimary_slot_name = '%s'\n" \
+            "$primary_port" "$password" "$slot" >>"$data/postgresql.auto.conf")
+        if is_root; then chown postgres: "$data/standby.signal" "$data/postgresql.auto.conf"; fi
+    fi
+    install_cert "$dir" "$rdir" postgres
+    # The copied postgresql.conf is the primary's: the replica gets its own socket directory and
+    # certificate files. wal_receiver_status_interval: the standby reports its replay position
+    # every second, not every 10 s, so lag read from pg_stat_replication on the primary is fresh.
+    cat >>"$data/postgresql.conf" <<EOF
+
+# --- migrator test replica (scripts/test-servers.sh) ---
+unix_socket_directories = '$rdir/sock'
+ssl_cert_file = '$rdir/server.crt'
+ssl_key_file = '$rdir/server.key'
+hot_standby = on
+wal_receiver_status_interval = 1s
+EOF
+    local port
+    port=$(pg_launch "$dir" "$rkey" "$bindir")
+    # Streaming, not only running: the primary lists the standby once its WAL receiver is in.
+    local waited=0 state
+    while :; do
+        state=$(PGPASSWORD=$password PGCONNECT_TIMEOUT=10 psql -X -q -w -At -h 127.0.0.1 \
+            -p "$primary_port" -U postgres -d postgres \
+            -c "SELECT state FROM pg_stat_replication WHERE state = 'streaming' LIMIT 1" 2>/dev/null || true)
+        [ "$state" = streaming ] && break
+        if [ "$waited" -ge "$((TIMEOUT * 10))" ]; then
+            log_tail "$logfile"
+            die "$rkey: the replica on port $port did not start streaming from the primary within ${TIMEOUT}s"
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    local standby
+    standby=$(PGPASSWORD=$password PGCONNECT_TIMEOUT=10 psql -X -q -w -At -h 127.0.0.1 -p "$port" \
+        -U postgres -d postgres -c 'SELECT pg_is_in_recovery()' 2>>"$logfile") ||
+        die "$rkey: password login as postgres on the replica failed (see $logfile)"
+    [ "$standby" = t ] || die "$rkey: the server on port $port is not in recovery (not a standby)"
+    printf '%s' "$port"
 }
 
 pg_stop() {
@@ -642,17 +762,19 @@ mysql_login() {
         --password="$password" "${ssl[@]}" --connect-timeout=10 -N -B -e 'SELECT VERSION()' mysql
 }
 
-# mysql_start DIR KEY TREE PASSWORD -> prints the port. TREE: the mysql97 cache tree.
+# mysql_start DIR KEY TREE PASSWORD [ROLE] -> prints the port. TREE: the mysql97 cache tree.
+# ROLE (MariaDB only): plain (default: no binary log), primary (binary log, ROW format, for a
+# replica) or replica (KEY is mariadb-replica: read-only, no binary log of its own).
 mysql_start() {
-    local dir=$1 key=$2 tree=$3 password=$4
-    local mydir=$dir/$key data=$dir/$key/data logfile=$dir/$key.log name
-    local -a user_opt=() common=()
+    local dir=$1 key=$2 tree=$3 password=$4 role=${5:-plain}
+    local mydir=$dir/$key data=$dir/$key/data logfile=$dir/$key.log name kind=${2%-replica}
+    local -a user_opt=() common=() binlog=(--skip-log-bin)
     mkdir -p "$mydir/tmp" "$mydir/files"
     chmod 700 "$mydir"
     : >"$logfile"
     install_cert "$dir" "$mydir" mysql
     if is_root; then user_opt=(--user=mysql); fi
-    if [ "$key" = mariadb ]; then
+    if [ "$kind" = mariadb ]; then
         name=MariaDB
         # Runs right after the system tables are created, in bootstrap mode.
         # (bootstrap runs with --skip-grant-tables; FLUSH PRIVILEGES loads and enables them.)
@@ -665,14 +787,31 @@ GRANT ALL PRIVILEGES ON *.* TO 'migrator'@'localhost' WITH GRANT OPTION;
 EOF
         )
         if is_root; then chown -R mysql: "$mydir" "$logfile"; fi
-        if ! (mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
-            --skip-test-db --skip-name-resolve --extra-file="$mydir/init.sql" \
-            --tmpdir="$mydir/tmp" >>"$logfile" 2>&1); then
-            rm -f "$mydir/init.sql"
-            log_tail "$logfile"
-            die "mariadb-install-db failed"
+        # A replica starts from the copy its primary left of its fresh data directory (below):
+        # the same system tables and login, without a second mariadb-install-db (seconds).
+        if [ "$role" != replica ] || [ ! -d "$data" ]; then
+            if ! (mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
+                --skip-test-db --skip-name-resolve --extra-file="$mydir/init.sql" \
+                --tmpdir="$mydir/tmp" >>"$logfile" 2>&1); then
+                rm -f "$mydir/init.sql"
+                log_tail "$logfile"
+                die "mariadb-install-db failed"
+            fi
+        fi
+        if [ "$role" = primary ]; then
+            mkdir -p "$dir/$key-replica"
+            cp -a "$data" "$dir/$key-replica/data"
         fi
         common=(--collation-server=utf8mb4_general_ci)
+        case $role in
+            # ROW: the replica applies row images, whatever the statement (non-deterministic
+            # ones included). trust_function_creators: with a binary log on, CREATE FUNCTION /
+            # TRIGGER would otherwise demand DETERMINISTIC or SUPER, which tests do not declare.
+            primary) binlog=(--log-bin="$mydir/binlog" --server-id=1 --binlog-format=ROW
+                --log-bin-trust-function-creators=1) ;;
+            replica) binlog=(--skip-log-bin --server-id=2 --read-only --skip-slave-start
+                --relay-log="$mydir/relay") ;;
+        esac
     else
         name="MySQL 9.7"
         # --initialize runs this file once the system tables exist.
@@ -706,12 +845,12 @@ EOF
         # only the test run; the trap in scripts/test.sh then stops the server cleanly.
         # (setsid execs without forking, and so do mysqld_cmd's loader and `env`, so $! is
         # the server's pid.)
-        if [ "$key" = mariadb ]; then
+        if [ "$kind" = mariadb ]; then
             setsid mariadbd --no-defaults "${user_opt[@]}" \
                 --datadir="$data" --socket="$mydir/server.sock" --pid-file="$mydir/server.pid" \
                 --tmpdir="$mydir/tmp" --log-error="$logfile" \
                 --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
-                --max-connections=300 --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
+                --max-connections=300 --innodb-flush-log-at-trx-commit=0 "${binlog[@]}" \
                 --character-set-server=utf8mb4 "${common[@]}" \
                 --ssl-cert="$mydir/server.crt" --ssl-key="$mydir/server.key" --ssl-ca="$dir/tls/ca.crt" \
                 </dev/null >>"$logfile" 2>&1 &
@@ -738,7 +877,7 @@ EOF
                 -u migrator --password="$password" --connect-timeout=2 ping >/dev/null 2>&1; then
                 local tls=
                 # caching_sha2_password: the first login of a user needs TLS (or RSA).
-                [ "$key" = mariadb ] || tls=tls
+                [ "$kind" = mariadb ] || tls=tls
                 if ! mysql_login "$port" "$password" "$tls" >/dev/null 2>>"$logfile"; then
                     mysql_stop "$mydir" "$pid"
                     log_tail "$logfile"
@@ -766,6 +905,37 @@ EOF
     done
     log_tail "$logfile"
     die "$key: $name could not bind a free port"
+}
+
+# mariadb_replica_start DIR PRIMARY_PORT PASSWORD -> prints the port of a MariaDB replica of the
+# primary (started with ROLE primary) in DIR/mariadb-replica: its own fresh data directory
+# and the same migrator login, replicating everything the primary logged since it started
+# (GTID, from the beginning: the primary's binary log starts empty after its bootstrap).
+mariadb_replica_start() {
+    local dir=$1 primary_port=$2 password=$3 port key=mariadb-replica
+    port=$(mysql_start "$dir" "$key" "" "$password" replica)
+    local sql="CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$primary_port, MASTER_USER='migrator', MASTER_PASSWORD='$password', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE;"
+    if ! mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u migrator \
+        --password="$password" --connect-timeout=10 -e "$sql" 2>>"$dir/$key.log"; then
+        log_tail "$dir/$key.log"
+        die "$key: CHANGE MASTER TO / START SLAVE failed"
+    fi
+    local waited=0 status
+    while :; do
+        status=$(mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u migrator \
+            --password="$password" --connect-timeout=10 -e 'SHOW SLAVE STATUS\G' 2>/dev/null || true)
+        if grep -q 'Slave_IO_Running: Yes' <<<"$status" && grep -q 'Slave_SQL_Running: Yes' <<<"$status"; then
+            break
+        fi
+        if [ "$waited" -ge "$((TIMEOUT * 10))" ]; then
+            grep -E 'Running|Last_.*Error' <<<"$status" >&2 || true
+            log_tail "$dir/$key.log"
+            die "$key: replication from 127.0.0.1:$primary_port did not start within ${TIMEOUT}s"
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    printf '%s' "$port"
 }
 
 # mysql_check KEY PORT PASSWORD: prints the version after checking it is the right server.
@@ -886,9 +1056,12 @@ cmd_start() {
     need_tool flock util-linux "it guards the download cache"
     make_certs "$dir"
 
-    local pg_url="" my_url="" url password port version t0 t1 fetch_s start_s tree
+    local pg_url="" my_url="" pg_replica_url="" my_replica_url="" url password port version
+    local t0 t1 fetch_s start_s tree replica_s rport rurl
     local -a env_lines=() timings=()
     for key in "${keys[@]}"; do
+        replica_s=-
+        rurl=
         password=$(random_password)
         t0=$SECONDS
         if is_pg "$key"; then
@@ -897,6 +1070,14 @@ cmd_start() {
             port=$(pg_start "$dir" "$key" "$tree" "$password")
             version=$(pg_check "$dir" "$key" "$port" "$password")
             url="postgres://postgres:$password@127.0.0.1:$port/postgres"
+            start_s=$((SECONDS - t1))
+            if wants_replica "$key"; then
+                t1=$SECONDS
+                rport=$(pg_replica_start "$dir" "$key" "$tree" "$port" "$password")
+                rurl="postgres://postgres:$password@127.0.0.1:$rport/postgres"
+                replica_s=$((SECONDS - t1))
+                [ -n "$pg_url" ] || pg_replica_url=$rurl
+            fi
             [ -n "$pg_url" ] || pg_url=$url
         else
             tree=
@@ -905,21 +1086,39 @@ cmd_start() {
                 tree=$(server_tree "$tree" "$dir/dist/$key" mysql root/usr/sbin/mysqld)
             fi
             fetch_s=$((SECONDS - t0)); t1=$SECONDS
-            port=$(mysql_start "$dir" "$key" "$tree" "$password")
+            local role=plain
+            if wants_replica "$key"; then role=primary; fi
+            port=$(mysql_start "$dir" "$key" "$tree" "$password" "$role")
             version=$(mysql_check "$key" "$port" "$password")
             url="mysql://migrator:$password@127.0.0.1:$port/mysql"
+            start_s=$((SECONDS - t1))
+            if [ "$role" = primary ]; then
+                t1=$SECONDS
+                rport=$(mariadb_replica_start "$dir" "$port" "$password")
+                mysql_check "$key" "$rport" "$password" >/dev/null
+                rurl="mysql://migrator:$password@127.0.0.1:$rport/mysql"
+                replica_s=$((SECONDS - t1))
+                [ -n "$my_url" ] || my_replica_url=$rurl
+            fi
             [ -n "$my_url" ] || my_url=$url
         fi
-        start_s=$((SECONDS - t1))
-        log "$key ready on 127.0.0.1:$port: version $version (cache ${fetch_s}s, start ${start_s}s)"
-        timings+=("$key cache ${fetch_s}s start ${start_s}s")
+        if [ -n "$rurl" ]; then
+            log "$key ready on 127.0.0.1:$port: version $version (cache ${fetch_s}s, start ${start_s}s), its replica on 127.0.0.1:$rport (start ${replica_s}s)"
+            timings+=("$key cache ${fetch_s}s start ${start_s}s replica ${replica_s}s")
+        else
+            log "$key ready on 127.0.0.1:$port: version $version (cache ${fetch_s}s, start ${start_s}s)"
+            timings+=("$key cache ${fetch_s}s start ${start_s}s")
+        fi
         env_lines+=("$(printf 'export MIGRATOR_TEST_URL_%s=%q' "$(upper "$key")" "$url")")
+        [ -z "$rurl" ] || env_lines+=("$(printf 'export MIGRATOR_TEST_REPLICA_URL_%s=%q' "$(upper "$key")" "$rurl")")
     done
 
     local env_text
     env_text=$(
         printf 'export MIGRATOR_TEST_PG_URL=%q\n' "$pg_url"
         printf 'export MIGRATOR_TEST_MYSQL_URL=%q\n' "$my_url"
+        printf 'export MIGRATOR_TEST_PG_REPLICA_URL=%q\n' "$pg_replica_url"
+        printf 'export MIGRATOR_TEST_MYSQL_REPLICA_URL=%q\n' "$my_replica_url"
         printf 'export MIGRATOR_TEST_SERVERS_DIR=%q\n' "$dir"
         printf 'export MIGRATOR_TEST_CA=%q\n' "$dir/tls/ca.crt"
         printf 'export MIGRATOR_TEST_SERVER_SET=%s\n' "$set_csv" # only [a-z0-9,]
@@ -942,7 +1141,8 @@ cmd_stop() {
         [ -e "$dir/$MARKER" ] || die "$dir was not made by '$0 start' (no $MARKER); not touching it"
         cd /
         local rc=0 sub
-        for sub in "$dir"/*/; do
+        # Replicas first: a primary stopping under them only makes them retry and log.
+        for sub in "$dir"/*-replica/ "$dir"/*/; do
             sub=${sub%/}
             [ -d "$sub/data" ] || continue
             if [ -e "$sub/data/PG_VERSION" ]; then
@@ -955,8 +1155,10 @@ cmd_stop() {
         rm -rf -- "$dir"
         log "stopped; removed $dir"
     fi
-    local vars="MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA MIGRATOR_TEST_SERVER_SET" key
-    for key in $ALL_SERVERS; do vars="$vars MIGRATOR_TEST_URL_$(upper "$key")"; done
+    local vars="MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_MYSQL_REPLICA_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA MIGRATOR_TEST_SERVER_SET" key
+    for key in $ALL_SERVERS; do
+        vars="$vars MIGRATOR_TEST_URL_$(upper "$key") MIGRATOR_TEST_REPLICA_URL_$(upper "$key")"
+    done
     printf 'unset %s\n' "$vars"
 }
 

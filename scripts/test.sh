@@ -87,6 +87,18 @@ start_servers() {
     echo "test.sh: servers started in $((SECONDS - started))s" >&2
 }
 
+# After a failed run: the last lines of each server's log (a replica that stopped replicating, a
+# server that ran out of something), so a CI log says what the servers saw.
+server_log_tails() {
+    [ -n "$servers_dir" ] || return 0
+    local f
+    for f in "$servers_dir"/*.log; do
+        [ -s "$f" ] || continue
+        printf '\n---- test.sh: last lines of %s ----\n' "$(basename "$f")"
+        tail -n 15 "$f"
+    done
+}
+
 # The value of the variable named $1 (empty when unset).
 var() { printf '%s' "${!1:-}"; }
 upper() { printf '%s' "$1" | tr '[:lower:]' '[:upper:]'; }
@@ -125,8 +137,13 @@ run_matrix() {
         printf '\n==================== test.sh: run %d/%d: Postgres slot %s, MySQL slot %s ====================\n' \
             "$((i + 1))" "$n" "${pg:-(none)}" "${my:-(none)}" >&2
         export MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_PG_SERVER MIGRATOR_TEST_MYSQL_SERVER
+        export MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_MYSQL_REPLICA_URL
         MIGRATOR_TEST_PG_URL=${pg:+$(var "MIGRATOR_TEST_URL_$(upper "$pg")")}
         MIGRATOR_TEST_MYSQL_URL=${my:+$(var "MIGRATOR_TEST_URL_$(upper "$my")")}
+        # Each slot's replica (empty when its server has none: the replica tests then skip, or
+        # fail under CI=true).
+        MIGRATOR_TEST_PG_REPLICA_URL=${pg:+$(var "MIGRATOR_TEST_REPLICA_URL_$(upper "$pg")")}
+        MIGRATOR_TEST_MYSQL_REPLICA_URL=${my:+$(var "MIGRATOR_TEST_REPLICA_URL_$(upper "$my")")}
         MIGRATOR_TEST_PG_SERVER=$pg
         MIGRATOR_TEST_MYSQL_SERVER=$my
         echo "test.sh: ${matrix_cmd[*]}" >&2
@@ -135,7 +152,10 @@ run_matrix() {
         "${matrix_cmd[@]}" 2>&1 | tee "$logfile" || status=$?
         fields=$(awk -f "$here/cargo-test-summary.awk" "$logfile")
         summary+=("$(format_result "$status" "$label" "$((SECONDS - t0))" "$fields")")
-        [ "$status" = 0 ] || failures=$((failures + 1))
+        if [ "$status" != 0 ]; then
+            failures=$((failures + 1))
+            server_log_tails
+        fi
     done
 
     printf '\n==================== test.sh: summary (%d run(s), %d failed) ====================\n' "$n" "$failures"
@@ -185,4 +205,5 @@ fi
 echo "test.sh: ${cmd[*]}" >&2
 status=0
 "${cmd[@]}" || status=$?
+[ "$status" = 0 ] || server_log_tails
 exit "$status"

@@ -196,12 +196,14 @@ const MY_STEPS: &[Step] = &[
     },
 ];
 
+/// Rows get AUTO_INCREMENT ids in insertion order, which the checks compare with `seq`: hence
+/// `ORDER BY seq` (MySQL 9.7 returns the derived sequence's rows in another order).
 const MY_SEED: &[&str] = &[
-    "INSERT INTO authors (email, display_name, bio) SELECT CONCAT('author', seq, '@blog.example'), CONCAT('Author ', seq), CASE WHEN seq % 3 = 0 THEN NULL ELSE CONCAT('Writes about topic ', seq) END FROM seq_1_to_200",
-    "INSERT INTO posts (author_id, title, body, status, published_at, views) SELECT seq % 200 + 1, CONCAT('Post number ', seq), CONCAT('Lorem ipsum dolor ', seq), CASE WHEN seq % 2 = 0 THEN 'published' ELSE 'draft' END, CASE WHEN seq % 2 = 0 THEN NOW() - INTERVAL seq HOUR END, seq FROM seq_1_to_1000",
-    "INSERT INTO tags (name) SELECT CONCAT('tag', seq) FROM seq_1_to_50",
+    "INSERT INTO authors (email, display_name, bio) SELECT CONCAT('author', seq, '@blog.example'), CONCAT('Author ', seq), CASE WHEN seq % 3 = 0 THEN NULL ELSE CONCAT('Writes about topic ', seq) END FROM seq_1_to_200 ORDER BY seq",
+    "INSERT INTO posts (author_id, title, body, status, published_at, views) SELECT seq % 200 + 1, CONCAT('Post number ', seq), CONCAT('Lorem ipsum dolor ', seq), CASE WHEN seq % 2 = 0 THEN 'published' ELSE 'draft' END, CASE WHEN seq % 2 = 0 THEN NOW() - INTERVAL seq HOUR END, seq FROM seq_1_to_1000 ORDER BY seq",
+    "INSERT INTO tags (name) SELECT CONCAT('tag', seq) FROM seq_1_to_50 ORDER BY seq",
     "INSERT INTO post_tags (post_id, tag_id) SELECT seq, seq % 50 + 1 FROM seq_1_to_1000 UNION ALL SELECT seq, (seq + 7) % 50 + 1 FROM seq_1_to_1000",
-    "INSERT INTO comments (post_id, author_name, body) SELECT seq % 1000 + 1, CONCAT('Reader ', seq), CONCAT('Comment ', seq) FROM seq_1_to_3000",
+    "INSERT INTO comments (post_id, author_name, body) SELECT seq % 1000 + 1, CONCAT('Reader ', seq), CONCAT('Comment ', seq) FROM seq_1_to_3000 ORDER BY seq",
 ];
 
 /// What must still hold after the full rollback to v1: the seeded data, in the v1 shape.

@@ -184,6 +184,10 @@ CREATE INDEX customers_name_trgm ON shop.customers USING gin (name gin_trgm_ops)
 COMMENT ON INDEX shop.customers_created IS 'recent first';
 ALTER TABLE shop.customers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY customers_all ON shop.customers USING (true);
+CREATE POLICY customers_tenant ON shop.customers AS RESTRICTIVE FOR UPDATE TO pg_signal_backend, pg_monitor
+    USING (name = current_setting('app.tenant', true)) WITH CHECK (mood IS NOT NULL);
+COMMENT ON POLICY customers_tenant ON shop.customers IS 'one tenant';
+CREATE POLICY customers_insert ON shop.customers FOR INSERT TO pg_monitor WITH CHECK (id > 0);
 
 CREATE TABLE shop.products (
     sku varchar(32) PRIMARY KEY,
@@ -574,29 +578,60 @@ async fn ecommerce_schema_is_introspected() {
     assert_eq!(status.values, ["pending", "paid", "shipped", "cancelled"]);
     assert_eq!(status.comment.as_deref(), Some("order lifecycle"));
 
-    // Unmanaged: function, trigger, policy, domain; not migrator's trigger on orders.
+    // Routines and triggers are modelled; not migrator's trigger on orders.
     assert_eq!(
-        shop.unmanaged,
+        names(&shop.routines, |r| &r.name),
+        ["touch"],
+        "{:?}",
+        shop.routines
+    );
+    assert_eq!(
+        names(&shop.triggers, |t| &t.name),
+        ["customers_touch"],
+        "{:?}",
+        shop.triggers
+    );
+    // Domains are modelled.
+    let positive = shop.domain("positive_int").unwrap();
+    assert_eq!(positive.base.name, "integer");
+    assert_eq!(positive.checks.len(), 1);
+    assert_eq!(positive.checks[0].expr, "(VALUE > 0)");
+
+    // Policies are modelled (roles sorted, `PUBLIC` by default, expressions as the server
+    // prints them), not listed as unmanaged.
+    assert_eq!(shop.unmanaged, []);
+    assert_eq!(
+        shop.policies,
         [
-            Unmanaged {
-                kind: UnmanagedKind::Function,
-                name: "touch()".into(),
-                table: None
-            },
-            Unmanaged {
-                kind: UnmanagedKind::Trigger,
-                name: "customers_touch".into(),
-                table: Some("customers".into())
-            },
-            Unmanaged {
-                kind: UnmanagedKind::Policy,
+            Policy {
                 name: "customers_all".into(),
-                table: Some("customers".into())
+                table: "customers".into(),
+                permissive: true,
+                command: PolicyCommand::All,
+                roles: vec!["PUBLIC".into()],
+                using: Some("true".into()),
+                check: None,
+                comment: None,
             },
-            Unmanaged {
-                kind: UnmanagedKind::Domain,
-                name: "positive_int".into(),
-                table: None
+            Policy {
+                name: "customers_insert".into(),
+                table: "customers".into(),
+                permissive: true,
+                command: PolicyCommand::Insert,
+                roles: vec!["pg_monitor".into()],
+                using: None,
+                check: Some("(id > 0)".into()),
+                comment: None,
+            },
+            Policy {
+                name: "customers_tenant".into(),
+                table: "customers".into(),
+                permissive: false,
+                command: PolicyCommand::Update,
+                roles: vec!["pg_monitor".into(), "pg_signal_backend".into()],
+                using: Some("((name)::text = current_setting('app.tenant'::text, true))".into()),
+                check: Some("(mood IS NOT NULL)".into()),
+                comment: Some("one tenant".into()),
             },
         ]
     );
@@ -830,7 +865,7 @@ async fn type_aliases_normalize_to_one_spelling() {
 }
 
 #[tokio::test]
-async fn unmanaged_objects_are_listed_and_partitions_are_not_tables() {
+async fn unmanaged_objects_are_listed_and_partitions_are_tables() {
     let Some(t) = TestDb::create("unmanaged").await else {
         return;
     };
@@ -860,6 +895,7 @@ async fn unmanaged_objects_are_listed_and_partitions_are_not_tables() {
         ALTER TABLE plain ENABLE ROW LEVEL SECURITY;
         ALTER TABLE plain FORCE ROW LEVEL SECURITY;
         CREATE POLICY plain_read ON plain FOR SELECT USING (true);
+        CREATE POLICY meas_read ON measurements FOR SELECT USING (true);
         CREATE UNLOGGED TABLE scratch (v text);
         CREATE TABLE migrator_history (version text PRIMARY KEY, id serial);
         CREATE FUNCTION migrator_copy_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
@@ -873,7 +909,10 @@ async fn unmanaged_objects_are_listed_and_partitions_are_not_tables() {
     .await;
     let db = t.inspect(&[]).await;
     let public = schema(&db, "public");
-    assert_eq!(names(&public.tables, |t| &t.name), ["plain", "scratch"]);
+    assert_eq!(
+        names(&public.tables, |t| &t.name),
+        ["measurements", "measurements_2024", "plain", "scratch"]
+    );
     let listed: Vec<(UnmanagedKind, &str, Option<&str>)> = public
         .unmanaged
         .iter()
@@ -883,25 +922,114 @@ async fn unmanaged_objects_are_listed_and_partitions_are_not_tables() {
     assert_eq!(
         listed,
         [
-            (Function, "add_one(bigint)", None),
-            (Function, "add_one(integer)", None),
-            (Function, "trg()", None),
-            (Procedure, "p_cleanup(IN days integer)", None),
             (Aggregate, "my_sum(integer)", None),
-            (Trigger, "meas_trg", Some("measurements")),
-            (Trigger, "plain_trg", Some("plain")),
-            (Policy, "plain_read", Some("plain")),
             (Rule, "plain_log", Some("plain")),
-            (Domain, "email", None),
-            (Type, "floatrange", None),
-            (Type, "pair", None),
-            (PartitionedTable, "measurements", None),
-            (Partition, "measurements_2024", None),
             (ForeignTable, "remote_things", None),
         ]
     );
-    // Sequences: serial of `plain`, and one owned by the partitioned table (whose columns are
-    // not modelled); not the two owned by migrator_history.
+    // Functions, procedures (overloads apart) and triggers of modelled tables (partitioned ones
+    // too, not their clones on the partitions) are managed; not migrator's own.
+    let routines: Vec<(RoutineKind, &str, &str, &str, Option<&str>)> = public
+        .routines
+        .iter()
+        .map(|r| {
+            (
+                r.kind,
+                r.name.as_str(),
+                r.signature.as_str(),
+                r.arguments.as_str(),
+                r.result.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routines,
+        [
+            (
+                RoutineKind::Function,
+                "add_one",
+                "bigint",
+                "bigint",
+                Some("bigint")
+            ),
+            (
+                RoutineKind::Function,
+                "add_one",
+                "integer",
+                "integer",
+                Some("integer")
+            ),
+            (
+                RoutineKind::Procedure,
+                "p_cleanup",
+                "integer",
+                "IN days integer",
+                None
+            ),
+            (RoutineKind::Function, "trg", "", "", Some("trigger")),
+        ]
+    );
+    // Postgres 14 added argument modes to procedures (OUT), and since then prints `IN`; 13 does
+    // not. Both sides of a diff come from the same server, so either spelling is consistent.
+    let definition = &public.routines[2].definition;
+    assert!(
+        definition.starts_with("CREATE OR REPLACE PROCEDURE public.p_cleanup(IN days integer)")
+            || definition.starts_with("CREATE OR REPLACE PROCEDURE public.p_cleanup(days integer)"),
+        "{definition}"
+    );
+    assert!(
+        definition.contains("DELETE FROM plain WHERE id < days"),
+        "{definition}"
+    );
+    assert_eq!(
+        names(&public.triggers, |t| &t.name),
+        ["meas_trg", "plain_trg"]
+    );
+    assert_eq!(
+        public.triggers[1].definition,
+        "CREATE TRIGGER plain_trg AFTER INSERT ON public.plain FOR EACH ROW EXECUTE FUNCTION public.trg()"
+    );
+    assert_eq!(public.triggers[1].enabled, TriggerEnabled::Enabled);
+    // Policies are managed, also those of a partitioned table.
+    assert_eq!(
+        names(&public.policies, |p| &p.name),
+        ["meas_read", "plain_read"]
+    );
+    assert_eq!(public.policies[1].command, PolicyCommand::Select);
+    // The partitioned table has its key and index; the partition its bound, and neither the
+    // columns nor the index it has from its parent.
+    let meas = table(&db, "public", "measurements");
+    assert_eq!(
+        meas.partition.as_ref().and_then(|p| p.key.as_deref()),
+        Some("RANGE (at)")
+    );
+    assert_eq!(names(&meas.columns, |c| &c.name), ["id", "at", "v"]);
+    assert_eq!(names(&meas.indexes, |i| &i.name), ["measurements_at"]);
+    let part = table(&db, "public", "measurements_2024");
+    assert_eq!(
+        part.partition_of(),
+        Some(&PartitionOf {
+            parent_schema: "public".into(),
+            parent: "measurements".into(),
+            bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')".into(),
+        })
+    );
+    assert!(
+        part.columns.is_empty() && part.indexes.is_empty(),
+        "{part:?}"
+    );
+
+    // Domains, composite and range types are modelled, not listed as unmanaged.
+    assert_eq!(names(&public.domains, |d| &d.name), ["email"]);
+    assert_eq!(names(&public.composites, |c| &c.name), ["pair"]);
+    assert_eq!(
+        names(&public.composites[0].attributes, |a| &a.name),
+        ["a", "b"]
+    );
+    assert_eq!(names(&public.ranges, |r| &r.name), ["floatrange"]);
+    assert_eq!(public.ranges[0].subtype.name, "double precision");
+    // Sequences: serial of `plain`, and one owned by the partitioned table; not the two owned
+    // by migrator_history.
     assert_eq!(
         names(&public.sequences, |s| &s.name),
         ["meas_seq", "plain_id_seq"]
@@ -1239,4 +1367,133 @@ async fn schema_selection() {
 
     let none = t.inspect(&["no_such_schema"]).await;
     assert!(none.schemas.is_empty());
+}
+
+/// Partitioned tables and partitions (issue 14): keys and bounds of every kind (range, list,
+/// hash, DEFAULT, a sub-partitioned partition, one in another schema); on a partition, only
+/// what is its own — not the parent's columns, nor the constraints (checks, primary key,
+/// unique, foreign keys) and indexes it inherits, whether it was created `PARTITION OF` or
+/// attached with copies of them; its own checks and indexes are reported.
+#[tokio::test]
+async fn partitioned_tables_and_their_partitions() {
+    let Some(t) = TestDb::create("partitions").await else {
+        return;
+    };
+    t.load(
+        r#"
+        CREATE SCHEMA archive;
+        CREATE TABLE users (id int PRIMARY KEY);
+        CREATE TABLE events (
+            id bigint NOT NULL, at date NOT NULL, region text NOT NULL,
+            user_id int REFERENCES users (id), kind text CHECK (kind <> ''),
+            PRIMARY KEY (id, at, region), UNIQUE (kind, at, region)
+        ) PARTITION BY RANGE (at);
+        CREATE INDEX events_region ON events (region);
+        CREATE TABLE events_2024 PARTITION OF events
+            (CONSTRAINT own_check CHECK (id > 0))
+            FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE INDEX events_2024_own ON events_2024 (user_id);
+        CREATE TABLE events_2025 PARTITION OF events
+            FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (region);
+        CREATE TABLE events_2025_eu PARTITION OF events_2025 FOR VALUES IN ('de', 'fr');
+        CREATE TABLE events_rest PARTITION OF events DEFAULT;
+        CREATE TABLE archive.events_2020 PARTITION OF events
+            FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+        -- Attached: its own copies of the parent's check and columns merge into the parent's.
+        CREATE TABLE events_2026 (id bigint NOT NULL, at date NOT NULL, region text NOT NULL,
+            user_id int, kind text, CONSTRAINT events_kind_check CHECK (kind <> ''));
+        ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE TABLE sessions (id bigint NOT NULL) PARTITION BY HASH (id);
+        CREATE TABLE sessions_0 PARTITION OF sessions FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+        CREATE TABLE refs (e_id bigint, e_at date, e_region text,
+            FOREIGN KEY (e_id, e_at, e_region) REFERENCES events (id, at, region));
+        "#,
+    )
+    .await;
+    let db = t.inspect(&["public", "archive"]).await;
+    let public = schema(&db, "public");
+    assert!(public.unmanaged.is_empty(), "{:?}", public.unmanaged);
+    let events = table(&db, "public", "events");
+    let key = |t: &Table| t.partition.as_ref().and_then(|p| p.key.clone());
+    let bound = |t: &Table| {
+        t.partition_of()
+            .map(|o| (o.parent.clone(), o.bound.clone()))
+    };
+    assert_eq!(key(events).as_deref(), Some("RANGE (at)"));
+    assert_eq!(bound(events), None);
+    assert_eq!(
+        names(&events.columns, |c| &c.name),
+        ["id", "at", "region", "user_id", "kind"]
+    );
+    assert_eq!(events.primary_key.as_ref().unwrap().name, "events_pkey");
+    assert_eq!(
+        names(&events.uniques, |u| &u.name),
+        ["events_kind_at_region_key"]
+    );
+    assert_eq!(names(&events.checks, |c| &c.name), ["events_kind_check"]);
+    assert_eq!(
+        names(&events.foreign_keys, |f| &f.name),
+        ["events_user_id_fkey"]
+    );
+    assert_eq!(names(&events.indexes, |i| &i.name), ["events_region"]);
+
+    let p2024 = table(&db, "public", "events_2024");
+    assert_eq!(
+        bound(p2024),
+        Some((
+            "events".into(),
+            "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')".into()
+        ))
+    );
+    assert!(p2024.columns.is_empty(), "{:?}", p2024.columns);
+    assert_eq!(names(&p2024.checks, |c| &c.name), ["own_check"]);
+    assert!(p2024.primary_key.is_none() && p2024.uniques.is_empty());
+    assert!(p2024.foreign_keys.is_empty(), "{:?}", p2024.foreign_keys);
+    assert_eq!(names(&p2024.indexes, |i| &i.name), ["events_2024_own"]);
+    assert_eq!(
+        p2024.indexes[0].parts[0].key,
+        IndexKey::Column("user_id".into())
+    );
+
+    let p2025 = table(&db, "public", "events_2025");
+    assert_eq!(key(p2025).as_deref(), Some("LIST (region)"));
+    assert!(p2025.indexes.is_empty() && p2025.primary_key.is_none());
+    assert_eq!(
+        bound(table(&db, "public", "events_2025_eu")),
+        Some(("events_2025".into(), "FOR VALUES IN ('de', 'fr')".into()))
+    );
+    assert_eq!(
+        bound(table(&db, "public", "events_rest")),
+        Some(("events".into(), "DEFAULT".into()))
+    );
+    let archived = table(&db, "archive", "events_2020");
+    assert_eq!(archived.partition_of().unwrap().parent_schema, "public");
+    let attached = table(&db, "public", "events_2026");
+    assert!(
+        attached.columns.is_empty()
+            && attached.checks.is_empty()
+            && attached.primary_key.is_none()
+            && attached.uniques.is_empty()
+            && attached.foreign_keys.is_empty()
+            && attached.indexes.is_empty(),
+        "{attached:?}"
+    );
+    assert_eq!(
+        bound(table(&db, "public", "sessions_0")),
+        Some((
+            "sessions".into(),
+            "FOR VALUES WITH (modulus 2, remainder 0)".into()
+        ))
+    );
+    assert_eq!(
+        key(table(&db, "public", "sessions")).as_deref(),
+        Some("HASH (id)")
+    );
+    // A foreign key to a partitioned table: one key, not one per partition.
+    assert_eq!(
+        names(&table(&db, "public", "refs").foreign_keys, |f| &f.name),
+        ["refs_e_id_e_at_e_region_fkey"]
+    );
+    // Plain tables have no partitioning.
+    assert!(table(&db, "public", "users").partition.is_none());
 }

@@ -5,8 +5,11 @@
 use migrator_tests::*;
 use std::process::Command;
 
-/// Runs the walk-through against `db`; returns its output after checking it ran clean.
-async fn walk(db: &TestDb) -> String {
+/// Runs the walk-through against `db`; returns its output after checking it ran clean with
+/// `applied` migrations. Postgres has one more: v4's expand is cut in two files, because its
+/// CHECK locks `products` and its new foreign key `users`, and one transaction holds the
+/// writers of one existing table at most (MySQL runs DDL statement by statement anyway).
+async fn walk(db: &TestDb, applied: usize) -> String {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/ecommerce/walkthrough.sh"
@@ -30,7 +33,9 @@ async fn walk(db: &TestDb) -> String {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("no drift"), "{text}");
     assert!(
-        text.contains("13 applied, 0 pending, 0 awaiting contract, 0 partial/failed, 0 problem(s)"),
+        text.contains(&format!(
+            "{applied} applied, 0 pending, 0 awaiting contract, 0 partial/failed, 0 problem(s)"
+        )),
         "{text}"
     );
     text
@@ -72,7 +77,7 @@ async fn ecommerce_walkthrough_postgres() {
     let Some(db) = fresh_pg_db("ecommerce_walk").await else {
         return;
     };
-    walk(&db).await;
+    walk(&db, 14).await;
     for (sql, want) in CHECKS_POSTGRES {
         assert_eq!(
             pg_query_strings(&db.url, sql).await[0][0].as_deref(),
@@ -88,7 +93,7 @@ async fn ecommerce_walkthrough_mariadb() {
     let Some(db) = fresh_mysql_db("ecommerce_walk").await else {
         return;
     };
-    walk(&db).await;
+    walk(&db, 13).await;
     for (sql, want) in CHECKS_MYSQL {
         assert_eq!(
             mysql_query_strings(&db.url, sql).await[0][0].as_deref(),

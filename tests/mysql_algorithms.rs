@@ -95,9 +95,13 @@ async fn every_algorithm_is_the_least_disruptive_the_server_accepts() {
         let dir = TempDir::new();
         dir.write("desired.sql", &format!("{desired};\n"));
         let url = DatabaseUrl::parse(&db.url).unwrap();
-        let (want, hints) = inspect_declared(&url, &dir.path().join("desired.sql"))
-            .await
-            .unwrap();
+        let (want, hints) = inspect_declared(
+            &url,
+            &dir.path().join("desired.sql"),
+            migrator_core::source::Ignore::NONE,
+        )
+        .await
+        .unwrap();
         let have = inspect_live(&url).await.unwrap();
         let changes = diff(
             &have,

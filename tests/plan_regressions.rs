@@ -369,6 +369,7 @@ async fn rename_of_a_column_a_generated_column_reads_is_refused(engine: Engine, 
     let opts = PlanOptions {
         allow_destructive: false,
         batch_size: 100,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     let (v1, v2) = match engine {
         Engine::Postgres => (
@@ -433,6 +434,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
     let opts = PlanOptions {
         allow_destructive: true,
         batch_size: 100,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     let text = match engine {
         Engine::Postgres => "text",
@@ -563,6 +565,207 @@ async fn pg_dropped_unique_constraint_comes_back_online() {
         vec!["INSERT INTO t (id, code, w) VALUES ({id}, 'old-{id}', 'old')"],
         vec!["INSERT INTO t (id, code, w, note) VALUES ({id}, 'new-{id}', 'new', 'n')"],
         vec![("SELECT count(*) > 300 FROM t", "t")],
+    )
+    .await;
+}
+
+/// Postgres: an expand file altering a parent table and then its child in one transaction
+/// deadlocked with an application inserting into the child (its INSERT holds the child and
+/// waits for the parent through the foreign key check, while the expand holds the parent and
+/// waits for the child), and the server killed the application's INSERT. Found by the
+/// property test; here the interleaving is forced: a reader holds `accounts` so the expand
+/// queues for it, the application's transaction has written to `orders` and its next INSERT
+/// queues behind the expand, then the reader lets go: the application waited first, so the
+/// server's deadlock check picked it. Each expand transaction now blocks the
+/// writers of one existing table only, so the INSERT goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_expand_altering_a_parent_and_its_child_does_not_deadlock_the_app() {
+    use migrator_core::ops::plan_directory;
+    use migrator_core::plan::PlanOptions;
+    use migrator_core::runner::ApplyOptions;
+    use migrator_tests::online::migrator;
+    use migrator_tests::pg_connect;
+    use std::time::Duration;
+    let Some(db) = migrator_tests::fresh_pg_db("reg_parent_child_lock").await else {
+        return;
+    };
+    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+    let dir = migrator_tests::TempDir::new();
+    let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
+    let opts = PlanOptions {
+        allow_destructive: true,
+        batch_size: 100,
+        ignore: migrator_core::source::Ignore::NONE,
+    };
+    let v1 = "CREATE TABLE accounts (id bigint PRIMARY KEY, note text NOT NULL);\n\
+              CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id), note text NOT NULL);\n";
+    std::fs::write(&schema, v1).unwrap();
+    plan_directory(&mig, &schema, &url, "v1", opts, false, None)
+        .await
+        .unwrap();
+    let all = ApplyOptions {
+        to: None,
+        contract: true,
+    };
+    migrator(&mig).apply_with(&url, &all).await.unwrap();
+    let v2 = v1.replace("note text NOT NULL", "note text");
+    std::fs::write(&schema, v2).unwrap();
+    plan_directory(&mig, &schema, &url, "v2", opts, false, None)
+        .await
+        .unwrap();
+
+    let waiting_on = |table: &'static str| {
+        let url = db.url.clone();
+        async move {
+            let c = pg_connect(&url).await;
+            let sql = format!(
+                "SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass AND NOT granted"
+            );
+            c.query_one(sql.as_str(), &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    let until = |table: &'static str, n: i64| async move {
+        for _ in 0..500 {
+            if waiting_on(table).await >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("nothing queued for {table}");
+    };
+
+    let reader = pg_connect(&db.url).await;
+    reader
+        .batch_execute("INSERT INTO accounts VALUES (1, 'a')")
+        .await
+        .unwrap();
+    reader
+        .batch_execute("BEGIN; LOCK TABLE accounts IN ACCESS SHARE MODE")
+        .await
+        .unwrap();
+    let apply_url = url.clone();
+    let expand = tokio::spawn(async move {
+        migrator(&mig)
+            .apply_with(&apply_url, &ApplyOptions::default())
+            .await
+    });
+    until("accounts", 1).await;
+    let app = std::sync::Arc::new(pg_connect(&db.url).await);
+    // Written to `orders` without reading `accounts` (no foreign key column changed).
+    app.batch_execute("BEGIN; UPDATE orders SET note = 'x' WHERE id = 0")
+        .await
+        .unwrap();
+    let insert = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.batch_execute("INSERT INTO orders VALUES (1, 1, 'first')")
+                .await
+        })
+    };
+    // Both the expand and the application's foreign key check queue for `accounts`.
+    until("accounts", 2).await;
+    reader.batch_execute("COMMIT").await.unwrap();
+    let inserted = insert.await.unwrap();
+    app.batch_execute("COMMIT").await.unwrap();
+    if let Err(e) = inserted {
+        panic!(
+            "the application's INSERT failed: {}",
+            migrator_tests::pg_error(&e)
+        );
+    }
+    let report = expand.await.unwrap();
+    assert!(report.is_ok(), "expand failed: {:?}", report.err());
+    let rows: i64 = app
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+    db.drop_db().await;
+}
+
+/// Postgres: widening a varchar and a numeric is metadata-only, but its down narrows them
+/// again, which rewrites the table. The rehearsal's lint refused every such plan; the down now
+/// carries the rewrite as a stated hazard (with a lint suppression saying why), so the plan is
+/// written, applied and rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_widening_plans_and_rolls_back() {
+    scenario(
+        Engine::Postgres,
+        "reg_widening",
+        "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10,2) NOT NULL);\n",
+        "INSERT INTO items SELECT g, 'item-' || g, g / 100.0 FROM generate_series(1, 300) g",
+        "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(80) NOT NULL, price numeric(12,2) NOT NULL);\n",
+        vec!["INSERT INTO items VALUES ({id}, 'old-{id}', 1.5)"],
+        vec!["INSERT INTO items VALUES ({id}, 'new-{id}', 2.5)"],
+        vec![(
+            "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname IN ('name', 'price')",
+            "character varying(80),numeric(12,2)",
+        )],
+    )
+    .await;
+}
+
+/// MariaDB / MySQL: dropping foreign keys. The down used to add it
+/// back with checks on, which copies the table and blocks writes: `lint` refused the down, so
+/// the rehearsal refused the plan. The down now adds it back unchecked and in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_dropped_foreign_keys_come_back_online() {
+    scenario(
+        Engine::Mysql,
+        "reg_fk_back_online",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name varchar(50) NOT NULL);\n\
+         CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, referrer_id bigint NULL,\n\
+           CONSTRAINT orders_account FOREIGN KEY (account_id) REFERENCES accounts (id),\n\
+           CONSTRAINT orders_referrer FOREIGN KEY (referrer_id) REFERENCES accounts (id));\n",
+        "INSERT INTO accounts SELECT seq, CONCAT('a', seq) FROM seq_1_to_50; INSERT INTO orders SELECT seq, 1 + seq % 50, NULL FROM seq_1_to_300",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name varchar(50) NOT NULL);\n\
+         CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, referrer_id bigint NULL, note varchar(20) NULL,\n\
+           KEY orders_account (account_id), KEY orders_referrer (referrer_id));\n",
+        vec!["INSERT INTO orders (id, account_id) VALUES ({id}, 1)"],
+        vec!["INSERT INTO orders (id, account_id) VALUES ({id}, 2)"],
+        vec![(
+            "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'orders'",
+            "0",
+        )],
+    )
+    .await;
+}
+
+/// A new table with an index and a foreign key, next to new columns on two existing tables: the
+/// expand is cut into one file per blocked table (see the test above), so the new table's index
+/// and key land in later files than its CREATE TABLE. Those files name the table in a
+/// `new-tables` directive; the rehearsal's lint used to refuse the plan (a non-concurrent index
+/// and a validated foreign key on what looked like an existing table).
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_new_table_indexed_in_a_later_expand_file_passes_the_lint() {
+    scenario(
+        Engine::Postgres,
+        "reg_new_table_later_file",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE invoices (id bigint PRIMARY KEY, total int NOT NULL);\n",
+        "INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 300) g;\n\
+         INSERT INTO invoices SELECT g, g FROM generate_series(1, 300) g",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, tier int NOT NULL DEFAULT 0);\n\
+         CREATE TABLE invoices (id bigint PRIMARY KEY, total int NOT NULL, paid boolean NOT NULL DEFAULT false);\n\
+         CREATE TABLE notes (id bigint PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id), body text);\n\
+         CREATE INDEX notes_account ON notes (account_id);\n",
+        vec![
+            "INSERT INTO accounts (id, name) VALUES ({id}, 'old-{id}')",
+            "INSERT INTO invoices (id, total) VALUES ({id}, 1)",
+        ],
+        vec![
+            "INSERT INTO accounts (id, name, tier) VALUES ({id}, 'new-{id}', 1)",
+            "INSERT INTO invoices (id, total, paid) VALUES ({id}, 2, true)",
+            "INSERT INTO notes (id, account_id, body) VALUES ({id}, 1, 'n')",
+        ],
+        vec![(
+            "SELECT count(*) > 0 FROM pg_indexes WHERE indexname = 'notes_account'",
+            "t",
+        )],
     )
     .await;
 }

@@ -90,6 +90,7 @@ CREATE TABLE orders (id bigint AUTO_INCREMENT PRIMARY KEY, user_id bigint NOT NU
 const OPTS: PlanOptions = PlanOptions {
     allow_destructive: false,
     batch_size: 50,
+    ignore: migrator_core::source::Ignore::NONE,
 };
 
 /// The names of the files in `dir`, sorted.

@@ -31,6 +31,8 @@ on_both!(
     lock_timeout_gives_up_retries_and_does_not_block_others,
     baseline_and_repair,
     apply_refuses_to_run_on_top_of_a_half_rolled_back_migration,
+    many_inserts_failing_mid_group_resume_at_the_failed_statement,
+    kill_9_mid_group_of_inserts_loses_the_group_only,
 );
 
 async fn round_trip_apply_status_rollback_apply(e: Engine) {
@@ -125,7 +127,7 @@ async fn edited_applied_file_is_refused(e: Engine) {
         out.contains("20260101000002_create_b.up.sql: edited after apply"),
         "{out}"
     );
-    let out = ok(migrator(&dir, &db.url, &["status"]));
+    let out = fails(migrator(&dir, &db.url, &["status"]), 2);
     assert!(out.contains("edited after apply"), "{out}");
     db.drop_db().await;
 }
@@ -220,7 +222,14 @@ async fn kill_9_mid_file_recovers(e: Engine) {
         .spawn()
         .unwrap();
     // Wait until the sleep statement is running, then kill the runner outright.
-    kill_while_running(e, &db.url, &mut child, "SELECT pg_sleep%", "SELECT SLEEP%").await;
+    kill_while(
+        e,
+        &db.url,
+        &mut child,
+        "wait_event = 'PgSleep'",
+        "SELECT SLEEP%",
+    )
+    .await;
 
     match e {
         Engine::Postgres => {
@@ -233,7 +242,7 @@ async fn kill_9_mid_file_recovers(e: Engine) {
             );
         }
         Engine::Mariadb => {
-            let out = ok(migrator(&dir, &db.url, &["status"]));
+            let out = fails(migrator(&dir, &db.url, &["status"]), 2);
             assert!(
                 out.contains("partial") && out.contains("(1/3 statements applied"),
                 "{out}"
@@ -262,8 +271,22 @@ async fn kill_while_running(
     pg: &str,
     my: &str,
 ) {
+    kill_while(e, url, child, &format!("query LIKE '{pg}'"), my).await
+}
+
+/// [`kill_while_running`] with a condition on `pg_stat_activity` on Postgres (statements of a
+/// file travel in batches there: a batch's text is truncated, and starts with its first
+/// statement).
+async fn kill_while(
+    e: Engine,
+    url: &str,
+    child: &mut std::process::Child,
+    pg_condition: &str,
+    my: &str,
+) {
+    let pg = pg_condition;
     let activity = match e {
-        Engine::Postgres => format!("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '{pg}'"),
+        Engine::Postgres => format!("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND {pg}"),
         Engine::Mariadb => format!("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '{my}'"),
     };
     // One connection polls every 5 ms: a statement that runs for a fraction of a second must
@@ -362,7 +385,8 @@ async fn kill_9_during_ddl_and_dml_statements_recovers(e: Engine) {
     };
     let mut child = spawn();
     kill_while_running(e, &db.url, &mut child, ddl_like, ddl_like).await;
-    let out = ok(migrator(&dir, &db.url, &["status"]));
+    // Partial: `status` says so with exit 2.
+    let out = fails(migrator(&dir, &db.url, &["status"]), 2);
     assert!(
         out.contains("the runner stopped while this statement was running"),
         "{out}"
@@ -622,7 +646,7 @@ async fn mariadb_partial_file_resumes_at_the_failed_statement() {
         "server message shown: {out}"
     );
     assert!(out.contains("resumes at statement 3"), "{out}");
-    let out = ok(migrator(&dir, &db.url, &["status"]));
+    let out = fails(migrator(&dir, &db.url, &["status"]), 2);
     assert!(
         out.contains("partial") && out.contains("(2/5 statements applied"),
         "{out}"
@@ -950,5 +974,199 @@ async fn mariadb_restricted_user_fails_on_its_own_statement() {
     for host in ["127.0.0.1", "localhost"] {
         mysql_exec(&db.url, &format!("DROP USER '{user}'@'{host}'")).await;
     }
+    db.drop_db().await;
+}
+
+/// `20260101000001_create_big`: the table the files of many `INSERT`s fill, applied; then a
+/// counter of `migrator_history` writes (a trigger per write, in the writer's transaction): a
+/// file of many data changes records its progress once per group of statements, not per
+/// statement.
+async fn big_table_with_history_counter(e: Engine, dir: &TempDir, url: &str) {
+    add(
+        dir,
+        "20260101000001",
+        "create_big",
+        "CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL);\n",
+        "DROP TABLE big;\n",
+    );
+    rehash(dir);
+    ok(migrator(dir, url, &["apply"]));
+    exec(e, url, "CREATE TABLE history_writes (n INT NOT NULL)").await;
+    match e {
+        Engine::Postgres => {
+            exec(e, url, "CREATE FUNCTION count_history_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO history_writes VALUES (1); RETURN NULL; END $$").await;
+            exec(e, url, "CREATE TRIGGER count_history_writes AFTER INSERT OR UPDATE ON migrator_history FOR EACH ROW EXECUTE FUNCTION count_history_write()").await;
+        }
+        Engine::Mariadb => {
+            exec(e, url, "CREATE TRIGGER history_inserts AFTER INSERT ON migrator_history FOR EACH ROW INSERT INTO history_writes VALUES (1)").await;
+            exec(e, url, "CREATE TRIGGER history_updates AFTER UPDATE ON migrator_history FOR EACH ROW INSERT INTO history_writes VALUES (1)").await;
+        }
+    }
+}
+
+/// `n` single-row `INSERT`s into `big` (ids 1..=n), statement `i` (1-based) replaced by
+/// `replace(i)` when it says so. On Postgres the file says `no-transaction`, so it runs statement
+/// by statement there too.
+fn many_inserts(e: Engine, n: usize, replace: impl Fn(usize) -> Option<String>) -> String {
+    let mut sql = String::new();
+    if e == Engine::Postgres {
+        sql.push_str("-- migrator:no-transaction\n");
+    }
+    for i in 1..=n {
+        match replace(i) {
+            Some(s) => sql.push_str(&s),
+            None => sql.push_str(&format!("INSERT INTO big (id, v) VALUES ({i}, {i})")),
+        }
+        sql.push_str(";\n");
+    }
+    sql
+}
+
+/// Status and statements applied of the fill file's history row, and the rows of `big` as
+/// `count distinct-ids max-id`.
+async fn fill_state(e: Engine, url: &str) -> (String, String) {
+    let history = scalar(
+        e,
+        url,
+        "SELECT concat(status, ' ', statements_applied) FROM migrator_history WHERE name = 'fill_big'",
+    )
+    .await;
+    let rows = scalar(
+        e,
+        url,
+        "SELECT concat(count(*), ' ', count(DISTINCT id), ' ', coalesce(max(id), 0)) FROM big",
+    )
+    .await;
+    (history, rows)
+}
+
+/// A file of 3,000 `INSERT`s runs in groups of data changes, each committed with its progress
+/// row. Statement 1,700 (in the middle of a group) fails: the group is rolled back and run again
+/// up to it, so the history records exactly statements 1-1,699, the table holds exactly their
+/// rows, and after the fix `apply` resumes at statement 1,700 and ends with every row once.
+async fn many_inserts_failing_mid_group_resume_at_the_failed_statement(e: Engine) {
+    let Some(db) = fresh(e, "bigfail").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    big_table_with_history_counter(e, &dir, &db.url).await;
+    let (n, bad) = (3000, 1700);
+    // A duplicate key: the server refuses it, whatever runs before it in the group.
+    add(
+        &dir,
+        "20260101000002",
+        "fill_big",
+        &many_inserts(e, n, |i| {
+            (i == bad).then(|| "INSERT INTO big (id, v) VALUES (5, 0)".to_string())
+        }),
+        "DELETE FROM big;\n",
+    );
+    rehash(&dir);
+    let out = fails(migrator(&dir, &db.url, &["apply"]), 1);
+    assert!(
+        out.contains(&format!(
+            "20260101000002_fill_big.up.sql: statement {bad} of {n}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("statements 1-{} ran and are recorded", bad - 1))
+            && out.contains(&format!("resumes at statement {bad}")),
+        "{out}"
+    );
+    assert_eq!(
+        fill_state(e, &db.url).await,
+        (
+            format!("partial {}", bad - 1),
+            format!("{0} {0} {0}", bad - 1)
+        )
+    );
+    // Progress was recorded per group, not per statement (which wrote it 1,700 times or more).
+    let writes: usize = scalar(e, &db.url, "SELECT count(*) FROM history_writes")
+        .await
+        .parse()
+        .unwrap();
+    assert!(writes < 100, "{writes} history writes for {bad} statements");
+
+    let file = "migrations/20260101000002_fill_big.up.sql";
+    dir.write(file, &many_inserts(e, n, |_| None));
+    rehash(&dir);
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(
+        out.contains(&format!("resumed at statement {bad}")),
+        "{out}"
+    );
+    assert_eq!(
+        fill_state(e, &db.url).await,
+        (format!("applied {n}"), format!("{n} {n} {n}"))
+    );
+    db.drop_db().await;
+}
+
+/// A runner killed with SIGKILL in the middle of a group of data changes: the server rolls the
+/// group back, the history records exactly the statements committed before it, and the next run
+/// resumes there, ending with every row once.
+async fn kill_9_mid_group_of_inserts_loses_the_group_only(e: Engine) {
+    let Some(db) = fresh(e, "bigkill").await else {
+        return;
+    };
+    let dir = TempDir::new();
+    big_table_with_history_counter(e, &dir, &db.url).await;
+    let (n, slow) = (4000, 1500);
+    // A data change that takes 3 s, in a group: the runner is killed while it runs.
+    let sleeper = match e {
+        Engine::Postgres => format!("INSERT INTO big (id, v) SELECT {slow}, 0 FROM pg_sleep(3)"),
+        Engine::Mariadb => format!("INSERT INTO big (id, v) SELECT {slow}, SLEEP(3)"),
+    };
+    add(
+        &dir,
+        "20260101000002",
+        "fill_big",
+        &many_inserts(e, n, |i| (i == slow).then(|| sleeper.clone())),
+        "DELETE FROM big;\n",
+    );
+    rehash(&dir);
+    let mut child = command(&dir, &db.url, &["apply"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Anchored so that the polling query (whose text holds the pattern) never matches.
+    kill_while(
+        e,
+        &db.url,
+        &mut child,
+        "wait_event = 'PgSleep'",
+        "INSERT INTO big%SLEEP(3)",
+    )
+    .await;
+    // The dead session's statement finishes, then its open transaction is rolled back.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let (history, rows) = fill_state(e, &db.url).await;
+    let applied: usize = history
+        .strip_prefix("partial ")
+        .unwrap_or_else(|| panic!("{history}"))
+        .parse()
+        .unwrap();
+    assert!(applied < slow, "{history}");
+    assert_eq!(rows, format!("{applied} {applied} {applied}"), "{history}");
+    let writes: usize = scalar(e, &db.url, "SELECT count(*) FROM history_writes")
+        .await
+        .parse()
+        .unwrap();
+    assert!(
+        writes < 100,
+        "{writes} history writes for {applied} statements"
+    );
+
+    let out = ok(migrator(&dir, &db.url, &["apply"]));
+    assert!(
+        out.contains(&format!("resumed at statement {}", applied + 1)),
+        "{out}"
+    );
+    assert_eq!(
+        fill_state(e, &db.url).await,
+        (format!("applied {n}"), format!("{n} {n} {n}"))
+    );
     db.drop_db().await;
 }

@@ -397,6 +397,7 @@ async fn run(engine: Engine, r: &Recipe, n: usize) -> Option<(SteadyReport, Dura
     let opts = PlanOptions {
         allow_destructive: r.allow_destructive,
         batch_size: 500,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     let rehearsal = migrator_tests::test_rehearsal();
     let contract = ApplyOptions {
@@ -449,9 +450,10 @@ async fn run(engine: Engine, r: &Recipe, n: usize) -> Option<(SteadyReport, Dura
             r.name
         );
     }
-    let (want, _) = migrator_core::source::inspect_declared(&url, &schema)
-        .await
-        .unwrap();
+    let (want, _) =
+        migrator_core::source::inspect_declared(&url, &schema, migrator_core::source::Ignore::NONE)
+            .await
+            .unwrap();
     let have = migrator_core::source::inspect_live(&url).await.unwrap();
     let left = migrator_core::diff::diff_unchecked(&have, &want, &Default::default());
     assert!(left.is_empty(), "{}: after contract: {left:#?}", r.name);

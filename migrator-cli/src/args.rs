@@ -4,6 +4,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrator_core::migrations::Version;
 use std::path::PathBuf;
 
+/// The heading global options are listed under in a subcommand's `--help` (its own options
+/// come first).
+const GLOBAL: &str = "Global options";
+
 #[derive(Parser)]
 #[command(
     name = "migrator",
@@ -12,55 +16,116 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Target database: postgres://user:password@host:5432/db or mysql://user:password@host:3306/db.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, help_heading = GLOBAL, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Server for scratch databases (declared schemas and replayed directories are loaded there).
-    #[arg(long, env = "MIGRATOR_DEV_URL", global = true, hide_env_values = true)]
+    #[arg(long, env = "MIGRATOR_DEV_URL", global = true, help_heading = GLOBAL, hide_env_values = true)]
     pub dev_url: Option<String>,
     /// Declared schema: a .sql file or a directory of them [default: schema.sql].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub schema: Option<PathBuf>,
     /// Migrations directory [default: migrations].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub dir: Option<PathBuf>,
-    /// Output format [default: text]; github (workflow annotations) is for lint only.
-    #[arg(long, value_enum, global = true)]
+    /// Output format [default: text]; github (GitHub Actions workflow annotations) is for
+    /// `lint` and `drift` only.
+    #[arg(long, value_enum, global = true, help_heading = GLOBAL)]
     pub format: Option<FormatArg>,
-    /// Configuration file; its keys are the long flag names.
-    #[arg(long, global = true, default_value = "migrator.toml")]
-    pub config: PathBuf,
+    /// Configuration file; its keys are the long flag names. Must exist when given
+    /// [default: migrator.toml, when it exists].
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Seconds one DDL statement may wait for a table lock before it is retried [default: 2].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "SECS", allow_negative_numbers = true)]
     pub lock_timeout: Option<f64>,
     /// Retries after a lock timeout, with exponential backoff [default: 8].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = count)]
     pub lock_retries: Option<u32>,
     /// Seconds to wait for another runner's lock [default: 900].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "SECS", allow_negative_numbers = true)]
     pub runner_lock_wait: Option<f64>,
     /// Rows per backfill batch; overrides the files' `batch=N` [default: the file's, else 5000].
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = rows)]
     pub batch_size: Option<u64>,
     /// Seconds to sleep between backfill batches, e.g. 0.1 [default: 0].
-    #[arg(long, global = true, value_name = "SECS")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "SECS", allow_negative_numbers = true)]
     pub pause: Option<f64>,
+    // --- backfill throttle (see `migrator_core::runner::throttle`)
+    /// Between backfill batches, wait while a server metric is above its limit:
+    /// METRIC=N[,METRIC=N…]. MySQL/MariaDB: a SHOW GLOBAL STATUS variable (Threads_running=25);
+    /// Postgres: active (sessions running a query) or lock_waiters (sessions waiting on a lock).
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N")]
+    pub max_load: Option<String>,
+    /// Like --max-load, but stop the backfill (resumable with `apply`, exit 75) instead of waiting.
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N")]
+    pub critical_load: Option<String>,
+    /// Longest wait on --max-load before stopping as --critical-load does, e.g. 10m
+    /// [default: no limit].
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    pub max_load_wait: Option<String>,
+    /// Adaptive backfill batches: resize each batch to take about this long, e.g. 100ms;
+    /// --batch-size (or the file's batch=N) is then the first and largest size [default: off].
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    pub batch_target: Option<String>,
+    /// Smallest adaptive batch, in rows [default: 10].
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = rows)]
+    pub batch_min: Option<u64>,
     /// Log more (repeat for debug); logs go to stderr.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL)]
     pub verbose: u8,
-    /// Only errors on stderr.
-    #[arg(short, long, global = true)]
+    /// Only errors on stderr (reports on stdout are still printed).
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
+    /// Colour in logs, help and usage errors: auto (when stderr is a terminal and NO_COLOR is
+    /// not set), always or never.
+    #[arg(long, value_enum, global = true, help_heading = GLOBAL, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// `--format` as given: `github` only means something to `lint`.
+/// `--lock-retries`: a whole number, zero or more (clap names the flag in its message).
+fn count(s: &str) -> Result<u32, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| "expected zero or a positive whole number, e.g. 8".to_string())
+}
+
+/// `--batch-size`: a positive number of rows.
+fn rows(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| "expected a positive number of rows, e.g. 5000".to_string())
+}
+
+/// `--format` as given: `github` only means something to `lint` and `drift`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
+    /// For people.
     Text,
+    /// For programs: one JSON document on stdout (errors too: `{"error": "…"}`).
     Json,
-    /// GitHub Actions annotations (`::error file=…,line=…::…`), for `lint`.
+    /// GitHub Actions annotations (`::error file=…,line=…::…`), for `lint` and `drift`.
     Github,
+    /// Mermaid: an `erDiagram` for `erd` (its default), a `timeline` of the phases for `plan`.
+    Mermaid,
+    /// Graphviz DOT, for `erd`.
+    Dot,
+    /// A stand-alone SVG picture, for `erd` (laid out by migrator: no Graphviz needed).
+    Svg,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when stderr is a terminal and NO_COLOR is not set (to a non-empty value).
+    Auto,
+    /// Always colour, even into a pipe or file (NO_COLOR is ignored).
+    Always,
+    /// Never colour.
+    Never,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,7 +141,8 @@ pub enum Command {
     /// Print the SQL that turns FROM into TO (one phase, no files). Exit 0: no changes, 2: changes.
     Diff(DiffArgs),
     /// Plan the declared schema as expand / backfill / contract migration files (the migrations
-    /// directory, replayed in a scratch database, is the starting point).
+    /// directory, replayed in a scratch database, is the starting point). `--format mermaid`
+    /// prints the plan as a timeline of its phases.
     Plan(PlanArgs),
     /// Create an empty up/down pair with the next version and update migrator.sum.
     New(NewArgs),
@@ -85,10 +151,13 @@ pub enum Command {
     /// Run the down files of applied migrations, newest first (default: the newest one).
     Rollback(RollbackArgs),
     /// Applied, pending, awaiting contract, partial/failed migrations and integrity problems.
+    /// Exit 0 when nothing needs attention, 2 when a migration is partial, failed, edited after
+    /// apply, out of order or missing its file, or migrator.sum does not match.
     Status,
     /// The live database against the migrations (replayed) and the declared schema (when
     /// --schema is given or schema.sql exists), plus directory integrity, edited, missing and
-    /// pending files. Exit 0 clean, 2 drift, 1 error.
+    /// pending files. Exit 0 clean, 2 drift, 1 error. `--format github` prints the findings
+    /// as GitHub Actions annotations.
     Drift,
     /// Check the directory against migrator.sum and, with a database, applied files against the
     /// history. Exit 2 on any problem.
@@ -100,8 +169,81 @@ pub enum Command {
     /// Forget a partial or failed run of VERSION after repairing the database by hand.
     Repair(VersionArg),
     /// Check hand-written migration SQL against safety rules (locks, rewrites, breaking
-    /// changes). Exit 2 when any error-level finding remains.
+    /// changes). Exit 2 when any error-level finding remains. `--format github` prints the
+    /// findings as GitHub Actions annotations (`::error file=…,line=…::…`) on the files.
     Lint(LintArgs),
+    /// Print a shell completion script: `source <(migrator completions bash)`, or save it where
+    /// your shell loads completions from.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of migrator, or of one command: `migrator man | man -l -`.
+    Man(ManArgs),
+    /// Draw the schema as an entity-relationship diagram: tables with their columns and keys,
+    /// one line per foreign key with crow's-foot cardinalities (a nullable key: zero or one
+    /// parent; a unique key: one-to-one). `--format mermaid` (default), `dot` or `svg`.
+    Erd(ErdArgs),
+    /// Pause, resume or show running backfills, from any machine: `backfill pause` makes a
+    /// running backfill wait before its next batch until `backfill resume`.
+    Backfill(BackfillArgs),
+}
+
+#[derive(Args)]
+pub struct BackfillArgs {
+    #[command(subcommand)]
+    pub action: BackfillAction,
+}
+
+#[derive(Subcommand)]
+pub enum BackfillAction {
+    /// Make unfinished backfills wait before their next batch (all, or VERSION's).
+    Pause(OptionalVersion),
+    /// Let paused backfills go on (all, or VERSION's).
+    Resume(OptionalVersion),
+    /// Each backfill: table, rows, batches, last key and state (running, paused, waiting on
+    /// load, stopped, done).
+    Status,
+}
+
+#[derive(Args)]
+pub struct OptionalVersion {
+    /// The migration version of the backfill [default: every unfinished backfill].
+    pub version: Option<Version>,
+}
+
+#[derive(Args)]
+pub struct ErdArgs {
+    /// What to draw: a database URL, a migrations directory (replayed), or a declared schema
+    /// (.sql file or directory) [default: the declared schema, --schema]
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Write the diagram to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// The shells `completions` supports.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// A command to print the page of (e.g. apply) [default: the overview page, migrator(1)].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Write migrator.1 and one migrator-COMMAND.1 per command into this directory instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -150,6 +292,16 @@ pub struct ApplyArgs {
     /// Also run contract migrations (after the new application version is deployed).
     #[arg(long)]
     pub contract: bool,
+    /// Between backfill batches, wait while a replica is further behind than this: seconds or
+    /// a duration, e.g. 2s, 500ms [default: no limit].
+    #[arg(long, value_name = "DURATION")]
+    pub max_replica_lag: Option<String>,
+    /// A replica whose lag --max-replica-lag limits (repeatable). Postgres without it: the
+    /// standbys streaming from the primary (pg_stat_replication); MySQL/MariaDB need it.
+    /// Prefer replica-urls in migrator.toml: a password on the command line is visible to
+    /// other local users.
+    #[arg(long = "replica-url", value_name = "URL")]
+    pub replica_urls: Vec<String>,
 }
 
 #[derive(Args)]
@@ -168,6 +320,8 @@ pub struct RollbackArgs {
 // The VERSION of `baseline` and `repair`.
 #[derive(Args)]
 pub struct VersionArg {
+    /// A migration version: the digits before the first `_` of its file names, e.g.
+    /// 20261123120000.
     pub version: Version,
 }
 

@@ -3,10 +3,13 @@
 
 use crate::args::{Cli, Command, FormatArg};
 use crate::output::{self, Format};
-use migrator_core::config::{batch_size, pause, seconds, FileConfig, LintConfig};
-use migrator_core::{DatabaseUrl, Error, Migrator, Settings};
+use migrator_core::config::{
+    batch_size, duration, load_limits, pause, replica_urls, seconds, FileConfig, LintConfig,
+};
+use migrator_core::source::Ignore;
+use migrator_core::{DatabaseUrl, Error, MigrationSet, Migrator, Settings};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub struct Ctx {
     /// `--format github` (lint and drift).
@@ -17,18 +20,32 @@ pub struct Ctx {
     pub schema: PathBuf,
     pub dev_url: Option<String>,
     pub format: Format,
+    /// `--format` as given: which drawing `erd` makes.
+    pub diagram: FormatArg,
     pub database_url: Option<String>,
     pub settings: Settings,
     /// The `[lint]` table of the configuration file.
     pub lint: LintConfig,
+    /// `[schema] ignore` of migrator.toml: kinds of declared objects passed over.
+    pub ignore: Ignore,
     /// The configuration file's path, for its error messages.
     pub config_file: String,
+    /// `-q`: no warnings on stderr.
+    pub quiet: bool,
 }
 
 impl Ctx {
     /// Reads the configuration file and applies the flags on top of it.
     pub fn resolve(cli: &Cli) -> Result<Ctx, Error> {
-        let file = FileConfig::load(&cli.config)?;
+        // An explicit --config must exist; the default one is read when it does.
+        let config_path = cli
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("migrator.toml"));
+        let file = match &cli.config {
+            Some(path) => FileConfig::load_required(path)?,
+            None => FileConfig::load(&config_path)?,
+        };
         let mut settings = Settings::default();
         file.apply_to(&mut settings)?;
         if let Some(s) = cli.lock_timeout {
@@ -46,8 +63,31 @@ impl Ctx {
         if let Some(s) = cli.pause {
             settings.backfill_pause = pause("--pause", s)?;
         }
+        if let Some(s) = &cli.max_load {
+            settings.max_load = load_limits("--max-load", s)?;
+        }
+        if let Some(s) = &cli.critical_load {
+            settings.critical_load = load_limits("--critical-load", s)?;
+        }
+        if let Some(s) = &cli.max_load_wait {
+            settings.max_load_wait = Some(duration("--max-load-wait", s)?);
+        }
+        if let Some(s) = &cli.batch_target {
+            settings.batch_target = Some(duration("--batch-target", s)?);
+        }
+        if let Some(n) = cli.batch_min {
+            settings.batch_min = batch_size("--batch-min", n)?;
+        }
+        if let Command::Apply(apply) = &cli.command {
+            if let Some(text) = &apply.max_replica_lag {
+                settings.max_replica_lag = Some(duration("--max-replica-lag", text)?);
+            }
+            if !apply.replica_urls.is_empty() {
+                settings.replica_urls = replica_urls("--replica-url", &apply.replica_urls)?;
+            }
+        }
         settings.progress_bar = !cli.quiet;
-        let config_file = cli.config.display().to_string();
+        let config_file = config_path.display().to_string();
         let format_arg = match (cli.format, file.format.as_deref()) {
             (Some(f), _) => f,
             (None, None | Some("text")) => FormatArg::Text,
@@ -60,23 +100,48 @@ impl Ctx {
                 })
             }
         };
-        let format =
-            match format_arg {
-                FormatArg::Json => Format::Json,
-                FormatArg::Text => Format::Text,
-                FormatArg::Github if matches!(cli.command, Command::Lint(_) | Command::Drift) => {
-                    Format::Text
-                }
-                FormatArg::Github => return Err(Error::Config {
+        let diagram = matches!(cli.command, Command::Erd(_));
+        let timeline = matches!(cli.command, Command::Plan(_));
+        let format = match format_arg {
+            FormatArg::Json if !diagram => Format::Json,
+            FormatArg::Text => Format::Text,
+            FormatArg::Mermaid | FormatArg::Dot | FormatArg::Svg if diagram => Format::Text,
+            // `plan --format mermaid` draws the plan's phases; its log stays text.
+            FormatArg::Mermaid if timeline => Format::Text,
+            FormatArg::Json | FormatArg::Mermaid | FormatArg::Dot | FormatArg::Svg => {
+                return Err(Error::Config {
+                    file: "arguments".into(),
+                    message: if diagram {
+                        "`migrator erd` draws --format mermaid (default), dot or svg".into()
+                    } else if timeline {
+                        "`migrator plan` prints --format text, json or mermaid (a timeline of its phases)".into()
+                    } else {
+                        "--format mermaid, dot and svg are for `migrator erd` (and mermaid for `migrator plan`); this command prints text or json".into()
+                    },
+                })
+            }
+            FormatArg::Github if matches!(cli.command, Command::Lint(_) | Command::Drift) => {
+                Format::Text
+            }
+            FormatArg::Github => {
+                return Err(Error::Config {
                     file: "arguments".into(),
                     message:
                         "--format github is only supported by `migrator lint` and `migrator drift`"
                             .into(),
-                }),
-            };
+                })
+            }
+        };
+        let ignore = Ignore::parse(
+            file.path.as_deref().unwrap_or("migrator.toml"),
+            file.schema_ignore(),
+        )?;
+        let schema_path = file.schema_path().map(PathBuf::from);
         Ok(Ctx {
+            ignore,
             github: matches!(format_arg, FormatArg::Github),
-            schema_given: cli.schema.is_some() || file.schema.is_some(),
+            diagram: format_arg,
+            schema_given: cli.schema.is_some() || schema_path.is_some(),
             dir: cli
                 .dir
                 .clone()
@@ -85,7 +150,7 @@ impl Ctx {
             schema: cli
                 .schema
                 .clone()
-                .or(file.schema.map(PathBuf::from))
+                .or(schema_path)
                 .unwrap_or_else(|| PathBuf::from("schema.sql")),
             format,
             dev_url: cli.dev_url.clone().or(file.dev_url),
@@ -93,16 +158,35 @@ impl Ctx {
             settings,
             lint: file.lint,
             config_file,
+            quiet: cli.quiet,
         })
     }
 
-    /// The target database; an error when none was given.
+    /// The target database; an error when none was given, or when it names no database.
     pub fn url(&self) -> Result<DatabaseUrl, Error> {
         let raw = self.database_url.as_deref().ok_or_else(|| Error::Config {
             file: "arguments".into(),
             message: "no database: pass --database-url, set DATABASE_URL, or put database-url in migrator.toml".into(),
         })?;
-        DatabaseUrl::parse(raw)
+        let url = DatabaseUrl::parse(raw)?;
+        url.require_database()?;
+        Ok(url)
+    }
+
+    /// The migrations directory, which must exist (a mistyped --dir is not "no migrations").
+    pub fn existing_dir(&self) -> Result<&Path, Error> {
+        if self.dir.is_dir() {
+            return Ok(&self.dir);
+        }
+        let message = if self.dir.exists() {
+            "not a directory; --dir (or `dir` in migrator.toml) names the migrations directory"
+        } else {
+            "no such migrations directory; check --dir (or `dir` in migrator.toml), or create the first migration with `migrator new NAME`"
+        };
+        Err(Error::Directory {
+            file: self.dir.display().to_string(),
+            message: message.into(),
+        })
     }
 
     /// The server for scratch databases, when one was given.
@@ -110,9 +194,21 @@ impl Ctx {
         self.dev_url.as_deref().map(DatabaseUrl::parse).transpose()
     }
 
-    /// The migrations directory, with the settings.
+    /// The migrations directory (which must exist), with the settings. Warns about empty
+    /// files.
     pub fn migrator(&self) -> Result<Migrator, Error> {
-        Ok(Migrator::from_dir(&self.dir)?.with_settings(self.settings.clone()))
+        let set = MigrationSet::load_dir(self.existing_dir()?)?;
+        self.warn_empty_files(&set);
+        Ok(Migrator::new(set).with_settings(self.settings.clone()))
+    }
+
+    /// `warning: FILE: empty …` on stderr for each file without SQL (not with `-q`).
+    pub fn warn_empty_files(&self, set: &MigrationSet) {
+        if !self.quiet {
+            for w in set.empty_file_warnings() {
+                eprintln!("warning: {w}");
+            }
+        }
     }
 
     /// Prints a report as text or (pretty) JSON.

@@ -1,10 +1,12 @@
-//! Logs on stderr: `-v` / `-q`, or `MIGRATOR_LOG` (an `EnvFilter`) when set.
+//! Logs on stderr: `-v` / `-q`, or `MIGRATOR_LOG` (an `EnvFilter`) when set; colour per
+//! `--color` / `NO_COLOR`.
 
 use tracing::Level;
 use tracing_subscriber::filter::{dynamic_filter_fn, EnvFilter, FilterExt};
 use tracing_subscriber::prelude::*;
 
-pub fn init(verbose: u8, quiet: bool) {
+/// Installs the stderr logger; `ansi`: colour (see `--color`).
+pub fn init(verbose: u8, quiet: bool, ansi: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (_, 0) => "info",
@@ -14,7 +16,7 @@ pub fn init(verbose: u8, quiet: bool) {
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .without_time();
     if let Ok(filter) = EnvFilter::try_from_env("MIGRATOR_LOG") {
         tracing_subscriber::registry()

@@ -169,6 +169,17 @@ impl MysqlFlavor {
         }
     }
 
+    /// Renaming any column of a table with a `CHECK` that reads an `ENUM` or `SET` column,
+    /// without copying the table. MySQL 9.7 refuses INSTANT and INPLACE for it (ERROR 1845,
+    /// even for a column the check does not read; verified on 9.7 only); MariaDB renames it
+    /// instantly.
+    pub fn online_rename_beside_enum_check(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
+        }
+    }
+
     /// Growing a `VARCHAR` within its length-byte class instantly. MySQL does it in place
     /// without a rebuild (`INPLACE, LOCK=NONE`; 9.7 refuses INSTANT with ERROR 1845).
     pub fn instant_varchar_growth(&self) -> bool {
@@ -315,6 +326,15 @@ impl MysqlFlavor {
         match self.family {
             MysqlFamily::MariaDb => UncheckedForeignKey::SetStatement,
             MysqlFamily::Mysql => UncheckedForeignKey::SessionVariable,
+        }
+    }
+
+    /// `CREATE OR REPLACE TRIGGER` (and `… PROCEDURE` / `… FUNCTION`): MariaDB only; on MySQL
+    /// a changed trigger or routine is dropped and created, missing for an instant.
+    pub fn create_or_replace_trigger(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => true,
+            MysqlFamily::Mysql => false,
         }
     }
 

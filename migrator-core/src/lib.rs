@@ -54,6 +54,12 @@
 //!    coverage guard fails until the variant has one), the recipe in `tests/plan_snapshots.rs`,
 //!    and convergence cases against both servers (`tests/convergence_*.rs`).
 //!
+//! Domains, composite and range types (Postgres only) have the same shape, with the Postgres
+//! SQL and recipes in files of their own: `schema/domain.rs`, the `DOMAINS` / `RANGES` queries
+//! (composite types come with the relations, `relkind = 'c'`), `diff/domain.rs` (also enum
+//! renames from hints), `render/pg_types.rs`, `plan/pg_types.rs`, sample values in
+//! `rehearse/sample.rs`.
+//!
 //! # Adding a dialect
 //!
 //! A variant of [`Dialect`] — the compiler then stops at each capability method and factory —
@@ -79,6 +85,7 @@ pub mod config;
 pub mod connect;
 pub mod dialect;
 pub mod diff;
+pub mod erd;
 pub mod error;
 pub mod flavor;
 pub mod lint;
@@ -94,11 +101,11 @@ pub mod source;
 pub mod tls;
 pub mod url;
 
-pub use config::Settings;
+pub use config::{Settings, StopFlag};
 pub use dialect::Dialect;
-pub use error::{Error, Result};
+pub use error::{Error, Report, Result};
 pub use migrations::{EmbeddedMigrations, MigrationSet};
-pub use runner::Migrator;
+pub use runner::{Connection, Migrator};
 pub use url::DatabaseUrl;
 
 /// Embeds a migrations directory (path relative to the calling crate's `Cargo.toml`) at compile

@@ -95,6 +95,30 @@ impl DatabaseUrl {
         (!name.is_empty()).then(|| percent_decode(name))
     }
 
+    /// Refuses a URL that names no database, for a target database (not a server for scratch
+    /// databases, whose database part is not used): Postgres would pick the database named
+    /// after the user and MySQL none at all, so migrations would land somewhere unintended or
+    /// fail late. `?dbname=` counts on Postgres.
+    pub fn require_database(&self) -> Result<()> {
+        let in_query = self.dialect == Dialect::Postgres
+            && query_params(&self.raw)
+                .iter()
+                .any(|(k, v)| k == "dbname" && !v.is_empty());
+        if self.database().is_some() || in_query {
+            return Ok(());
+        }
+        let example = match self.dialect {
+            Dialect::Postgres => "postgres://user:password@host:5432/DATABASE",
+            Dialect::Mysql => "mysql://user:password@host:3306/DATABASE",
+        };
+        Err(Error::Url {
+            url: self.redacted(),
+            message: format!(
+                "no database name; add it to the URL ({example}). migrator does not guess one (Postgres would connect to the database named after the user)"
+            ),
+        })
+    }
+
     /// The same server with another database name (used for scratch databases).
     pub fn with_database(&self, database: &str) -> DatabaseUrl {
         let (scheme, rest) = self.raw.split_once("://").unwrap_or(("", &self.raw));
@@ -273,6 +297,31 @@ mod tests {
         // A password containing '@' still disappears.
         let u = DatabaseUrl::parse("postgres://u:p@ss@h/db").unwrap();
         assert!(!u.to_string().contains("ss"), "{u}");
+    }
+
+    #[test]
+    fn a_target_url_must_name_its_database() {
+        for ok in [
+            "postgres://u:pw@h:5432/app",
+            "postgres://u:pw@h?dbname=app",
+            "mysql://u:pw@h/app",
+        ] {
+            DatabaseUrl::parse(ok).unwrap().require_database().unwrap();
+        }
+        for bad in [
+            "postgres://u:hunter2@h:5432",
+            "postgres://u:hunter2@h:5432/",
+            "postgres://u:hunter2@h/?sslmode=disable",
+            "mysql://u:hunter2@h:3306",
+        ] {
+            let e = DatabaseUrl::parse(bad)
+                .unwrap()
+                .require_database()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("no database name"), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
     }
 
     #[test]

@@ -68,6 +68,11 @@ macro_rules! cases {
 }
 
 cases!(
+    pg_policies,
+    pg_policy_column_rename_refused,
+    pg_routines_and_triggers,
+    pg_routines_and_triggers_dropped,
+    pg_trigger_kept_while_its_table_renames_a_column,
     // Postgres
     pg_new_schema_extension_enum_sequence_table_view,
     pg_changed_extension_enum_sequences,
@@ -113,6 +118,14 @@ cases!(
     pg_enum_rebuilt,
     pg_comments_and_table_options,
     pg_views_rebuilt_and_materialized_view_indexes,
+    pg_domains,
+    pg_composite_and_range_types,
+    pg_partitions,
+    pg_partitions_on_13,
+    pg_table_partitioned_refused,
+    pg_enum_renames,
+    pg_domain_remade_refused_while_used,
+    pg_composite_attribute_type_refused_while_used,
     // MySQL / MariaDB
     my_new_tables_with_foreign_key_and_fulltext,
     my_add_columns_instant_and_copy,
@@ -148,6 +161,8 @@ cases!(
     my_foreign_key_on_mysql_proper,
     my_add_columns_on_mysql_proper,
     my_rename_checked_column_on_mysql_proper_refused,
+    my_enum_append_under_a_check_on_mysql_proper,
+    my_type_change_beside_an_enum_check_on_mysql_proper,
     my_alter_columns_on_mysql_proper,
     my_foreign_key_renamed,
     my_drops_refused,
@@ -156,6 +171,11 @@ cases!(
     my_table_options_and_comments,
     my_views,
     my_plan_refuses_what_mysql_cannot_express,
+    my_routines_and_triggers,
+    my_routines_and_triggers_on_mysql_proper,
+    my_events_and_sequences,
+    my_events_on_mysql_proper,
+    pg_plan_refuses_events,
 );
 
 #[test]
@@ -197,6 +217,18 @@ fn every_change_variant_is_planned() {
         "create_view",
         "drop_view",
         "comment",
+        "create_routine",
+        "replace_routine",
+        "drop_routine",
+        "create_trigger",
+        "replace_trigger",
+        "drop_trigger",
+        "create_event",
+        "alter_event",
+        "drop_event",
+        "create_sequence",
+        "alter_sequence",
+        "drop_sequence",
     ]
     .into_iter()
     .collect();
@@ -224,6 +256,167 @@ mod cases {
 
     fn pg_users(t: Table) -> (Database, Database) {
         (pg_public(vec![users()]), pg_public(vec![t]))
+    }
+
+    // ------------------------------------------------------------ Postgres: policies
+
+    /// See `policies_case`: policies created before row-level security is turned on (a new
+    /// table too), turned off before its policy is dropped in contract; every policy step
+    /// carries the hazard that it takes effect at once.
+    pub fn pg_policies() -> PlanCase {
+        let (from, to, h) = policies_case();
+        diffed(from, to, h)
+    }
+
+    /// A column a policy reads cannot be renamed through a shadow column: refused, naming the
+    /// policy and what to do.
+    pub fn pg_policy_column_rename_refused() -> PlanCase {
+        let mut from = public();
+        from.tables = vec![pg_table("docs").with(col("owner", "text"))];
+        from.policies = vec![pg_policy("docs", "docs_owner", "(owner = CURRENT_USER)")];
+        let mut to = public();
+        to.tables = vec![pg_table("docs").with(col("author", "text"))];
+        to.policies = vec![pg_policy("docs", "docs_owner", "(author = CURRENT_USER)")];
+        let mut h = hints();
+        h.column_renames.insert(
+            ((String::new(), "docs".into()), "author".into()),
+            "owner".into(),
+        );
+        diffed(pg(vec![from]), pg(vec![to]), h)
+    }
+
+    // ------------------------------------------------------------ Postgres: routines, triggers
+
+    /// An audit function and trigger added to a table in use; a function body changed (CREATE
+    /// OR REPLACE); a function whose signature changes (new one in expand, old one dropped in
+    /// contract); a trigger whose WHEN changes on Postgres 15 (replaced in one statement) and
+    /// one disabled.
+    pub fn pg_routines_and_triggers() -> PlanCase {
+        let audit_log = pg_table("audit_log").with(col("what", "text"));
+        let touch = pg_function(
+            "touch",
+            "",
+            "trigger",
+            " BEGIN NEW.name := lower(NEW.name); RETURN NEW; END ",
+        );
+        let mut touch_to = touch.clone();
+        touch_to.definition = touch_to.definition.replace("lower", "upper");
+        let price = pg_function(
+            "price",
+            "n integer",
+            "numeric",
+            " BEGIN RETURN n * 1.1; END ",
+        );
+        let price_to = pg_function(
+            "price",
+            "n integer, rate numeric",
+            "numeric",
+            " BEGIN RETURN n * rate; END ",
+        );
+        let audit = pg_function(
+            "audit",
+            "",
+            "trigger",
+            " BEGIN INSERT INTO public.audit_log VALUES (TG_OP); RETURN NULL; END ",
+        );
+        let on_users = |name: &str, spec: &str, rest: &str| pg_trigger(name, "users", spec, rest);
+        let lower = on_users(
+            "users_lower",
+            "BEFORE INSERT OR UPDATE",
+            "FOR EACH ROW EXECUTE FUNCTION public.touch()",
+        );
+        let lower_to = on_users(
+            "users_lower",
+            "BEFORE INSERT OR UPDATE",
+            "FOR EACH ROW WHEN ((new.name IS NOT NULL)) EXECUTE FUNCTION public.touch()",
+        );
+        let quiet = on_users(
+            "users_quiet",
+            "AFTER UPDATE",
+            "FOR EACH STATEMENT EXECUTE FUNCTION public.touch()",
+        );
+        let mut quiet_to = quiet.clone();
+        quiet_to.enabled = TriggerEnabled::Disabled;
+        let audited = on_users(
+            "users_audit",
+            "AFTER INSERT OR DELETE OR UPDATE",
+            "FOR EACH ROW EXECUTE FUNCTION public.audit()",
+        );
+        let mut from = pg(vec![public()
+            .table(users())
+            .routine(touch)
+            .routine(price)
+            .trigger(lower)
+            .trigger(quiet)]);
+        let mut to = pg(vec![public()
+            .table(users())
+            .table(audit_log)
+            .routine(touch_to)
+            .routine(price_to)
+            .routine(audit)
+            .trigger(lower_to)
+            .trigger(quiet_to)
+            .trigger(audited)]);
+        from.server_version = "15.4".into();
+        to.server_version = "15.4".into();
+        diffed(from, to, hints())
+    }
+
+    /// A trigger and its function no longer declared: both dropped in contract, the trigger
+    /// first; rollback creates them again.
+    pub fn pg_routines_and_triggers_dropped() -> PlanCase {
+        let touch = pg_function("touch", "", "trigger", " BEGIN RETURN NEW; END ");
+        let lower = pg_trigger(
+            "users_lower",
+            "users",
+            "BEFORE INSERT",
+            "FOR EACH ROW EXECUTE FUNCTION public.touch()",
+        );
+        let from = pg(vec![public().table(users()).routine(touch).trigger(lower)]);
+        let to = pg(vec![public().table(users())]);
+        diffed(from, to, hints())
+    }
+
+    /// An `updated_at` trigger on a table whose column is renamed (shadow column with
+    /// migrator's sync triggers): the user's trigger is left alone.
+    pub fn pg_trigger_kept_while_its_table_renames_a_column() -> PlanCase {
+        let stamp = pg_function(
+            "stamp",
+            "",
+            "trigger",
+            " BEGIN NEW.updated_at := now(); RETURN NEW; END ",
+        );
+        let updated = pg_trigger(
+            "users_updated_at",
+            "users",
+            "BEFORE UPDATE",
+            "FOR EACH ROW EXECUTE FUNCTION public.stamp()",
+        );
+        let t = users().with(col("updated_at", "timestamptz"));
+        let t_to = pg_table("users")
+            .with(col("email", "text").not_null())
+            .with(col("full_name", "text"))
+            .with(col("updated_at", "timestamptz"));
+        let from = pg(vec![public()
+            .table(t)
+            .routine(stamp.clone())
+            .trigger(updated.clone())]);
+        let to = pg(vec![public().table(t_to).routine(stamp).trigger(updated)]);
+        let mut case = diffed(
+            from,
+            to,
+            hints().rename_column(PUBLIC, "users", "full_name", "name"),
+        );
+        // Only the rename: the trigger and its function are the same on both sides.
+        assert!(
+            case.changes
+                .iter()
+                .all(|c| matches!(c, Change::RenameColumn { .. })),
+            "{:?}",
+            case.changes
+        );
+        case.allow_destructive = false;
+        case
     }
 
     // ------------------------------------------------------------ Postgres: new objects
@@ -856,6 +1049,79 @@ mod cases {
         )])
     }
 
+    /// New domains in expand (before the table using them); a new CHECK on an existing domain
+    /// NOT VALID in expand, validated in contract; NOT NULL and dropped checks in contract; a
+    /// domain made again (base type change) while unused, in expand.
+    pub fn pg_domains() -> PlanCase {
+        let (from, to) = domain_models();
+        diffed(from, to, hints())
+    }
+
+    /// Partitioned tables on Postgres 15: a new partition attached online (plain table, CHECK
+    /// matching its bound NOT VALID, VALIDATE, ATTACH, CHECK dropped) in expand; beside a
+    /// DEFAULT partition with a hazard; an index on the parent ON ONLY, then each partition's
+    /// CONCURRENTLY and attached; dropped partitions detached (CONCURRENTLY, or plainly where
+    /// a DEFAULT partition exists) and dropped in contract; a new sub-partitioned table in
+    /// plain DDL, parents first.
+    pub fn pg_partitions() -> PlanCase {
+        let (from, to) = partition_models("15.4");
+        diffed(from, to, hints()).destructive()
+    }
+
+    /// Postgres 13 has no DETACH … CONCURRENTLY: a plain DETACH with its hazard.
+    pub fn pg_partitions_on_13() -> PlanCase {
+        let (from, to) = partition_models("13.12");
+        diffed(from, to, hints()).destructive()
+    }
+
+    /// A plain table that becomes partitioned: refused, saying what to do instead.
+    pub fn pg_table_partitioned_refused() -> PlanCase {
+        let from = pg_public(vec![Table::new("t").with(col("at", "date"))]);
+        let mut t = Table::new("t").with(col("at", "date"));
+        t.partition = Some(Partitioning {
+            key: Some("RANGE (at)".into()),
+            of: None,
+        });
+        diffed(from, pg_public(vec![t]), hints())
+    }
+
+    pub fn pg_composite_and_range_types() -> PlanCase {
+        let (from, to) = composite_models();
+        diffed(from, to, hints()).destructive()
+    }
+
+    pub fn pg_enum_renames() -> PlanCase {
+        let (from, to, hints) = enum_rename_models();
+        diffed(from, to, hints)
+    }
+
+    /// A domain whose base type changes while a column uses it: Postgres cannot alter it.
+    pub fn pg_domain_remade_refused_while_used() -> PlanCase {
+        let db = |base: &str| {
+            let mut s = public();
+            s.domains = vec![domain("qty", base)];
+            let mut c = col("n", "public.qty");
+            c.data_type = user_type(PUBLIC, "qty", UserTypeKind::Domain);
+            s.tables = vec![pg_table("items").with(c)];
+            pg(vec![s])
+        };
+        diffed(db("integer"), db("bigint"), hints())
+    }
+
+    /// An attribute type change of a composite type a column uses: refused (Postgres refuses
+    /// it too).
+    pub fn pg_composite_attribute_type_refused_while_used() -> PlanCase {
+        let db = |ty: &str| {
+            let mut s = public();
+            s.composites = vec![composite("pair", &[("a", ty), ("b", "text")])];
+            let mut c = col("p", "public.pair");
+            c.data_type = user_type(PUBLIC, "pair", UserTypeKind::Composite);
+            s.tables = vec![pg_table("items").with(c)];
+            pg(vec![s])
+        };
+        diffed(db("integer"), db("bigint"), hints())
+    }
+
     pub fn pg_enum_value_removed_refused() -> PlanCase {
         diffed(
             enum_db(&["new", "paid", "void"]),
@@ -1428,6 +1694,43 @@ mod cases {
         )
     }
 
+    /// MySQL proper: an ENUM value appended to a column a CHECK uses. No shadow column can
+    /// replace it (ERROR 3959) and MySQL validates a CHECK only by copying: one flagged copy.
+    pub fn my_enum_append_under_a_check_on_mysql_proper() -> PlanCase {
+        let t = |ty: &str| {
+            my_table("posts")
+                .with(col("status", ty).not_null())
+                .with(col("published_at", "datetime"))
+                .check(check(
+                    "posts_published_has_date",
+                    "((`status` <> 'published') or (`published_at` is not null))",
+                ))
+        };
+        let (from, to) = on_mysql_proper(
+            mariadb(vec![t("enum('draft','published')")]),
+            mariadb(vec![t("enum('draft','published','archived')")]),
+        );
+        diffed(from, to, hints())
+    }
+
+    /// MySQL proper: a type change (shadow column) in a table with a CHECK reading an ENUM
+    /// column. MySQL renames any column there only by copying the table (ERROR 1845 for INSTANT
+    /// and INPLACE): the contract's name swap is a flagged copy.
+    pub fn my_type_change_beside_an_enum_check_on_mysql_proper() -> PlanCase {
+        let t = |ty: &str| {
+            my_table("posts")
+                .with(col("status", "enum('draft','published')").not_null())
+                .with(col("published_at", "datetime"))
+                .with(col("views", ty).not_null())
+                .check(check(
+                    "posts_published_has_date",
+                    "((`status` <> 'published') or (`published_at` is not null))",
+                ))
+        };
+        let (from, to) = on_mysql_proper(mariadb(vec![t("int")]), mariadb(vec![t("bigint")]));
+        diffed(from, to, hints())
+    }
+
     /// MySQL proper: VARCHAR growth in place (not instant), ENUM append and comment instant.
     pub fn my_alter_columns_on_mysql_proper() -> PlanCase {
         let case = my_instant_column_changes();
@@ -1503,6 +1806,94 @@ mod cases {
         diffed(from, to, hints())
     }
 
+    fn my_routines_and_triggers_models() -> (Database, Database) {
+        let f = |name: &str, body: &str| {
+            Routine {
+            name: name.into(),
+            kind: RoutineKind::Function,
+            arguments: "`p` int".into(),
+            signature: String::new(),
+            result: Some("int".into()),
+            defaults: 0,
+            definition: format!("CREATE FUNCTION `{name}`(`p` int) RETURNS int DETERMINISTIC CONTAINS SQL SQL SECURITY DEFINER {body}"),
+            comment: None,
+        }
+        };
+        let t = |name: &str, spec: &str, body: &str| Trigger {
+            name: name.into(),
+            table: "customers".into(),
+            definition: format!(
+                "CREATE TRIGGER `{name}` {spec} ON `customers` FOR EACH ROW {body}"
+            ),
+            enabled: TriggerEnabled::Enabled,
+            constraint: false,
+            comment: None,
+            options: Options::new(),
+        };
+        let mut from = my_db(MARIADB, vec![customers()], vec![]);
+        from.schemas[0].routines = vec![f("tax", "RETURN p * 2"), f("gone", "RETURN p")];
+        from.schemas[0].triggers = vec![
+            t("c_lower", "BEFORE INSERT", "SET NEW.name = lower(NEW.name)"),
+            t("c_old", "AFTER DELETE", "SET @n = 1"),
+        ];
+        let mut to = my_db(MARIADB, vec![customers()], vec![]);
+        to.schemas[0].routines = vec![f("tax", "RETURN p * 3"), f("fresh", "RETURN p + 1")];
+        let mut upper = t("c_upper", "BEFORE INSERT", "SET NEW.name = upper(NEW.name)");
+        upper.options.insert("follows".into(), "c_lower".into());
+        to.schemas[0].triggers = vec![
+            t(
+                "c_lower",
+                "BEFORE INSERT",
+                "BEGIN SET NEW.name = lower(trim(NEW.name)); END",
+            ),
+            upper,
+        ];
+        from.canonicalize();
+        to.canonicalize();
+        (from, to)
+    }
+
+    /// MariaDB: routines and triggers created (in `FOLLOWS` order), replaced with `CREATE OR
+    /// REPLACE`, dropped in contract.
+    pub fn my_routines_and_triggers() -> PlanCase {
+        let (from, to) = my_routines_and_triggers_models();
+        diffed(from, to, hints())
+    }
+
+    /// MariaDB events and sequences: events created and altered in expand (after the column
+    /// and sequence they read), dropped first in contract; a sequence created in expand before
+    /// the column whose default calls it, dropped in contract; `event_scheduler` OFF on the
+    /// server: the hazard.
+    pub fn my_events_and_sequences() -> PlanCase {
+        let (mut from, to, hints) = events_and_sequences_models();
+        from.server_settings
+            .insert("event_scheduler".into(), "OFF".into());
+        PlanCase {
+            allow_destructive: true,
+            ..diffed(from, to, hints)
+        }
+    }
+
+    /// Events on MySQL proper (scheduler ON: no hazard), without the sequences it has not.
+    pub fn my_events_on_mysql_proper() -> PlanCase {
+        let (mut from, mut to, hints) = events_and_sequences_models();
+        from.schemas[0].sequences.clear();
+        to.schemas[0].sequences.clear();
+        to.schemas[0].tables = from.schemas[0].tables.clone();
+        let (mut from, to) = on_mysql_proper(from, to);
+        from.server_settings
+            .insert("event_scheduler".into(), "ON".into());
+        diffed(from, to, hints)
+    }
+
+    /// The same on MySQL proper: no `CREATE OR REPLACE`, so a changed routine or trigger is
+    /// dropped and created, missing for an instant.
+    pub fn my_routines_and_triggers_on_mysql_proper() -> PlanCase {
+        let (from, to) = my_routines_and_triggers_models();
+        let (from, to) = on_mysql_proper(from, to);
+        diffed(from, to, hints())
+    }
+
     pub fn my_views() -> PlanCase {
         let names = |def: &str| view("names", def);
         let from = my_db(
@@ -1531,6 +1922,35 @@ mod cases {
         diffed(from, to, hints()).destructive()
     }
 
+    /// Events on Postgres: the whole plan is refused, naming the event.
+    pub fn pg_plan_refuses_events() -> PlanCase {
+        let db = pg_public(vec![]);
+        let e = my_event("purge", "DELETE FROM t");
+        let mut f = e.clone();
+        f.comment = Some("c".into());
+        PlanCase {
+            from: db.clone(),
+            to: db,
+            hints: hints(),
+            allow_destructive: false,
+            changes: vec![
+                Change::CreateEvent {
+                    schema: PUBLIC.into(),
+                    event: e.clone(),
+                },
+                Change::AlterEvent {
+                    schema: PUBLIC.into(),
+                    from: e.clone(),
+                    to: f,
+                },
+                Change::DropEvent {
+                    schema: PUBLIC.into(),
+                    event: e,
+                },
+            ],
+        }
+    }
+
     /// Changes the MySQL renderer refuses make the whole plan fail (built by hand: the MySQL
     /// diff never produces them).
     pub fn my_plan_refuses_what_mysql_cannot_express() -> PlanCase {
@@ -1543,9 +1963,10 @@ mod cases {
                 },
                 comment: Some("fine".into()),
             },
-            Change::CreateSequence {
+            Change::RenameSequence {
                 schema: APP.into(),
-                sequence: sequence("invoice_no"),
+                from: "invoice_no".into(),
+                to: "ticket_no".into(),
             },
         ];
         PlanCase {

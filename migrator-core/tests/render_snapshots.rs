@@ -64,6 +64,11 @@ fn comment_target(t: &CommentTarget) -> &'static str {
         CommentTarget::Enum { .. } => "enum",
         CommentTarget::Sequence { .. } => "sequence",
         CommentTarget::Extension { .. } => "extension",
+        CommentTarget::Routine { .. } => "routine",
+        CommentTarget::Trigger { .. } => "trigger",
+        CommentTarget::Domain { .. } => "domain",
+        CommentTarget::Type { .. } => "type",
+        CommentTarget::Policy { .. } => "policy",
     }
 }
 
@@ -78,6 +83,11 @@ const ALL_COMMENT_TARGETS: &[&str] = &[
     "enum",
     "sequence",
     "extension",
+    "routine",
+    "trigger",
+    "domain",
+    "type",
+    "policy",
 ];
 
 fn render_one(r: &dyn Renderer, c: &Change) -> String {
@@ -184,7 +194,20 @@ cases!(
     pg_views,
     pg_comments,
     pg_primary_key_comment_only,
+    pg_routines,
+    pg_triggers,
+    pg_triggers_replaced_in_place,
+    my_routines_and_triggers,
+    my_events_and_sequences,
+    mysql_events_and_refused_sequences,
+    pg_refused_events,
+    pg_domains,
+    pg_composite_and_range_types,
+    pg_partitions,
+    pg_enum_renames,
+    pg_policies,
     my_refused_changes,
+    my_refused_type_changes,
     my_create_tables,
     my_rename_and_drop_table,
     my_table_options,
@@ -554,6 +577,11 @@ mod cases {
         diffed(from, to, hints())
     }
 
+    pub fn pg_policies() -> Case {
+        let (from, to, h) = policies_case();
+        diffed(from, to, h)
+    }
+
     pub fn pg_row_level_security() -> Case {
         let t = |name: &str, rls: Option<&str>| match rls {
             Some(v) => pg_table(name).opt("row_security", v),
@@ -892,6 +920,145 @@ mod cases {
         diffed(pg(vec![from_s]), pg(vec![to_s]), hints())
     }
 
+    /// Functions and procedures: one unchanged, one with a new body (CREATE OR REPLACE), one
+    /// whose result changes (dropped and created), one with a new signature beside the old one
+    /// (created; the old one dropped), a new procedure with a comment.
+    pub fn pg_routines() -> Case {
+        let keep = pg_function("keep", "", "integer", " SELECT 1 ");
+        let touch = pg_function(
+            "touch",
+            "",
+            "trigger",
+            " BEGIN NEW.at := now(); RETURN NEW; END ",
+        );
+        let mut touch_to = touch.clone();
+        touch_to.definition = touch_to.definition.replace("now()", "clock_timestamp()");
+        let mut total = pg_function("total", "n integer", "integer", " BEGIN RETURN n; END ");
+        total.comment = Some("sum".into());
+        let mut total_to = pg_function("total", "n integer", "bigint", " BEGIN RETURN n; END ");
+        total_to.comment = Some("sum".into());
+        let add = pg_function(
+            "add_one",
+            "a integer",
+            "integer",
+            " BEGIN RETURN a + 1; END ",
+        );
+        let add_to = pg_function(
+            "add_one",
+            "a integer, b integer",
+            "integer",
+            " BEGIN RETURN a + b; END ",
+        );
+        let mut purge = pg_function("purge", "days integer", "", " DELETE FROM log ");
+        purge.kind = RoutineKind::Procedure;
+        purge.result = None;
+        purge.arguments = "IN days integer".into();
+        purge.definition = "CREATE OR REPLACE PROCEDURE public.purge(IN days integer)\n LANGUAGE sql\nAS $procedure$ DELETE FROM log $procedure$".into();
+        purge.comment = Some("it's nightly".into());
+        let from = pg(vec![public()
+            .routine(keep.clone())
+            .routine(touch)
+            .routine(total)
+            .routine(add)]);
+        let to = pg(vec![public()
+            .routine(keep)
+            .routine(touch_to)
+            .routine(total_to)
+            .routine(add_to)
+            .routine(purge)]);
+        diffed(from, to, hints())
+    }
+
+    /// Triggers on a table: one unchanged, one whose WHEN changes (dropped and created: the
+    /// server's version is unknown), one disabled, one dropped, a new constraint trigger with a
+    /// comment, and one on a table renamed by a hint (unchanged: nothing to do).
+    pub fn pg_triggers() -> Case {
+        let (from, to) = triggers_case();
+        diffed(from, to, hints().rename_table(PUBLIC, "members", "people"))
+    }
+
+    /// The same on Postgres 15: a changed trigger is replaced in one statement
+    /// (`CREATE OR REPLACE TRIGGER`), except a constraint trigger.
+    pub fn pg_triggers_replaced_in_place() -> Case {
+        let (mut from, mut to) = triggers_case();
+        from.server_version = "15.4".into();
+        to.server_version = "15.4".into();
+        diffed(from, to, hints().rename_table(PUBLIC, "members", "people"))
+    }
+
+    fn triggers_case() -> (Database, Database) {
+        let t = pg_table("t").with(col("v", "integer"));
+        let touch = pg_function("touch", "", "trigger", " BEGIN RETURN NEW; END ");
+        let fire = |name: &str, when: &str| {
+            pg_trigger(
+                name,
+                "t",
+                "BEFORE UPDATE",
+                &format!("FOR EACH ROW{when} EXECUTE FUNCTION public.touch()"),
+            )
+        };
+        let kept = fire("a_kept", "");
+        let changed = fire("b_changed", " WHEN ((old.v IS DISTINCT FROM new.v))");
+        let changed_to = fire("b_changed", " WHEN ((new.v > 0))");
+        let mut disabled_to = fire("c_disabled", "");
+        disabled_to.enabled = TriggerEnabled::Disabled;
+        let dropped = fire("d_dropped", "");
+        let mut added = pg_trigger(
+            "e_added",
+            "t",
+            "AFTER INSERT",
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.touch('it''s')",
+        );
+        added.definition = added
+            .definition
+            .replace("CREATE TRIGGER", "CREATE CONSTRAINT TRIGGER");
+        added.constraint = true;
+        added.comment = Some("checks at commit".into());
+        let mut constraint = added.clone();
+        constraint.name = "f_constraint".into();
+        constraint.definition = constraint.definition.replace("e_added", "f_constraint");
+        constraint.comment = None;
+        let mut constraint_to = constraint.clone();
+        constraint_to.definition = constraint_to
+            .definition
+            .replace("AFTER INSERT", "AFTER INSERT OR UPDATE");
+        let people = pg_table("people").with(col("v", "integer"));
+        let members = pg_table("members").with(col("v", "integer"));
+        let on_people = pg_trigger(
+            "audit",
+            "people",
+            "AFTER DELETE",
+            "FOR EACH ROW EXECUTE FUNCTION public.touch()",
+        );
+        let on_members = pg_trigger(
+            "audit",
+            "members",
+            "AFTER DELETE",
+            "FOR EACH ROW EXECUTE FUNCTION public.touch()",
+        );
+        let from = pg(vec![public()
+            .table(t.clone())
+            .table(people)
+            .routine(touch.clone())
+            .trigger(kept.clone())
+            .trigger(changed)
+            .trigger(fire("c_disabled", ""))
+            .trigger(dropped)
+            .trigger(constraint)
+            .trigger(on_people)]);
+        let to = pg(vec![public()
+            .table(t)
+            .table(members)
+            .routine(touch)
+            .trigger(kept)
+            .trigger(changed_to)
+            .trigger(disabled_to)
+            .trigger(added)
+            .trigger(constraint_to)
+            .trigger(on_members)]);
+        (from, to)
+    }
+
     pub fn pg_comments() -> Case {
         let mut mood = enum_type("mood", &["sad", "happy"]);
         let mut seq = sequence("ticket_no");
@@ -963,6 +1130,179 @@ mod cases {
 
     // ------------------------------------------------------------ MySQL / MariaDB
 
+    /// Routines and triggers on MariaDB (`CREATE OR REPLACE`); a disabled state and comments
+    /// are refused (MySQL has neither for them).
+    pub fn my_routines_and_triggers() -> Case {
+        let db = mariadb(vec![my_table("t").with(my_str("name", "varchar(20)"))]);
+        let s = || APP.to_string();
+        let mut f = pg_function("f", "", "int", "");
+        f.definition = "CREATE FUNCTION `f`() RETURNS int DETERMINISTIC RETURN 1".into();
+        let mut g = f.clone();
+        g.definition = g.definition.replace("RETURN 1", "RETURN 2");
+        let trg = Trigger {
+            name: "t_bi".into(),
+            table: "t".into(),
+            definition: "CREATE TRIGGER `t_bi` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.name = lower(NEW.name)".into(),
+            enabled: TriggerEnabled::Enabled,
+            constraint: false,
+            comment: None,
+            options: Options::new(),
+        };
+        let mut trg_to = trg.clone();
+        trg_to.definition = trg_to.definition.replace("lower", "upper");
+        let changes = vec![
+            Change::CreateRoutine {
+                schema: s(),
+                routine: f.clone(),
+            },
+            Change::ReplaceRoutine {
+                schema: s(),
+                from: f.clone(),
+                to: g,
+            },
+            Change::DropRoutine {
+                schema: s(),
+                routine: f,
+            },
+            Change::CreateTrigger {
+                schema: s(),
+                trigger: trg.clone(),
+            },
+            Change::ReplaceTrigger {
+                schema: s(),
+                from: trg.clone(),
+                to: trg_to,
+                in_place: true,
+            },
+            Change::SetTriggerEnabled {
+                schema: s(),
+                table: "t".into(),
+                name: "t_bi".into(),
+                from: TriggerEnabled::Enabled,
+                to: TriggerEnabled::Disabled,
+            },
+            Change::DropTrigger {
+                schema: s(),
+                trigger: trg,
+            },
+            Change::Comment {
+                target: CommentTarget::Routine {
+                    schema: s(),
+                    name: "f".into(),
+                    kind: RoutineKind::Function,
+                    arguments: String::new(),
+                },
+                comment: Some("c".into()),
+            },
+            Change::Comment {
+                target: CommentTarget::Trigger {
+                    schema: s(),
+                    table: "t".into(),
+                    trigger: "t_bi".into(),
+                },
+                comment: Some("c".into()),
+            },
+        ];
+        given(db, changes)
+    }
+
+    /// Events and sequences on MariaDB (see `events_and_sequences_models`).
+    pub fn my_events_and_sequences() -> Case {
+        let (from, to, hints) = events_and_sequences_models();
+        diffed(from, to, hints)
+    }
+
+    /// The same on MySQL proper: `DISABLE ON REPLICA`; every sequence change refused (MySQL
+    /// has no sequences).
+    pub fn mysql_events_and_refused_sequences() -> Case {
+        let (from, to, hints) = events_and_sequences_models();
+        let (from, to) = on_mysql_proper(from, to);
+        diffed(from, to, hints)
+    }
+
+    /// Events on Postgres: refused, naming the event.
+    pub fn pg_refused_events() -> Case {
+        let db = pg_public(vec![]);
+        let e = my_event("purge", "DELETE FROM t");
+        let mut f = e.clone();
+        f.status = EventStatus::Disabled;
+        given(
+            db,
+            vec![
+                Change::CreateEvent {
+                    schema: PUBLIC.into(),
+                    event: e.clone(),
+                },
+                Change::AlterEvent {
+                    schema: PUBLIC.into(),
+                    from: e.clone(),
+                    to: f,
+                },
+                Change::DropEvent {
+                    schema: PUBLIC.into(),
+                    event: e,
+                },
+            ],
+        )
+    }
+
+    pub fn pg_domains() -> Case {
+        let (from, to) = domain_models();
+        diffed(from, to, hints())
+    }
+
+    /// Partitioned tables: a partition attached online, one detached (CONCURRENTLY on 15) and
+    /// dropped, one beside a DEFAULT partition (detached plainly), a new sub-partitioned table,
+    /// and a plain table that becomes partitioned (no statement: the planner refuses it).
+    pub fn pg_partitions() -> Case {
+        let (mut from, mut to) = partition_models("15.4");
+        from.schemas[0]
+            .tables
+            .push(Table::new("plain").with(col("at", "date")));
+        let mut plain = Table::new("plain").with(col("at", "date"));
+        plain.partition = Some(Partitioning {
+            key: Some("RANGE (at)".into()),
+            of: None,
+        });
+        to.schemas[0].tables.push(plain);
+        from.canonicalize();
+        to.canonicalize();
+        diffed(from, to, hints())
+    }
+
+    pub fn pg_composite_and_range_types() -> Case {
+        let (from, to) = composite_models();
+        diffed(from, to, hints())
+    }
+
+    pub fn pg_enum_renames() -> Case {
+        let (from, to, hints) = enum_rename_models();
+        diffed(from, to, hints)
+    }
+
+    /// The Postgres-only type changes (domains, composite and range types, enum renames) as a
+    /// MySQL renderer meets them: each refused, naming the object.
+    pub fn my_refused_type_changes() -> Case {
+        let (a, b) = domain_models();
+        let (c, d) = composite_models();
+        let (e, f, h) = enum_rename_models();
+        let mut changes = migrator_core::diff::diff_unchecked(&a, &b, &hints());
+        changes.extend(migrator_core::diff::diff_unchecked(&c, &d, &hints()));
+        changes.extend(migrator_core::diff::diff_unchecked(&e, &f, &h));
+        // Partitioning (Postgres only): attach, detach and a refused repartition.
+        let p = cases::pg_partitions();
+        changes.extend(p.changes.into_iter().filter(|c| {
+            matches!(
+                c,
+                Change::AttachPartition { .. }
+                    | Change::DetachPartition { .. }
+                    | Change::Repartition { .. }
+            )
+        }));
+        changes.retain(|c| !matches!(c, Change::CreateTable { .. } | Change::CreateIndex { .. }));
+        given(mariadb(vec![]), changes)
+    }
+
     /// What MySQL has no statement for: every such change, built by hand (the diff of two
     /// MySQL models never produces them).
     pub fn my_refused_changes() -> Case {
@@ -982,12 +1322,45 @@ mod cases {
             target,
             comment: Some("c".into()),
         };
+        let policy = pg_policy("t", "p", "true");
         let changes = vec![
             Change::CreateSchema {
                 schema: "other".into(),
             },
             Change::DropSchema {
                 schema: "other".into(),
+            },
+            Change::CreatePolicy {
+                schema: s(),
+                policy: policy.clone(),
+            },
+            Change::AlterPolicy {
+                schema: s(),
+                from: policy.clone(),
+                to: policy.clone(),
+            },
+            Change::ReplacePolicy {
+                schema: s(),
+                from: policy.clone(),
+                to: policy.clone(),
+            },
+            Change::RenamePolicy {
+                schema: s(),
+                table: "t".into(),
+                from: "p".into(),
+                to: "q".into(),
+            },
+            Change::DropPolicy {
+                schema: s(),
+                policy,
+            },
+            Change::Comment {
+                target: CommentTarget::Policy {
+                    schema: s(),
+                    table: "t".into(),
+                    policy: "p".into(),
+                },
+                comment: Some("c".into()),
             },
             Change::CreateExtension {
                 schema: s(),

@@ -231,3 +231,32 @@ macro_rules! on_both {
         }
     };
 }
+
+/// The version of [`items_project`]'s backfill file.
+pub const BACKFILL_VERSION: &str = "20260101000002";
+
+/// `items (id, a, b, touched)` with `rows` rows, plus a project that adds `total` (expand) and
+/// backfills it with `total = a * 10 + b, touched = touched + 1` (so a row updated twice shows).
+pub async fn items_project(e: Engine, url: &str, rows: u64, batch: u64) -> TempDir {
+    create_items(e, url, rows, ", touched INT NOT NULL DEFAULT 0").await;
+    let dir = TempDir::new();
+    add(
+        &dir,
+        "20260101000001",
+        "add_total",
+        "ALTER TABLE items ADD COLUMN total BIGINT NULL;\n",
+        "ALTER TABLE items DROP COLUMN total;\n",
+    );
+    add(
+        &dir,
+        BACKFILL_VERSION,
+        "backfill_total",
+        &format!(
+            "-- migrator:phase backfill\n-- migrator:backfill table=items key=id batch={batch}\n\
+             UPDATE items SET total = a * 10 + b, touched = touched + 1;\n"
+        ),
+        "UPDATE items SET total = NULL;\n",
+    );
+    rehash(&dir);
+    dir
+}

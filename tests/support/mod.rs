@@ -39,6 +39,10 @@ use std::sync::OnceLock;
 
 pub const PG_URL_VAR: &str = "MIGRATOR_TEST_PG_URL";
 pub const MYSQL_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_URL";
+/// Replicas of those two servers (started by `scripts/test-servers.sh` unless
+/// `MIGRATOR_TEST_REPLICAS=none`), for tests/replica.rs.
+pub const PG_REPLICA_URL_VAR: &str = "MIGRATOR_TEST_PG_REPLICA_URL";
+pub const MYSQL_REPLICA_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_REPLICA_URL";
 /// PEM file of the CA that signed both test servers' certificates (valid for `localhost`
 /// only, not for 127.0.0.1); set by `scripts/test-servers.sh`.
 pub const CA_VAR: &str = "MIGRATOR_TEST_CA";
@@ -84,6 +88,20 @@ pub fn pg_url() -> Option<String> {
 #[track_caller]
 pub fn mysql_url() -> Option<String> {
     server_url(MYSQL_URL_VAR)
+}
+
+/// The Postgres streaming replica of [`pg_url`]'s server, or `None` (skip) when unset outside
+/// CI. Panics when unset and `CI=true`.
+#[track_caller]
+pub fn pg_replica_url() -> Option<String> {
+    server_url(PG_REPLICA_URL_VAR)
+}
+
+/// The MariaDB replica of [`mysql_url`]'s server, or `None` (skip) when unset outside CI.
+/// Panics when unset and `CI=true`.
+#[track_caller]
+pub fn mysql_replica_url() -> Option<String> {
+    server_url(MYSQL_REPLICA_URL_VAR)
 }
 
 /// The rehearsal options the plan-driven suites use: rehearsal on (what `migrator plan` does),
@@ -327,7 +345,7 @@ pub async fn pg_version(url: &str) -> migrator_core::catalog::postgres::PgVersio
 }
 
 /// The server's message for a database error (`Display` alone says just "db error").
-fn pg_error(e: &tokio_postgres::Error) -> String {
+pub fn pg_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
@@ -651,10 +669,11 @@ fn workspace_root() -> PathBuf {
 
 // ------------------------------------------------------------------------------ CLI runs
 
-/// The command `migrator ARGS` on the project in `dir` (`--dir dir/migrations`, `--config
-/// dir/migrator.toml`, working directory `dir`) with `DATABASE_URL=url` when given, plus `env`.
-/// `DATABASE_URL`, `MIGRATOR_DEV_URL`, `MIGRATOR_LOG` and `RUST_BACKTRACE` of the test's own
-/// environment are not passed on; standard input is empty.
+/// The command `migrator ARGS` on the project in `dir` (`--dir dir/migrations`, working
+/// directory `dir`, so `dir/migrator.toml` is the configuration file when it exists) with
+/// `DATABASE_URL=url` when given, plus `env`. `DATABASE_URL`, `MIGRATOR_DEV_URL`, `MIGRATOR_LOG`
+/// and `RUST_BACKTRACE` of the test's own environment are not passed on; standard input is
+/// empty.
 pub fn migrator_command(
     dir: &Path,
     url: Option<&str>,
@@ -662,11 +681,11 @@ pub fn migrator_command(
     env: &[(&str, &str)],
 ) -> std::process::Command {
     let mut c = std::process::Command::new(migrator_bin());
+    // No --config: an explicit one must exist, and the default `migrator.toml` is read from
+    // the working directory, `dir`, when the test wrote one.
     c.args(args)
         .arg("--dir")
         .arg(dir.join("migrations"))
-        .arg("--config")
-        .arg(dir.join("migrator.toml"))
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("MIGRATOR_DEV_URL")

@@ -168,6 +168,7 @@ pub async fn scenario(
     let opts = PlanOptions {
         allow_destructive: false,
         batch_size: 500,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     let rehearsal = crate::test_rehearsal();
     let rehearse = rehearsal.as_ref();
@@ -272,9 +273,10 @@ pub async fn scenario(
         assert_eq!(got, want, "{name}: {sql}");
     }
     // Nothing left to do: the database is the declared schema.
-    let (want, _) = migrator_core::source::inspect_declared(&url, &schema)
-        .await
-        .unwrap();
+    let (want, _) =
+        migrator_core::source::inspect_declared(&url, &schema, migrator_core::source::Ignore::NONE)
+            .await
+            .unwrap();
     let have = migrator_core::source::inspect_live(&url).await.unwrap();
     let left = migrator_core::diff::diff_unchecked(&have, &want, &Default::default());
     assert!(
@@ -288,9 +290,13 @@ pub async fn scenario(
         .await
         .unwrap_or_else(|e| panic!("{name}: rollback: {e}"));
     std::fs::write(dir.path().join("v1.sql"), v1).unwrap();
-    let (want, _) = migrator_core::source::inspect_declared(&url, &dir.path().join("v1.sql"))
-        .await
-        .unwrap();
+    let (want, _) = migrator_core::source::inspect_declared(
+        &url,
+        &dir.path().join("v1.sql"),
+        migrator_core::source::Ignore::NONE,
+    )
+    .await
+    .unwrap();
     let have = migrator_core::source::inspect_live(&url).await.unwrap();
     let left = migrator_core::diff::diff_unchecked(&have, &want, &Default::default());
     assert!(

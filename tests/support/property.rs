@@ -185,6 +185,15 @@ fn tables_parents_first(db: &Database) -> Vec<&Table> {
     out
 }
 
+/// The name of the schema of `db` that holds `t`.
+fn t_schema(db: &Database, t: &Table) -> String {
+    db.schemas
+        .iter()
+        .find(|s| s.tables.iter().any(|x| std::ptr::eq(x, t)))
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
 /// One table's statements for a writer of the shape `db`.
 struct TableOps {
     table: String,
@@ -247,6 +256,20 @@ fn writer(
                 }
                 // A unique column takes NULL (never a clash) or nothing: its default would
                 // clash from the second row on.
+                // A NULL where the other version requires a value is the plan's stated hazard
+                // ("rolling back fails if NULLs were written meanwhile"), not a finding.
+                None if c.nullable
+                    && other
+                        .table(&t_schema(db, t), &t.name)
+                        .and_then(|o| o.column(&c.name))
+                        .is_some_and(|o| !o.nullable && o.default.is_none()) =>
+                {
+                    skip = Some(format!(
+                        "{}: no value but NULL, which the other version refuses",
+                        c.name
+                    ));
+                    break;
+                }
                 None if c.nullable => {
                     cols.push(d.ident(&c.name));
                     vals.push("NULL".into());
@@ -455,6 +478,7 @@ async fn plan_rehearsed(
     let opts = PlanOptions {
         allow_destructive: true,
         batch_size: 100,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     let draft = match prepare_plan(mig, schema, url, label, opts).await {
         Ok(d) => d,

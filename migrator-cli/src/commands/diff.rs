@@ -16,7 +16,7 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> Result<u8, Error> {
     let opts = DiffOptions {
         allow_destructive: args.allow_destructive,
     };
-    let result = diff_sources(&from, &to, dev.as_ref(), opts).await?;
+    let result = diff_sources(&from, &to, dev.as_ref(), opts, ctx.ignore).await?;
     match ctx.format {
         Format::Text if result.statements.is_empty() => eprintln!("no changes"),
         Format::Text => print!("{}", render::script(&result.statements)),

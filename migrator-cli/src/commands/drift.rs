@@ -8,8 +8,9 @@ use migrator_core::Error;
 pub async fn run(ctx: &Ctx) -> Result<u8, Error> {
     let url = ctx.url()?;
     let dev = scratch_server(Some(&url), ctx.dev_url()?.as_ref(), "drift")?;
+    let dir = ctx.existing_dir()?;
     let declared = (ctx.schema_given || ctx.schema.exists()).then_some(ctx.schema.as_path());
-    let report = drift(&url, &ctx.dir, declared, Some(&dev)).await?;
+    let report = drift(&url, dir, declared, Some(&dev), ctx.ignore).await?;
     if ctx.github {
         print!("{}", report.github());
     } else {

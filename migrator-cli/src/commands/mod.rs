@@ -3,10 +3,14 @@
 //! returned and exit 1).
 
 pub mod apply;
+pub mod backfill;
 pub mod baseline;
+pub mod completions;
 pub mod diff;
 pub mod drift;
+pub mod erd;
 pub mod lint;
+pub mod man;
 pub mod new;
 pub mod plan;
 pub mod rehash;

@@ -1,11 +1,12 @@
 //! `migrator plan`: the declared schema as expand / backfill / contract migration files.
 
-use crate::args::PlanArgs;
+use crate::args::{FormatArg, PlanArgs};
 use crate::context::Ctx;
+use crate::output;
 use migrator_core::config::DEFAULT_BACKFILL_BATCH;
 use migrator_core::lint::LintOptions;
 use migrator_core::ops::{plan_directory, scratch_server};
-use migrator_core::plan::PlanOptions;
+use migrator_core::plan::{timeline, PlanOptions};
 use migrator_core::rehearse::{RehearseOptions, DEFAULT_ROWS};
 use migrator_core::{DatabaseUrl, Error};
 
@@ -22,6 +23,7 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
             .settings
             .backfill_batch_size
             .unwrap_or(DEFAULT_BACKFILL_BATCH),
+        ignore: ctx.ignore,
     };
     let rehearse = RehearseOptions {
         rows: args.rehearse_rows.unwrap_or(DEFAULT_ROWS),
@@ -40,6 +42,15 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
         rehearse,
     )
     .await?;
-    ctx.print(&report);
+    match ctx.diagram {
+        FormatArg::Mermaid => output::write_stdout(timeline::render(
+            &report.steps,
+            &report.files,
+            report.written,
+        ))?,
+        FormatArg::Text | FormatArg::Json | FormatArg::Github | FormatArg::Dot | FormatArg::Svg => {
+            ctx.print(&report)
+        }
+    }
     Ok(0)
 }

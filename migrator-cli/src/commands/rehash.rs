@@ -5,7 +5,7 @@ use crate::output::{self, Format};
 use migrator_core::{migrations, Error};
 
 pub fn run(ctx: &Ctx) -> Result<u8, Error> {
-    let path = migrations::rehash(&ctx.dir)?;
+    let path = migrations::rehash(ctx.existing_dir()?)?;
     match ctx.format {
         Format::Text => println!("wrote {}", path.display()),
         Format::Json => output::json_line(&serde_json::json!({ "sum": path })),

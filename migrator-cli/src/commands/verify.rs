@@ -8,7 +8,8 @@ use migrator_core::{Error, MigrationSet};
 
 pub async fn run(ctx: &Ctx) -> Result<u8, Error> {
     // The directory is read before the URL is parsed: a broken directory is the error reported.
-    let set = MigrationSet::load_dir(&ctx.dir)?;
+    let set = MigrationSet::load_dir(ctx.existing_dir()?)?;
+    ctx.warn_empty_files(&set);
     let url = match &ctx.database_url {
         Some(_) => Some(ctx.url()?),
         None => None,

@@ -9,6 +9,7 @@
 //! (never one query per table) so that thousands of tables cost milliseconds, not seconds.
 
 pub mod mysql;
+mod mysql_event;
 pub mod postgres;
 
 pub use mysql::MysqlInspector;

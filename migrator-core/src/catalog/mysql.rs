@@ -50,11 +50,18 @@
 //!   the database (`` `db`.`t`.`a` ``), have their own database's qualifier removed, so a view
 //!   reads the same in a scratch database and in the live one.
 //!
+//! Events and MariaDB sequences: see `catalog/mysql_event.rs` (one more round trip when there
+//! are any).
+//!
 //! Not introspected (yet): partitioning (partitioned tables are listed as [`Unmanaged`]),
-//! MariaDB sequences and system-versioned tables (listed as [`Unmanaged`]), prefix lengths of
+//! MariaDB system-versioned tables (listed as [`Unmanaged`]), prefix lengths of
 //! primary-key parts, primary-key comments, table options other than engine / charset /
 //! collation / row_format (`AUTO_INCREMENT` start values, `KEY_BLOCK_SIZE`, `STATS_*`…),
-//! privileges, and the bodies of triggers, routines and events (listed as [`Unmanaged`]).
+//! privileges, routines', triggers' and events' `DEFINER`, `sql_mode`
+//! and character sets at creation. Triggers and stored routines are modelled: their
+//! `CREATE …` statement is rebuilt from `information_schema` (`TRIGGERS`; `ROUTINES` and
+//! `PARAMETERS`: parameters, return type, determinism, SQL data access, security, comment,
+//! body), and a trigger `FOLLOWS` the previous one of its table, timing and event.
 
 use super::{is_own_object, Inspector};
 use crate::schema::*;
@@ -67,6 +74,8 @@ use std::collections::{BTreeMap, HashMap};
 /// Reads a MySQL or MariaDB database's catalog. Owns its connection.
 pub struct MysqlInspector {
     conn: Conn,
+    /// `@@event_scheduler`, read with the version.
+    event_scheduler: Option<String>,
 }
 
 use crate::flavor::MysqlFlavor as Flavor;
@@ -76,7 +85,10 @@ const SYSTEM_SCHEMAS: [&str; 4] = ["information_schema", "mysql", "performance_s
 
 impl MysqlInspector {
     pub fn new(conn: Conn) -> Self {
-        MysqlInspector { conn }
+        MysqlInspector {
+            conn,
+            event_scheduler: None,
+        }
     }
 
     /// Connects to `url`.
@@ -89,12 +101,13 @@ impl MysqlInspector {
     }
 
     async fn fetch(&mut self, schemas: &[String]) -> Result<(Flavor, Vec<Vec<Row>>)> {
-        let first: Option<(Option<String>, Option<String>)> = self
+        let first: Option<(Option<String>, Option<String>, Option<String>)> = self
             .conn
-            .query_first("SELECT VERSION(), DATABASE()")
+            .query_first("SELECT VERSION(), DATABASE(), @@event_scheduler")
             .await
             .map_err(db_err)?;
-        let (version, current) = first.unwrap_or((None, None));
+        let (version, current, scheduler) = first.unwrap_or((None, None, None));
+        self.event_scheduler = scheduler;
         let flavor = Flavor::parse(&version.unwrap_or_default());
         let filter = if !schemas.is_empty() {
             format!("IN ({})", list(schemas))
@@ -145,7 +158,15 @@ impl Inspector for MysqlInspector {
     /// the URL names none, every database but the server's own and migrator's scratch ones).
     async fn inspect(&mut self, schemas: &[String]) -> Result<Database> {
         let (flavor, sets) = self.fetch(schemas).await?;
-        build(&flavor, &sets)
+        let extra = super::mysql_event::fetch_extra(&mut self.conn, &flavor, &sets)
+            .await
+            .map_err(db_err)?;
+        let mut db = build(&flavor, &sets, &extra)?;
+        if let Some(v) = &self.event_scheduler {
+            db.server_settings
+                .insert("event_scheduler".into(), v.to_ascii_uppercase());
+        }
+        Ok(db)
     }
 }
 
@@ -171,7 +192,7 @@ fn list(names: &[String]) -> String {
 // Queries. `{filter:COL}` becomes the schema filter on column COL. Every query filters on the
 // schema column so that the server only opens that database's tables.
 
-fn queries(flavor: &Flavor) -> [String; 9] {
+fn queries(flavor: &Flavor) -> [String; 12] {
     let statistics_extra = if flavor.ignored_indexes() {
         "IGNORED, NULL"
     } else if flavor.invisible_and_functional_indexes() {
@@ -237,14 +258,34 @@ fn queries(flavor: &Flavor) -> [String; 9] {
                     {view_algorithm} \
              FROM information_schema.VIEWS WHERE {{filter:TABLE_SCHEMA}}"
         ),
-        "SELECT 'TRIGGER', TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE \
-         FROM information_schema.TRIGGERS WHERE {filter:TRIGGER_SCHEMA} \
-         UNION ALL \
-         SELECT ROUTINE_TYPE, ROUTINE_SCHEMA, ROUTINE_NAME, NULL \
-         FROM information_schema.ROUTINES WHERE {filter:ROUTINE_SCHEMA} \
-         UNION ALL \
-         SELECT 'EVENT', EVENT_SCHEMA, EVENT_NAME, NULL \
+        // Events. STARTS is NULL when implicit: equal to the creation or last-alteration time
+        // (read in the session's time zone, converted to the event's, in which STARTS is).
+        "SELECT EVENT_SCHEMA, EVENT_NAME, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, INTERVAL_FIELD, \
+                CASE WHEN STARTS IS NULL \
+                  OR ABS(TIMESTAMPDIFF(SECOND, STARTS, \
+                         COALESCE(CONVERT_TZ(CREATED, @@session.time_zone, TIME_ZONE), CREATED))) <= 1 \
+                  OR ABS(TIMESTAMPDIFF(SECOND, STARTS, \
+                         COALESCE(CONVERT_TZ(LAST_ALTERED, @@session.time_zone, TIME_ZONE), LAST_ALTERED))) <= 1 \
+                THEN NULL ELSE STARTS END, \
+                ENDS, STATUS, ON_COMPLETION, EVENT_COMMENT, EVENT_DEFINITION \
          FROM information_schema.EVENTS WHERE {filter:EVENT_SCHEMA}"
+            .to_string(),
+        // Triggers in firing order per table, timing and event (`FOLLOWS` is rebuilt from it).
+        "SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, \
+                EVENT_MANIPULATION, ACTION_STATEMENT \
+         FROM information_schema.TRIGGERS WHERE {filter:TRIGGER_SCHEMA} \
+         ORDER BY TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, \
+                  ACTION_ORDER"
+            .to_string(),
+        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, ROUTINE_DEFINITION, \
+                IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, ROUTINE_COMMENT \
+         FROM information_schema.ROUTINES WHERE {filter:ROUTINE_SCHEMA}"
+            .to_string(),
+        "SELECT SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, PARAMETER_MODE, PARAMETER_NAME, \
+                DTD_IDENTIFIER \
+         FROM information_schema.PARAMETERS \
+         WHERE {filter:SPECIFIC_SCHEMA} AND ORDINAL_POSITION > 0 \
+         ORDER BY SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION"
             .to_string(),
     ]
 }
@@ -555,8 +596,14 @@ fn unquoted_default_type(data_type: &str) -> bool {
     )
 }
 
-fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
-    let [schemata, tables, columns, stats, fks, fk_columns, checks, views, unmanaged] = sets else {
+fn build(
+    flavor: &Flavor,
+    sets: &[Vec<Row>],
+    extra: &super::mysql_event::Extra,
+) -> Result<Database> {
+    let [schemata, tables, columns, stats, fks, fk_columns, checks, views, events, triggers, routines, parameters] =
+        sets
+    else {
         return Err(Error::db(
             "inspecting the MySQL catalog",
             "the server returned fewer result sets than queries",
@@ -593,7 +640,14 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         let create_options = string(row, 5).to_ascii_lowercase();
         let unmanaged_kind = match kind.as_str() {
             "VIEW" | "SYSTEM VIEW" => continue, // from VIEWS
-            "SEQUENCE" | "SYSTEM VERSIONED" => Some(UnmanagedKind::Other),
+            "SEQUENCE" => {
+                // MariaDB sequences (see `catalog/mysql_event.rs`).
+                if let Some(q) = extra.sequences.get(&(schema.clone(), name.clone())) {
+                    db.schemas[si].sequences.push(q.clone());
+                }
+                continue;
+            }
+            "SYSTEM VERSIONED" => Some(UnmanagedKind::Other),
             _ if create_options
                 .split_whitespace()
                 .any(|o| o == "partitioned") =>
@@ -709,7 +763,8 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
             (_, Some(_)) => None,
             (None, _) => None,
             (Some(d), _) if d == "NULL" => None,
-            (Some(d), _) if flavor.quoted_column_defaults() => Some(d),
+            // `nextval(`db`.`seq`)`: the database's own qualifier goes (as in views).
+            (Some(d), _) if flavor.quoted_column_defaults() => Some(strip_database(&d, &schema)),
             (Some(d), _) => {
                 // MySQL 8: literals unquoted; expressions flagged DEFAULT_GENERATED.
                 if extra_lower.contains("default_generated") {
@@ -873,24 +928,123 @@ fn build(flavor: &Flavor, sets: &[Vec<Row>]) -> Result<Database> {
         });
     }
 
-    // Unmanaged objects.
-    for row in unmanaged {
-        let Some(&si) = schema_index.get(&string(row, 1)) else {
+    // Events (see `catalog/mysql_event.rs`).
+    for row in events {
+        let Some(&si) = schema_index.get(&string(row, 0)) else {
             continue;
         };
-        let name = string(row, 2);
+        if let Some(e) = super::mysql_event::event(row, extra) {
+            db.schemas[si].events.push(e);
+        }
+    }
+
+    // Triggers, in firing order: each follows the previous one of its table, timing and event
+    // (migrator's own are left out, and followed by nothing).
+    let mut previous: Option<(String, String, String, String, String)> = None;
+    for row in triggers {
+        let Some(&si) = schema_index.get(&string(row, 0)) else {
+            continue;
+        };
+        let (name, table) = (string(row, 1), string(row, 2));
+        let (timing, event) = (string(row, 3), string(row, 4));
+        let group = (string(row, 0), table.clone(), timing.clone(), event.clone());
+        let follows = previous
+            .as_ref()
+            .filter(|p| (&p.0, &p.1, &p.2, &p.3) == (&group.0, &group.1, &group.2, &group.3))
+            .map(|p| p.4.clone());
+        previous = Some((group.0, group.1, group.2, group.3, name.clone()));
         if is_own_object(&name) {
             continue;
         }
-        let (kind, table) = match string(row, 0).to_ascii_uppercase().as_str() {
-            "TRIGGER" => (UnmanagedKind::Trigger, text(row, 3)),
-            "FUNCTION" => (UnmanagedKind::Function, None),
-            "PROCEDURE" => (UnmanagedKind::Procedure, None),
-            _ => (UnmanagedKind::Other, None),
+        let mut options = Options::new();
+        if let Some(f) = follows.filter(|f| !is_own_object(f)) {
+            options.insert("follows".into(), f);
+        }
+        db.schemas[si].triggers.push(Trigger {
+            definition: format!(
+                "CREATE TRIGGER {} {timing} {event} ON {} FOR EACH ROW {}",
+                Dialect::Mysql.ident(&name),
+                Dialect::Mysql.ident(&table),
+                string(row, 5)
+            ),
+            name,
+            table,
+            enabled: TriggerEnabled::Enabled,
+            constraint: false,
+            comment: None,
+            options,
+        });
+    }
+
+    // Routines, with their parameters (MySQL has no overloads: the signature is empty).
+    let mut params: HashMap<(String, String, String), Vec<String>> = HashMap::new();
+    for row in parameters {
+        let kind = string(row, 2).to_ascii_uppercase();
+        let mode = text(row, 3)
+            .filter(|_| kind == "PROCEDURE")
+            .map(|m| format!("{m} "))
+            .unwrap_or_default();
+        params
+            .entry((string(row, 0), string(row, 1), kind))
+            .or_default()
+            .push(format!(
+                "{mode}{} {}",
+                Dialect::Mysql.ident(&string(row, 4)),
+                string(row, 5)
+            ));
+    }
+    for row in routines {
+        let Some(&si) = schema_index.get(&string(row, 0)) else {
+            continue;
         };
-        db.schemas[si]
-            .unmanaged
-            .push(Unmanaged { kind, name, table });
+        let name = string(row, 1);
+        if is_own_object(&name) {
+            continue;
+        }
+        let type_ = string(row, 2).to_ascii_uppercase();
+        let kind = match type_.as_str() {
+            "PROCEDURE" => RoutineKind::Procedure,
+            _ => RoutineKind::Function,
+        };
+        let arguments = params
+            .remove(&(string(row, 0), name.clone(), type_))
+            .unwrap_or_default()
+            .join(", ");
+        let result = match kind {
+            RoutineKind::Function => text(row, 3),
+            RoutineKind::Procedure => None,
+        };
+        let mut head = format!(
+            "CREATE {} {}({arguments})",
+            kind.keyword(),
+            Dialect::Mysql.ident(&name)
+        );
+        if let Some(r) = &result {
+            head.push_str(&format!(" RETURNS {r}"));
+        }
+        if string(row, 5).eq_ignore_ascii_case("YES") {
+            head.push_str(" DETERMINISTIC");
+        } else {
+            head.push_str(" NOT DETERMINISTIC");
+        }
+        head.push_str(&format!(
+            " {} SQL SECURITY {}",
+            string(row, 6),
+            string(row, 7)
+        ));
+        if let Some(c) = non_empty(text(row, 8)) {
+            head.push_str(&format!(" COMMENT {}", Dialect::Mysql.literal(&c)));
+        }
+        db.schemas[si].routines.push(Routine {
+            definition: format!("{head} {}", string(row, 4)),
+            name,
+            kind,
+            arguments,
+            signature: String::new(),
+            result,
+            defaults: 0,
+            comment: None,
+        });
     }
 
     for ((schema, _), t) in rels {

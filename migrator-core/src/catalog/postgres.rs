@@ -5,7 +5,7 @@
 //! 1. `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY` (one snapshot for every query) plus
 //!    session settings that make the server's deparsed text deterministic (`search_path`,
 //!    `TimeZone`, `DateStyle`…), and the server version;
-//! 2. twelve set-based queries over `pg_catalog` — one per kind of object, none per table —
+//! 2. fourteen set-based queries over `pg_catalog` — one per kind of object, none per table —
 //!    sent together (pipelined) as unnamed statements, so without prepare round trips, and
 //!    `COMMIT` after them.
 //!
@@ -40,12 +40,19 @@
 //! - 18: virtual generated columns (`attgenerated = 'v'`, the default kind of `GENERATED
 //!   ALWAYS AS (…)` there): [`Generated::stored`] is false for them.
 //!
+//! Partitioned tables and partitions are tables with [`Partitioning`]; a partition reports only
+//! what is its own: its columns (fetched only to name its keys) and the constraints
+//! (`coninhcount > 0`, `conparentid <> 0`) and indexes (attached through `pg_inherits`) it
+//! inherits are its parent's.
+//!
 //! Not introspected (yet): table inheritance (other than partitioning), column statistics
 //! targets, storage modes and compression, `ON DELETE SET NULL (cols)` column lists, names of
 //! identity sequences and (Postgres 18) of NOT NULL constraints, privileges, owners, security
 //! labels, user-defined collations / operators / casts as objects, statistics objects,
-//! publications, event triggers, function bodies. Partitioned tables, partitions and foreign
-//! tables are listed as [`Unmanaged`] without their columns.
+//! publications, event triggers. Foreign tables (and their triggers and policies), aggregates,
+//! rules and base types are listed as
+//! [`Unmanaged`] without their details. Functions, procedures and triggers are compared by
+//! `pg_get_functiondef` / `pg_get_triggerdef`.
 
 use super::{is_own_object, Inspector};
 use crate::connect::pg_error_text;
@@ -108,6 +115,12 @@ impl PgVersion {
 
     /// 14+: a procedure's identity arguments spell the mode of each (`IN days integer`).
     pub fn procedure_argument_modes(self) -> bool {
+        self.major() >= 14
+    }
+
+    /// 14+: `CREATE OR REPLACE TRIGGER` (not for constraint triggers): a trigger is replaced
+    /// under a `SHARE ROW EXCLUSIVE` lock instead of dropped (`ACCESS EXCLUSIVE`) and created.
+    pub fn create_or_replace_trigger(self) -> bool {
         self.major() >= 14
     }
 
@@ -204,7 +217,12 @@ impl PostgresInspector {
             idx,
             names,
             enums,
+            domains,
+            ranges,
             exts,
+            routines,
+            triggers,
+            policies,
             unmanaged,
             commit,
         ) = tokio::join!(
@@ -218,7 +236,12 @@ impl PostgresInspector {
             c.query_typed(indexes, p),
             c.query_typed(OPCLASSES_AND_COLLATIONS, &[]),
             c.query_typed(ENUMS, p),
+            c.query_typed(DOMAINS, p),
+            c.query_typed(RANGES, p),
             c.query_typed(EXTENSIONS, p),
+            c.query_typed(ROUTINES, p),
+            c.query_typed(TRIGGERS, p),
+            c.query_typed(POLICIES, p),
             c.query_typed(UNMANAGED, p),
             c.batch_execute("COMMIT"),
         );
@@ -234,7 +257,12 @@ impl PostgresInspector {
             idx: idx.map_err(db_err)?,
             names: names.map_err(db_err)?,
             enums: enums.map_err(db_err)?,
+            domains: domains.map_err(db_err)?,
+            ranges: ranges.map_err(db_err)?,
             exts: exts.map_err(db_err)?,
+            routines: routines.map_err(db_err)?,
+            triggers: triggers.map_err(db_err)?,
+            policies: policies.map_err(db_err)?,
             unmanaged: unmanaged.map_err(db_err)?,
         };
         commit.map_err(db_err)?;
@@ -335,11 +363,18 @@ const EXTENSION_MEMBERS: &str = "SELECT d.classid, d.objid \
 const RELATIONS: &str = concat!(
     "SELECT c.oid, c.relnamespace, c.relname::text, c.relkind, c.relpersistence, \
             c.relispartition, c.reloptions, c.relrowsecurity, c.relforcerowsecurity, \
-            ts.spcname::text, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END \
+            ts.spcname::text, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
+            c.reltype, \
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
+            pn.nspname::text, pc.relname::text \
      FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace \
-     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ",
+     LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid \
+     LEFT JOIN pg_class pc ON pc.oid = inh.inhparent \
+     LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ",
     ns_filter!()
 );
 
@@ -359,7 +394,8 @@ const SEQUENCES: &str = concat!(
     ns_filter!()
 );
 
-/// Columns of plain tables (and of materialized views, whose indexes name them). Defaults
+/// Columns of plain tables (and of materialized views, whose indexes name them), and the
+/// attributes of composite types (`relkind = 'c'`). Defaults
 /// cannot reference columns, so they are deparsed without opening the relation (relation
 /// OID 0); generation expressions can, so they get the real one. A column is NOT NULL when
 /// `attnotnull` says so and no NOT VALID NOT NULL constraint (Postgres 18: `contype = 'n'`,
@@ -383,7 +419,7 @@ const COLUMNS: &str = concat!(
      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
      LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
       AND NOT nn.convalidated AND nn.conkey[1] = a.attnum \
-     WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition \
+     WHERE c.relkind IN ('r', 'p', 'm', 'c') \
        AND a.attnum > 0 AND NOT a.attisdropped AND ",
     ns_filter!()
 );
@@ -405,8 +441,8 @@ const CONSTRAINTS: &str = concat!(
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
      LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind = 'r' \
-       AND NOT c.relispartition AND ",
+     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') \
+       AND con.conparentid = 0 AND NOT (c.relispartition AND con.coninhcount > 0) AND ",
     ns_filter!()
 );
 
@@ -434,7 +470,8 @@ macro_rules! indexes_query {
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_am am ON am.oid = ic.relam \
              LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace \
-             WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition AND ",
+             WHERE c.relkind IN ('r', 'p', 'm') \
+               AND NOT EXISTS (SELECT FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) AND ",
             ns_filter!()
         )
     };
@@ -466,6 +503,67 @@ const ENUMS: &str = concat!(
     ns_filter!()
 );
 
+/// The element type of `$t` (itself unless an array), named when it is not built in: the
+/// `UserType` columns `(schema, name, typtype)` of a type reference.
+macro_rules! element_type_join {
+    ($t:literal) => {
+        concat!(
+            " JOIN pg_type et ON et.oid = CASE WHEN ",
+            $t,
+            ".typelem <> 0 AND ",
+            $t,
+            ".typlen = -1 THEN ",
+            $t,
+            ".typelem ELSE ",
+            $t,
+            ".oid END \
+             JOIN pg_namespace etn ON etn.oid = et.typnamespace "
+        )
+    };
+}
+
+/// Domains: base type (with its element type, as for columns), NOT NULL, default, collation
+/// (and the base type's, to tell an explicit one), and the CHECK constraints in name order
+/// (three arrays of the same order). Postgres 17+ also catalogues a domain's NOT NULL as a
+/// constraint (`contype = 'n'`): only `typnotnull` is read, on every version.
+const DOMAINS: &str = concat!(
+    "SELECT t.oid, t.typnamespace, t.typname::text, format_type(t.typbasetype, t.typtypmod), \
+            t.typnotnull, pg_get_expr(t.typdefaultbin, 0), t.typcollation, bt.typcollation, \
+            (bt.typelem <> 0 AND bt.typlen = -1), \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN etn.nspname::text END, \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN et.typname::text END, et.typtype, \
+            ARRAY(SELECT con.conname::text FROM pg_constraint con \
+                  WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname), \
+            ARRAY(SELECT pg_get_expr(con.conbin, 0) FROM pg_constraint con \
+                  WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname), \
+            ARRAY(SELECT con.convalidated FROM pg_constraint con \
+                  WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname) \
+     FROM pg_type t \
+     JOIN pg_namespace n ON n.oid = t.typnamespace \
+     JOIN pg_type bt ON bt.oid = t.typbasetype",
+    element_type_join!("bt"),
+    "WHERE t.typtype = 'd' AND ",
+    ns_filter!()
+);
+
+/// Range types: subtype (with its element type), collation (and the subtype's), operator class
+/// (named through the non-default ones) and `SUBTYPE_DIFF`.
+const RANGES: &str = concat!(
+    "SELECT t.oid, t.typnamespace, t.typname::text, format_type(r.rngsubtype, NULL), \
+            (st.typelem <> 0 AND st.typlen = -1), \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN etn.nspname::text END, \
+            CASE WHEN etn.nspname <> 'pg_catalog' THEN et.typname::text END, et.typtype, \
+            r.rngcollation, st.typcollation, r.rngsubopc, \
+            CASE WHEN r.rngsubdiff = 0 THEN NULL ELSE r.rngsubdiff::regproc::text END \
+     FROM pg_range r \
+     JOIN pg_type t ON t.oid = r.rngtypid \
+     JOIN pg_namespace n ON n.oid = t.typnamespace \
+     JOIN pg_type st ON st.oid = r.rngsubtype",
+    element_type_join!("st"),
+    "WHERE ",
+    ns_filter!()
+);
+
 const EXTENSIONS: &str = concat!(
     "SELECT e.oid, e.extname::text, e.extversion, e.extnamespace \
      FROM pg_extension e \
@@ -474,28 +572,57 @@ const EXTENSIONS: &str = concat!(
     ns_filter!()
 );
 
+/// Functions and procedures (aggregates and window functions are unmanaged): the definition as
+/// `pg_dump` prints it, the identity arguments (for `DROP` / `COMMENT`), the input argument
+/// types (the overload key) and the result. Functions the server created itself (range type
+/// constructors: internal dependencies) are left out.
+const ROUTINES: &str = concat!(
+    "SELECT p.oid, p.pronamespace, p.proname::text, p.prokind, \
+            pg_get_function_identity_arguments(p.oid), oidvectortypes(p.proargtypes), \
+            CASE WHEN p.prokind = 'f' THEN pg_get_function_result(p.oid) END, \
+            p.pronargdefaults, pg_get_functiondef(p.oid) \
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+     WHERE p.prokind IN ('f', 'p') \
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                       AND d.objid = p.oid AND d.deptype = 'i') AND ",
+    ns_filter!()
+);
+
+/// User triggers (not the server's own, as foreign keys', nor clones on partitions): the
+/// definition as `pg_dump` prints it and the `ENABLE` / `DISABLE` state.
+const TRIGGERS: &str = concat!(
+    "SELECT tg.oid, c.relnamespace, tg.tgname::text, tg.tgrelid, pg_get_triggerdef(tg.oid), \
+            tg.tgenabled, tg.tgconstraint <> 0 \
+     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
+    ns_filter!()
+);
+
+/// Row-level security policies: roles by name (`PUBLIC` for OID 0, sorted later), the
+/// expressions as the server prints them (`pg_get_expr`, `search_path = pg_catalog`).
+const POLICIES: &str = concat!(
+    "SELECT pol.oid, c.relnamespace, pol.polname::text, pol.polrelid, pol.polpermissive, \
+            pol.polcmd, \
+            ARRAY(SELECT CASE WHEN r.id = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r.id)::text END \
+                  FROM unnest(pol.polroles) AS r(id)), \
+            pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid) \
+     FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE ",
+    ns_filter!()
+);
+
 /// Everything reported as unmanaged, one `UNION ALL` branch per catalog:
-/// `(what, oid, namespace, name, subkind, relation, arguments)`; `arguments` (functions only)
+/// `(what, oid, namespace, name, subkind, relation, arguments)`; `arguments` (aggregates only)
 /// are the identity arguments, without parentheses. Functions the server created itself
-/// (range type constructors: internal dependencies) are left out.
+/// (range type constructors: internal dependencies) are left out. Of the types, only base
+/// types (with their own I/O functions) are unmanaged.
 const UNMANAGED: &str = concat!(
     "SELECT 'f'::\"char\", p.oid, p.pronamespace, p.proname::text, p.prokind, NULL::oid, \
             pg_get_function_identity_arguments(p.oid) \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-     WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
-                       AND d.objid = p.oid AND d.deptype = 'i') AND ",
-    ns_filter!(),
-    " UNION ALL \
-     SELECT 't', tg.oid, c.relnamespace, tg.tgname::text, NULL, tg.tgrelid, NULL \
-     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
-    ns_filter!(),
-    " UNION ALL \
-     SELECT 'p', pol.oid, c.relnamespace, pol.polname::text, NULL, pol.polrelid, NULL \
-     FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE ",
+     WHERE p.prokind IN ('a', 'w') AND ",
     ns_filter!(),
     " UNION ALL \
      SELECT 'r', r.oid, c.relnamespace, r.rulename::text, NULL, r.ev_class, NULL \
@@ -506,9 +633,7 @@ const UNMANAGED: &str = concat!(
     " UNION ALL \
      SELECT 'y', t.oid, t.typnamespace, t.typname::text, t.typtype, NULL, NULL \
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-     LEFT JOIN pg_class tc ON tc.oid = t.typrelid \
-     WHERE t.typtype IN ('b', 'c', 'd', 'r') AND (t.typtype <> 'c' OR tc.relkind = 'c') \
-       AND NOT (t.typelem <> 0 AND t.typlen = -1) AND ",
+     WHERE t.typtype = 'b' AND NOT (t.typelem <> 0 AND t.typlen = -1) AND ",
     ns_filter!()
 );
 
@@ -519,6 +644,8 @@ const PG_PROC: u32 = 1255;
 const PG_NAMESPACE: u32 = 2615;
 const PG_CONSTRAINT: u32 = 2606;
 const PG_EXTENSION: u32 = 3079;
+const PG_TRIGGER: u32 = 2620;
+const PG_POLICY: u32 = 3256;
 /// The database's default collation (`pg_collation` OID of `default`).
 const DEFAULT_COLLATION: u32 = 100;
 
@@ -537,7 +664,12 @@ struct Raw {
     idx: Vec<Row>,
     names: Vec<Row>,
     enums: Vec<Row>,
+    domains: Vec<Row>,
+    ranges: Vec<Row>,
     exts: Vec<Row>,
+    routines: Vec<Row>,
+    triggers: Vec<Row>,
+    policies: Vec<Row>,
     unmanaged: Vec<Row>,
 }
 
@@ -550,6 +682,24 @@ fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
             format!("{e}{}", cause.unwrap_or_default()),
         )
     })
+}
+
+/// A partitioned table's key and a partition's parent and bound (`RELATIONS` columns 12–15).
+fn partitioning(row: &Row) -> Result<Option<Partitioning>> {
+    let key: Option<String> = get(row, 12)?;
+    let of = match (
+        get::<Option<String>>(row, 13)?,
+        get::<Option<String>>(row, 14)?,
+        get::<Option<String>>(row, 15)?,
+    ) {
+        (Some(bound), Some(parent_schema), Some(parent)) => Some(PartitionOf {
+            parent_schema,
+            parent,
+            bound,
+        }),
+        _ => None,
+    };
+    Ok((key.is_some() || of.is_some()).then_some(Partitioning { key, of }))
 }
 
 /// A `"char"` column as a byte (`'\0'` when empty).
@@ -571,8 +721,12 @@ struct RelBuild {
     attrs: Vec<(i16, String, u32)>,
 }
 
+// One per relation while inspecting: boxing the tables would only add noise.
+#[allow(clippy::large_enum_variant)]
 enum RelKind {
     Table(Table),
+    /// A composite type's relation (its attributes are its columns).
+    Composite(Composite),
     /// A view or materialized view (only materialized views have columns fetched).
     View(View),
 }
@@ -596,7 +750,7 @@ impl RelBuild {
     fn table(&mut self) -> Option<&mut Table> {
         match &mut self.kind {
             RelKind::Table(t) => Some(t),
-            RelKind::View(_) => None,
+            RelKind::View(_) | RelKind::Composite(_) => None,
         }
     }
 }
@@ -731,11 +885,9 @@ impl Builder {
                 Rel::Other
             };
             let rel = match kind {
-                _ if get::<bool>(row, 5)? => unmanaged(UnmanagedKind::Partition),
-                b'p' => unmanaged(UnmanagedKind::PartitionedTable),
                 b'f' => unmanaged(UnmanagedKind::ForeignTable),
                 b'S' => Rel::Sequence(schema),
-                b'r' => {
+                b'r' | b'p' => {
                     if ch(row, 4)? == b'u' {
                         options.insert("persistence".into(), "unlogged".into());
                     }
@@ -750,7 +902,24 @@ impl Builder {
                             name: name.clone(),
                             comment: comment(PG_CLASS, oid, 0),
                             options,
+                            partition: partitioning(row)?,
                             ..Table::default()
+                        }),
+                        attrs: Vec::new(),
+                    });
+                    Rel::Built(built.len() - 1)
+                }
+                b'c' => {
+                    let type_oid: u32 = get(row, 11)?;
+                    if hidden(PG_TYPE, type_oid, &name) {
+                        continue;
+                    }
+                    built.push(RelBuild {
+                        schema,
+                        kind: RelKind::Composite(Composite {
+                            name: name.clone(),
+                            attributes: Vec::new(),
+                            comment: comment(PG_TYPE, type_oid, 0),
                         }),
                         attrs: Vec::new(),
                     });
@@ -846,9 +1015,36 @@ impl Builder {
             let attnum: i16 = get(row, 1)?;
             let name: String = get(row, 2)?;
             let attcollation: u32 = get(row, 8)?;
-            let RelKind::Table(table) = &mut rb.kind else {
-                rb.attrs.push((attnum, name, attcollation));
-                continue;
+            let user_type = user_type(row, 11)?;
+            let collation = if attcollation != get::<u32>(row, 9)? {
+                collations.get(&attcollation).cloned()
+            } else {
+                None
+            };
+            let table = match &mut rb.kind {
+                // A partition's columns are its parent's: only named (for its own keys).
+                RelKind::Table(table) if table.partition_of().is_some() => {
+                    rb.attrs.push((attnum, name, attcollation));
+                    continue;
+                }
+                RelKind::Table(table) => table,
+                RelKind::View(_) => {
+                    rb.attrs.push((attnum, name, attcollation));
+                    continue;
+                }
+                RelKind::Composite(ty) => {
+                    ty.attributes.push(Attribute {
+                        name: name.clone(),
+                        data_type: ColumnType {
+                            name: get(row, 3)?,
+                            array: get(row, 10)?,
+                            user_type,
+                        },
+                        collation,
+                    });
+                    rb.attrs.push((attnum, name, attcollation));
+                    continue;
+                }
             };
             let expr: Option<String> = get(row, 5)?;
             let identity = match ch(row, 6)? {
@@ -878,26 +1074,6 @@ impl Builder {
                 ),
                 _ => (expr, None),
             };
-            let user_type = match get::<Option<String>>(row, 11)? {
-                Some(schema) => Some(UserType {
-                    schema,
-                    name: get::<Option<String>>(row, 12)?.unwrap_or_default(),
-                    kind: match ch(row, 13)? {
-                        b'e' => UserTypeKind::Enum,
-                        b'd' => UserTypeKind::Domain,
-                        b'c' => UserTypeKind::Composite,
-                        b'r' | b'm' => UserTypeKind::Range,
-                        b'b' => UserTypeKind::Base,
-                        _ => UserTypeKind::Other,
-                    },
-                }),
-                None => None,
-            };
-            let collation = if attcollation != get::<u32>(row, 9)? {
-                collations.get(&attcollation).cloned()
-            } else {
-                None
-            };
             table.columns.push(Column {
                 name: name.clone(),
                 data_type: ColumnType {
@@ -920,8 +1096,16 @@ impl Builder {
                 let mut order: Vec<usize> = (0..rb.attrs.len()).collect();
                 order.sort_by_key(|&i| rb.attrs[i].0);
                 rb.attrs = order.iter().map(|&i| rb.attrs[i].clone()).collect();
-                if let RelKind::Table(t) = &mut rb.kind {
-                    t.columns = order.iter().map(|&i| t.columns[i].clone()).collect();
+                match &mut rb.kind {
+                    // A partition's attributes are only named (its columns are its parent's).
+                    RelKind::Table(t) if t.partition_of().is_some() => {}
+                    RelKind::Table(t) => {
+                        t.columns = order.iter().map(|&i| t.columns[i].clone()).collect();
+                    }
+                    RelKind::Composite(c) => {
+                        c.attributes = order.iter().map(|&i| c.attributes[i].clone()).collect();
+                    }
+                    RelKind::View(_) => {}
                 }
             }
         }
@@ -1147,6 +1331,7 @@ impl Builder {
             match &mut rb.kind {
                 RelKind::Table(t) => t.indexes.push(index),
                 RelKind::View(v) => v.indexes.push(index),
+                RelKind::Composite(_) => {}
             }
         }
 
@@ -1167,6 +1352,80 @@ impl Builder {
             });
         }
 
+        // Domains.
+        for row in &raw.domains {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if hidden(PG_TYPE, oid, &name) {
+                continue;
+            }
+            let own_collation: u32 = get(row, 6)?;
+            let collation = if own_collation != get::<u32>(row, 7)? {
+                collations.get(&own_collation).cloned()
+            } else {
+                None
+            };
+            let names: Vec<String> = get(row, 12)?;
+            let exprs: Vec<Option<String>> = get(row, 13)?;
+            let validated: Vec<bool> = get(row, 14)?;
+            let checks = names
+                .into_iter()
+                .zip(exprs)
+                .zip(validated)
+                .map(|((name, expr), validated)| DomainCheck {
+                    name,
+                    expr: expr.unwrap_or_default(),
+                    validated,
+                })
+                .collect();
+            db.schemas[schema].domains.push(Domain {
+                name,
+                base: ColumnType {
+                    name: get(row, 3)?,
+                    array: get(row, 8)?,
+                    user_type: user_type(row, 9)?,
+                },
+                default: get(row, 5)?,
+                not_null: get(row, 4)?,
+                collation,
+                checks,
+                comment: comment(PG_TYPE, oid, 0),
+            });
+        }
+
+        // Range types.
+        for row in &raw.ranges {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if hidden(PG_TYPE, oid, &name) {
+                continue;
+            }
+            let own_collation: u32 = get(row, 8)?;
+            let collation = if own_collation != 0 && own_collation != get::<u32>(row, 9)? {
+                collations.get(&own_collation).cloned()
+            } else {
+                None
+            };
+            db.schemas[schema].ranges.push(Range {
+                name,
+                subtype: ColumnType {
+                    name: get(row, 3)?,
+                    array: get(row, 4)?,
+                    user_type: user_type(row, 5)?,
+                },
+                subtype_opclass: opclasses.get(&get::<u32>(row, 10)?).cloned(),
+                collation,
+                subtype_diff: get(row, 11)?,
+                comment: comment(PG_TYPE, oid, 0),
+            });
+        }
+
         // Extensions.
         for row in &raw.exts {
             let Some(&schema) = ns.get(&get::<u32>(row, 3)?) else {
@@ -1177,6 +1436,101 @@ impl Builder {
                 version: get(row, 2)?,
                 comment: comment(PG_EXTENSION, get(row, 0)?, 0),
             });
+        }
+
+        // Functions and procedures.
+        for row in &raw.routines {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            if hidden(PG_PROC, oid, &name) {
+                continue;
+            }
+            let kind = match ch(row, 3)? {
+                b'p' => RoutineKind::Procedure,
+                _ => RoutineKind::Function,
+            };
+            let mut arguments: String = get::<Option<String>>(row, 4)?.unwrap_or_default();
+            if kind == RoutineKind::Procedure && !raw.version.procedure_argument_modes() {
+                arguments = procedure_identity_arguments(&arguments);
+            }
+            db.schemas[schema].routines.push(Routine {
+                name,
+                kind,
+                arguments,
+                signature: get::<Option<String>>(row, 5)?.unwrap_or_default(),
+                result: get(row, 6)?,
+                defaults: get::<i16>(row, 7)?.max(0) as u32,
+                definition: get::<Option<String>>(row, 8)?
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string(),
+                comment: comment(PG_PROC, oid, 0),
+            });
+        }
+
+        // Triggers of the modelled tables (partitioned ones included) and views; those of
+        // other relations (foreign tables) are unmanaged, migrator's own are not reported.
+        for row in &raw.triggers {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            let Some(rel) = rels.get(&get::<u32>(row, 3)?) else {
+                continue;
+            };
+            if is_own_object(&name) {
+                continue;
+            }
+            match rel.rel {
+                Rel::Built(_) => db.schemas[schema].triggers.push(Trigger {
+                    name,
+                    table: rel.name.clone(),
+                    definition: get(row, 4)?,
+                    enabled: TriggerEnabled::from_pg(ch(row, 5)?),
+                    constraint: get(row, 6)?,
+                    comment: comment(PG_TRIGGER, oid, 0),
+                    options: Options::new(),
+                }),
+                Rel::Sequence(_) | Rel::Other => db.schemas[schema].unmanaged.push(Unmanaged {
+                    kind: UnmanagedKind::Trigger,
+                    name,
+                    table: Some(rel.name.clone()),
+                }),
+            }
+        }
+
+        // Policies of the modelled tables (partitioned ones included); those of other
+        // relations (foreign tables) are unmanaged.
+        for row in &raw.policies {
+            let oid: u32 = get(row, 0)?;
+            let Some(&schema) = ns.get(&get::<u32>(row, 1)?) else {
+                continue;
+            };
+            let name: String = get(row, 2)?;
+            let Some(rel) = rels.get(&get::<u32>(row, 3)?) else {
+                continue;
+            };
+            match rel.rel {
+                Rel::Built(_) => db.schemas[schema].policies.push(Policy {
+                    name,
+                    table: rel.name.clone(),
+                    permissive: get(row, 4)?,
+                    command: PolicyCommand::from_pg(ch(row, 5)?),
+                    roles: get(row, 6)?,
+                    using: get(row, 7)?,
+                    check: get(row, 8)?,
+                    comment: comment(PG_POLICY, oid, 0),
+                }),
+                Rel::Sequence(_) | Rel::Other => db.schemas[schema].unmanaged.push(Unmanaged {
+                    kind: UnmanagedKind::Policy,
+                    name,
+                    table: Some(rel.name.clone()),
+                }),
+            }
         }
 
         // Unmanaged objects.
@@ -1202,14 +1556,9 @@ impl Builder {
                     if hidden(PG_PROC, oid, &name) {
                         continue;
                     }
-                    let kind = match sub {
-                        b'p' => UnmanagedKind::Procedure,
-                        b'a' | b'w' => UnmanagedKind::Aggregate,
-                        _ => UnmanagedKind::Function,
-                    };
-                    (kind, None)
+                    (UnmanagedKind::Aggregate, None)
                 }
-                b't' | b'p' | b'r' => {
+                b'r' => {
                     // Only on relations that are reported (not an extension's or migrator's).
                     let Some(rel) = relid.and_then(|r| rels.get(&r)) else {
                         continue;
@@ -1217,22 +1566,13 @@ impl Builder {
                     if is_own_object(&name) {
                         continue;
                     }
-                    let kind = match what {
-                        b't' => UnmanagedKind::Trigger,
-                        b'p' => UnmanagedKind::Policy,
-                        _ => UnmanagedKind::Rule,
-                    };
-                    (kind, Some(rel.name.clone()))
+                    (UnmanagedKind::Rule, Some(rel.name.clone()))
                 }
                 b'y' => {
                     if hidden(PG_TYPE, oid, &name) {
                         continue;
                     }
-                    let kind = match sub {
-                        b'd' => UnmanagedKind::Domain,
-                        _ => UnmanagedKind::Type,
-                    };
-                    (kind, None)
+                    (UnmanagedKind::Type, None)
                 }
                 _ => continue,
             };
@@ -1304,6 +1644,7 @@ impl Builder {
             match rb.kind {
                 RelKind::Table(t) => db.schemas[rb.schema].tables.push(t),
                 RelKind::View(v) => db.schemas[rb.schema].views.push(v),
+                RelKind::Composite(c) => db.schemas[rb.schema].composites.push(c),
             }
         }
         db.canonicalize();
@@ -1345,6 +1686,26 @@ fn procedure_identity_arguments(args: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A type reference's [`UserType`] from three columns from `idx` on: the element type's schema
+/// and name (NULL when built in) and its `typtype`.
+fn user_type(row: &Row, idx: usize) -> Result<Option<UserType>> {
+    Ok(match get::<Option<String>>(row, idx)? {
+        Some(schema) => Some(UserType {
+            schema,
+            name: get::<Option<String>>(row, idx + 1)?.unwrap_or_default(),
+            kind: match ch(row, idx + 2)? {
+                b'e' => UserTypeKind::Enum,
+                b'd' => UserTypeKind::Domain,
+                b'c' => UserTypeKind::Composite,
+                b'r' | b'm' => UserTypeKind::Range,
+                b'b' => UserTypeKind::Base,
+                _ => UserTypeKind::Other,
+            },
+        }),
+        None => None,
+    })
 }
 
 fn action(code: u8) -> ReferentialAction {
@@ -1446,6 +1807,9 @@ mod tests {
             INDEXES_15,
             ENUMS,
             EXTENSIONS,
+            ROUTINES,
+            TRIGGERS,
+            POLICIES,
             UNMANAGED,
         ] {
             assert!(q.contains("$1::text[]"), "{q}");

@@ -2,8 +2,9 @@
 //! running them in sequence is valid (creates in dependency order, drops in reverse).
 
 use crate::schema::{
-    Check, Column, Enum, Exclusion, Extension, ForeignKey, Index, Options, PrimaryKey, Sequence,
-    SequenceOwner, Table, Unique, View,
+    Attribute, Check, Column, Composite, Domain, DomainCheck, Enum, Event, Exclusion, Extension,
+    ForeignKey, Index, Options, Policy, PrimaryKey, Range, Routine, RoutineKind, Sequence,
+    SequenceOwner, Table, Trigger, TriggerEnabled, Unique, View,
 };
 use serde::Serialize;
 
@@ -50,6 +51,32 @@ pub enum CommentTarget {
     },
     Extension {
         name: String,
+    },
+    /// A function or procedure: `arguments` as [`Routine::arguments`] (for `COMMENT ON`).
+    Routine {
+        schema: String,
+        name: String,
+        kind: RoutineKind,
+        arguments: String,
+    },
+    Trigger {
+        schema: String,
+        table: String,
+        trigger: String,
+    },
+    Domain {
+        schema: String,
+        name: String,
+    },
+    /// A composite or range type.
+    Type {
+        schema: String,
+        name: String,
+    },
+    Policy {
+        schema: String,
+        table: String,
+        policy: String,
     },
 }
 
@@ -142,6 +169,32 @@ pub enum Change {
     DropTable {
         schema: String,
         name: String,
+    },
+    /// A new partition of a partitioned table that exists already (Postgres), attached online:
+    /// `table` is the partition (its own constraints and `partition.of`), `parent` the parent
+    /// as declared (its columns and checks, which the partition needs to be attached).
+    /// `default`: the parent's existing DEFAULT partition `(schema, name)`, which `ATTACH` scans.
+    AttachPartition {
+        schema: String,
+        table: Table,
+        parent: Table,
+        default: Option<(String, String)>,
+    },
+    /// A partition detached from its parent before it is dropped; `concurrently` on Postgres
+    /// 14+ when the parent has no DEFAULT partition.
+    DetachPartition {
+        schema: String,
+        name: String,
+        parent_schema: String,
+        parent: String,
+        concurrently: bool,
+    },
+    /// A partitioning change with no in-place recipe (a new key, a plain table partitioned, a
+    /// partition's bound or parent changed): the planner refuses it with `reason`.
+    Repartition {
+        schema: String,
+        table: String,
+        reason: String,
     },
     AddColumn {
         schema: String,
@@ -244,6 +297,182 @@ pub enum Change {
         target: CommentTarget,
         comment: Option<String>,
     },
+    // Routines and triggers (diff and inverse: `diff/routine.rs`, `diff/trigger.rs`).
+    /// A new function or procedure.
+    CreateRoutine {
+        schema: String,
+        routine: Routine,
+    },
+    /// A new definition of the routine of the same name and signature: `CREATE OR REPLACE`
+    /// when the server can change it in place, else dropped and created in one step.
+    ReplaceRoutine {
+        schema: String,
+        from: Routine,
+        to: Routine,
+    },
+    /// Carries the whole routine: its down creates it again.
+    DropRoutine {
+        schema: String,
+        routine: Routine,
+    },
+    CreateTrigger {
+        schema: String,
+        trigger: Trigger,
+    },
+    /// A new definition of the trigger of the same name on the same table (`to.table`: the
+    /// table's name at that point of the change list). `in_place`: the server can replace it
+    /// with one statement (Postgres 14+ `CREATE OR REPLACE TRIGGER`, MariaDB `CREATE OR
+    /// REPLACE TRIGGER`); otherwise it is dropped and created.
+    ReplaceTrigger {
+        schema: String,
+        from: Trigger,
+        to: Trigger,
+        in_place: bool,
+    },
+    /// `ALTER TABLE … ENABLE / DISABLE TRIGGER` (Postgres).
+    SetTriggerEnabled {
+        schema: String,
+        table: String,
+        name: String,
+        from: TriggerEnabled,
+        to: TriggerEnabled,
+    },
+    /// Carries the whole trigger: its down creates it again.
+    DropTrigger {
+        schema: String,
+        trigger: Trigger,
+    },
+    // Events, MySQL / MariaDB (diff and inverse: `diff/event.rs`).
+    CreateEvent {
+        schema: String,
+        event: Event,
+    },
+    /// One `ALTER EVENT` re-stating the schedule, completion, status, comment and body, with
+    /// `RENAME TO` when the name changes.
+    AlterEvent {
+        schema: String,
+        from: Event,
+        to: Event,
+    },
+    /// Carries the whole event: its down creates it again.
+    DropEvent {
+        schema: String,
+        event: Event,
+    },
+    // Domains, composite and range types, enum renames (`diff/domain.rs`).
+    /// With its validated checks; NOT VALID ones are added after it, `NOT VALID`.
+    CreateDomain {
+        schema: String,
+        domain: Domain,
+    },
+    DropDomain {
+        schema: String,
+        name: String,
+    },
+    SetDomainDefault {
+        schema: String,
+        name: String,
+        default: Option<String>,
+    },
+    SetDomainNotNull {
+        schema: String,
+        name: String,
+        not_null: bool,
+    },
+    /// `NOT VALID` when `check.validated` is false (the planner adds an existing domain's new
+    /// check that way and validates it in contract).
+    AddDomainCheck {
+        schema: String,
+        domain: String,
+        check: DomainCheck,
+    },
+    ValidateDomainCheck {
+        schema: String,
+        domain: String,
+        name: String,
+    },
+    DropDomainCheck {
+        schema: String,
+        domain: String,
+        name: String,
+    },
+    CreateComposite {
+        schema: String,
+        composite: Composite,
+    },
+    DropComposite {
+        schema: String,
+        name: String,
+    },
+    AddAttribute {
+        schema: String,
+        composite: String,
+        attribute: Attribute,
+    },
+    DropAttribute {
+        schema: String,
+        composite: String,
+        name: String,
+    },
+    /// Type or collation of an attribute (Postgres refuses it while a column uses the type).
+    AlterAttribute {
+        schema: String,
+        composite: String,
+        from: Attribute,
+        to: Attribute,
+    },
+    CreateRange {
+        schema: String,
+        range: Range,
+    },
+    DropRange {
+        schema: String,
+        name: String,
+    },
+    /// An enum renamed (hint `-- migrator:renamed-from` on its `CREATE TYPE`).
+    RenameEnum {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// An enum value renamed (hint `-- migrator:renamed-from 'old'` on the value's line).
+    RenameEnumValue {
+        schema: String,
+        name: String,
+        from: String,
+        to: String,
+    },
+    // Row-level security policies (diff and inverse: `diff/policy.rs`).
+    CreatePolicy {
+        schema: String,
+        policy: Policy,
+    },
+    /// Roles, `USING` or `WITH CHECK` of the policy of the same name on the same table
+    /// (`ALTER POLICY`; `to.table`: the table's name at that point of the change list).
+    AlterPolicy {
+        schema: String,
+        from: Policy,
+        to: Policy,
+    },
+    /// Command or permissive / restrictive changed, which `ALTER POLICY` cannot do: dropped and
+    /// created in one transaction, so the table is never without it.
+    ReplacePolicy {
+        schema: String,
+        from: Policy,
+        to: Policy,
+    },
+    /// A policy renamed (hint `-- migrator:renamed-from` on its `CREATE POLICY`).
+    RenamePolicy {
+        schema: String,
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// Carries the whole policy: its down creates it again.
+    DropPolicy {
+        schema: String,
+        policy: Policy,
+    },
 }
 
 /// A column whose type is an enum being rebuilt.
@@ -252,7 +481,8 @@ pub struct EnumColumn {
     pub schema: String,
     pub table: String,
     pub column: String,
-    /// Its default, dropped before the conversion and set again after.
+    /// The default set again after the conversion (any default is dropped before it): the
+    /// declared one when the column keeps the type.
     pub default: Option<String>,
     /// CHECK constraints of its table whose expression reads it, and indexes whose predicate or
     /// expressions do: their constants are typed with the old type, so they are dropped before
@@ -264,6 +494,136 @@ pub struct EnumColumn {
 }
 
 impl Change {
+    /// The tables whose writers the change's statement blocks (on Postgres: a lock of SHARE
+    /// mode or stronger, which conflicts with the ROW EXCLUSIVE lock of an INSERT, UPDATE or
+    /// DELETE). Changes that only take weaker locks (comments, views, online index builds,
+    /// `VALIDATE`, index renames) list none. The planner keeps one such table per transaction:
+    /// see [`crate::plan::files::group`].
+    pub fn blocked_tables(&self) -> Vec<(&str, &str)> {
+        match self {
+            Change::RenameTable { schema, from, .. } => vec![(schema, from)],
+            Change::DropTable { schema, name } => vec![(schema, name)],
+            // ATTACH takes SHARE UPDATE EXCLUSIVE on the parent, but ACCESS EXCLUSIVE on the
+            // DEFAULT partition it scans.
+            Change::AttachPartition {
+                default: Some((s, d)),
+                ..
+            } => vec![(s, d)],
+            Change::DetachPartition {
+                parent_schema,
+                parent,
+                concurrently: false,
+                ..
+            } => vec![(parent_schema, parent)],
+            Change::AttachPartition { default: None, .. }
+            | Change::DetachPartition {
+                concurrently: true, ..
+            }
+            | Change::Repartition { .. } => Vec::new(),
+            Change::AlterTableOptions { schema, table, .. }
+            | Change::AddColumn { schema, table, .. }
+            | Change::RenameColumn { schema, table, .. }
+            | Change::AlterColumn { schema, table, .. }
+            | Change::DropColumn { schema, table, .. }
+            | Change::AddPrimaryKey { schema, table, .. }
+            | Change::AddUnique { schema, table, .. }
+            | Change::AddCheck { schema, table, .. }
+            | Change::AddExclusion { schema, table, .. }
+            | Change::RenameConstraint { schema, table, .. }
+            | Change::DropConstraint { schema, table, .. }
+            | Change::CreateIndex {
+                schema,
+                table,
+                online: false,
+                ..
+            }
+            | Change::DropIndex {
+                schema,
+                table,
+                online: false,
+                ..
+            } => vec![(schema, table)],
+            // SHARE ROW EXCLUSIVE on the referenced table too (the key's triggers are added there).
+            Change::AddForeignKey { schema, table, key } => {
+                let mut tables = vec![(schema.as_str(), table.as_str())];
+                let referenced = (key.ref_schema.as_str(), key.ref_table.as_str());
+                if !tables.contains(&referenced) {
+                    tables.push(referenced);
+                }
+                tables
+            }
+            // CREATE / DROP TRIGGER and ENABLE / DISABLE take SHARE ROW EXCLUSIVE or stronger.
+            Change::CreateTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } => {
+                vec![(schema, &trigger.table)]
+            }
+            Change::ReplaceTrigger { schema, to, .. } => vec![(schema, &to.table)],
+            Change::SetTriggerEnabled { schema, table, .. } => vec![(schema, table)],
+            // CREATE / ALTER / DROP POLICY take ACCESS EXCLUSIVE on the table.
+            Change::CreatePolicy { schema, policy } | Change::DropPolicy { schema, policy } => {
+                vec![(schema, &policy.table)]
+            }
+            Change::AlterPolicy { schema, to, .. } | Change::ReplacePolicy { schema, to, .. } => {
+                vec![(schema, &to.table)]
+            }
+            Change::RenamePolicy { schema, table, .. } => vec![(schema, table)],
+            Change::RecreateEnum { columns, .. } => {
+                let mut tables: Vec<(&str, &str)> = columns
+                    .iter()
+                    .map(|c| (c.schema.as_str(), c.table.as_str()))
+                    .collect();
+                tables.dedup();
+                tables
+            }
+            Change::CreateSchema { .. }
+            | Change::DropSchema { .. }
+            | Change::CreateExtension { .. }
+            | Change::UpdateExtension { .. }
+            | Change::DropExtension { .. }
+            | Change::CreateEnum { .. }
+            | Change::AddEnumValue { .. }
+            | Change::DropEnum { .. }
+            | Change::CreateSequence { .. }
+            | Change::AlterSequence { .. }
+            | Change::RenameSequence { .. }
+            | Change::SetSequenceOwner { .. }
+            | Change::DropSequence { .. }
+            | Change::CreateTable { .. }
+            | Change::ValidateConstraint { .. }
+            | Change::CreateIndex { online: true, .. }
+            | Change::DropIndex { online: true, .. }
+            | Change::RenameIndex { .. }
+            | Change::CreateView { .. }
+            | Change::DropView { .. }
+            | Change::Comment { .. }
+            | Change::CreateRoutine { .. }
+            | Change::ReplaceRoutine { .. }
+            | Change::DropRoutine { .. }
+            | Change::CreateEvent { .. }
+            | Change::AlterEvent { .. }
+            | Change::DropEvent { .. } => Vec::new(),
+            // Domains, composite and range types, enum renames: catalog changes on the type.
+            // The scans of `SET NOT NULL` / `VALIDATE CONSTRAINT` on a domain (a SHARE lock on
+            // the tables using it, up to Postgres 18) are contract steps, run statement by
+            // statement.
+            Change::CreateDomain { .. }
+            | Change::DropDomain { .. }
+            | Change::SetDomainDefault { .. }
+            | Change::SetDomainNotNull { .. }
+            | Change::AddDomainCheck { .. }
+            | Change::ValidateDomainCheck { .. }
+            | Change::DropDomainCheck { .. }
+            | Change::CreateComposite { .. }
+            | Change::DropComposite { .. }
+            | Change::AddAttribute { .. }
+            | Change::DropAttribute { .. }
+            | Change::AlterAttribute { .. }
+            | Change::CreateRange { .. }
+            | Change::DropRange { .. }
+            | Change::RenameEnum { .. }
+            | Change::RenameEnumValue { .. } => Vec::new(),
+        }
+    }
+
     /// Why this change can lose data, if it can. Such changes need `--allow-destructive`.
     pub fn data_loss(&self) -> Option<String> {
         match self {
@@ -291,6 +651,13 @@ impl Change {
                     ))
                 }
             }
+            Change::DropAttribute { schema, composite, name } => Some(format!(
+                "drops attribute {name} of composite type {schema}.{composite} and its values in every column of that type"
+            )),
+            Change::AlterAttribute { schema, composite, from, to } if !super::types::lossless(&from.data_type.name, &to.data_type.name) => Some(format!(
+                "changes attribute {} of composite type {schema}.{composite} from {} to {}, which can fail or lose data",
+                to.name, from.data_type.name, to.data_type.name
+            )),
             // Dropping a constraint, an index, a view, an enum or a sequence loses no row data:
             // the plan re-creates them on rollback.
             Change::CreateSchema { .. }
@@ -306,6 +673,9 @@ impl Change {
             | Change::SetSequenceOwner { .. }
             | Change::DropSequence { .. }
             | Change::CreateTable { .. }
+            | Change::AttachPartition { .. }
+            | Change::DetachPartition { .. }
+            | Change::Repartition { .. }
             | Change::RenameTable { .. }
             | Change::AlterTableOptions { .. }
             | Change::AddColumn { .. }
@@ -324,7 +694,37 @@ impl Change {
             | Change::DropIndex { .. }
             | Change::CreateView { .. }
             | Change::DropView { .. }
-            | Change::Comment { .. } => None,
+            | Change::Comment { .. }
+            | Change::CreateRoutine { .. }
+            | Change::ReplaceRoutine { .. }
+            | Change::DropRoutine { .. }
+            | Change::CreateTrigger { .. }
+            | Change::ReplaceTrigger { .. }
+            | Change::SetTriggerEnabled { .. }
+            | Change::DropTrigger { .. }
+            | Change::CreateEvent { .. }
+            | Change::AlterEvent { .. }
+            | Change::DropEvent { .. }
+            | Change::CreateDomain { .. }
+            | Change::DropDomain { .. }
+            | Change::SetDomainDefault { .. }
+            | Change::SetDomainNotNull { .. }
+            | Change::AddDomainCheck { .. }
+            | Change::ValidateDomainCheck { .. }
+            | Change::DropDomainCheck { .. }
+            | Change::CreateComposite { .. }
+            | Change::DropComposite { .. }
+            | Change::AddAttribute { .. }
+            | Change::AlterAttribute { .. }
+            | Change::CreateRange { .. }
+            | Change::DropRange { .. }
+            | Change::RenameEnum { .. }
+            | Change::RenameEnumValue { .. }
+            | Change::CreatePolicy { .. }
+            | Change::AlterPolicy { .. }
+            | Change::ReplacePolicy { .. }
+            | Change::RenamePolicy { .. }
+            | Change::DropPolicy { .. } => None,
         }
     }
 }

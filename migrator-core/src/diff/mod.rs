@@ -5,20 +5,37 @@
 //! - [`hints`]: `-- migrator:` hints of a declared schema (renames, backfill and conversion
 //!   expressions): the diff's input besides the two models;
 //! - [`table`]: what changes inside one table; [`sequence`]: sequences (diff and inverse);
+//!   [`domain`]: domains, composite and range types, enum renames (diff and inverse);
 //! - [`types`]: which type changes keep every value;
+//! - [`partition`]: partitioned tables (new partitions attached online, dropped ones detached,
+//!   parents created first; a changed key or bound refused);
 //! - [`mysql`]: what MySQL / MariaDB needs differently (applied when both models are MySQL ones).
 //!
 //! Ordering, so that the changes run in sequence: drop views that are rebuilt or depend on what
 //! changes → drop foreign keys, constraints and indexes that go away or change → create schemas,
-//! extensions, enums, sequences → renames → create tables → alter columns → add keys,
+//! extensions, enums (renamed first), domains / composite / range types (in dependency order),
+//! sequences → renames → create tables → alter columns → add keys,
 //! constraints, indexes → foreign keys (after every table exists, so cycles are fine) → views (in
 //! dependency order) → comments → drop tables, sequences, enums, extensions, schemas.
+//! Routines and triggers ([`routine`], [`trigger`]): triggers are dropped first; routines are
+//! created after types (before the tables, defaults and checks that call them) and dropped
+//! after tables; triggers are created after views. Events ([`event`]) go with triggers: dropped
+//! first, created and altered last.
+//! after tables; triggers are created after views. Policies ([`policy`]): row-level security
+//! is turned off and policies dropped right after the triggers; policies are created after the
+//! triggers, and row-level security turned on after them.
 
 pub mod change;
+pub mod domain;
+pub mod event;
 pub mod hints;
 pub mod mysql;
+pub mod partition;
+pub mod policy;
+pub mod routine;
 pub mod sequence;
 pub mod table;
+pub mod trigger;
 pub mod types;
 
 pub use change::{Change, CommentTarget, EnumColumn};
@@ -38,19 +55,32 @@ pub struct DiffOptions {
 /// The buckets changes are sorted into, in execution order.
 #[derive(Default)]
 pub(crate) struct Plan {
+    pub drop_triggers: Vec<Change>,
+    /// `row_security` turned off (`AlterTableOptions`), before the policies go (`policy`).
+    pub disable_row_security: Vec<Change>,
+    pub drop_policies: Vec<Change>,
     pub drop_views: Vec<Change>,
     pub drop_keys: Vec<Change>,
     pub drop_constraints: Vec<Change>,
     pub create_types: Vec<Change>,
+    pub create_routines: Vec<Change>,
     pub renames: Vec<Change>,
     pub create_tables: Vec<Change>,
     pub alter_columns: Vec<Change>,
     pub add_constraints: Vec<Change>,
     pub add_foreign_keys: Vec<Change>,
     pub sequence_owners: Vec<Change>,
+    /// Routines whose body the server checks when they are created and that read a relation
+    /// this plan creates (see `routine`).
+    pub late_routines: Vec<Change>,
     pub create_views: Vec<Change>,
+    pub create_triggers: Vec<Change>,
+    pub create_policies: Vec<Change>,
+    /// `row_security` turned on, after the policies (`policy`).
+    pub enable_row_security: Vec<Change>,
     pub comments: Vec<Change>,
     pub drop_tables: Vec<Change>,
+    pub drop_routines: Vec<Change>,
     pub drop_types: Vec<Change>,
 }
 
@@ -73,19 +103,28 @@ impl Plan {
 
     fn into_changes(self) -> Vec<Change> {
         [
+            self.drop_triggers,
+            self.disable_row_security,
+            self.drop_policies,
             self.drop_views,
             self.drop_keys,
             self.drop_constraints,
             self.create_types,
+            self.create_routines,
             self.renames,
             self.create_tables,
             self.alter_columns,
             self.add_constraints,
             self.add_foreign_keys,
             self.sequence_owners,
+            self.late_routines,
             self.create_views,
+            self.create_triggers,
+            self.create_policies,
+            self.enable_row_security,
             self.comments,
             self.drop_tables,
+            self.drop_routines,
             self.drop_types,
         ]
         .into_iter()
@@ -157,6 +196,29 @@ fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
             hints,
             to,
         );
+        routine::diff(&mut plan, name, f.unwrap_or(&empty), t.unwrap_or(&empty));
+        trigger::diff(
+            &mut plan,
+            name,
+            f.unwrap_or(&empty),
+            t.unwrap_or(&empty),
+            hints,
+            trigger::replace_in_place(from),
+        );
+        event::diff(
+            &mut plan,
+            name,
+            f.unwrap_or(&empty),
+            t.unwrap_or(&empty),
+            hints,
+        );
+        policy::diff(
+            &mut plan,
+            name,
+            f.unwrap_or(&empty),
+            t.unwrap_or(&empty),
+            hints,
+        );
         if let Some(t) = t {
             let old = f.and_then(|f| f.comment.clone());
             plan.comment(
@@ -168,6 +230,7 @@ fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
             );
         }
     }
+    partition::adjust(&mut plan, from, to);
     // Schemas are dropped last, after everything in them.
     let (schema_drops, other): (Vec<Change>, Vec<Change>) = std::mem::take(&mut plan.drop_types)
         .into_iter()
@@ -242,6 +305,10 @@ fn diff_schema(
             .unwrap_or_else(|| new.to_string())
     };
 
+    // Enum renames (hints): the rest of the diff compares `to` with `from` renamed.
+    let renamed_enums = domain::enum_renames(plan, schema, from, to, hints);
+    let from = renamed_enums.as_ref().unwrap_or(from);
+
     // Enums.
     let mut rebuilt_enums = BTreeSet::new();
     for e in &to.enums {
@@ -268,7 +335,7 @@ fn diff_schema(
                         schema: s(),
                         from: old.clone(),
                         to: e.clone(),
-                        columns: enum_columns(from, schema, &e.name),
+                        columns: enum_columns_for_rebuild(from, to, schema, &e.name),
                     });
                 }
             },
@@ -292,6 +359,9 @@ fn diff_schema(
             });
         }
     }
+
+    // Domains, composite and range types (after the enums they may use).
+    domain::diff(plan, schema, from, to);
 
     // Sequences.
     let renamed_sequences = sequence::diff(plan, schema, from, to, &renamed);
@@ -432,6 +502,31 @@ pub(crate) fn enum_columns(
         }
     }
     out
+}
+
+/// The columns of an enum rebuilt by the diff, with the default the column has when the rebuild
+/// runs: the declared one when the column keeps the type (the planner changes defaults in
+/// expand, before the rebuild in contract; a bare diff sets it again right after), so the
+/// default set back after the conversion is a value of the new type.
+fn enum_columns_for_rebuild(
+    from: &Schema,
+    to: &Schema,
+    schema: &str,
+    enum_name: &str,
+) -> Vec<EnumColumn> {
+    let mut columns = enum_columns(from, schema, enum_name);
+    for c in &mut columns {
+        let declared = to.table(&c.table).and_then(|t| t.column(&c.column));
+        if let Some(d) = declared.filter(|d| {
+            d.data_type
+                .user_type
+                .as_ref()
+                .is_some_and(|u| u.schema == schema && u.name == enum_name)
+        }) {
+            c.default = d.default.clone();
+        }
+    }
+    columns
 }
 
 /// A new table: the table itself (with its keys and checks), then its foreign keys, indexes and

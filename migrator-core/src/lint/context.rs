@@ -57,6 +57,8 @@ pub struct FileContext<'a> {
     /// `(statement index, table)` of every CREATE TABLE, and `(index, index name)` of every
     /// CREATE INDEX: looked up for each statement, so kept apart from the statements.
     created_tables: Vec<(usize, Name)>,
+    /// The `new-tables` directive's tables: created by an earlier file of the same plan.
+    plan_tables: Vec<Name>,
     created_indexes: Vec<(usize, Name)>,
     enum_additions: OnceCell<Vec<usize>>,
     memo: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
@@ -74,6 +76,11 @@ impl<'a> FileContext<'a> {
             && dialect.transactional_ddl()
             && !directives.no_transaction
             && !statements.iter().any(|s| s.has_word("CONCURRENTLY"));
+        let plan_tables = directives
+            .new_tables
+            .iter()
+            .filter_map(|t| super::sql::parse_name(t, dialect))
+            .collect();
         // An explicit BEGIN … COMMIT block: the BEGIN and the COMMIT belong to it.
         let mut explicit_begin = Vec::with_capacity(statements.len());
         let mut open: Option<usize> = None;
@@ -105,6 +112,7 @@ impl<'a> FileContext<'a> {
             runs_in_transaction,
             transactions,
             explicit_begin,
+            plan_tables,
             created_tables: created(&statements, |s| match s {
                 Stmt::CreateTable(t) => Some(t.name.clone()),
                 _ => None,
@@ -147,11 +155,14 @@ impl<'a> FileContext<'a> {
         self.directives.phase()
     }
 
-    /// Whether a statement before statement `index` created `table`.
+    /// Whether a statement before statement `index` created `table`, or the file's `new-tables`
+    /// directive names it.
     pub fn table_created_before(&self, index: usize, table: &Name) -> bool {
-        self.created_tables
-            .iter()
-            .any(|(i, n)| *i < index && n.same(table))
+        self.plan_tables.iter().any(|n| n.same(table))
+            || self
+                .created_tables
+                .iter()
+                .any(|(i, n)| *i < index && n.same(table))
     }
 }
 

@@ -472,6 +472,16 @@ pub enum Stmt<'a> {
     Other,
 }
 
+/// A whole text that is one (possibly qualified) name as written in SQL (`"s"."t"`, `t`), as
+/// a directive gives it; `None` for anything else.
+pub fn parse_name(text: &str, dialect: Dialect) -> Option<Name> {
+    let tokens = crate::migrations::split::tokens("", text, dialect).ok()?;
+    let toks = significant(&tokens, dialect);
+    let mut c = Cursor::new(&toks, dialect);
+    let name = c.name()?;
+    c.peek().is_none().then_some(name)
+}
+
 /// A cursor over significant tokens.
 #[derive(Clone)]
 pub struct Cursor<'t, 'a> {

@@ -38,6 +38,17 @@ impl SqlFile {
         split::split(&self.name, &self.text, dialect)
     }
 
+    /// Whether the file holds nothing to run: only blank lines and `--` comments (directives
+    /// included). A down file marked `-- migrator:irreversible` is not empty: it says something.
+    pub fn is_empty(&self) -> bool {
+        !self.directives.irreversible
+            && self
+                .text
+                .lines()
+                .map(str::trim)
+                .all(|l| l.is_empty() || l.starts_with("--"))
+    }
+
     /// Whether the file runs in one transaction: not when it says `no-transaction`, nor when a
     /// statement uses `CONCURRENTLY` (Postgres refuses it inside a transaction block).
     pub fn transactional(&self, dialect: Dialect, statements: &[Statement]) -> bool {
@@ -241,6 +252,28 @@ impl MigrationSet {
         }
     }
 
+    /// The files that hold no SQL ([`SqlFile::is_empty`]), with a warning each: an empty up
+    /// file is recorded as applied without doing anything, an empty down file undoes nothing.
+    pub fn empty_file_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in &self.migrations {
+            if m.up.is_empty() {
+                out.push(format!(
+                    "{}: empty (no SQL statement); applying it only records it as applied. Write the change, or delete the pair and run `migrator rehash`",
+                    m.up.name
+                ));
+            }
+            if m.down.is_empty() {
+                out.push(format!(
+                    "{}: empty (no SQL statement); rolling back {} would undo nothing. Write the undo, or mark it `-- migrator:irreversible`",
+                    m.down.name,
+                    m.stem()
+                ));
+            }
+        }
+        out
+    }
+
     pub fn get(&self, version: Version) -> Option<&Migration> {
         self.migrations.iter().find(|m| m.version == version)
     }
@@ -279,9 +312,37 @@ fn parse_file_name(file: &str) -> Result<(Version, String, bool)> {
     let (version, name) = stem
         .split_once('_')
         .ok_or_else(|| bad("no `_` between version and name"))?;
+    let version_text = version;
     let version: Version = version.parse().map_err(|m: String| bad(&m))?;
+    check_timestamp(version_text).map_err(|message| Error::Directory {
+        file: file.to_string(),
+        message,
+    })?;
     validate_name(name).map_err(|m| bad(&m))?;
     Ok((version, name.to_string(), is_up))
+}
+
+/// A 14-digit version is a UTC timestamp `YYYYMMDDHHMMSS` (what `migrator new` and `migrator
+/// plan` write), and its date and hour must be real: `20261399000000` (month 13) is a typo that
+/// sorts the file among the wrong migrations (`new` and `plan` count whole seconds, so
+/// several files written within one second never pass :59). Shorter or longer versions are hand
+/// numbering (`1`, `2`, …), accepted as they are.
+fn check_timestamp(version: &str) -> Result<(), String> {
+    if version.len() != 14
+        || !version.bytes().all(|b| b.is_ascii_digit())
+        || Version::is_valid_timestamp(version)
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "version {version} is not a valid UTC timestamp YYYYMMDDHHMMSS (year {}, month {}, day {}, time {}:{}:{}); fix it in both file names, then run `migrator rehash`",
+        &version[0..4],
+        &version[4..6],
+        &version[6..8],
+        &version[8..10],
+        &version[10..12],
+        &version[12..14],
+    ))
 }
 
 fn validate_name(name: &str) -> Result<(), String> {
@@ -307,15 +368,7 @@ pub fn new_migration(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf)> {
     })?;
     let set = MigrationSet::load_dir(dir)?;
     set.check_integrity()?;
-    let now: u64 = chrono::Utc::now()
-        .format("%Y%m%d%H%M%S")
-        .to_string()
-        .parse()
-        .expect("a formatted timestamp is digits");
-    let version = match set.last_version() {
-        Some(Version(last)) if last >= now => Version(last + 1),
-        _ => Version(now),
-    };
+    let version = Version::next_after(set.last_version());
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let up = dir.join(format!("{version}_{name}.up.sql"));
     let down = dir.join(format!("{version}_{name}.down.sql"));
@@ -375,6 +428,21 @@ mod tests {
             (&[("1_a.up.sql", "")], "1_a.up.sql", "has no 1_a.down.sql"),
             (&[("1_a.down.sql", "")], "1_a.down.sql", "has no 1_a.up.sql"),
             (&[("x_a.up.sql", "")], "x_a.up.sql", "not a version"),
+            (
+                &[("20261399000000_a.up.sql", "")],
+                "20261399000000_a.up.sql",
+                "not a valid UTC timestamp",
+            ),
+            (
+                &[("20260230120000_a.up.sql", "")],
+                "20260230120000_a.up.sql",
+                "day 30",
+            ),
+            (
+                &[("20261203125960_a.up.sql", "")],
+                "20261203125960_a.up.sql",
+                "time 12:59:60",
+            ),
             (&[("1.up.sql", "")], "1.up.sql", "no `_`"),
             (&[("1_a b.up.sql", "")], "1_a b.up.sql", "letters, digits"),
             (
@@ -394,6 +462,29 @@ mod tests {
             assert!(msg.starts_with(&format!("{file}: ")), "{msg}");
             assert!(msg.contains(needle), "{msg} should contain {needle}");
         }
+    }
+
+    #[test]
+    fn empty_files_are_warned_about_but_irreversible_downs_are_not() {
+        let set = MigrationSet::from_files(
+            "t".into(),
+            files(&[
+                ("20260101000001_a.up.sql", "-- just a comment\n\n"),
+                ("20260101000001_a.down.sql", "DROP TABLE a;"),
+                ("20260101000002_b.up.sql", "CREATE TABLE b (id int);"),
+                ("20260101000002_b.down.sql", "-- migrator:irreversible\n"),
+                ("20260101000003_c.up.sql", "CREATE TABLE c (id int);"),
+                ("20260101000003_c.down.sql", ""),
+            ]),
+        )
+        .unwrap();
+        let w = set.empty_file_warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("20260101000001_a.up.sql: empty"), "{w:?}");
+        assert!(
+            w[1].starts_with("20260101000003_c.down.sql: empty"),
+            "{w:?}"
+        );
     }
 
     #[test]

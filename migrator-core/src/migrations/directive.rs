@@ -5,6 +5,7 @@
 //! -- migrator:no-transaction
 //! -- migrator:irreversible
 //! -- migrator:backfill table=users key=id batch=5000
+//! -- migrator:new-tables "public"."orders" "public"."order_lines"
 //! ```
 
 use crate::{Error, Result};
@@ -73,6 +74,12 @@ pub struct Directives {
     pub no_transaction: bool,
     pub irreversible: bool,
     pub backfill: Option<BackfillDirective>,
+    /// `-- migrator:new-tables T…`: tables an earlier file of the same plan created, written as
+    /// in SQL. No application has written to them yet, so the linter treats them as created in
+    /// this file (an index on one needs no `CONCURRENTLY`). `plan` writes it where it splits
+    /// a table's creation and the work on it into several files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub new_tables: Vec<String>,
 }
 
 impl Directives {
@@ -81,7 +88,7 @@ impl Directives {
     }
 }
 
-const KNOWN: &str = "phase, no-transaction, irreversible, backfill";
+const KNOWN: &str = "phase, no-transaction, irreversible, backfill, new-tables";
 
 /// Parses the directives of a (normalized) file. Directives must stand in the leading block of
 /// comments and blank lines; a `-- migrator:` line after the first statement is an error, so a
@@ -148,6 +155,13 @@ pub fn parse(file: &str, text: &str) -> Result<Directives> {
                     return Err(err(line_no, "`backfill` given twice".into()));
                 }
                 d.backfill = Some(parse_backfill(args).map_err(|m| err(line_no, m))?);
+            }
+            "new-tables" => {
+                let names = sql_words(args).map_err(|m| err(line_no, m))?;
+                if names.is_empty() {
+                    return Err(err(line_no, "`new-tables` needs at least one table".into()));
+                }
+                d.new_tables.extend(names);
             }
             "" => return Err(err(line_no, format!("empty directive; known: {KNOWN}"))),
             other => {
@@ -255,6 +269,16 @@ mod tests {
     }
 
     #[test]
+    fn new_tables_are_kept_as_written() {
+        let d = parse(
+            "f",
+            "-- migrator:new-tables \"public\".\"Order Lines\" `t`\n-- migrator:new-tables u\nSELECT 1;\n",
+        )
+        .unwrap();
+        assert_eq!(d.new_tables, ["\"public\".\"Order Lines\"", "`t`", "u"]);
+    }
+
+    #[test]
     fn defaults_to_expand() {
         let d = parse("f", "CREATE TABLE t (id int);").unwrap();
         assert_eq!(d, Directives::default());
@@ -292,6 +316,7 @@ mod tests {
                 1,
                 "unterminated \"",
             ),
+            ("-- migrator:new-tables\n", 1, "at least one table"),
         ];
         for (text, line, needle) in cases {
             let e = parse("m.up.sql", text).unwrap_err().to_string();

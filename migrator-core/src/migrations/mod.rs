@@ -72,6 +72,50 @@ impl Serialize for Checksum {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Version(pub u64);
 
+const TIMESTAMP: &str = "%Y%m%d%H%M%S";
+
+impl Version {
+    /// The version of a migration written now: the current UTC time, or one second past
+    /// `last` when that is not earlier (several files written within one second).
+    pub fn next_after(last: Option<Version>) -> Version {
+        let now = chrono::Utc::now().naive_utc();
+        let now = Version::from_time(now);
+        match last {
+            Some(last) if last >= now => last.plus(1),
+            _ => now,
+        }
+    }
+
+    /// `k` seconds later when the version is a timestamp (`…0959` + 1 = `…1000`, never the
+    /// invalid `…0960`); `k` more otherwise (hand numbering).
+    pub fn plus(self, k: u64) -> Version {
+        let text = self.0.to_string();
+        match chrono::NaiveDateTime::parse_from_str(&text, TIMESTAMP) {
+            Ok(t) if text.len() == 14 => {
+                let seconds = i64::try_from(k).unwrap_or(i64::MAX);
+                t.checked_add_signed(chrono::TimeDelta::seconds(seconds))
+                    .map_or(Version(self.0 + k), Version::from_time)
+            }
+            _ => Version(self.0 + k),
+        }
+    }
+
+    fn from_time(t: chrono::NaiveDateTime) -> Version {
+        Version(
+            t.format(TIMESTAMP)
+                .to_string()
+                .parse()
+                .expect("a formatted timestamp is digits"),
+        )
+    }
+
+    /// Whether a 14-digit version is a real UTC timestamp (other lengths are hand numbering).
+    pub(crate) fn is_valid_timestamp(text: &str) -> bool {
+        // chrono reads second 60 as a leap second; a version never holds one.
+        chrono::NaiveDateTime::parse_from_str(text, TIMESTAMP).is_ok() && !text.ends_with("60")
+    }
+}
+
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -117,6 +161,24 @@ pub fn normalize(file: &str, bytes: &[u8]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_count_in_seconds_when_they_are_timestamps() {
+        assert_eq!(Version(20261203125959).plus(1), Version(20261203130000));
+        assert_eq!(Version(20261231235958).plus(3), Version(20270101000001));
+        assert_eq!(Version(7).plus(2), Version(9));
+        // After a last version in the future (a clock behind), one second past it.
+        assert_eq!(
+            Version::next_after(Some(Version(29991231235959))),
+            Version(30000101000000)
+        );
+        let now = Version::next_after(None);
+        assert!(Version::is_valid_timestamp(&now.to_string()), "{now}");
+        assert!(Version::next_after(Some(Version(1))) >= now);
+        assert!(!Version::is_valid_timestamp("20261203125960"));
+        assert!(!Version::is_valid_timestamp("20261203126000"));
+        assert!(Version::is_valid_timestamp("20261203125959"));
+    }
 
     #[test]
     fn normalization_makes_crlf_and_bom_irrelevant() {

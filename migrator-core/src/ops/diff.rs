@@ -2,7 +2,7 @@
 
 use crate::diff::{Change, DiffOptions};
 use crate::render::SqlStatement;
-use crate::source::Source;
+use crate::source::{Ignore, Source};
 use crate::{DatabaseUrl, Error, Result};
 
 /// The result of diffing two sources.
@@ -13,16 +13,18 @@ pub struct SourceDiff {
 }
 
 /// Reads both sides and diffs them. Scratch databases go to `dev`, else to the server of
-/// whichever side is a database.
+/// whichever side is a database. A declared side's unmodelled objects of `ignore` kinds are
+/// passed over.
 pub async fn diff_sources(
     from: &Source,
     to: &Source,
     dev: Option<&DatabaseUrl>,
     opts: DiffOptions,
+    ignore: Ignore,
 ) -> Result<SourceDiff> {
     let dev = dev.or(from.url()).or(to.url());
     // Both sides at once: each is a round trip or two on its own connection.
-    let (a, b) = tokio::join!(from.inspect(dev), to.inspect(dev));
+    let (a, b) = tokio::join!(from.inspect(dev, ignore), to.inspect(dev, ignore));
     let ((a, _), (b, hints)) = (a?, b?);
     if a.dialect != b.dialect {
         return Err(Error::Refused(format!(

@@ -9,7 +9,9 @@
 use crate::diff::{diff_unchecked, Change, Hints};
 use crate::render::render_all;
 use crate::runner::State;
-use crate::source::{inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to};
+use crate::source::{
+    inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to, Ignore,
+};
 use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
 use serde::Serialize;
 use std::fmt;
@@ -108,6 +110,10 @@ fn describe(c: &Change) -> String {
         .or(v["name"].as_str())
         .or(v["view"]["name"].as_str())
         .or(v["index"]["name"].as_str())
+        .or(v["routine"]["name"].as_str())
+        .or(v["trigger"]["table"].as_str())
+        .or(v["policy"]["table"].as_str())
+        .or(v["to"]["table"].as_str())
         .unwrap_or("");
     let detail = v["column"]["name"]
         .as_str()
@@ -117,6 +123,8 @@ fn describe(c: &Change) -> String {
         .or(v["check"]["name"].as_str())
         .or(v["unique"]["name"].as_str())
         .or(v["to"]["name"].as_str())
+        .or(v["trigger"]["name"].as_str())
+        .or(v["policy"]["name"].as_str())
         .unwrap_or("");
     let mut target = [schema, object]
         .iter()
@@ -212,12 +220,14 @@ fn schema_findings(
 }
 
 /// Checks `url` against the migrations in `dir` and, optionally, the declared schema.
-/// Scratch databases are created on `dev` (default: the server of `url`).
+/// Scratch databases are created on `dev` (default: the server of `url`); the declared schema's
+/// unmodelled objects of `ignore` kinds are passed over.
 pub async fn drift(
     url: &DatabaseUrl,
     dir: &Path,
     declared: Option<&Path>,
     dev: Option<&DatabaseUrl>,
+    ignore: Ignore,
 ) -> Result<DriftReport> {
     let set = MigrationSet::load_dir(dir)?;
     let dev = dev.unwrap_or(url);
@@ -322,7 +332,7 @@ pub async fn drift(
     }
     // The declared schema, when given.
     if let Some(path) = declared {
-        let (want, _) = inspect_declared(dev, path).await?;
+        let (want, _) = inspect_declared(dev, path, ignore).await?;
         let changes = diff_unchecked(&live, &want, &Hints::default());
         let file = Some(path.display().to_string());
         let what = "the declared schema";

@@ -138,23 +138,22 @@ pub async fn prepare_plan(
     let set = crate::MigrationSet::load_dir(dir)?;
     set.check_integrity()?;
     let from = crate::source::inspect_replayed(dev, &set).await?;
-    let (to, hints) = crate::source::inspect_declared(dev, schema).await?;
+    let (to, hints) = crate::source::inspect_declared(dev, schema, opts.ignore).await?;
     let changes = crate::diff::diff_unchecked(&from, &to, &hints);
     let steps = plan(dev.dialect(), &changes, &from, &to, &hints, opts)?;
     let files = if steps.is_empty() {
         Vec::new()
     } else {
-        let now: u64 = chrono::Utc::now()
-            .format("%Y%m%d%H%M%S")
-            .to_string()
-            .parse()
-            .expect("digits");
-        let base = match set.last_version() {
-            Some(v) if v.0 >= now => crate::migrations::Version(v.0 + 1),
-            _ => crate::migrations::Version(now),
-        };
+        let base = crate::migrations::Version::next_after(set.last_version());
         let tool = format!("migrator {}", crate::TOOL_VERSION);
-        files::group(&steps, base, name, opts.batch_size.max(1), &tool)
+        files::group(
+            &steps,
+            base,
+            name,
+            opts.batch_size.max(1),
+            &tool,
+            dev.dialect(),
+        )
     };
     Ok(PlanDraft {
         dir: dir.to_path_buf(),

@@ -56,7 +56,8 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         };
         for c in changes {
             match c {
-                Change::CreateTable { schema, table } => {
+                Change::CreateTable { schema, table }
+                | Change::AttachPartition { schema, table, .. } => {
                     ctx.new_tables.insert((schema.clone(), table.name.clone()));
                 }
                 Change::DropConstraint {
@@ -261,6 +262,8 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             irreversible: false,
             backfill: None,
             ends_fill: false,
+            blocks: Vec::new(),
+            new_tables: Vec::new(),
         }
     }
 }
@@ -279,9 +282,54 @@ pub(super) fn plan_with<R: Renderer>(
     let ctx = Ctx::new(from, to, hints, opts, r, changes);
     let mut steps = Vec::new();
     for c in changes {
-        steps.extend(recipe(&ctx, c, changes)?);
+        type Tables = Vec<(String, String)>;
+        let (new, blocks): (Tables, Tables) = c
+            .blocked_tables()
+            .into_iter()
+            .chain(match c {
+                Change::CreateTable { schema, table } => {
+                    Some((schema.as_str(), table.name.as_str()))
+                }
+                _ => None,
+            })
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+            .partition(|(s, t)| ctx.is_new(s, t));
+        for mut step in recipe(&ctx, c, changes)? {
+            step.blocks = blocks.clone();
+            step.new_tables = new.clone();
+            steps.push(step);
+        }
+    }
+    for s in &mut steps {
+        user_triggers_hazard(&ctx, s);
     }
     Ok(by_phase(steps))
+}
+
+/// A backfill's batched UPDATEs (and a rollback's copy back) fire the table's own triggers:
+/// says which, as they may stamp rows or write elsewhere (`updated_at`, audit rows).
+fn user_triggers_hazard<R: Renderer>(ctx: &Ctx<R>, step: &mut Step) {
+    let Some(b) = &step.backfill else {
+        return;
+    };
+    let d = ctx.dialect();
+    let names: Vec<String> = ctx
+        .from
+        .schemas
+        .iter()
+        .flat_map(|s| s.triggers.iter().map(move |t| (s, t)))
+        .filter(|(s, t)| {
+            d.table_ref(&s.name, &t.table) == b.table
+                && t.definition.to_ascii_uppercase().contains("UPDATE")
+        })
+        .map(|(_, t)| t.name.clone())
+        .collect();
+    if !names.is_empty() {
+        step.hazards.push(format!(
+            "the batched UPDATEs (and a rollback's copy back) fire the table's own update trigger(s) {}: what they do (a timestamp, an audit row) happens for every row",
+            names.join(", ")
+        ));
+    }
 }
 
 /// Short, stable object names for migrator's triggers and check constraints (≤ 63 bytes).
@@ -396,6 +444,24 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
         CommentTarget::Enum { schema, name } => format!("type {schema}.{name}"),
         CommentTarget::Sequence { schema, name } => format!("sequence {schema}.{name}"),
         CommentTarget::Extension { name } => format!("extension {name}"),
+        CommentTarget::Routine {
+            schema,
+            name,
+            kind,
+            arguments,
+        } => format!("{kind} {schema}.{name}({arguments})"),
+        CommentTarget::Trigger {
+            schema,
+            table,
+            trigger,
+        } => format!("trigger {trigger} on {schema}.{table}"),
+        CommentTarget::Domain { schema, name } => format!("domain {schema}.{name}"),
+        CommentTarget::Type { schema, name } => format!("type {schema}.{name}"),
+        CommentTarget::Policy {
+            schema,
+            table,
+            policy,
+        } => format!("policy {policy} on {schema}.{table}"),
     }
 }
 

@@ -5,11 +5,17 @@
 //! atomic file. Each backfill is a file of its own (the runner batches it). Contract steps go
 //! into one file run statement by statement, so each lock is held only for its own statement and
 //! a failure resumes where it stopped.
+//!
+//! A table the plan creates may be created in one file and indexed or given a foreign key in a
+//! later one: the later file names it in a `new-tables` directive, so that the linter knows
+//! that no application has written to it yet (as it knows of a table created in the same file).
 
 use super::{Backfill, Step};
 use crate::migrations::{Phase, Version};
 use crate::render::SqlStatement;
+use crate::Dialect;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// A migration file pair to write.
 #[derive(Debug, Clone, Serialize)]
@@ -31,13 +37,21 @@ fn non_transactional(s: &Step) -> bool {
 }
 
 /// Groups `steps` into files with versions `base`, `base + 1`, …
+///
+/// Where the `dialect` runs a file's DDL in one transaction, a file's
+/// transaction blocks the writers of at most one table that existed before: holding one
+/// table's lock while waiting for another's is the deadlock an application writing to both
+/// completes (an INSERT into a child table holds the child and waits for the parent, through
+/// its foreign key check), and the server then kills the application's statement.
 pub fn group(
     steps: &[Step],
     base: Version,
     name: &str,
     batch_size: u64,
     tool: &str,
+    dialect: Dialect,
 ) -> Vec<PlannedFile> {
+    let transactional_ddl = dialect.transactional_ddl();
     let mut groups: Vec<(Phase, bool, Vec<usize>)> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
         let no_tx = match s.phase {
@@ -46,7 +60,21 @@ pub fn group(
             Phase::Contract => true,
         };
         let joins = match groups.last() {
-            Some((p, nt, _)) => *p == s.phase && *nt == no_tx && s.phase != Phase::Backfill,
+            Some((p, nt, members)) => {
+                *p == s.phase
+                    && *nt == no_tx
+                    && s.phase != Phase::Backfill
+                    && (no_tx || !transactional_ddl || {
+                        let mut blocked: Vec<&(String, String)> = members
+                            .iter()
+                            .flat_map(|&m| &steps[m].blocks)
+                            .chain(&s.blocks)
+                            .collect();
+                        blocked.sort();
+                        blocked.dedup();
+                        blocked.len() <= 1
+                    })
+            }
             None => false,
         };
         if joins {
@@ -55,6 +83,23 @@ pub fn group(
             groups.push((s.phase, no_tx, vec![i]));
         }
     }
+    // Per file, the new tables its steps work on that an earlier file created (the first file
+    // working on a new table is the one that creates it).
+    let mut seen: BTreeSet<&(String, String)> = BTreeSet::new();
+    let created_earlier: Vec<Vec<String>> = groups
+        .iter()
+        .map(|(_, _, idx)| {
+            let mine: BTreeSet<&(String, String)> =
+                idx.iter().flat_map(|&i| &steps[i].new_tables).collect();
+            let earlier = mine
+                .iter()
+                .filter(|t| seen.contains(*t))
+                .map(|(s, t)| dialect.table_ref(s, t))
+                .collect();
+            seen.extend(mine);
+            earlier
+        })
+        .collect();
     let mut counts = std::collections::BTreeMap::new();
     groups
         .into_iter()
@@ -73,10 +118,15 @@ pub fn group(
                 None
             };
             let irreversible = idx.iter().any(|&i| steps[i].irreversible);
+            let new_tables = match created_earlier[k].as_slice() {
+                [] => None,
+                tables => Some(format!("-- migrator:new-tables {}", tables.join(" "))),
+            };
             let mut header = vec![format!("-- migrator:phase {phase}")];
             if no_tx {
                 header.push("-- migrator:no-transaction".into());
             }
+            header.extend(new_tables.clone());
             if let Some(b) = &backfill {
                 header.push(format!(
                     "-- migrator:backfill table={} key={} batch={batch_size}",
@@ -111,6 +161,7 @@ pub fn group(
             if irreversible {
                 down_header.push("-- migrator:irreversible".into());
             }
+            down_header.extend(new_tables);
             let down_note = if down_stmts.is_empty() {
                 "-- Nothing to undo: the expand file's down removes what this file filled.\n"
                     .to_string()
@@ -124,7 +175,7 @@ pub fn group(
                 down_note
             );
             PlannedFile {
-                version: Version(base.0 + k as u64),
+                version: base.plus(k as u64),
                 name: format!("{name}_{phase}{suffix}"),
                 phase,
                 no_transaction: no_tx,
@@ -162,7 +213,80 @@ fn body(stmts: &[&SqlStatement]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{group, one_line};
+    use crate::migrations::{Phase, Version};
+    use crate::plan::Step;
+    use crate::render::SqlStatement;
+    use crate::Dialect;
+
+    fn expand(sql: &str, blocks: &[&str]) -> Step {
+        Step {
+            phase: Phase::Expand,
+            summary: sql.into(),
+            lock: String::new(),
+            hazards: Vec::new(),
+            up: vec![SqlStatement::new(sql.to_string())],
+            down: Vec::new(),
+            irreversible: false,
+            backfill: None,
+            ends_fill: false,
+            blocks: blocks
+                .iter()
+                .map(|t| ("public".to_string(), t.to_string()))
+                .collect(),
+            new_tables: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_transaction_blocks_the_writers_of_one_existing_table() {
+        let steps = [
+            expand("ALTER parent 1", &["parent"]),
+            expand("CREATE TABLE fresh", &[]),
+            expand("ALTER parent 2", &["parent"]),
+            expand("ALTER child", &["child"]),
+            expand("COMMENT", &[]),
+            expand("ALTER both", &["a", "b"]),
+        ];
+        let files = |dialect| {
+            group(&steps, Version(1), "v", 10, "t", dialect)
+                .into_iter()
+                .map(|f| f.steps)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            files(Dialect::Postgres),
+            vec![vec![0, 1, 2], vec![3, 4], vec![5]]
+        );
+        assert_eq!(files(Dialect::Mysql), vec![vec![0, 1, 2, 3, 4, 5]]);
+    }
+
+    #[test]
+    fn later_files_name_the_new_tables_they_work_on() {
+        let on = |mut s: Step, table: &str| {
+            s.new_tables = vec![("public".to_string(), table.to_string())];
+            s
+        };
+        let steps = [
+            on(expand("CREATE TABLE fresh", &[]), "fresh"),
+            expand("ALTER parent", &["parent"]),
+            on(expand("CREATE TABLE other", &[]), "other"),
+            expand("ALTER child", &["child"]),
+            on(expand("CREATE INDEX ON fresh", &[]), "fresh"),
+        ];
+        let files = group(&steps, Version(1), "v", 10, "t", Dialect::Postgres);
+        assert_eq!(files.len(), 2);
+        assert!(!files[0].up.contains("new-tables"), "{}", files[0].up);
+        for text in [&files[1].up, &files[1].down] {
+            assert!(
+                text.contains("-- migrator:new-tables \"public\".\"fresh\"\n"),
+                "{text}"
+            );
+        }
+        // Each file's directives parse back.
+        let d = crate::migrations::directive::parse("f", &files[1].up).unwrap();
+        assert_eq!(d.new_tables, ["\"public\".\"fresh\""]);
+    }
 
     #[test]
     fn comment_text_cannot_break_out_of_its_line() {

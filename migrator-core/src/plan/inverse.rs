@@ -84,6 +84,42 @@ fn inverse_comment(from: &Database, target: &CommentTarget) -> Option<String> {
             .and_then(|s| s.sequence(name))
             .and_then(|q| q.comment.clone()),
         CommentTarget::Extension { .. } => None,
+        CommentTarget::Routine {
+            schema,
+            name,
+            kind,
+            arguments,
+        } => f.schema(schema).and_then(|s| {
+            s.routines
+                .iter()
+                .find(|r| &r.name == name && r.kind == *kind && &r.arguments == arguments)
+                .and_then(|r| r.comment.clone())
+        }),
+        CommentTarget::Trigger {
+            schema,
+            table,
+            trigger,
+        } => f
+            .schema(schema)
+            .and_then(|s| s.trigger(table, trigger))
+            .and_then(|t| t.comment.clone()),
+        CommentTarget::Domain { schema, name } => f
+            .schema(schema)
+            .and_then(|s| s.domain(name))
+            .and_then(|d| d.comment.clone()),
+        CommentTarget::Type { schema, name } => f.schema(schema).and_then(|s| {
+            s.composite(name)
+                .and_then(|c| c.comment.clone())
+                .or_else(|| s.range(name).and_then(|r| r.comment.clone()))
+        }),
+        CommentTarget::Policy {
+            schema,
+            table,
+            policy,
+        } => f
+            .schema(schema)
+            .and_then(|s| s.policy(table, policy))
+            .and_then(|p| p.comment.clone()),
     }
 }
 
@@ -116,6 +152,40 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
         | AlterSequence { .. }
         | SetSequenceOwner { .. }
         | DropSequence { .. } => crate::diff::sequence::inverse(from, c),
+        CreateRoutine { .. } | ReplaceRoutine { .. } | DropRoutine { .. } => {
+            crate::diff::routine::inverse(from, c)
+        }
+        CreateTrigger { .. }
+        | ReplaceTrigger { .. }
+        | SetTriggerEnabled { .. }
+        | DropTrigger { .. } => crate::diff::trigger::inverse(from, c),
+        CreateEvent { .. } | AlterEvent { .. } | DropEvent { .. } => {
+            crate::diff::event::inverse(from, c)
+        }
+        CreatePolicy { .. }
+        | AlterPolicy { .. }
+        | ReplacePolicy { .. }
+        | RenamePolicy { .. }
+        | DropPolicy { .. } => crate::diff::policy::inverse(c),
+        CreateDomain { .. }
+        | DropDomain { .. }
+        | SetDomainDefault { .. }
+        | SetDomainNotNull { .. }
+        | AddDomainCheck { .. }
+        | ValidateDomainCheck { .. }
+        | DropDomainCheck { .. }
+        | CreateComposite { .. }
+        | DropComposite { .. }
+        | AddAttribute { .. }
+        | DropAttribute { .. }
+        | AlterAttribute { .. }
+        | CreateRange { .. }
+        | DropRange { .. }
+        | RenameEnum { .. }
+        | RenameEnumValue { .. } => crate::diff::domain::inverse(from, c),
+        AttachPartition { .. } | DetachPartition { .. } | Repartition { .. } => {
+            crate::diff::partition::inverse(from, c)
+        }
         CreateTable { schema, table } => (
             vec![DropTable {
                 schema: schema.clone(),
@@ -311,11 +381,13 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
         ) {
             // Postgres cannot remove an enum value: rebuild the type without it.
             (Some(old), Some(new)) => (
+                // Runs after the downs of the plan's later steps: the columns as they were
+                // before the plan (with their old defaults), columns it added are gone.
                 vec![RecreateEnum {
                     schema: schema.clone(),
                     from: new.clone(),
                     to: old.clone(),
-                    columns: enum_columns(to, schema, name),
+                    columns: enum_columns(from, schema, name),
                 }],
                 false,
             ),
@@ -395,6 +467,10 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
                     table: name.clone(),
                     key: f.clone(),
                 }));
+                // Its comments (the table's, its columns', constraints' and indexes').
+                let mut comments = crate::diff::Plan::default();
+                crate::diff::table::comments_of_new_table(&mut comments, schema, t);
+                back.extend(comments.comments);
             }
             (back, true)
         }

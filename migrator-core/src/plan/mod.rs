@@ -20,8 +20,13 @@ mod common;
 pub mod files;
 pub mod inverse;
 pub mod mysql;
+mod mysql_event;
+mod partition;
+mod pg_policy;
+mod pg_types;
 pub mod postgres;
 mod shadow;
+pub mod timeline;
 
 use crate::diff::Change;
 use crate::diff::Hints;
@@ -62,6 +67,16 @@ pub struct Step {
     /// see `common::by_phase`).
     #[serde(skip)]
     pub ends_fill: bool,
+    /// Tables that existed before the plan whose writers the step blocks
+    /// ([`crate::diff::Change::blocked_tables`]): a transaction holding such a lock on one table
+    /// while it waits for another deadlocks with an application writing to both (an INSERT into
+    /// a child table locks the child, then its foreign key check the parent).
+    #[serde(skip)]
+    pub blocks: Vec<(String, String)>,
+    /// Tables the plan creates that the step creates or works on: a later file of the plan
+    /// working on one names it in its `new-tables` directive (see [`files::group`]).
+    #[serde(skip)]
+    pub new_tables: Vec<(String, String)>,
 }
 
 /// Options of `migrator plan`.
@@ -71,6 +86,8 @@ pub struct PlanOptions {
     pub allow_destructive: bool,
     /// Rows per backfill batch written into the backfill directive.
     pub batch_size: u64,
+    /// Kinds of unmodelled objects the declared schema may hold (`[schema] ignore`).
+    pub ignore: crate::source::Ignore,
 }
 
 /// Plans `changes` (from `from` to `to`) for `dialect`.

@@ -515,6 +515,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             let (lock, hazard) = lock_of(&drop[0].up);
             drop[0].lock = lock.into();
             drop[0].hazards.extend(hazard.map(str::to_string));
+            foreign_keys_back_unchecked(ctx, c, &mut drop[0]);
             steps.append(&mut drop);
             Ok(steps)
         }
@@ -522,10 +523,16 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             schema,
             table,
             name,
-        } => step(
-            Contract,
-            format!("drop constraint {name} on {schema}.{table}"),
-        ),
+        } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Contract,
+                format!("drop constraint {name} on {schema}.{table}"),
+            );
+            foreign_keys_back_unchecked(ctx, c, &mut s);
+            Ok(vec![s])
+        }
         DropIndex { schema, name, .. } => step(Contract, format!("drop index {schema}.{name}")),
         // Refused by the renderer's check before planning (Postgres-only kinds).
         CreateSchema { .. }
@@ -537,13 +544,125 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         | AddEnumValue { .. }
         | RecreateEnum { .. }
         | DropEnum { .. }
-        | CreateSequence { .. }
-        | AlterSequence { .. }
         | RenameSequence { .. }
         | SetSequenceOwner { .. }
-        | DropSequence { .. }
         | AddExclusion { .. }
-        | RenameConstraint { .. } => Ok(vec![]),
+        | RenameConstraint { .. }
+        | SetTriggerEnabled { .. }
+        | CreateDomain { .. }
+        | DropDomain { .. }
+        | SetDomainDefault { .. }
+        | SetDomainNotNull { .. }
+        | AddDomainCheck { .. }
+        | ValidateDomainCheck { .. }
+        | DropDomainCheck { .. }
+        | CreateComposite { .. }
+        | DropComposite { .. }
+        | AddAttribute { .. }
+        | DropAttribute { .. }
+        | AlterAttribute { .. }
+        | CreateRange { .. }
+        | DropRange { .. }
+        | RenameEnum { .. }
+        | RenameEnumValue { .. }
+        | AttachPartition { .. }
+        | DetachPartition { .. }
+        | Repartition { .. }
+        | CreatePolicy { .. }
+        | AlterPolicy { .. }
+        | ReplacePolicy { .. }
+        | RenamePolicy { .. }
+        | DropPolicy { .. } => Ok(vec![]),
+        // Events and MariaDB sequences: `plan/mysql_event.rs`.
+        CreateEvent { .. }
+        | AlterEvent { .. }
+        | DropEvent { .. }
+        | CreateSequence { .. }
+        | AlterSequence { .. }
+        | DropSequence { .. } => super::mysql_event::recipe(ctx, c),
+        CreateRoutine { schema, routine } => step(
+            Expand,
+            format!("create {} {schema}.{}", routine.kind, routine.name),
+        ),
+        ReplaceRoutine { schema, to, .. } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Expand,
+                format!("replace {} {schema}.{}", to.kind, to.name),
+            );
+            s.hazards.push(format!(
+                "the old application version runs the new definition of {} from expand on",
+                to.name
+            ));
+            if !MysqlFlavor::of(ctx.from).create_or_replace_trigger() {
+                s.hazards.push(format!(
+                    "MySQL has no CREATE OR REPLACE {}: it is dropped and created, and calls in between fail",
+                    to.kind.keyword()
+                ));
+            }
+            Ok(vec![s])
+        }
+        DropRoutine { schema, routine } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Contract,
+                format!("drop {} {schema}.{}", routine.kind, routine.name),
+            );
+            s.hazards.push(format!(
+                "drops {} {schema}.{}: callers that still use it fail (rollback creates it again)",
+                routine.kind, routine.name
+            ));
+            Ok(vec![s])
+        }
+        CreateTrigger { schema, trigger } => step(
+            Expand,
+            format!(
+                "create trigger {} on {schema}.{}",
+                trigger.name, trigger.table
+            ),
+        ),
+        ReplaceTrigger {
+            schema,
+            to,
+            in_place,
+            ..
+        } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Expand,
+                format!("replace trigger {} on {schema}.{}", to.name, to.table),
+            );
+            s.hazards.push(format!(
+                "writes of the old application version fire the new definition of {} from expand on",
+                to.name
+            ));
+            if !*in_place {
+                s.hazards.push(format!(
+                    "MySQL has no CREATE OR REPLACE TRIGGER: it is dropped and created, and writes in between do not fire {}",
+                    to.name
+                ));
+            }
+            Ok(vec![s])
+        }
+        DropTrigger { schema, trigger } => {
+            let mut s = plain(
+                ctx,
+                c,
+                Contract,
+                format!(
+                    "drop trigger {} on {schema}.{}",
+                    trigger.name, trigger.table
+                ),
+            );
+            s.hazards.push(format!(
+                "writes stop firing trigger {} (rollback creates it again)",
+                trigger.name
+            ));
+            Ok(vec![s])
+        }
     }
 }
 
@@ -834,10 +953,16 @@ fn alter_column(
     let copies = rendered
         .iter()
         .any(|s| s.sql.contains(Algorithm::Copy.clause()));
+    // A shadow column cannot replace a column a CHECK uses on MySQL (ERROR 3959); and adding
+    // the CHECK back would copy the table anyway (MySQL validates a CHECK only by copying).
+    // The server's own copy is then the one rebuild, flagged in the step's hazards.
+    let shadow_closed =
+        refuse_checked_column(ctx, schema, table, &to.name, "changing its type").is_err();
     if from.data_type != to.data_type
         && copies
         && from.generated.is_none()
         && to.generated.is_none()
+        && !shadow_closed
     {
         return change_type(ctx, schema, table, from, to, using);
     }
@@ -856,6 +981,12 @@ fn alter_column(
         let mut step = plain(ctx, &change, Phase::Expand, summary.clone());
         if let Some(values) = appended_choices(&from.data_type.name, &to.data_type.name) {
             acknowledge_removed_choices(&mut step, table, &to.name, values);
+        }
+        if shadow_closed && from.data_type != to.data_type {
+            step.hazards.push(format!(
+                "{} cannot change a column a CHECK uses online (no shadow column: ERROR 3959; the CHECK is only validated by a copy): the table is copied once",
+                ctx.r.flavor()
+            ));
         }
         steps.push(step);
     }
@@ -930,6 +1061,8 @@ fn alter_column(
         );
         s.hazards
             .push("MODIFY … NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue)".into());
+        s.hazards
+            .push("rolling back fails if NULLs were written meanwhile (fill them first)".into());
         steps.push(s);
     }
     Ok(steps)
@@ -1127,12 +1260,14 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
 
     fn swap_names(
         &self,
+        ctx: &Ctx,
         s: &Shadow,
         column: &str,
         aside: &str,
         incoming: &str,
     ) -> Vec<SqlStatement> {
         vec![swap_names(
+            ctx.r.rename_algorithm(s.schema, s.table),
             s.table,
             &ident(column),
             &ident(aside),
@@ -1212,19 +1347,76 @@ fn swap_index(table: &str, name: &str, kind: &str) -> SqlStatement {
     )
 }
 
-/// `column` renamed to `aside` and `incoming` renamed to `column`, in one instant statement. The
-/// lint rule against renames is switched off for it: both application versions are past it.
-fn swap_names(table: &str, column: &str, aside: &str, incoming: &str) -> SqlStatement {
+/// `column` renamed to `aside` and `incoming` renamed to `column`, in one statement (instant
+/// unless the table forbids it: [`MysqlRenderer::rename_algorithm`]). The lint rule against
+/// renames is switched off for it: both application versions are past it.
+fn swap_names(
+    algorithm: Algorithm,
+    table: &str,
+    column: &str,
+    aside: &str,
+    incoming: &str,
+) -> SqlStatement {
     let mut s = alter(
         table,
         &format!("RENAME COLUMN {column} TO {aside}, RENAME COLUMN {incoming} TO {column}"),
-        Algorithm::Instant,
+        algorithm,
     );
     s.sql = format!(
         "-- migrator-lint: ignore rename-column -- the shadow column swap; no deployed version reads {aside}\n{}",
         s.sql
     );
     s
+}
+
+/// `adds` (the rendered `ADD FOREIGN KEY` of an existing table) run with `foreign_key_checks=0`
+/// and in place: enforced for new writes at once, existing rows not checked, no table copy.
+fn unchecked(flavor: &MysqlFlavor, adds: Vec<SqlStatement>) -> Vec<SqlStatement> {
+    let inplace = |s: SqlStatement| {
+        s.sql
+            .replace(Algorithm::Copy.clause(), Algorithm::Inplace.clause())
+    };
+    match flavor.unchecked_foreign_key() {
+        UncheckedForeignKey::SetStatement => adds
+            .into_iter()
+            .map(|s| {
+                SqlStatement::new(format!(
+                    "SET STATEMENT foreign_key_checks=0 FOR {}",
+                    inplace(s)
+                ))
+            })
+            .collect(),
+        // The runner restores foreign_key_checks after every file, so a failing ALTER cannot
+        // leave the session without checks, and replays the SET when it resumes the file.
+        UncheckedForeignKey::SessionVariable => {
+            let mut up = vec![SqlStatement::new("SET SESSION foreign_key_checks = 0")];
+            up.extend(adds.into_iter().map(|s| SqlStatement::new(inplace(s))));
+            up.push(SqlStatement::new("SET SESSION foreign_key_checks = 1"));
+            up
+        }
+    }
+}
+
+/// A contract step dropping a foreign key (alone or with its column): its down adds the key back
+/// the same online way as [`add_foreign_key`] (with checks on it would copy the table, blocking
+/// writes, which `lint` refuses), without the orphan check.
+fn foreign_keys_back_unchecked(ctx: &Ctx, c: &Change, step: &mut Step) {
+    let (inv, _) = super::inverse::inverse(ctx.from, ctx.to, c);
+    if !inv
+        .iter()
+        .any(|i| matches!(i, Change::AddForeignKey { .. }))
+    {
+        return;
+    }
+    let flavor = ctx.r.flavor().clone();
+    step.down = inv
+        .into_iter()
+        .flat_map(|i| match i {
+            Change::AddForeignKey { .. } => unchecked(&flavor, ctx.sql(&i)),
+            _ => ctx.sql(&i),
+        })
+        .collect();
+    step.hazards.push("rolling back adds the foreign key again without checking the rows written while it was gone (MySQL cannot validate it afterwards)".into());
 }
 
 /// A foreign key on an existing table: added with `foreign_key_checks=0` for that one statement
@@ -1252,34 +1444,7 @@ fn add_foreign_key(
     }
     let flavor = ctx.r.flavor().clone();
     refuse_non_standard_parent_key(ctx, &flavor, schema, table, key)?;
-    let inplace = |s: SqlStatement| {
-        s.sql
-            .replace(Algorithm::Copy.clause(), Algorithm::Inplace.clause())
-    };
-    let up: Vec<SqlStatement> = match flavor.unchecked_foreign_key() {
-        UncheckedForeignKey::SetStatement => ctx
-            .sql(c)
-            .into_iter()
-            .map(|s| {
-                SqlStatement::new(format!(
-                    "SET STATEMENT foreign_key_checks=0 FOR {}",
-                    inplace(s)
-                ))
-            })
-            .collect(),
-        // The runner restores foreign_key_checks after every file, so a failing ALTER cannot
-        // leave the session without checks, and replays the SET when it resumes the file.
-        UncheckedForeignKey::SessionVariable => {
-            let mut up = vec![SqlStatement::new("SET SESSION foreign_key_checks = 0")];
-            up.extend(
-                ctx.sql(c)
-                    .into_iter()
-                    .map(|s| SqlStatement::new(inplace(s))),
-            );
-            up.push(SqlStatement::new("SET SESSION foreign_key_checks = 1"));
-            up
-        }
-    };
+    let up = unchecked(&flavor, ctx.sql(c));
     let mut add = simple(
         ctx,
         c,
@@ -1639,6 +1804,7 @@ mod tests {
         let opts = PlanOptions {
             allow_destructive: false,
             batch_size: 100,
+            ignore: crate::source::Ignore::NONE,
         };
         MysqlPlanner.plan(&[add_fk()], &d, &d, &Hints::default(), opts)
     }

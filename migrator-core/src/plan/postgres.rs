@@ -14,7 +14,7 @@ use crate::render::postgres::{
     column_definition, free_type_change, ident, literal, qualified, PostgresRenderer,
 };
 use crate::render::SqlStatement;
-use crate::schema::{Column, Database};
+use crate::schema::{Column, Database, TriggerEnabled};
 use crate::{Dialect, Error, Result};
 
 use super::common::ROLLBACK_RENAME;
@@ -192,13 +192,19 @@ impl Planner for PostgresPlanner {
         hints: &Hints,
         opts: PlanOptions,
     ) -> Result<Vec<Step>> {
-        plan_with(PostgresRenderer, (changes, from, to, hints, opts), recipe)
+        super::pg_policy::check(changes, from)?;
+        let mut steps = plan_with(PostgresRenderer, (changes, from, to, hints, opts), recipe)?;
+        super::partition::adjust_steps(from, to, &mut steps);
+        Ok(steps)
     }
 }
 
 fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
     use Change::*;
     use Phase::*;
+    if let Some(steps) = super::partition::recipe(ctx, c) {
+        return steps;
+    }
     let step = |phase, lock: &str, summary: String| Ok(vec![simple(ctx, c, phase, lock, summary)]);
     match c {
         CreateSchema { schema } => step(Expand, NONE, format!("create schema {schema}")),
@@ -320,6 +326,9 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 "ACCESS EXCLUSIVE",
                 format!("change options of {schema}.{table}"),
             );
+            if from.get("row_security") != to.get("row_security") {
+                s.hazards.push("row-level security changes at once for every session: both application versions run under the new setting from this step on (policies are created before it is turned on, dropped after it is turned off)".into());
+            }
             if from.get("persistence") != to.get("persistence") {
                 s.hazards.push(
                     "SET LOGGED / UNLOGGED rewrites the table under an ACCESS EXCLUSIVE lock"
@@ -513,6 +522,22 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             "the sequence's position is lost",
         ),
         DropEnum { schema, name } => step(Contract, INSTANT, format!("drop enum {schema}.{name}")),
+        CreateDomain { .. }
+        | DropDomain { .. }
+        | SetDomainDefault { .. }
+        | SetDomainNotNull { .. }
+        | AddDomainCheck { .. }
+        | ValidateDomainCheck { .. }
+        | DropDomainCheck { .. }
+        | CreateComposite { .. }
+        | DropComposite { .. }
+        | AddAttribute { .. }
+        | DropAttribute { .. }
+        | AlterAttribute { .. }
+        | CreateRange { .. }
+        | DropRange { .. }
+        | RenameEnum { .. }
+        | RenameEnumValue { .. } => super::pg_types::recipe(ctx, c, all),
         DropExtension { name } => step(Contract, INSTANT, format!("drop extension {name}")),
         // Replaced under the same name: the add recipe swaps the two.
         DropConstraint {
@@ -549,7 +574,181 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             "SHARE UPDATE EXCLUSIVE (CONCURRENTLY)",
             format!("drop index {schema}.{name}"),
         ),
+        CreateRoutine { .. }
+        | ReplaceRoutine { .. }
+        | DropRoutine { .. }
+        | CreateTrigger { .. }
+        | ReplaceTrigger { .. }
+        | SetTriggerEnabled { .. }
+        | DropTrigger { .. } => routine_or_trigger(ctx, c),
+        // Refused by the renderer's check before planning (MySQL only).
+        CreateEvent { .. } | AlterEvent { .. } | DropEvent { .. } => Ok(vec![]),
+        CreatePolicy { .. }
+        | AlterPolicy { .. }
+        | ReplacePolicy { .. }
+        | RenamePolicy { .. }
+        | DropPolicy { .. } => super::pg_policy::recipe(ctx, c),
+        // Always planned by `partition::recipe` above.
+        AttachPartition { .. } | DetachPartition { .. } | Repartition { .. } => Ok(vec![]),
     }
+}
+
+/// Routines and triggers. New ones and new definitions go in expand (the new application
+/// version may need them; the old one keeps working: a routine whose signature changes is a
+/// new routine beside the old one); what is no longer declared goes in contract, after the
+/// old version stopped calling it.
+fn routine_or_trigger(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
+    use Change::*;
+    use Phase::*;
+    let on_table = |schema: &str, table: &str, lock: &str| {
+        if ctx.is_new(schema, table) {
+            NONE.to_string()
+        } else {
+            format!("{lock} on {schema}.{table}, instant")
+        }
+    };
+    let s = match c {
+        CreateRoutine { schema, routine } => simple(
+            ctx,
+            c,
+            Expand,
+            NONE,
+            format!(
+                "create {} {schema}.{}",
+                routine.kind,
+                routine.display_name()
+            ),
+        ),
+        ReplaceRoutine { schema, from, to } => {
+            let replaceable = crate::diff::routine::replaceable(from, to);
+            let mut s = simple(
+                ctx,
+                c,
+                Expand,
+                if replaceable {
+                    "instant"
+                } else {
+                    "ACCESS EXCLUSIVE on the routine, instant"
+                },
+                format!(
+                    "{} {} {schema}.{}",
+                    if replaceable {
+                        "replace"
+                    } else {
+                        "drop and create"
+                    },
+                    to.kind,
+                    to.display_name()
+                ),
+            );
+            s.hazards.push(format!(
+                "the old application version runs the new definition of {} from expand on",
+                to.display_name()
+            ));
+            if !replaceable {
+                s.hazards.push("its result, argument names, modes or defaults change under the same argument types, which CREATE OR REPLACE cannot do: it is dropped and created in one transaction (which fails while a default, check, view or trigger uses it)".to_string());
+            }
+            s
+        }
+        DropRoutine { schema, routine } => {
+            let mut s = simple(
+                ctx,
+                c,
+                Contract,
+                "instant",
+                format!("drop {} {schema}.{}", routine.kind, routine.display_name()),
+            );
+            s.hazards.push(format!(
+                "drops {} {schema}.{}: callers that still use it fail (rollback creates it again)",
+                routine.kind,
+                routine.display_name()
+            ));
+            s
+        }
+        CreateTrigger { schema, trigger } => simple(
+            ctx,
+            c,
+            Expand,
+            &on_table(schema, &trigger.table, "SHARE ROW EXCLUSIVE"),
+            format!(
+                "create trigger {} on {schema}.{}",
+                trigger.name, trigger.table
+            ),
+        ),
+        ReplaceTrigger {
+            schema,
+            to,
+            in_place,
+            ..
+        } => {
+            let lock = if *in_place {
+                "SHARE ROW EXCLUSIVE"
+            } else {
+                "ACCESS EXCLUSIVE"
+            };
+            let mut s = simple(
+                ctx,
+                c,
+                Expand,
+                &on_table(schema, &to.table, lock),
+                format!(
+                    "{} trigger {} on {schema}.{}",
+                    if *in_place {
+                        "replace"
+                    } else {
+                        "drop and create"
+                    },
+                    to.name,
+                    to.table
+                ),
+            );
+            s.hazards.push(format!(
+                "writes of the old application version fire the new definition of {} from expand on",
+                to.name
+            ));
+            s
+        }
+        SetTriggerEnabled {
+            schema,
+            table,
+            name,
+            to,
+            ..
+        } => simple(
+            ctx,
+            c,
+            Expand,
+            &on_table(schema, table, "SHARE ROW EXCLUSIVE"),
+            format!(
+                "set trigger {name} on {schema}.{table} {}",
+                match to {
+                    TriggerEnabled::Enabled => "enabled",
+                    TriggerEnabled::Disabled => "disabled",
+                    TriggerEnabled::Replica => "enabled on replicas only",
+                    TriggerEnabled::Always => "enabled always",
+                }
+            ),
+        ),
+        DropTrigger { schema, trigger } => {
+            let mut s = simple(
+                ctx,
+                c,
+                Contract,
+                &on_table(schema, &trigger.table, "ACCESS EXCLUSIVE"),
+                format!(
+                    "drop trigger {} on {schema}.{}",
+                    trigger.name, trigger.table
+                ),
+            );
+            s.hazards.push(format!(
+                "writes stop firing trigger {} (rollback creates it again)",
+                trigger.name
+            ));
+            s
+        }
+        _ => return Ok(vec![]),
+    };
+    Ok(vec![s])
 }
 
 /// An index whose definition changes under the same name: the new definition is built first
@@ -1125,6 +1324,24 @@ fn alter_column(
             s.hazards
                 .push("a collation change rebuilds the column's indexes under the lock".into());
         }
+        if type_change && !free_type_change(&to.data_type.name, &from.data_type.name) {
+            // A widening's down narrows, and Postgres cannot narrow without rewriting the
+            // table. A rollback is the emergency path: the down says so instead of `lint`
+            // refusing the plan of a metadata-only up.
+            for d in s.down.iter_mut().filter(|d| d.sql.contains(" TYPE ")) {
+                d.sql = format!(
+                    "-- migrator-lint: ignore rewriting-type-change -- rollback only: narrowing back rewrites the table\n{}",
+                    d.sql
+                );
+            }
+            s.hazards.push(format!(
+                "rolling back narrows {} to {} again: that rewrites the table under an ACCESS EXCLUSIVE lock, and fails if wider values were written meanwhile",
+                to.name, from.data_type.name
+            ));
+            // Nothing is lost: the narrowing fails on a value that does not fit (see the
+            // renderer) instead of cutting it.
+            s.irreversible = false;
+        }
         steps.push(s);
     }
     if from.nullable && !to.nullable {
@@ -1408,6 +1625,7 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
 
     fn swap_names(
         &self,
+        _ctx: &Ctx,
         s: &Shadow,
         column: &str,
         aside: &str,

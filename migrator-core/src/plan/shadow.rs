@@ -189,6 +189,7 @@ pub(super) trait ShadowSql<R: Renderer> {
     /// `column` renamed to `aside` and `incoming` to `column` (names unquoted).
     fn swap_names(
         &self,
+        ctx: &Ctx<R>,
         s: &Shadow,
         column: &str,
         aside: &str,
@@ -323,7 +324,7 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
         drop: Vec::new(),
     };
     if s.shadow != fin {
-        swap.columns = sql.swap_names(s, fin, &s.aside, &s.shadow);
+        swap.columns = sql.swap_names(ctx, s, fin, &s.aside, &s.shadow);
         swap.drop = sql.drop_in_swap(ctx, s, &s.aside);
     } else {
         swap.drop = sql.drop_in_swap(ctx, s, old);
@@ -365,7 +366,7 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
         unswap.extend(sql.index_takes_name(s, &i.name, "old"));
     }
     if s.shadow != fin {
-        unswap.extend(sql.swap_names(s, fin, &s.shadow, &s.aside));
+        unswap.extend(sql.swap_names(ctx, s, fin, &s.shadow, &s.aside));
         unswap.extend(sync_up);
     }
     if !unswap.is_empty() {

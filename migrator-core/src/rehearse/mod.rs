@@ -31,6 +31,8 @@
 //! (calibration), and a new-application probe that fails on the declared schema itself (after a
 //! clean contract) is only noted.
 
+mod events;
+mod partition;
 mod probe;
 mod report;
 mod sample;
@@ -522,16 +524,25 @@ impl<'a> Rehearsal<'a> {
         scope
     }
 
-    /// Tables the plan drops (their rows cannot come back), old names.
+    /// Tables the plan drops (their rows cannot come back), old names; and the partitioned
+    /// tables whose partitions it drops or adds (rows in those partitions go with them, on
+    /// contract or on rollback).
     fn dropped_tables(&self) -> BTreeSet<(String, String)> {
-        self.plan
+        let mut out: BTreeSet<(String, String)> = self
+            .plan
             .changes
             .iter()
             .filter_map(|c| match c {
                 Change::DropTable { schema, name } => Some((schema.clone(), name.clone())),
                 _ => None,
             })
-            .collect()
+            .collect();
+        out.extend(partition::parents_losing_rows(
+            self.plan.changes,
+            self.plan.from,
+            self.plan.to,
+        ));
+        out
     }
 
     /// Columns the plan drops: `(schema, table, column)`, the table under either name.
@@ -560,7 +571,7 @@ impl<'a> Rehearsal<'a> {
         if self.dev.dialect().database_is_schema() {
             db.rename_schema(scratch.name(), &self.dev.database().unwrap_or_default());
         }
-        Ok(db)
+        Ok(events::status_aside(db))
     }
 
     async fn own_objects(&self, session: &mut dyn Session) -> Result<Vec<String>> {
@@ -836,7 +847,11 @@ impl<'a> Rehearsal<'a> {
         }
         let t = Instant::now();
         let after = self.inspect(scratch).await?;
-        let left = diff_unchecked(&after, self.plan.to, &Hints::default());
+        let left = diff_unchecked(
+            &after,
+            &events::status_aside(self.plan.to.clone()),
+            &Hints::default(),
+        );
         if !left.is_empty() {
             let failure = Failure {
                 server: false,
@@ -1136,7 +1151,52 @@ fn change_tables(c: &Change) -> Vec<(String, String)> {
         | Change::SetSequenceOwner { .. }
         | Change::DropSequence { .. }
         | Change::CreateView { .. }
-        | Change::DropView { .. } => vec![],
+        | Change::DropView { .. }
+        | Change::CreateRoutine { .. }
+        | Change::ReplaceRoutine { .. }
+        | Change::DropRoutine { .. }
+        | Change::CreateEvent { .. }
+        | Change::AlterEvent { .. }
+        | Change::DropEvent { .. }
+        | Change::CreateDomain { .. }
+        | Change::DropDomain { .. }
+        | Change::SetDomainDefault { .. }
+        | Change::SetDomainNotNull { .. }
+        | Change::AddDomainCheck { .. }
+        | Change::ValidateDomainCheck { .. }
+        | Change::DropDomainCheck { .. }
+        | Change::CreateComposite { .. }
+        | Change::DropComposite { .. }
+        | Change::AddAttribute { .. }
+        | Change::DropAttribute { .. }
+        | Change::AlterAttribute { .. }
+        | Change::CreateRange { .. }
+        | Change::DropRange { .. }
+        | Change::RenameEnum { .. }
+        | Change::RenameEnumValue { .. } => vec![],
+        Change::CreateTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } => {
+            one(schema, &trigger.table)
+        }
+        Change::ReplaceTrigger {
+            schema, from, to, ..
+        } => vec![
+            (schema.clone(), from.table.clone()),
+            (schema.clone(), to.table.clone()),
+        ],
+        Change::SetTriggerEnabled { schema, table, .. } => one(schema, table),
+        Change::CreatePolicy { schema, policy } | Change::DropPolicy { schema, policy } => {
+            one(schema, &policy.table)
+        }
+        Change::AlterPolicy {
+            schema, from, to, ..
+        }
+        | Change::ReplacePolicy {
+            schema, from, to, ..
+        } => vec![
+            (schema.clone(), from.table.clone()),
+            (schema.clone(), to.table.clone()),
+        ],
+        Change::RenamePolicy { schema, table, .. } => one(schema, table),
         Change::RecreateEnum { columns, .. } => columns
             .iter()
             .map(|c| (c.schema.clone(), c.table.clone()))
@@ -1146,6 +1206,26 @@ fn change_tables(c: &Change) -> Vec<(String, String)> {
             vec![(schema.clone(), from.clone()), (schema.clone(), to.clone())]
         }
         Change::DropTable { schema, name } => one(schema, name),
+        Change::AttachPartition { schema, table, .. } => {
+            let mut t = one(schema, &table.name);
+            t.extend(
+                table
+                    .partition_of()
+                    .map(|of| (of.parent_schema.clone(), of.parent.clone())),
+            );
+            t
+        }
+        Change::DetachPartition {
+            schema,
+            name,
+            parent_schema,
+            parent,
+            ..
+        } => vec![
+            (schema.clone(), name.clone()),
+            (parent_schema.clone(), parent.clone()),
+        ],
+        Change::Repartition { schema, table, .. } => one(schema, table),
         Change::AddForeignKey { schema, table, key } => vec![
             (schema.clone(), table.clone()),
             (key.ref_schema.clone(), key.ref_table.clone()),
@@ -1169,12 +1249,17 @@ fn change_tables(c: &Change) -> Vec<(String, String)> {
             CommentTarget::Table { schema, table }
             | CommentTarget::Column { schema, table, .. }
             | CommentTarget::Index { schema, table, .. }
-            | CommentTarget::Constraint { schema, table, .. } => one(schema, table),
-            CommentTarget::Schema { .. }
+            | CommentTarget::Constraint { schema, table, .. }
+            | CommentTarget::Trigger { schema, table, .. }
+            | CommentTarget::Policy { schema, table, .. } => one(schema, table),
+            CommentTarget::Routine { .. }
+            | CommentTarget::Schema { .. }
             | CommentTarget::View { .. }
             | CommentTarget::Enum { .. }
             | CommentTarget::Sequence { .. }
-            | CommentTarget::Extension { .. } => vec![],
+            | CommentTarget::Extension { .. }
+            | CommentTarget::Domain { .. }
+            | CommentTarget::Type { .. } => vec![],
         },
     }
 }
@@ -1208,7 +1293,8 @@ impl TempCopy {
                 let p = copy
                     .path
                     .join(format!("{}_{}.{ext}.sql", f.version, f.name));
-                std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
+                // Events do not run during the rehearsal (see `events.rs`).
+                std::fs::write(&p, events::inert_events(text)).map_err(|e| Error::io(&p, e))?;
             }
         }
         crate::migrations::rehash(&copy.path)?;

@@ -519,14 +519,49 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let from = self.plan.from;
-        let Some(t) = from.table(schema, table) else {
+        // A partition is written through its parent (probed as a table of the plan too).
+        let Some(t) = from
+            .table(schema, table)
+            .filter(|t| t.partition_of().is_none())
+        else {
             return Ok(());
         };
         let new_table = self.shapes.new_table(schema, table);
         // Before expand the row is one more existing row: like sample rows, it respects the
         // new shape's foreign keys but not its CHECKs.
         let other = self.new_side(schema, table, when != When::BeforeExpand);
-        let gen = RowGen::new(self.values, from, schema, t, &BTreeMap::new(), &other);
+        // An enum whose values are renamed (or removed): the old application writes only
+        // values the new type has too, so that its rows read back the same on both sides.
+        let mut kinds = BTreeMap::new();
+        if let Some(n) = &new_table {
+            for c in &t.columns {
+                let new_col = self
+                    .shapes
+                    .new_column(schema, table, &c.name)
+                    .and_then(|nc| {
+                        self.plan
+                            .to
+                            .table(schema, n)
+                            .and_then(|x| x.column(&nc))
+                            .cloned()
+                    });
+                let Some(new_col) = new_col else { continue };
+                if let (Kind::Choice(old_values), Kind::Choice(new_values)) = (
+                    self.values.kind(c, from),
+                    self.values.kind(&new_col, self.plan.to),
+                ) {
+                    let kept: Vec<String> = old_values
+                        .iter()
+                        .filter(|v| new_values.contains(v))
+                        .cloned()
+                        .collect();
+                    if !kept.is_empty() && kept.len() < old_values.len() {
+                        kinds.insert(c.name.clone(), Kind::Choice(kept));
+                    }
+                }
+            }
+        }
+        let gen = RowGen::new(self.values, from, schema, t, &kinds, &other);
         let parents = gen.parent_rows(session).await;
         let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
         let w = write(
@@ -584,7 +619,10 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let (from, to) = (self.plan.from, self.plan.to);
-        let Some(t) = to.table(schema, table) else {
+        let Some(t) = to
+            .table(schema, table)
+            .filter(|t| t.partition_of().is_none())
+        else {
             return Ok(());
         };
         let old_table = self.shapes.old_table(schema, table);

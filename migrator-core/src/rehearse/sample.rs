@@ -60,6 +60,12 @@ pub(crate) enum Kind {
     Choice(Vec<String>),
     /// A Postgres array: the empty array.
     Array,
+    /// A Postgres composite type (`ROW(…)::type`): its type as SQL names it, and its
+    /// attributes' names and kinds.
+    Row {
+        type_name: String,
+        fields: Vec<(String, Kind)>,
+    },
     Unknown,
 }
 
@@ -194,9 +200,12 @@ fn common_literal(dialect: Dialect, kind: &Kind, i: u64, column: &str) -> Option
             format!("B'{bits}'")
         }
         Kind::Choice(values) if !values.is_empty() => lit(&values[i as usize % values.len()]),
-        Kind::Choice(_) | Kind::Unknown | Kind::Array | Kind::Bool | Kind::Bytes { .. } => {
-            return None
-        }
+        Kind::Choice(_)
+        | Kind::Unknown
+        | Kind::Array
+        | Kind::Bool
+        | Kind::Bytes { .. }
+        | Kind::Row { .. } => return None,
     })
 }
 
@@ -242,11 +251,37 @@ impl Values for PgValues {
                     .map(|e| Kind::Choice(e.values.clone()))
                     .unwrap_or(Kind::Unknown),
                 UserTypeKind::Base if u.name == "citext" => Kind::Text { max: None },
-                UserTypeKind::Base
-                | UserTypeKind::Domain
-                | UserTypeKind::Composite
-                | UserTypeKind::Range
-                | UserTypeKind::Other => Kind::Unknown,
+                // A domain's values are its base type's (its CHECKs: see `domain_checks`).
+                UserTypeKind::Domain => {
+                    match db.schema(&u.schema).and_then(|s| s.domain(&u.name)) {
+                        Some(d) if depth(column) < 8 => {
+                            let mut base = column.clone();
+                            base.data_type = d.base.clone();
+                            base.collation = None;
+                            self.kind(&base, db)
+                        }
+                        _ => Kind::Unknown,
+                    }
+                }
+                UserTypeKind::Composite => {
+                    match db.schema(&u.schema).and_then(|s| s.composite(&u.name)) {
+                        Some(c) if depth(column) < 8 => Kind::Row {
+                            type_name: column.data_type.name.clone(),
+                            fields: c
+                                .attributes
+                                .iter()
+                                .map(|a| {
+                                    let mut field = column.clone();
+                                    field.name = format!("{}\u{1}", column.name);
+                                    field.data_type = a.data_type.clone();
+                                    (a.name.clone(), self.kind(&field, db))
+                                })
+                                .collect(),
+                        },
+                        _ => Kind::Unknown,
+                    }
+                }
+                UserTypeKind::Base | UserTypeKind::Range | UserTypeKind::Other => Kind::Unknown,
             };
         }
         match t {
@@ -326,12 +361,51 @@ impl Values for PgValues {
                 Some(format!("'\\x{}'", hex(&b)))
             }
             Kind::Array => Some("'{}'".into()),
+            // Every attribute's value of row `i` (NULL where none can be made up).
+            Kind::Row { type_name, fields } => Some(format!(
+                "ROW({})::{type_name}",
+                fields
+                    .iter()
+                    .map(|(name, k)| literal(self, k, i, name).unwrap_or_else(|| "NULL".into()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             _ => None,
         }
     }
 }
 
 struct MyValues;
+
+/// How deep a made-up column is in nested domains / composite types (each level appends a
+/// `\u{1}` to its name): a bound against a type referring to itself through others.
+fn depth(column: &Column) -> usize {
+    column.name.matches('\u{1}').count()
+}
+
+/// The CHECK expressions of the domain a column's type is (and of the domains it is built on),
+/// and whether one of them is NOT NULL.
+pub(crate) fn domain_checks(column: &Column, db: &Database) -> (Vec<String>, bool) {
+    let mut checks = Vec::new();
+    let mut not_null = false;
+    let mut ty = &column.data_type;
+    for _ in 0..8 {
+        let Some(u) = ty
+            .user_type
+            .as_ref()
+            .filter(|u| u.kind == UserTypeKind::Domain && !ty.array)
+        else {
+            break;
+        };
+        let Some(d) = db.schema(&u.schema).and_then(|s| s.domain(&u.name)) else {
+            break;
+        };
+        checks.extend(d.checks.iter().map(|c| c.expr.clone()));
+        not_null |= d.not_null;
+        ty = &d.base;
+    }
+    (checks, not_null)
+}
 
 /// The quoted values of `enum('a','b')` / `set('a','b')` as MySQL prints them (`''` escapes a
 /// quote, a backslash is doubled).
@@ -623,6 +697,9 @@ pub(crate) struct RowGen {
     pub primary_key: Vec<String>,
     /// Unique keys (column names), for locating a row of a table without a primary key.
     pub uniques: Vec<Vec<String>>,
+    /// A partitioned table: key column → value inside one leaf partition's bounds, per leaf
+    /// (row `i` goes to leaf `i % len`).
+    pub partition_values: Vec<BTreeMap<String, String>>,
     values: &'static dyn Values,
 }
 
@@ -685,9 +762,12 @@ impl RowGen {
                 continue;
             }
             let alias = other.names.get(&c.name);
+            // A domain's CHECKs read `VALUE`: they are about this column.
+            let (own, domain_not_null) = domain_checks(c, db);
             let relevant: Vec<&String> = checks
                 .iter()
                 .filter(|x| mentions(x, &c.name))
+                .chain(&own)
                 .chain(
                     other
                         .checks
@@ -711,7 +791,7 @@ impl RowGen {
                     .get(&c.name)
                     .cloned()
                     .unwrap_or_else(|| values.kind(c, db)),
-                nullable: c.nullable,
+                nullable: c.nullable && !domain_not_null,
                 has_default: c.default.is_some(),
                 fk: fk_of.get(&c.name).copied(),
                 key: pk.contains(&c.name),
@@ -731,6 +811,7 @@ impl RowGen {
             parents,
             primary_key: pk,
             uniques,
+            partition_values: super::partition::leaf_values(db, schema, &table.name),
             values,
         }
     }
@@ -750,6 +831,12 @@ impl RowGen {
         parents: &[Vec<Vec<Option<String>>>],
     ) -> String {
         let d = self.dialect();
+        if !self.partition_values.is_empty() {
+            let leaf = &self.partition_values[i as usize % self.partition_values.len()];
+            if let Some(v) = leaf.get(&c.name) {
+                return v.clone();
+            }
+        }
         if mode == Mode::Sample && c.nullable && !c.key && i % 7 == 3 {
             return "NULL".into();
         }
@@ -905,7 +992,11 @@ pub(crate) async fn fill(
     const BATCH: u64 = 50;
     let mut out = Vec::new();
     for (schema, name) in tables {
-        let Some(table) = db.table(schema, name) else {
+        // A partition's rows are written through its parent.
+        let Some(table) = db
+            .table(schema, name)
+            .filter(|t| t.partition_of().is_none())
+        else {
             continue;
         };
         let none = Other::default();
@@ -973,6 +1064,83 @@ mod tests {
             comment: None,
             options: Default::default(),
         }
+    }
+
+    #[test]
+    fn domain_and_composite_columns_get_values_of_their_base_types() {
+        use crate::schema::{
+            Attribute, ColumnType, Composite, Domain, DomainCheck, Schema, UserType,
+        };
+        let user = |name: &str, kind| ColumnType {
+            name: format!("public.{name}"),
+            array: false,
+            user_type: Some(UserType {
+                schema: "public".into(),
+                name: name.into(),
+                kind,
+            }),
+        };
+        let mut s = Schema::new("public");
+        s.domains = vec![
+            Domain {
+                name: "posint".into(),
+                base: ColumnType::builtin("integer"),
+                default: None,
+                not_null: true,
+                collation: None,
+                checks: vec![DomainCheck {
+                    name: "pos".into(),
+                    expr: "(VALUE > 0)".into(),
+                    validated: true,
+                }],
+                comment: None,
+            },
+            Domain {
+                name: "small".into(),
+                base: user("posint", UserTypeKind::Domain),
+                default: None,
+                not_null: false,
+                collation: None,
+                checks: vec![DomainCheck {
+                    name: "max".into(),
+                    expr: "((VALUE)::integer < 100)".into(),
+                    validated: true,
+                }],
+                comment: None,
+            },
+        ];
+        s.composites = vec![Composite {
+            name: "pair".into(),
+            attributes: vec![
+                Attribute {
+                    name: "n".into(),
+                    data_type: user("small", UserTypeKind::Domain),
+                    collation: None,
+                },
+                Attribute {
+                    name: "label".into(),
+                    data_type: ColumnType::builtin("character varying(4)"),
+                    collation: None,
+                },
+            ],
+            comment: None,
+        }];
+        let mut db = Database::new(Dialect::Postgres);
+        db.schemas = vec![s];
+        let pg = values_for(Dialect::Postgres);
+        let mut small = col("s", "public.small");
+        small.data_type = user("small", UserTypeKind::Domain);
+        assert!(matches!(pg.kind(&small, &db), Kind::Int { .. }));
+        let (checks, not_null) = domain_checks(&small, &db);
+        assert_eq!(checks, ["((VALUE)::integer < 100)", "(VALUE > 0)"]);
+        assert!(not_null, "NOT NULL of the domain under it");
+        let mut pair = col("p", "public.pair");
+        pair.data_type = user("pair", UserTypeKind::Composite);
+        let kind = pg.kind(&pair, &db);
+        assert_eq!(
+            literal(pg, &kind, 3, "p").as_deref(),
+            Some("ROW(3, '3-la')::public.pair")
+        );
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! literal; expressions (defaults, checks, view bodies) are the server's own deparsed text.
 
 pub mod mysql;
+mod mysql_event;
+mod partition;
+mod pg_policy;
+mod pg_types;
 pub mod postgres;
 
 use crate::diff::Change;

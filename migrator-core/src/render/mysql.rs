@@ -58,6 +58,9 @@ pub struct MysqlRenderer {
     indexed: BTreeSet<(String, String, String)>,
     /// (schema, table, name) of table-level checks → expression.
     checks: BTreeMap<(String, String, String), String>,
+    /// Tables with a check that reads an ENUM or SET column (see
+    /// [`MysqlFlavor::online_rename_beside_enum_check`]).
+    enum_checked: BTreeSet<(String, String)>,
 }
 
 impl MysqlRenderer {
@@ -87,6 +90,7 @@ impl MysqlRenderer {
         let mut before_virtual = BTreeSet::new();
         let mut indexed = BTreeSet::new();
         let mut checks = BTreeMap::new();
+        let mut enum_checked = BTreeSet::new();
         for s in &db.schemas {
             for t in &s.tables {
                 if t.indexes.iter().any(|i| i.method == "FULLTEXT") {
@@ -121,6 +125,22 @@ impl MysqlRenderer {
                 for c in key_columns {
                     indexed.insert((s.name.clone(), t.name.clone(), c.to_ascii_lowercase()));
                 }
+                let choice_columns: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .filter(|c| {
+                        let ty = c.data_type.name.to_ascii_lowercase();
+                        ty.starts_with("enum(") || ty.starts_with("set(")
+                    })
+                    .map(|c| c.name.as_str())
+                    .collect();
+                if t.checks.iter().any(|k| {
+                    choice_columns
+                        .iter()
+                        .any(|c| !rename_in_expr(&k.expr, c, c).1.is_empty())
+                }) {
+                    enum_checked.insert((s.name.clone(), t.name.clone()));
+                }
                 for k in &t.checks {
                     checks.insert(
                         (s.name.clone(), t.name.clone(), k.name.clone()),
@@ -151,7 +171,21 @@ impl MysqlRenderer {
             before_virtual,
             indexed,
             checks,
+            enum_checked,
         }
+    }
+
+    /// How a `RENAME COLUMN` of `schema.table` runs: instantly (or in place) where the server
+    /// can, else by copying the table (MySQL, next to a CHECK reading an ENUM / SET column).
+    pub fn rename_algorithm(&self, schema: &str, table: &str) -> Algorithm {
+        if !self.flavor.online_rename_beside_enum_check()
+            && self
+                .enum_checked
+                .contains(&(schema.to_string(), table.to_string()))
+        {
+            return Algorithm::Copy;
+        }
+        Self::instant_or_inplace(self.flavor.instant_rename_column())
     }
 
     /// How a statement that rebuilds `schema.table` (or adds / drops a column of it) may run,
@@ -205,11 +239,7 @@ impl MysqlRenderer {
             self.checks_using(schema, table, from)
         };
         if checks.is_empty() {
-            return vec![alter(
-                table,
-                &rename,
-                Self::instant_or_inplace(self.flavor.instant_rename_column()),
-            )];
+            return vec![alter(table, &rename, self.rename_algorithm(schema, table))];
         }
         let mut actions: Vec<String> = checks
             .iter()
@@ -220,7 +250,7 @@ impl MysqlRenderer {
         let mut out = vec![alter(
             table,
             &actions.join(", "),
-            Self::instant_or_inplace(self.flavor.instant_rename_column()),
+            self.rename_algorithm(schema, table),
         )];
         let adds: Vec<String> = checks
             .iter()
@@ -875,6 +905,33 @@ fn create_view(v: &View) -> String {
     sql
 }
 
+/// `CREATE OR REPLACE …` of a `CREATE …` statement, where the server has it (MariaDB).
+fn or_replace(flavor: &MysqlFlavor, create: &str) -> Option<String> {
+    if !flavor.create_or_replace_trigger() {
+        return None;
+    }
+    create
+        .strip_prefix("CREATE ")
+        .map(|rest| format!("CREATE OR REPLACE {rest}"))
+}
+
+fn drop_routine(r: &crate::schema::Routine) -> String {
+    format!("DROP {} {}", r.kind.keyword(), ident(&r.name))
+}
+
+/// A trigger's statement, with its place among the table's triggers of the same timing and
+/// event (`FOLLOWS`).
+fn trigger_sql(t: &crate::schema::Trigger) -> String {
+    match t.options.get("follows") {
+        Some(f) => t.definition.replacen(
+            " FOR EACH ROW ",
+            &format!(" FOR EACH ROW FOLLOWS {} ", ident(f)),
+            1,
+        ),
+        None => t.definition.clone(),
+    }
+}
+
 /// Why MySQL cannot run `change`, if it cannot.
 fn unsupported(change: &Change) -> Option<String> {
     use Change::*;
@@ -902,18 +959,33 @@ fn unsupported(change: &Change) -> Option<String> {
             "enum type {}: MySQL has no enum types (ENUM is a column type)",
             to.name
         ),
-        CreateSequence { sequence, .. } => format!(
-            "sequence {}: sequences are not managed on MySQL / MariaDB",
-            sequence.name
+        CreateDomain { domain, .. } => {
+            format!("domain {}: MySQL has no domains", domain.name)
+        }
+        DropDomain { name, .. }
+        | SetDomainDefault { name, .. }
+        | SetDomainNotNull { name, .. }
+        | AddDomainCheck { domain: name, .. }
+        | ValidateDomainCheck { domain: name, .. }
+        | DropDomainCheck { domain: name, .. } => {
+            format!("domain {name}: MySQL has no domains")
+        }
+        CreateComposite { composite, .. } => format!(
+            "composite type {}: MySQL has no composite types",
+            composite.name
         ),
-        AlterSequence { to, .. } => format!(
-            "sequence {}: sequences are not managed on MySQL / MariaDB",
-            to.name
-        ),
-        RenameSequence { from: name, .. }
-        | SetSequenceOwner { name, .. }
-        | DropSequence { name, .. } => format!(
-            "sequence {name}: sequences are not managed on MySQL / MariaDB"
+        DropComposite { name, .. }
+        | AddAttribute { composite: name, .. }
+        | DropAttribute { composite: name, .. }
+        | AlterAttribute { composite: name, .. } => {
+            format!("composite type {name}: MySQL has no composite types")
+        }
+        CreateRange { range, .. } => {
+            format!("range type {}: MySQL has no range types", range.name)
+        }
+        DropRange { name, .. } => format!("range type {name}: MySQL has no range types"),
+        RenameEnum { from: name, .. } | RenameEnumValue { name, .. } => format!(
+            "enum type {name}: MySQL has no enum types (ENUM is a column type)"
         ),
         AddExclusion { exclusion, .. } => format!(
             "exclusion constraint {}: MySQL has no exclusion constraints",
@@ -970,6 +1042,24 @@ fn unsupported(change: &Change) -> Option<String> {
                 "comment on {other:?}: MySQL has no comments on this kind of object"
             ),
         },
+        SetTriggerEnabled { name, .. } => format!(
+            "trigger {name}: MySQL triggers cannot be disabled"
+        ),
+        CreatePolicy { .. }
+        | AlterPolicy { .. }
+        | ReplacePolicy { .. }
+        | RenamePolicy { .. }
+        | DropPolicy { .. } => "row-level security policies: MySQL has none".to_string(),
+        AttachPartition { table, .. } => format!(
+            "partition {}: partitioning is not modelled on MySQL",
+            table.name
+        ),
+        DetachPartition { name, .. } => {
+            format!("partition {name}: partitioning is not modelled on MySQL")
+        }
+        Repartition { table, .. } => {
+            format!("table {table}: partitioning is not modelled on MySQL")
+        }
         CreateTable { .. }
         | RenameTable { .. }
         | AlterTableOptions { .. }
@@ -987,7 +1077,22 @@ fn unsupported(change: &Change) -> Option<String> {
         | RenameIndex { .. }
         | DropIndex { .. }
         | CreateView { .. }
-        | DropView { .. } => return None,
+        | DropView { .. }
+        | CreateRoutine { .. }
+        | ReplaceRoutine { .. }
+        | DropRoutine { .. }
+        | CreateTrigger { .. }
+        | ReplaceTrigger { .. }
+        | DropTrigger { .. }
+        | CreateEvent { .. }
+        | AlterEvent { .. }
+        | DropEvent { .. } => return None,
+        // MariaDB only: see `MysqlRenderer::check` (`render/mysql_event.rs`).
+        CreateSequence { .. }
+        | AlterSequence { .. }
+        | RenameSequence { .. }
+        | SetSequenceOwner { .. }
+        | DropSequence { .. } => return None,
     })
 }
 
@@ -997,7 +1102,9 @@ impl Renderer for MysqlRenderer {
     }
 
     fn check(&self, change: &Change) -> Result<()> {
-        match unsupported(change) {
+        match unsupported(change)
+            .or_else(|| super::mysql_event::unsupported_sequence(change, &self.flavor))
+        {
             Some(why) => Err(Error::Refused(format!(
                 "cannot express this change on MySQL / MariaDB: {why}"
             ))),
@@ -1007,7 +1114,7 @@ impl Renderer for MysqlRenderer {
 
     fn render(&self, change: &Change) -> Vec<SqlStatement> {
         use Change::*;
-        if unsupported(change).is_some() {
+        if self.check(change).is_err() {
             return vec![];
         }
         let one = |sql: String| vec![SqlStatement::new(sql)];
@@ -1174,15 +1281,68 @@ impl Renderer for MysqlRenderer {
             | AddEnumValue { .. }
             | RecreateEnum { .. }
             | DropEnum { .. }
-            | CreateSequence { .. }
-            | AlterSequence { .. }
             | RenameSequence { .. }
             | SetSequenceOwner { .. }
-            | DropSequence { .. }
             | AddExclusion { .. }
             | ValidateConstraint { .. }
             | RenameConstraint { .. }
-            | Comment { .. } => vec![],
+            | Comment { .. }
+            | SetTriggerEnabled { .. }
+            | CreateDomain { .. }
+            | DropDomain { .. }
+            | SetDomainDefault { .. }
+            | SetDomainNotNull { .. }
+            | AddDomainCheck { .. }
+            | ValidateDomainCheck { .. }
+            | DropDomainCheck { .. }
+            | CreateComposite { .. }
+            | DropComposite { .. }
+            | AddAttribute { .. }
+            | DropAttribute { .. }
+            | AlterAttribute { .. }
+            | CreateRange { .. }
+            | DropRange { .. }
+            | RenameEnum { .. }
+            | RenameEnumValue { .. }
+            | AttachPartition { .. }
+            | DetachPartition { .. }
+            | Repartition { .. }
+            | CreatePolicy { .. }
+            | AlterPolicy { .. }
+            | ReplacePolicy { .. }
+            | RenamePolicy { .. }
+            | DropPolicy { .. } => vec![],
+            CreateRoutine { routine, .. } => one(routine.definition.clone()),
+            // MariaDB replaces in one statement; MySQL drops and creates (missing between the
+            // two: the planner says so).
+            ReplaceRoutine { from, to, .. } => match or_replace(&self.flavor, &to.definition) {
+                Some(sql) => one(sql),
+                None => vec![
+                    SqlStatement::new(drop_routine(from)),
+                    SqlStatement::new(to.definition.clone()),
+                ],
+            },
+            DropRoutine { routine, .. } => one(drop_routine(routine)),
+            CreateTrigger { trigger, .. } => one(trigger_sql(trigger)),
+            ReplaceTrigger { to, in_place, .. } => {
+                match or_replace(&self.flavor, &trigger_sql(to)).filter(|_| *in_place) {
+                    Some(sql) => one(sql),
+                    None => vec![
+                        SqlStatement::new(format!("DROP TRIGGER {}", ident(&to.name))),
+                        SqlStatement::new(trigger_sql(to)),
+                    ],
+                }
+            }
+            DropTrigger { trigger, .. } => one(format!("DROP TRIGGER {}", ident(&trigger.name))),
+            CreateEvent { event, .. } => one(super::mysql_event::create_event(event, &self.flavor)),
+            AlterEvent { from, to, .. } => super::mysql_event::alter_event(from, to, &self.flavor)
+                .into_iter()
+                .map(SqlStatement::new)
+                .collect(),
+            DropEvent { event, .. } => one(super::mysql_event::drop_event(event)),
+            CreateSequence { sequence, .. } => one(super::mysql_event::create_sequence(sequence)),
+            AlterSequence { from, to, .. } => one(super::mysql_event::alter_sequence(from, to)),
+            DropSequence { name, .. } => one(super::mysql_event::drop_sequence(name)),
         }
     }
 }

@@ -4,7 +4,7 @@ use super::{Renderer, SqlStatement};
 use crate::diff::{Change, CommentTarget};
 use crate::schema::{
     Check, Column, ForeignKey, Identity, IdentityGeneration, Index, IndexKey, Options, PrimaryKey,
-    Sequence, Table, Unique, View,
+    Routine, Sequence, Table, Trigger, TriggerEnabled, Unique, View,
 };
 use crate::Dialect;
 
@@ -257,12 +257,7 @@ fn create_table(schema: &str, t: &Table) -> Vec<SqlStatement> {
         .options
         .get("persistence")
         .is_some_and(|p| p == "unlogged");
-    let mut sql = format!(
-        "CREATE {}TABLE {} (\n    {}\n)",
-        if unlogged { "UNLOGGED " } else { "" },
-        qualified(schema, &t.name),
-        lines.join(",\n    ")
-    );
+    let mut sql = super::partition::create_head(schema, t, unlogged, &lines);
     sql.push_str(&with_clause(&t.options));
     if let Some(ts) = t.options.get("tablespace") {
         sql.push_str(&format!(" TABLESPACE {}", ident(ts)));
@@ -359,6 +354,10 @@ fn alter_column(
                 Some(expr) => s.push_str(&format!(" USING ({expr})")),
                 // The server's own assignment cast keeps the table as it is.
                 None if free_type_change(&from.data_type.name, &to.data_type.name) => {}
+                // Narrowing what a free change widens (varchar(80) to varchar(40), numeric
+                // precision): the assignment cast fails on a value that does not fit, where
+                // an explicit cast would cut a string short.
+                None if free_type_change(&to.data_type.name, &from.data_type.name) => {}
                 None => s.push_str(&format!(" USING {c}::{}", to.data_type.name)),
             }
         }
@@ -505,6 +504,28 @@ fn comment(target: &CommentTarget, text: &Option<String>) -> String {
         CommentTarget::Enum { schema, name } => format!("TYPE {}", qualified(schema, name)),
         CommentTarget::Sequence { schema, name } => format!("SEQUENCE {}", qualified(schema, name)),
         CommentTarget::Extension { name } => format!("EXTENSION {}", ident(name)),
+        CommentTarget::Routine {
+            schema,
+            name,
+            kind,
+            arguments,
+        } => format!(
+            "{} {}({arguments})",
+            kind.keyword(),
+            qualified(schema, name)
+        ),
+        CommentTarget::Trigger {
+            schema,
+            table,
+            trigger,
+        } => format!("TRIGGER {} ON {}", ident(trigger), qualified(schema, table)),
+        CommentTarget::Domain { schema, name } => format!("DOMAIN {}", qualified(schema, name)),
+        CommentTarget::Type { schema, name } => format!("TYPE {}", qualified(schema, name)),
+        CommentTarget::Policy {
+            schema,
+            table,
+            policy,
+        } => format!("POLICY {} ON {}", ident(policy), qualified(schema, table)),
     };
     format!(
         "COMMENT ON {what} IS {}",
@@ -517,6 +538,18 @@ fn comment(target: &CommentTarget, text: &Option<String>) -> String {
 impl Renderer for PostgresRenderer {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn check(&self, change: &Change) -> crate::Result<()> {
+        match change {
+            Change::CreateEvent { event, .. }
+            | Change::AlterEvent { to: event, .. }
+            | Change::DropEvent { event, .. } => Err(crate::Error::Refused(format!(
+                "cannot express this change on Postgres: event {}: events are MySQL / MariaDB's (use pg_cron)",
+                event.name
+            ))),
+            _ => Ok(()),
+        }
     }
 
     fn render(&self, change: &Change) -> Vec<SqlStatement> {
@@ -601,10 +634,9 @@ impl Renderer for PostgresRenderer {
                             qualified(&c.schema, &i.name)
                         )));
                     }
-                    let mut actions = Vec::new();
-                    if c.default.is_some() {
-                        actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
-                    }
+                    // Whatever default the column has when this runs (`c.default` is the one
+                    // it gets back, which may differ) cannot be cast automatically: dropped.
+                    let mut actions = vec![format!("ALTER COLUMN {col} DROP DEFAULT")];
                     actions.push(format!(
                         "ALTER COLUMN {col} TYPE {} USING {col}::text::{}",
                         qualified(schema, &to.name),
@@ -648,6 +680,27 @@ impl Renderer for PostgresRenderer {
                 out
             }
             DropEnum { schema, name } => one(format!("DROP TYPE {}", qualified(schema, name))),
+            CreateDomain { .. }
+            | DropDomain { .. }
+            | SetDomainDefault { .. }
+            | SetDomainNotNull { .. }
+            | AddDomainCheck { .. }
+            | ValidateDomainCheck { .. }
+            | DropDomainCheck { .. }
+            | CreateComposite { .. }
+            | DropComposite { .. }
+            | AddAttribute { .. }
+            | DropAttribute { .. }
+            | AlterAttribute { .. }
+            | CreateRange { .. }
+            | DropRange { .. }
+            | RenameEnum { .. }
+            | RenameEnumValue { .. } => super::pg_types::render(change),
+            CreatePolicy { .. }
+            | AlterPolicy { .. }
+            | ReplacePolicy { .. }
+            | RenamePolicy { .. }
+            | DropPolicy { .. } => super::pg_policy::render(change),
             CreateSequence { schema, sequence } => one(format!(
                 "CREATE SEQUENCE {} {}",
                 qualified(schema, &sequence.name),
@@ -700,6 +753,36 @@ impl Renderer for PostgresRenderer {
                 to,
             } => alter_options(schema, table, from, to),
             DropTable { schema, name } => one(format!("DROP TABLE {}", qualified(schema, name))),
+            AttachPartition {
+                schema,
+                table,
+                parent,
+                ..
+            } => {
+                // The parent's columns (an identity stays the parent's) and checks.
+                let mut lines: Vec<String> = parent
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        column_definition(&Column {
+                            identity: None,
+                            ..c.clone()
+                        })
+                    })
+                    .collect();
+                lines.extend(table.primary_key.iter().map(primary_key_clause));
+                lines.extend(table.uniques.iter().map(unique_clause));
+                lines.extend(parent.checks.iter().chain(&table.checks).map(check_clause));
+                super::partition::attach(schema, table, parent, &lines)
+            }
+            DetachPartition {
+                schema,
+                name,
+                parent_schema,
+                parent,
+                concurrently,
+            } => super::partition::detach(schema, name, parent_schema, parent, *concurrently),
+            Repartition { .. } => vec![],
             AddColumn {
                 schema,
                 table,
@@ -855,6 +938,115 @@ impl Renderer for PostgresRenderer {
                 target,
                 comment: text,
             } => one(comment(target, text)),
+            CreateRoutine { schema, routine } => one(create_routine(schema, routine)),
+            ReplaceRoutine { schema, from, to } => {
+                if crate::diff::routine::replaceable(from, to) {
+                    one(to.definition.clone())
+                } else {
+                    vec![
+                        SqlStatement::new(drop_routine(schema, from)),
+                        SqlStatement::new(create_routine(schema, to)),
+                    ]
+                }
+            }
+            DropRoutine { schema, routine } => one(drop_routine(schema, routine)),
+            CreateTrigger { schema, trigger } => {
+                let mut out = one(trigger.definition.clone());
+                out.extend(trigger_state(schema, trigger, TriggerEnabled::Enabled));
+                out
+            }
+            ReplaceTrigger {
+                schema,
+                from,
+                to,
+                in_place,
+            } => {
+                // Either way the trigger comes back enabled (`CREATE OR REPLACE TRIGGER` resets
+                // the state too).
+                let _ = from;
+                let mut out = if *in_place {
+                    one(or_replace_trigger(&to.definition))
+                } else {
+                    vec![
+                        SqlStatement::new(drop_trigger(schema, &to.table, &to.name)),
+                        SqlStatement::new(to.definition.clone()),
+                    ]
+                };
+                out.extend(trigger_state(schema, to, TriggerEnabled::Enabled));
+                out
+            }
+            SetTriggerEnabled {
+                schema,
+                table,
+                name,
+                to,
+                ..
+            } => one(set_trigger_enabled(schema, table, name, *to)),
+            DropTrigger { schema, trigger } => {
+                one(drop_trigger(schema, &trigger.table, &trigger.name))
+            }
+            // Refused by `check`: MySQL only (the Postgres inspector finds none).
+            CreateEvent { .. } | AlterEvent { .. } | DropEvent { .. } => vec![],
         }
+    }
+}
+
+/// `CREATE FUNCTION` / `CREATE PROCEDURE` from the server's definition (which says `CREATE OR
+/// REPLACE`: a new routine must not silently replace one that exists).
+fn create_routine(_schema: &str, r: &Routine) -> String {
+    let def = r.definition.trim_end();
+    match def.strip_prefix("CREATE OR REPLACE ") {
+        Some(rest) => format!("CREATE {rest}"),
+        None => def.to_string(),
+    }
+}
+
+fn drop_routine(schema: &str, r: &Routine) -> String {
+    format!(
+        "DROP {} {}({})",
+        r.kind.keyword(),
+        qualified(schema, &r.name),
+        r.arguments
+    )
+}
+
+fn drop_trigger(schema: &str, table: &str, name: &str) -> String {
+    format!(
+        "DROP TRIGGER {} ON {}",
+        ident(name),
+        qualified(schema, table)
+    )
+}
+
+/// Postgres 14+: the server's `CREATE TRIGGER …` as `CREATE OR REPLACE TRIGGER …`.
+fn or_replace_trigger(definition: &str) -> String {
+    match definition.strip_prefix("CREATE TRIGGER ") {
+        Some(rest) => format!("CREATE OR REPLACE TRIGGER {rest}"),
+        None => definition.to_string(),
+    }
+}
+
+fn set_trigger_enabled(schema: &str, table: &str, name: &str, state: TriggerEnabled) -> String {
+    let how = match state {
+        TriggerEnabled::Enabled => "ENABLE",
+        TriggerEnabled::Disabled => "DISABLE",
+        TriggerEnabled::Replica => "ENABLE REPLICA",
+        TriggerEnabled::Always => "ENABLE ALWAYS",
+    };
+    format!(
+        "ALTER TABLE {} {how} TRIGGER {}",
+        qualified(schema, table),
+        ident(name)
+    )
+}
+
+/// The statement giving `t` its enabled state, when it is not `current` already.
+fn trigger_state(schema: &str, t: &Trigger, current: TriggerEnabled) -> Vec<SqlStatement> {
+    if t.enabled == current {
+        Vec::new()
+    } else {
+        vec![SqlStatement::new(set_trigger_enabled(
+            schema, &t.table, &t.name, t.enabled,
+        ))]
     }
 }

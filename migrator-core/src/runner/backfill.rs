@@ -20,14 +20,15 @@
 use super::history::{HistoryRow, Status};
 use super::job::{BackfillJob, BACKFILL_TABLE};
 use super::lock::retry_delay;
+use super::meter::Meter;
 use super::record::{finish, first_changed, new_row, run_report, statement_error};
 use super::report::MigrationRun;
 use super::target::{DbError, Target};
+use super::throttle::{Done, Throttle};
 use crate::config::DEFAULT_BACKFILL_BATCH;
 use crate::migrations::{BackfillDirective, BatchedUpdate, Migration};
 use crate::{Error, Result, Settings};
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Runs one statement of the backfill, retrying with backoff while it only failed to get a lock
 /// in time (a batch that times out is retried, never skipped).
@@ -103,7 +104,7 @@ pub async fn up(
             Error::Refused(msg) => Error::Refused(format!("{}: {msg}", m.up.name)),
             other => other,
         })?;
-    let job = BackfillJob {
+    let mut job = BackfillJob {
         version: m.version,
         table: directive.table.clone(),
         key: directive.key.clone(),
@@ -196,6 +197,8 @@ pub async fn up(
     let mut last = resumed_after_key.clone();
     let (mut rows, mut batches) = done.as_ref().map_or((0, 0), |p| (p.rows, p.batches));
     let mut meter = Meter::new(settings, m, &job, rows);
+    let mut throttle = Throttle::new(settings, &m.up.name, &job);
+    let mut replicas = super::replica::ReplicaWatch::new();
     if let Some(end) = end.as_deref() {
         // The first bound is read on its own; each batch then brings the next one along.
         let mut bound = with_retry!(
@@ -219,6 +222,7 @@ pub async fn up(
                     .await);
                 }
             };
+            let took = Instant::now();
             let batch = with_retry!(
                 settings,
                 retries,
@@ -232,6 +236,7 @@ pub async fn up(
                     batches += 1;
                     last = Some(next);
                     bound = Ok(done.next);
+                    throttle.resize(&mut job, done.rows, took.elapsed());
                     meter.update(rows, batches, last.as_deref().unwrap_or(""));
                 }
                 Err(e) => {
@@ -242,9 +247,33 @@ pub async fn up(
                     .await);
                 }
             }
+            // Every batch commits with its progress row: stopping between two is a clean resume.
+            if settings.stop.requested() && last.as_deref() != Some(end) {
+                meter.abandon();
+                let key = last.as_deref().unwrap_or("?");
+                return Err(Error::Interrupted(format!(
+                    "{}: the backfill of {} after batch {batches}: {rows} row(s) up to key {key} are committed and recorded in {BACKFILL_TABLE} (status partial). `migrator apply` resumes after key {key}",
+                    m.up.name, job.table
+                )));
+            }
+            if last.as_deref() != Some(end) {
+                let done = Done {
+                    rows,
+                    batches,
+                    last: last.as_deref().unwrap_or(""),
+                };
+                if let Err(e) = throttle
+                    .between_batches(target, settings, &mut meter, done)
+                    .await
+                {
+                    meter.abandon();
+                    return Err(e);
+                }
+            }
             if !settings.backfill_pause.is_zero() {
                 tokio::time::sleep(settings.backfill_pause).await;
             }
+            replicas.wait(target, settings, &m.up.name).await?;
         }
     }
     meter.finish(rows, batches);
@@ -317,97 +346,4 @@ async fn failed(
         tracing::error!("{}: could not record the failure: {save}", m.up.name);
     }
     statement_error(&m.up, stmts, 0, e, hint)
-}
-
-/// Shows how a backfill advances: a progress bar with rows/s when stderr is a terminal,
-/// otherwise a log line every few seconds and one at the end.
-struct Meter {
-    bar: Option<indicatif::ProgressBar>,
-    started: Instant,
-    last_log: Instant,
-    rows_before: u64,
-    file: String,
-    table: String,
-}
-
-const LOG_EVERY: Duration = Duration::from_secs(5);
-
-impl Meter {
-    fn new(settings: &Settings, m: &Migration, job: &BackfillJob, rows_before: u64) -> Meter {
-        let bar = (settings.progress_bar && std::io::stderr().is_terminal()).then(|| {
-            let bar = match job.found.estimated_rows {
-                Some(n) => indicatif::ProgressBar::new(n.max(rows_before)),
-                None => indicatif::ProgressBar::no_length(),
-            };
-            let template = if job.found.estimated_rows.is_some() {
-                "{msg} [{wide_bar}] {human_pos}/~{human_len} rows, {per_sec:0}, {elapsed} (ETA {eta})"
-            } else {
-                "{msg} {spinner} {human_pos} rows, {per_sec:0}, {elapsed}"
-            };
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar.set_message(format!("backfill {}", job.table));
-            bar.set_position(rows_before);
-            bar.reset_eta();
-            bar
-        });
-        Meter {
-            bar,
-            started: Instant::now(),
-            last_log: Instant::now(),
-            rows_before,
-            file: m.up.name.clone(),
-            table: job.table.clone(),
-        }
-    }
-
-    fn rate(&self, rows: u64) -> f64 {
-        let secs = self.started.elapsed().as_secs_f64();
-        if secs > 0.0 {
-            (rows - self.rows_before) as f64 / secs
-        } else {
-            0.0
-        }
-    }
-
-    fn update(&mut self, rows: u64, batches: u64, last: &str) {
-        match &self.bar {
-            Some(bar) => {
-                if bar.length().is_some_and(|len| rows > len) {
-                    bar.set_length(rows);
-                }
-                bar.set_position(rows);
-            }
-            None if self.last_log.elapsed() >= LOG_EVERY => {
-                self.last_log = Instant::now();
-                tracing::info!(
-                    "{}: backfill of {}: {rows} row(s) in {batches} batch(es), {:.0} rows/s, up to key {last}",
-                    self.file,
-                    self.table,
-                    self.rate(rows)
-                );
-            }
-            None => {}
-        }
-    }
-
-    fn finish(&mut self, rows: u64, batches: u64) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-        tracing::info!(
-            "{}: backfill of {} done: {rows} row(s) in {batches} batch(es), {:.0} rows/s over {:.1}s",
-            self.file,
-            self.table,
-            self.rate(rows),
-            self.started.elapsed().as_secs_f64()
-        );
-    }
-
-    fn abandon(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.abandon();
-        }
-    }
 }

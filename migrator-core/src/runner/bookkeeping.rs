@@ -7,6 +7,9 @@
 //!
 //! The table definitions below are the tables that existing databases already have: names,
 //! types, nullability and defaults must not change (they are created once, never migrated).
+//! The one exception is additive: [`BACKFILL_CONTROL`], nullable columns of `migrator_backfill`
+//! added by [`add_backfill_control`] when missing (older binaries name their columns, so they
+//! are not disturbed by them).
 //!
 //! Hand-written on purpose, in the dialect files: the lock calls (`pg_try_advisory_lock`,
 //! `GET_LOCK`, `IS_USED_LOCK`, `RELEASE_LOCK`: one dialect each, constant one-liners, and
@@ -26,6 +29,10 @@ use sea_query::{
 
 /// MySQL only: who holds the `GET_LOCK` lock, for the messages of waiting runners.
 pub const HOLDER_TABLE: &str = "migrator_lock_holder";
+
+/// MySQL only: the heartbeat a backfill writes between batches when it watches replica lag
+/// (`super::replica`); created when first needed, not with the other tables.
+pub const HEARTBEAT_TABLE: &str = "migrator_heartbeat";
 
 /// A column type, as each dialect spells it (Postgres | MySQL).
 #[derive(Debug, Clone, Copy)]
@@ -124,6 +131,14 @@ const BACKFILL: [Column; 10] = [
     col("finished_at", Kind::Time).null(),
 ];
 
+/// The columns of `migrator_backfill` added for the throttle (see `super::throttle`): `control`
+/// is what an operator asked (`pause`, or NULL), `state` what the runner is doing while it does
+/// not advance (NULL while it runs). Both nullable, added to existing tables when missing.
+const BACKFILL_CONTROL: [Column; 2] = [
+    col("control", Kind::Short(32)).null(),
+    col("state", Kind::Short(255)).null(),
+];
+
 /// `migrator_lock_holder` (MySQL only).
 const HOLDER: [Column; 4] = [
     col("lock_name", Kind::Short(64)),
@@ -131,6 +146,19 @@ const HOLDER: [Column; 4] = [
     col("holder", Kind::Short(255)),
     col("acquired_at", Kind::Time),
 ];
+
+/// `migrator_heartbeat`: one row per runner (its identity, as in the history's `host`), the
+/// number of its last beat and when it was written (primary's clock).
+const HEARTBEAT: [Column; 3] = [
+    col("source", Kind::Short(255)),
+    col("beat", Kind::BigInt),
+    col("written_at", Kind::Time),
+];
+
+/// `CREATE TABLE IF NOT EXISTS migrator_heartbeat`.
+pub fn create_heartbeat(d: Dialect) -> String {
+    create_table(d, HEARTBEAT_TABLE, &HEARTBEAT)
+}
 
 fn names(columns: &[Column]) -> impl Iterator<Item = &'static str> + '_ {
     columns.iter().map(|c| c.name)
@@ -191,14 +219,88 @@ pub fn create_tables(d: Dialect) -> Vec<String> {
     match d {
         Dialect::Postgres => vec![
             create_table(d, HISTORY_TABLE, &HISTORY),
-            create_table(d, BACKFILL_TABLE, &BACKFILL),
+            create_table(d, BACKFILL_TABLE, &backfill_columns()),
         ],
         Dialect::Mysql => vec![
             create_table(d, HISTORY_TABLE, &HISTORY),
             create_table(d, HOLDER_TABLE, &HOLDER),
-            create_table(d, BACKFILL_TABLE, &BACKFILL),
+            create_table(d, BACKFILL_TABLE, &backfill_columns()),
         ],
     }
+}
+
+fn backfill_columns() -> Vec<Column> {
+    BACKFILL.iter().chain(&BACKFILL_CONTROL).copied().collect()
+}
+
+/// Adds the [`BACKFILL_CONTROL`] columns to a `migrator_backfill` made before them (the caller
+/// checked that they are missing, and holds the runner lock).
+pub fn add_backfill_control(d: Dialect) -> String {
+    let mut alter = Table::alter();
+    alter.table(BACKFILL_TABLE);
+    for c in &BACKFILL_CONTROL {
+        let mut def = ColumnDef::new(c.name);
+        match (d, c.kind) {
+            (Dialect::Postgres, _) => def.text(),
+            (Dialect::Mysql, Kind::Short(n)) => def.string_len(n),
+            (Dialect::Mysql, _) => def.text(),
+        };
+        def.null();
+        alter.add_column(def);
+    }
+    match d {
+        Dialect::Postgres => alter.build(PostgresQueryBuilder),
+        Dialect::Mysql => alter.build(MysqlQueryBuilder),
+    }
+}
+
+/// The `control` column of one backfill's progress row.
+pub fn read_backfill_control(d: Dialect, v: Version) -> (String, Values) {
+    let select = Query::select()
+        .column("control")
+        .from(BACKFILL_TABLE)
+        .and_where(version_is(d, v))
+        .to_owned();
+    build(d, &select)
+}
+
+/// Sets the runner's `state` of one backfill (NULL: running).
+pub fn write_backfill_state(d: Dialect, v: Version, state: Option<&str>) -> (String, Values) {
+    let update = Query::update()
+        .table(BACKFILL_TABLE)
+        .value("state", state)
+        .and_where(version_is(d, v))
+        .to_owned();
+    build(d, &update)
+}
+
+/// Sets the operator's `control` of the unfinished backfills (of `v` only, when given).
+pub fn write_backfill_control(
+    d: Dialect,
+    v: Option<Version>,
+    control: Option<&str>,
+) -> (String, Values) {
+    let mut update = Query::update();
+    update
+        .table(BACKFILL_TABLE)
+        .value("control", control)
+        .and_where(Expr::col("finished_at").is_null());
+    if let Some(v) = v {
+        update.and_where(version_is(d, v));
+    }
+    build(d, &update)
+}
+
+/// Every progress row with its control columns, in version order: the columns of
+/// [`read_backfill`], then `control` and `state`.
+pub fn list_backfills(d: Dialect) -> (String, Values) {
+    let select = Query::select()
+        .columns(names(&BACKFILL))
+        .columns(names(&BACKFILL_CONTROL))
+        .from(BACKFILL_TABLE)
+        .order_by("version", Order::Asc)
+        .to_owned();
+    build(d, &select)
 }
 
 fn build(d: Dialect, statement: &impl QueryStatementWriter) -> (String, Values) {
@@ -516,7 +618,8 @@ mod tests {
                  \"rows_done\" bigint NOT NULL DEFAULT 0, \"batches\" bigint NOT NULL DEFAULT 0, \
                  \"started_at\" timestamp with time zone NOT NULL, \
                  \"updated_at\" timestamp with time zone NOT NULL, \
-                 \"finished_at\" timestamp with time zone NULL )",
+                 \"finished_at\" timestamp with time zone NULL, \
+                 \"control\" text NULL, \"state\" text NULL )",
             ]
         );
     }
@@ -546,8 +649,20 @@ mod tests {
                  `key_column` varchar(255) NOT NULL, `last_key` text NULL, `end_key` text NULL, \
                  `rows_done` bigint NOT NULL DEFAULT 0, `batches` bigint NOT NULL DEFAULT 0, \
                  `started_at` datetime(6) NOT NULL, `updated_at` datetime(6) NOT NULL, \
-                 `finished_at` datetime(6) NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+                 `finished_at` datetime(6) NULL, `control` varchar(32) NULL, \
+                 `state` varchar(255) NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
             ]
+        );
+        // A table made before the control columns gets them added.
+        assert_eq!(
+            add_backfill_control(MY),
+            "ALTER TABLE `migrator_backfill` ADD COLUMN `control` varchar(32) NULL, \
+             ADD COLUMN `state` varchar(255) NULL"
+        );
+        assert_eq!(
+            add_backfill_control(PG),
+            "ALTER TABLE \"migrator_backfill\" ADD COLUMN \"control\" text NULL, \
+             ADD COLUMN \"state\" text NULL"
         );
     }
 

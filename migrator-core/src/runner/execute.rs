@@ -4,7 +4,7 @@
 
 use super::history::{HistoryRow, Status};
 use super::lock::retry_delay;
-use super::record::{finish, first_changed, new_row, run_report, statement_error};
+use super::record::{finish, first_changed, new_row, run_report, statement_error, RecordedHashes};
 use super::report::MigrationRun;
 use super::target::{DbError, Target};
 use crate::migrations::split::TokenKind;
@@ -165,6 +165,52 @@ async fn restore_session(
     Ok(())
 }
 
+/// A group of consecutive data changes commits with its progress row once it has this many
+/// statements…
+const GROUP_STATEMENTS: usize = 1000;
+/// … or has run this long: a commit per statement made a file of many `INSERT`s 100 times slower
+/// than the database's own client, and longer groups would hold their row locks longer and redo
+/// more after a failure.
+const GROUP_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How a group of data changes ended (see [`Steps::run_group`]).
+enum Group {
+    /// Statements up to (not including) this index committed with their progress row.
+    Committed(usize),
+    /// This statement failed (`None`: one of a batch): the whole group was rolled back,
+    /// nothing of it is recorded.
+    Failed(Option<usize>),
+}
+
+/// Statements sent in one round trip inside a group, at most (and about this many bytes).
+const BATCH_STATEMENTS: usize = 200;
+const BATCH_BYTES: usize = 512 * 1024;
+
+/// The end of the batch of statements from `from` in a transaction holding them all.
+fn batch_end(stmts: &[Statement], from: usize) -> usize {
+    let mut end = from;
+    let mut bytes = 0;
+    while end < stmts.len() && end - from < BATCH_STATEMENTS && bytes < BATCH_BYTES {
+        bytes += stmts[end].sql.len();
+        end += 1;
+    }
+    end
+}
+
+/// Statements as one text, for one round trip (each statement is complete: no comment or
+/// open quote runs into the next one).
+fn joined(stmts: &[Statement]) -> std::borrow::Cow<'_, str> {
+    match stmts {
+        [one] => one.sql.as_str().into(),
+        _ => stmts
+            .iter()
+            .map(|s| s.sql.as_str())
+            .collect::<Vec<_>>()
+            .join(";\n")
+            .into(),
+    }
+}
+
 /// The statements of a file run statement by statement.
 struct Steps<'a> {
     file: &'a SqlFile,
@@ -174,6 +220,101 @@ struct Steps<'a> {
 }
 
 impl Steps<'_> {
+    /// Whether statement `i` may run in a group: a data change (it commits or rolls back with
+    /// the group's progress row), not the one a dead runner left in flight.
+    fn groupable(&self, i: usize, dialect: crate::Dialect) -> bool {
+        self.in_flight != Some(i) && is_dml(&self.stmts[i].sql, dialect)
+    }
+
+    /// Runs the data changes from `start` on (statement `start` must be [`Self::groupable`]) in
+    /// one transaction, up to the first statement that is not groupable, `limit`, a stop
+    /// request, [`GROUP_STATEMENTS`] or [`GROUP_TIME`], then records them with `done` in the
+    /// same transaction. A runner killed meanwhile leaves the history at `start` and nothing of
+    /// the group in the database.
+    ///
+    /// Statements are sent in batches unless `batched` is false. When a statement fails, the
+    /// group is rolled back as a whole and `Group::Failed` names the statement (or, for a batch,
+    /// only says it failed: the caller then runs the group again one statement per round trip
+    /// to find it). The caller runs the group again up to the failed statement (those
+    /// statements succeeded once), so that the failed statement then runs on its own, with its
+    /// retries, and the history records exactly the statements before it. `Err`: writing the history or COMMIT failed
+    /// (nothing of the group is committed).
+    async fn run_group(
+        &self,
+        target: &mut dyn Target,
+        settings: &Settings,
+        (start, limit): (usize, usize),
+        batched: bool,
+        row: &mut HistoryRow,
+        done: &impl Fn(&mut HistoryRow, usize),
+    ) -> Result<Group> {
+        let dialect = target.dialect();
+        let began = Instant::now();
+        let mut end = start;
+        let mut sql = String::new();
+        while end < limit
+            && end - start < GROUP_STATEMENTS
+            && (end == start
+                || (began.elapsed() < GROUP_TIME
+                    && !settings.stop.requested()
+                    && self.groupable(end, dialect)))
+        {
+            // One round trip for a batch of statements (the server stops at the first error):
+            // one per statement made the network, not the server, the bottleneck.
+            let from = end;
+            sql.clear();
+            loop {
+                sql.push_str(&self.stmts[end].sql);
+                end += 1;
+                if !batched
+                    || end - from >= BATCH_STATEMENTS
+                    || sql.len() >= BATCH_BYTES
+                    || end >= limit
+                    || end - start >= GROUP_STATEMENTS
+                    || !self.groupable(end, dialect)
+                {
+                    break;
+                }
+                sql.push_str(";\n");
+            }
+            // BEGIN on its own (once per group): what the server shows as running is the
+            // file's statements.
+            let ran = match from == start {
+                true => match target.begin().await {
+                    Ok(()) => target.execute(&sql).await,
+                    Err(e) => Err(e),
+                },
+                false => target.execute(&sql).await,
+            };
+            if let Err(e) = ran {
+                let _ = target.rollback().await;
+                tracing::debug!(
+                    "{}: statements {}-{end} failed in a group from statement {} ({}); rolled back",
+                    self.file.name,
+                    from + 1,
+                    start + 1,
+                    e.message
+                );
+                // A batch does not say which of its statements failed.
+                return Ok(Group::Failed((end - from == 1).then_some(from)));
+            }
+        }
+        let mut next = row.clone();
+        done(&mut next, end);
+        target.save_history_and_commit(&next).await.map_err(|e| {
+            Error::db(
+                format!(
+                    "{}: recording statements {}-{end}",
+                    self.file.name,
+                    start + 1
+                ),
+                format!("{e}; nothing of them was committed, the next run starts there again"),
+            )
+        })?;
+        *row = next;
+        Ok(Group::Committed(end))
+    }
+
     /// Runs statement `i` and records it with `done`, so that a runner killed at any moment
     /// leaves a history the next run resumes from without running a statement twice:
     ///
@@ -192,7 +333,7 @@ impl Steps<'_> {
         i: usize,
         row: &mut HistoryRow,
         retries: &mut u32,
-        done: impl Fn(&mut HistoryRow),
+        done: &impl Fn(&mut HistoryRow, usize),
     ) -> Result<Option<DbError>> {
         let (file, stmts) = (self.file, self.stmts);
         if is_dml(&stmts[i].sql, target.dialect()) {
@@ -202,7 +343,7 @@ impl Steps<'_> {
                 return Ok(Some(e));
             }
             let mut next = row.clone();
-            done(&mut next);
+            done(&mut next, i + 1);
             if let Err(e) = target.save_history(&next).await {
                 let _ = target.rollback().await;
                 return Err(e);
@@ -233,7 +374,7 @@ impl Steps<'_> {
             ),
             Err(e) => return Ok(Some(e)),
         }
-        done(row);
+        done(row, i + 1);
         row.error = None;
         row.failed_statement = None;
         target.save_history(row).await?;
@@ -259,7 +400,12 @@ pub async fn up(
     let mut resumed_at = None;
 
     if transactional {
-        'attempt: for attempt in 0..=settings.lock_retries {
+        let mut attempt = 0;
+        // Statements go in batches, one round trip each; after a batch failed (and the
+        // transaction with it), the file runs again one statement per round trip, to name the
+        // statement that fails.
+        let mut batched = true;
+        'attempt: loop {
             // BEGIN travels with the first statement (one round trip where the target can).
             if stmts.is_empty() {
                 target
@@ -267,14 +413,21 @@ pub async fn up(
                     .await
                     .map_err(|e| Error::db("BEGIN", e.message))?;
             }
-            for i in 0..stmts.len() {
+            let mut i = 0;
+            while i < stmts.len() {
+                let end = if batched { batch_end(&stmts, i) } else { i + 1 };
+                let sql = joined(&stmts[i..end]);
                 let ran = if i == 0 {
-                    target.begin_with(&stmts[i].sql).await
+                    target.begin_with(&sql).await
                 } else {
-                    target.execute(&stmts[i].sql).await
+                    target.execute(&sql).await
                 };
                 if let Err(e) = ran {
                     let _ = target.rollback().await;
+                    if end - i > 1 && !e.connection_lost {
+                        batched = false;
+                        continue 'attempt;
+                    }
                     if e.retryable && attempt < settings.lock_retries {
                         let delay = retry_delay(attempt);
                         tracing::warn!(
@@ -283,21 +436,22 @@ pub async fn up(
                         );
                         tokio::time::sleep(delay).await;
                         retries += 1;
+                        attempt += 1;
                         continue 'attempt;
                     }
                     return Err(statement_error(&m.up, &stmts, i, &e,
                         "the file's transaction was rolled back: nothing of it was applied. Fix the file, run `migrator rehash`, then `migrator apply` again".into()));
                 }
+                i = end;
             }
             let mut row = new_row(m, stmts.len());
             row.statements_applied = stmts.len() as i32;
-            row.statement_hashes = stmts.iter().map(|s| s.hash.to_string()).collect();
+            row.statement_hashes = RecordedHashes::new(&stmts).upto(stmts.len());
             finish(&mut row, m, started);
             // The history row commits with the file's statements, or nothing does.
             target.save_history_and_commit(&row).await?;
             return Ok(run_report(m, stmts.len(), None, retries, started));
         }
-        unreachable!("the last attempt returns");
     }
 
     // Statement by statement, recording progress after each one.
@@ -346,6 +500,84 @@ pub async fn up(
     Ok(run_report(m, stmts.len(), resumed_at, retries, started))
 }
 
+/// Walks a file statement by statement from `start`: runs the groups of data changes itself
+/// ([`Steps::run_group`]) and hands every other statement (DDL, `SET`, a data change whose group
+/// failed on it) to the caller, which runs it alone with [`Steps::run`] and calls `ran`.
+struct Next {
+    /// Where this run started, and whether it runs a down file (for the stop message).
+    start: usize,
+    down: bool,
+    /// The next statement to run.
+    at: usize,
+    /// A group failed on this statement: the group before it runs again up to it, then the
+    /// statement runs alone.
+    alone: Option<usize>,
+    /// A batch of the group from `at` failed: the group runs again one statement per round
+    /// trip, to find the statement.
+    one_by_one: bool,
+}
+
+impl Next {
+    fn new(start: usize, down: bool) -> Self {
+        Next {
+            start,
+            down,
+            at: start,
+            alone: None,
+            one_by_one: false,
+        }
+    }
+
+    fn ran(&mut self, i: usize) {
+        self.at = i + 1;
+        self.alone = None;
+    }
+
+    /// Runs groups until the next statement to run alone, and returns it (`None`: the file is
+    /// done). `Error::Interrupted` after a committed step when a stop was requested.
+    async fn step(
+        &mut self,
+        target: &mut dyn Target,
+        settings: &Settings,
+        steps: &Steps<'_>,
+        row: &mut HistoryRow,
+        done: &impl Fn(&mut HistoryRow, usize),
+    ) -> Result<Option<usize>> {
+        let total = steps.stmts.len();
+        loop {
+            let i = self.at;
+            if i > self.start && i < total && settings.stop.requested() {
+                let (what, command, status) = if self.down {
+                    ("down statement", "rollback", "rollback-partial")
+                } else {
+                    ("statement", "apply", "partial")
+                };
+                return Err(Error::Interrupted(format!(
+                    "{}: after {what} {i} of {total}; {what}s 1-{i} ran and are recorded (status {status}). `migrator {command}` resumes at statement {}",
+                    steps.file.name,
+                    i + 1
+                )));
+            }
+            if i >= total {
+                return Ok(None);
+            }
+            if self.alone == Some(i) || !steps.groupable(i, target.dialect()) {
+                return Ok(Some(i));
+            }
+            let limit = self.alone.unwrap_or(total);
+            let batched = !std::mem::take(&mut self.one_by_one);
+            match steps
+                .run_group(target, settings, (i, limit), batched, row, done)
+                .await?
+            {
+                Group::Committed(end) => self.at = end,
+                Group::Failed(Some(k)) => self.alone = Some(k),
+                Group::Failed(None) => self.one_by_one = true,
+            }
+        }
+    }
+}
+
 /// The statement-by-statement part of [`up`], from statement `start` on, recording the
 /// finished history row.
 async fn up_statements(
@@ -360,16 +592,18 @@ async fn up_statements(
     if start > 0 {
         restore_session(target, &m.up, stmts, start).await?;
     }
-    for i in start..stmts.len() {
-        let done = |row: &mut HistoryRow| {
-            row.statements_applied = i as i32 + 1;
-            row.statement_hashes.truncate(i);
-            row.statement_hashes.push(stmts[i].hash.to_string());
-        };
+    let hashes = RecordedHashes::new(stmts);
+    let done = |row: &mut HistoryRow, n: usize| {
+        row.statements_applied = n as i32;
+        row.statement_hashes = hashes.upto(n);
+    };
+    let mut next = Next::new(start, false);
+    while let Some(i) = next.step(target, settings, steps, &mut row, &done).await? {
         let Some(e) = steps
-            .run(target, settings, i, &mut row, retries, done)
+            .run(target, settings, i, &mut row, retries, &done)
             .await?
         else {
+            next.ran(i);
             continue;
         };
         row.status = if row.statements_applied == 0 {
@@ -400,20 +634,24 @@ async fn up_statements(
 /// Before resuming a partial file, proves the statements already applied are unchanged.
 fn verify_applied_prefix(m: &Migration, stmts: &[Statement], row: &HistoryRow) -> Result<()> {
     let applied = row.statements_applied as usize;
-    if let Some(i) = first_changed(stmts, &row.statement_hashes, applied) {
+    if let Some((i, count)) = first_changed(stmts, &row.statement_hashes, applied) {
         let line = stmts
             .get(i)
             .map(|s| format!(" (line {})", s.line))
             .unwrap_or_default();
+        // Long files record a digest per block of statements: it tells the block, not which one.
+        let which = if count > 1 {
+            format!("one of statements {}-{}{line}", i + 1, i + count)
+        } else {
+            format!("statement {}{line}", i + 1)
+        };
         return Err(Error::Refused(format!(
-            "{}: statement {}{line} was changed (or removed) after it was applied by a run that stopped at statement {} of {}. \
-             Statements 1-{applied} must stay as they ran: restore statement {}. If the database was repaired by hand instead, \
+            "{}: {which} was changed (or removed) after it was applied by a run that stopped at statement {} of {}. \
+             Statements 1-{applied} must stay as they ran: restore {which}. If the database was repaired by hand instead, \
              run `migrator repair {}` to forget the partial run, then apply again",
             m.up.name,
-            i + 1,
             applied + 1,
             row.statements_total,
-            i + 1,
             m.version
         )));
     }
@@ -510,12 +748,14 @@ async fn down_statements(
     if start > 0 {
         restore_session(target, &m.down, stmts, start).await?;
     }
-    for i in start..stmts.len() {
-        let done = |row: &mut HistoryRow| row.down_statements_applied = i as i32 + 1;
+    let done = |row: &mut HistoryRow, n: usize| row.down_statements_applied = n as i32;
+    let mut next = Next::new(start, true);
+    while let Some(i) = next.step(target, settings, steps, &mut row, &done).await? {
         let Some(e) = steps
-            .run(target, settings, i, &mut row, retries, done)
+            .run(target, settings, i, &mut row, retries, &done)
             .await?
         else {
+            next.ran(i);
             continue;
         };
         row.error = Some(e.message.clone());

@@ -9,6 +9,7 @@
 //! - [`backfill`]: running a `-- migrator:backfill` file in key-range batches, resumable
 //!   ([`job`]: what a backfill is made of, shared with the targets);
 //! - [`record`]: the history row and report of a run, shared by `execute` and `backfill`;
+//! - [`replica`]: replica lag, which a backfill waits out between batches (`--max-replica-lag`);
 //! - [`report`]: what a run did.
 //!
 //! Every entry point releases the runner lock on every path, errors included (and the server
@@ -21,13 +22,17 @@ pub mod execute;
 pub mod history;
 pub mod job;
 pub mod lock;
+mod meter;
 pub mod mysql;
 pub mod postgres;
 pub mod reconcile;
 pub mod record;
+pub mod replica;
 pub mod report;
 pub mod target;
+pub mod throttle;
 
+pub use connect::Connection;
 pub use history::{HistoryRow, Status};
 pub use reconcile::{Entry, State};
 pub use report::{ApplyReport, MigrationRun, RollbackReport, StatusReport};
@@ -94,26 +99,73 @@ impl Migrator {
     }
 
     pub async fn apply_with(&self, url: &DatabaseUrl, opts: &ApplyOptions) -> Result<ApplyReport> {
-        self.set.check_integrity()?;
-        if let Some(to) = opts.to {
-            self.require_version(to)?;
-        }
-        let mut target = connect::connect(url).await?;
-        let result = self.apply_on(target.as_mut(), url, opts).await;
-        target.close().await;
-        result
+        let (report, result) = self.apply_reporting(url, opts, &mut |_| {}).await;
+        result.map(|()| report)
     }
 
-    async fn apply_on(
+    /// [`Migrator::apply_with`] for callers that report progress: `on_applied` is called as each
+    /// migration finishes, and the report comes back together with the outcome, so that a run
+    /// that fails after some migrations were applied still says which ones
+    /// (`report.applied`), next to the error.
+    pub async fn apply_reporting(
         &self,
-        target: &mut dyn Target,
         url: &DatabaseUrl,
         opts: &ApplyOptions,
-    ) -> Result<ApplyReport> {
+        on_applied: &mut (dyn FnMut(&MigrationRun) + Send),
+    ) -> (ApplyReport, Result<()>) {
         let mut report = ApplyReport {
             database: url.redacted(),
             ..Default::default()
         };
+        let result = async {
+            self.set.check_integrity()?;
+            if let Some(to) = opts.to {
+                self.require_version(to)?;
+            }
+            let mut target = connect::connect(url).await?;
+            let result = self
+                .apply_on_target(target.as_mut(), opts, &mut report, on_applied)
+                .await;
+            target.close().await;
+            result
+        }
+        .await;
+        (report, result)
+    }
+
+    /// [`Migrator::apply_with`] on a connection the application already has (a
+    /// `tokio_postgres::Client`, a `mysql_async::Conn`, or a `mysql_async::Pool` to take one
+    /// from; see [`Connection`] for what the run does with it). Many replicas may call it at
+    /// once: the migration lock serializes them as with a URL.
+    pub async fn apply_on<'c>(
+        &self,
+        conn: impl Into<Connection<'c>>,
+        opts: &ApplyOptions,
+    ) -> Result<ApplyReport> {
+        let conn = conn.into();
+        let mut report = ApplyReport {
+            database: conn.describe().to_string(),
+            ..Default::default()
+        };
+        self.set.check_integrity()?;
+        if let Some(to) = opts.to {
+            self.require_version(to)?;
+        }
+        let mut target = conn.target().await?;
+        let result = self
+            .apply_on_target(target.as_mut(), opts, &mut report, &mut |_| {})
+            .await;
+        target.close().await;
+        result.map(|()| report)
+    }
+
+    async fn apply_on_target(
+        &self,
+        target: &mut dyn Target,
+        opts: &ApplyOptions,
+        report: &mut ApplyReport,
+        on_applied: &mut (dyn FnMut(&MigrationRun) + Send),
+    ) -> Result<()> {
         // Fast path without the lock: when nothing is pending there is nothing to serialize.
         // Anything else (including a refusal) is decided under the lock: without it, another
         // runner's rollback in progress looks like one that stopped half-way.
@@ -124,16 +176,15 @@ impl Migrator {
             if run.is_empty() {
                 report.up_to_date = count_applied(&entries);
                 report.awaiting_contract = held.iter().map(|m| m.stem()).collect();
-                return Ok(report);
+                return Ok(());
             }
         }
 
         report.waited_for = lock::acquire(target, self.settings.runner_lock_wait).await?;
-        let result = self.apply_locked(target, opts, &mut report).await;
+        let result = self.apply_locked(target, opts, report, on_applied).await;
         let unlocked = target.unlock().await;
         result?;
-        unlocked?;
-        Ok(report)
+        unlocked
     }
 
     async fn apply_locked(
@@ -141,6 +192,7 @@ impl Migrator {
         target: &mut dyn Target,
         opts: &ApplyOptions,
         report: &mut ApplyReport,
+        on_applied: &mut (dyn FnMut(&MigrationRun) + Send),
     ) -> Result<()> {
         target.prepare_session(&self.settings).await?;
         target.ensure_history().await?;
@@ -152,9 +204,18 @@ impl Migrator {
         report.up_to_date = count_applied(&entries);
         report.awaiting_contract = held.iter().map(|m| m.stem()).collect();
         for (m, existing) in run {
+            if self.settings.stop.requested() {
+                return Err(Error::Interrupted(format!(
+                    "before {}: {} migration(s) of this run applied, nothing is partial; `migrator apply` continues with {}",
+                    m.stem(),
+                    report.applied.len(),
+                    m.stem()
+                )));
+            }
             tracing::info!("applying {} [{}]", m.stem(), m.phase());
             let done = execute::up(target, &self.settings, m, existing).await?;
             tracing::debug!("applied {} in {} ms", m.stem(), done.millis);
+            on_applied(&done);
             report.applied.push(done);
         }
         Ok(())
@@ -168,16 +229,63 @@ impl Migrator {
         what: &RollbackTarget,
         force: bool,
     ) -> Result<RollbackReport> {
-        self.set.check_integrity()?;
-        let mut target = connect::connect(url).await?;
+        let (report, result) = self.rollback_reporting(url, what, force, &mut |_| {}).await;
+        result.map(|()| report)
+    }
+
+    /// [`Migrator::rollback`] for callers that report progress: `on_rolled_back` is called as
+    /// each migration is rolled back, and the report comes back together with the outcome (see
+    /// [`Migrator::apply_reporting`]).
+    pub async fn rollback_reporting(
+        &self,
+        url: &DatabaseUrl,
+        what: &RollbackTarget,
+        force: bool,
+        on_rolled_back: &mut (dyn FnMut(&MigrationRun) + Send),
+    ) -> (RollbackReport, Result<()>) {
         let mut report = RollbackReport {
             database: url.redacted(),
             ..Default::default()
         };
         let result = async {
+            self.set.check_integrity()?;
+            let mut target = connect::connect(url).await?;
+            let result = async {
+                lock::acquire(target.as_mut(), self.settings.runner_lock_wait).await?;
+                let inner = self
+                    .rollback_locked(target.as_mut(), what, force, &mut report, on_rolled_back)
+                    .await;
+                let unlocked = target.unlock().await;
+                inner?;
+                unlocked
+            }
+            .await;
+            target.close().await;
+            result
+        }
+        .await;
+        (report, result)
+    }
+
+    /// [`Migrator::rollback`] on a connection the application already has (see
+    /// [`Migrator::apply_on`]).
+    pub async fn rollback_on<'c>(
+        &self,
+        conn: impl Into<Connection<'c>>,
+        what: &RollbackTarget,
+        force: bool,
+    ) -> Result<RollbackReport> {
+        let conn = conn.into();
+        let mut report = RollbackReport {
+            database: conn.describe().to_string(),
+            ..Default::default()
+        };
+        self.set.check_integrity()?;
+        let mut target = conn.target().await?;
+        let result = async {
             lock::acquire(target.as_mut(), self.settings.runner_lock_wait).await?;
             let inner = self
-                .rollback_locked(target.as_mut(), what, force, &mut report)
+                .rollback_locked(target.as_mut(), what, force, &mut report, &mut |_| {})
                 .await;
             let unlocked = target.unlock().await;
             inner?;
@@ -194,6 +302,7 @@ impl Migrator {
         what: &RollbackTarget,
         force: bool,
         report: &mut RollbackReport,
+        on_rolled_back: &mut (dyn FnMut(&MigrationRun) + Send),
     ) -> Result<()> {
         target.prepare_session(&self.settings).await?;
         let history = target.read_history().await?.unwrap_or_default();
@@ -237,10 +346,17 @@ impl Migrator {
         }
         for r in chosen {
             let m = self.set.get(r.version).expect("checked above");
+            if self.settings.stop.requested() {
+                return Err(Error::Interrupted(format!(
+                    "before rolling back {}: {} migration(s) rolled back by this run, nothing is partial; run the rollback again to go on",
+                    m.stem(),
+                    report.rolled_back.len()
+                )));
+            }
             tracing::info!("rolling back {}", m.stem());
-            report
-                .rolled_back
-                .push(execute::down(target, &self.settings, m, r).await?);
+            let done = execute::down(target, &self.settings, m, r).await?;
+            on_rolled_back(&done);
+            report.rolled_back.push(done);
         }
         Ok(())
     }
@@ -287,7 +403,7 @@ impl Migrator {
                             status: Status::Applied,
                             statements_applied: stmts.len() as i32,
                             statements_total: stmts.len() as i32,
-                            statement_hashes: stmts.iter().map(|s| s.hash.to_string()).collect(),
+                            statement_hashes: record::RecordedHashes::new(&stmts).upto(stmts.len()),
                             down_statements_applied: 0,
                             error: None,
                             failed_statement: None,

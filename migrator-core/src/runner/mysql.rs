@@ -4,7 +4,8 @@
 use super::bookkeeping::{self, HOLDER_TABLE};
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::job::{
-    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BackfillRow, BatchDone,
+    BACKFILL_TABLE,
 };
 use super::target::{DbError, Target};
 use crate::connect;
@@ -21,22 +22,68 @@ const RETRYABLE_CODES: [u16; 2] = [1205, 1213];
 /// ER_NO_SUCH_TABLE.
 const NO_SUCH_TABLE: u16 = 1146;
 
-pub struct MysqlTarget {
-    conn: Conn,
+pub struct MysqlTarget<'c> {
+    conn: MyConn<'c>,
     /// `GET_LOCK` names are server-wide: one per database, at most 64 characters.
     lock_name: String,
 }
 
-impl MysqlTarget {
-    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let mut conn = connect::mysql(url).await?;
+/// The runner's connection: its own, one taken from the application's pool (returned to it at
+/// the end), or the application's, borrowed exclusively for the run (`GET_LOCK` and the
+/// session settings are per session: nothing else may use it meanwhile).
+enum MyConn<'c> {
+    Owned(Conn),
+    Pooled(Conn),
+    Borrowed(&'c mut Conn),
+}
+
+impl std::ops::Deref for MyConn<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            MyConn::Owned(c) | MyConn::Pooled(c) => c,
+            MyConn::Borrowed(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for MyConn<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match self {
+            MyConn::Owned(c) | MyConn::Pooled(c) => c,
+            MyConn::Borrowed(c) => c,
+        }
+    }
+}
+
+impl<'c> MysqlTarget<'c> {
+    pub async fn connect(url: &DatabaseUrl) -> Result<MysqlTarget<'static>> {
+        let conn = connect::mysql(url).await?;
+        MysqlTarget::on(MyConn::Owned(conn), &url.redacted()).await
+    }
+
+    /// Runs on a connection of the application's pool.
+    pub async fn pooled(pool: &mysql_async::Pool) -> Result<MysqlTarget<'static>> {
+        let conn = pool
+            .get_conn()
+            .await
+            .map_err(|e| Error::db("taking a connection from the application's pool", e))?;
+        MysqlTarget::on(MyConn::Pooled(conn), "the application's pool").await
+    }
+
+    /// Runs on the application's connection.
+    pub async fn borrowed(conn: &'c mut Conn) -> Result<MysqlTarget<'c>> {
+        MysqlTarget::on(MyConn::Borrowed(conn), "the application's connection").await
+    }
+
+    async fn on(mut conn: MyConn<'c>, what: &str) -> Result<MysqlTarget<'c>> {
         let db: Option<String> = conn
             .query_first("SELECT DATABASE()")
             .await
             .map_err(|e| Error::db("reading the current database", e))?
             .flatten();
         let db = db.ok_or_else(|| Error::Url {
-            url: url.redacted(),
+            url: what.to_string(),
             message: "no database selected; put the database name in the URL path (mysql://user:password@host:3306/DATABASE)".into(),
         })?;
         let mut lock_name = format!("migrator:{db}");
@@ -133,7 +180,7 @@ fn datetime(v: Value, what: &str) -> Result<Option<NaiveDateTime>> {
 }
 
 #[async_trait]
-impl Target for MysqlTarget {
+impl Target for MysqlTarget<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }
@@ -278,6 +325,25 @@ impl Target for MysqlTarget {
                     .query_drop(sql)
                     .await
                     .map_err(|e| err("creating migrator_history", e))?;
+            }
+        }
+        // The throttle's columns, on a progress table made by an older version. A role that may
+        // not alter it still runs, without `migrator backfill pause` (warned).
+        let control: Option<i64> = self
+            .conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'control'",
+                (BACKFILL_TABLE,),
+            )
+            .await
+            .map_err(|e| err("reading migrator_backfill", e))?;
+        if control == Some(0) {
+            let sql = bookkeeping::add_backfill_control(Dialect::Mysql);
+            if let Err(e) = self.conn.query_drop(&sql).await {
+                tracing::warn!(
+                    "could not add the control columns to {BACKFILL_TABLE} ({}); `migrator backfill pause` will not work until its owner runs: {sql}",
+                    mysql_error_text(&e)
+                );
             }
         }
         // The lock was taken before the holder table existed on a first run: record it now.
@@ -460,11 +526,29 @@ impl Target for MysqlTarget {
                 )))
             }
         };
+        let column_sql = Dialect::Mysql.ident(column);
+        // An index's two ends: cheap. Unsigned keys past i64 leave the bar without a range.
+        let key_range = if type_name == "string" {
+            None
+        } else {
+            let range: Option<(Option<String>, Option<String>)> = self
+                .conn
+                .query_first(format!(
+                    "SELECT CAST(MIN({column_sql}) AS CHAR), CAST(MAX({column_sql}) AS CHAR) FROM {table_sql}"
+                ))
+                .await
+                .map_err(ctx)?;
+            match range {
+                Some((Some(min), Some(max))) => min.parse().ok().zip(max.parse().ok()),
+                _ => None,
+            }
+        };
         Ok(BackfillKey {
             table_sql,
-            column_sql: Dialect::Mysql.ident(column),
+            column_sql,
             type_name: type_name.into(),
             estimated_rows,
+            key_range,
         })
     }
 
@@ -630,8 +714,158 @@ impl Target for MysqlTarget {
         result
     }
 
+    async fn backfill_control(&mut self, version: Version) -> Result<Option<String>> {
+        let (sql, params) = bind(bookkeeping::read_backfill_control(Dialect::Mysql, version));
+        let row: Option<Option<String>> = self
+            .conn
+            .exec_first(sql, params)
+            .await
+            .map_err(|e| err("reading migrator_backfill", e))?;
+        Ok(row.flatten())
+    }
+
+    async fn backfill_state(&mut self, version: Version, state: Option<&str>) -> Result<()> {
+        let (sql, params) = bind(bookkeeping::write_backfill_state(
+            Dialect::Mysql,
+            version,
+            state,
+        ));
+        self.conn
+            .exec_drop(sql, params)
+            .await
+            .map_err(|e| err("writing migrator_backfill", e))
+    }
+
+    async fn set_backfill_control(
+        &mut self,
+        version: Option<Version>,
+        control: Option<&str>,
+    ) -> Result<()> {
+        let (sql, params) = bind(bookkeeping::write_backfill_control(
+            Dialect::Mysql,
+            version,
+            control,
+        ));
+        self.conn
+            .exec_drop(sql, params)
+            .await
+            .map_err(|e| err("writing migrator_backfill", e))
+    }
+
+    async fn list_backfills(&mut self) -> Result<Option<Vec<BackfillRow>>> {
+        let (sql, params) = bind(bookkeeping::list_backfills(Dialect::Mysql));
+        let rows: Vec<mysql_async::Row> = match self.conn.exec(sql, params).await {
+            Ok(rows) => rows,
+            Err(mysql_async::Error::Server(s)) if s.code == NO_SUCH_TABLE => return Ok(None),
+            Err(e) => return Err(err("reading migrator_backfill", e)),
+        };
+        let bad = |what: &str| Error::db("reading migrator_backfill", format!("unexpected {what}"));
+        rows.into_iter()
+            .map(|mut r| {
+                macro_rules! take {
+                    ($i:expr, $t:ty) => {
+                        r.take_opt::<$t, _>($i)
+                            .ok_or_else(|| bad("row"))?
+                            .map_err(|_| bad(concat!("column ", stringify!($i))))?
+                    };
+                }
+                Ok(BackfillRow {
+                    progress: BackfillProgress {
+                        version: Version(take!(0, u64)),
+                        table: take!(1, String),
+                        key: take!(2, String),
+                        last_key: take!(3, Option<String>),
+                        end_key: take!(4, Option<String>),
+                        rows: take!(5, u64),
+                        batches: take!(6, u64),
+                        started_at: take!(7, NaiveDateTime).and_utc(),
+                        updated_at: take!(8, NaiveDateTime).and_utc(),
+                        finished_at: take!(9, Option<NaiveDateTime>).map(|t| t.and_utc()),
+                    },
+                    control: take!(10, Option<String>),
+                    state: take!(11, Option<String>),
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    async fn load_metrics(&mut self, names: &[String]) -> Result<Vec<u64>> {
+        // The whole list, matched here: no name goes into the SQL.
+        let status: Vec<(String, String)> = self
+            .conn
+            .query("SHOW GLOBAL STATUS")
+            .await
+            .map_err(|e| err("reading the server load (SHOW GLOBAL STATUS)", e))?;
+        names
+            .iter()
+            .map(|name| {
+                let value = status
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v);
+                match value.map(|v| v.trim().parse::<u64>()) {
+                    Some(Ok(n)) => Ok(n),
+                    Some(Err(_)) => Err(Error::Refused(format!(
+                        "load metric {name}: its value in SHOW GLOBAL STATUS is not a whole number; name a counter or gauge such as Threads_running in --max-load / --critical-load"
+                    ))),
+                    None => Err(Error::Refused(format!(
+                        "load metric {name} is not a status variable of this server (SHOW GLOBAL STATUS); fix --max-load / --critical-load (backfill-max-load / backfill-critical-load in migrator.toml), e.g. Threads_running=25"
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    async fn query_text(
+        &mut self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let rows: Vec<mysql_async::Row> = if params.is_empty() {
+            self.conn.query(sql).await
+        } else {
+            let values: Vec<Value> = params.iter().map(|p| Value::from(*p)).collect();
+            self.conn.exec(sql, values).await
+        }
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| row.unwrap().into_iter().map(value_text).collect())
+            .collect())
+    }
+
     async fn close(self: Box<Self>) {
-        let _ = self.conn.disconnect().await;
+        match self.conn {
+            MyConn::Owned(c) => {
+                let _ = c.disconnect().await;
+            }
+            // The application's session gets its lock waits back (a pool resets a connection
+            // it gets back only when `reset_connection` is on, the default).
+            MyConn::Pooled(mut c) => reset_lock_waits(&mut c).await,
+            MyConn::Borrowed(c) => reset_lock_waits(c).await,
+        }
+    }
+}
+
+async fn reset_lock_waits(c: &mut Conn) {
+    let _ = c
+        .query_drop(
+            "SET SESSION lock_wait_timeout = DEFAULT, SESSION innodb_lock_wait_timeout = DEFAULT",
+        )
+        .await;
+}
+
+/// A value read back as text (see [`Target::query_text`]).
+pub(super) fn value_text(v: Value) -> Option<String> {
+    match v {
+        Value::NULL => None,
+        Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Double(d) => Some(d.to_string()),
+        other => Some(other.as_sql(true).trim_matches('\'').to_string()),
     }
 }
 

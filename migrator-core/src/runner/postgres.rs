@@ -3,7 +3,8 @@
 use super::bookkeeping;
 use super::history::{runner_identity, HistoryRow, HISTORY_TABLE};
 use super::job::{
-    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BatchDone, BACKFILL_TABLE,
+    unusable_key, BackfillJob, BackfillKey, BackfillProgress, BackfillRow, BatchDone,
+    BACKFILL_TABLE,
 };
 use super::target::{commit_error, DbError, Target};
 use crate::connect::{self, pg_error_text};
@@ -22,10 +23,27 @@ use tokio_postgres::Client;
 /// runners of one database. (0x6d696772 = "migr", 0x61746f72 = "ator".)
 const LOCK_KEY: i64 = 0x6d69_6772_6174_6f72;
 
-pub struct PostgresTarget {
-    client: Client,
+pub struct PostgresTarget<'c> {
+    client: PgClient<'c>,
     /// Statements prepared for the backfill batches, by SQL text (prepared once per run).
     prepared: HashMap<String, tokio_postgres::Statement>,
+}
+
+/// The runner's connection: its own, or the application's, borrowed exclusively for the run
+/// (an advisory lock and transactions are per session: nothing else may use it meanwhile).
+enum PgClient<'c> {
+    Owned(Client),
+    Borrowed(&'c mut Client),
+}
+
+impl std::ops::Deref for PgClient<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            PgClient::Owned(c) => c,
+            PgClient::Borrowed(c) => c,
+        }
+    }
 }
 
 /// The index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON …`.
@@ -53,7 +71,15 @@ fn concurrent_index_name(sql: &str) -> Option<String> {
     name_parts(name, Dialect::Postgres).pop()
 }
 
-impl PostgresTarget {
+impl<'c> PostgresTarget<'c> {
+    /// Runs on the application's connection (see [`crate::Connection`]).
+    pub fn borrowed(client: &'c mut Client) -> Self {
+        PostgresTarget {
+            client: PgClient::Borrowed(client),
+            prepared: HashMap::new(),
+        }
+    }
+
     /// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index behind, which makes the
     /// retry fail with "already exists": drop it first.
     async fn drop_invalid_index(&mut self, sql: &str) -> Result<(), DbError> {
@@ -82,14 +108,37 @@ impl PostgresTarget {
     }
 }
 
-impl PostgresTarget {
+impl PostgresTarget<'_> {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
         let mut app = format!("migrator {}", runner_identity());
         app.truncate(63);
         Ok(PostgresTarget {
-            client: connect::postgres(url, &app).await?,
+            client: PgClient::Owned(connect::postgres(url, &app).await?),
             prepared: HashMap::new(),
         })
+    }
+
+    /// Adds the throttle's columns to a progress table made by an older version. A role that
+    /// may not alter it still runs, without `migrator backfill pause` (warned).
+    async fn ensure_backfill_control(&mut self) -> Result<()> {
+        let missing = self
+            .client
+            .query_one(
+                &format!("SELECT NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{BACKFILL_TABLE}') AND attname = 'control' AND NOT attisdropped)"),
+                &[],
+            )
+            .await
+            .map_err(|e| Error::db("reading migrator_backfill", pg_error_text(&e)))?;
+        if missing.get::<_, bool>(0) {
+            let sql = bookkeeping::add_backfill_control(Dialect::Postgres);
+            if let Err(e) = self.client.batch_execute(&sql).await {
+                tracing::warn!(
+                    "could not add the control columns to {BACKFILL_TABLE} ({}); `migrator backfill pause` will not work until its owner runs: {sql}",
+                    pg_error_text(&e)
+                );
+            }
+        }
+        Ok(())
     }
 
     async fn prepare(&mut self, sql: String) -> Result<tokio_postgres::Statement, DbError> {
@@ -197,7 +246,7 @@ fn history_err(e: DbError) -> Error {
 }
 
 #[async_trait]
-impl Target for PostgresTarget {
+impl Target for PostgresTarget<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -311,7 +360,7 @@ impl Target for PostgresTarget {
             .await
             .map_err(|e| Error::db("reading migrator_history", pg_error_text(&e)))?;
         if exists.get::<_, bool>(0) {
-            return Ok(());
+            return self.ensure_backfill_control().await;
         }
         // CREATE TABLE IF NOT EXISTS can still race on the type name when two sessions create it
         // at once; runners hold the lock here, so only a foreign session could race.
@@ -489,12 +538,31 @@ impl Target for PostgresTarget {
                 &self.usable_keys(oid).await?,
             ));
         }
+        // An index's two ends (the key is unique): cheap, and the progress bar's total when
+        // the table was never analyzed.
+        let key_range = if matches!(type_name.as_str(), "smallint" | "integer" | "bigint") {
+            let row = self
+                .client
+                .query_one(
+                    &format!(
+                        "SELECT min({column_sql})::int8, max({column_sql})::int8 FROM {table_sql}"
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(ctx)?;
+            let (min, max): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
+            min.zip(max)
+        } else {
+            None
+        };
         Ok(BackfillKey {
             table_sql,
             column_sql,
             type_name,
-            // reltuples is -1 for a table never vacuumed or analyzed (PG ≥ 14).
-            estimated_rows: (tuples >= 0.0).then_some(tuples as u64),
+            // reltuples is -1 for a table never vacuumed or analyzed (PG ≥ 14), 0 on PG 13.
+            estimated_rows: (tuples > 0.0).then_some(tuples as u64),
+            key_range,
         })
     }
 
@@ -648,8 +716,130 @@ impl Target for PostgresTarget {
         result
     }
 
+    async fn backfill_control(&mut self, version: Version) -> Result<Option<String>> {
+        let (sql, values) = bind(bookkeeping::read_backfill_control(
+            Dialect::Postgres,
+            version,
+        ));
+        let row = self
+            .client
+            .query_opt(&sql, &values.as_params())
+            .await
+            .map_err(|e| Error::db("reading migrator_backfill", pg_error_text(&e)))?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    async fn backfill_state(&mut self, version: Version, state: Option<&str>) -> Result<()> {
+        let (sql, values) = bind(bookkeeping::write_backfill_state(
+            Dialect::Postgres,
+            version,
+            state,
+        ));
+        self.client
+            .execute(&sql, &values.as_params())
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
+    }
+
+    async fn set_backfill_control(
+        &mut self,
+        version: Option<Version>,
+        control: Option<&str>,
+    ) -> Result<()> {
+        let (sql, values) = bind(bookkeeping::write_backfill_control(
+            Dialect::Postgres,
+            version,
+            control,
+        ));
+        self.client
+            .execute(&sql, &values.as_params())
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::db("writing migrator_backfill", pg_error_text(&e)))
+    }
+
+    async fn list_backfills(&mut self) -> Result<Option<Vec<BackfillRow>>> {
+        let (sql, values) = bind(bookkeeping::list_backfills(Dialect::Postgres));
+        let rows = match self.client.query(&sql, &values.as_params()).await {
+            Ok(rows) => rows,
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(None),
+            Err(e) => return Err(Error::db("reading migrator_backfill", pg_error_text(&e))),
+        };
+        Ok(Some(
+            rows.iter()
+                .map(|r| BackfillRow {
+                    progress: BackfillProgress {
+                        version: Version(r.get::<_, i64>(0) as u64),
+                        table: r.get(1),
+                        key: r.get(2),
+                        last_key: r.get(3),
+                        end_key: r.get(4),
+                        rows: r.get::<_, i64>(5) as u64,
+                        batches: r.get::<_, i64>(6) as u64,
+                        started_at: r.get(7),
+                        updated_at: r.get(8),
+                        finished_at: r.get(9),
+                    },
+                    control: r.get(10),
+                    state: r.get(11),
+                })
+                .collect(),
+        ))
+    }
+
+    async fn load_metrics(&mut self, names: &[String]) -> Result<Vec<u64>> {
+        // Server-wide, like MySQL's Threads_running: other databases' sessions load the same
+        // server. Our own session is not counted. (Without pg_read_all_stats, other roles'
+        // sessions show no state: grant it to the deploy role.)
+        let row = self
+            .client
+            .query_one(
+                "SELECT count(*) FILTER (WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()), \
+                        count(*) FILTER (WHERE wait_event_type = 'Lock') \
+                 FROM pg_stat_activity",
+                &[],
+            )
+            .await
+            .map_err(|e| Error::db("reading the server load from pg_stat_activity", pg_error_text(&e)))?;
+        let (active, lock_waiters) = (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64);
+        names
+            .iter()
+            .map(|n| match n.to_ascii_lowercase().as_str() {
+                "active" => Ok(active),
+                "lock_waiters" => Ok(lock_waiters),
+                _ => Err(Error::Refused(format!(
+                    "load metric {n} is not known on Postgres: use active (sessions running a query, ours excluded) or lock_waiters (sessions waiting on a lock) in --max-load / --critical-load (backfill-max-load / backfill-critical-load in migrator.toml), e.g. active=20"
+                ))),
+            })
+            .collect()
+    }
+
+    async fn query_text(
+        &mut self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        use tokio_postgres::types::{ToSql, Type};
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|p| (p as &(dyn ToSql + Sync), Type::TEXT))
+            .collect();
+        let rows = self.client.query_typed(sql, &typed).await.map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<_, Option<String>>(i).map_err(db_err))
+                    .collect()
+            })
+            .collect()
+    }
+
     async fn close(self: Box<Self>) {
-        drop(self.client);
+        // The application's connection goes back with the session's own lock_timeout.
+        if let PgClient::Borrowed(c) = self.client {
+            let _ = c.batch_execute("RESET lock_timeout").await;
+        }
     }
 }
 
@@ -665,7 +855,7 @@ struct UniqueIndex {
     not_null: bool,
 }
 
-impl PostgresTarget {
+impl PostgresTarget<'_> {
     async fn unique_indexes(&mut self, oid: u32) -> Result<Vec<UniqueIndex>> {
         let rows = self
             .client

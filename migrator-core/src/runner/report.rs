@@ -40,48 +40,74 @@ pub struct ApplyReport {
     pub waited_for: Option<String>,
 }
 
+impl MigrationRun {
+    /// `applied <version>_<name> [phase] N statement(s) in T ms…`: one line of `apply`'s report
+    /// (without the newline), printed as the migration finishes.
+    pub fn applied_line(&self) -> String {
+        let mut line = format!(
+            "applied {}_{} [{}] {} statement(s) in {} ms",
+            self.version, self.name, self.phase, self.statements, self.millis
+        );
+        if let Some(at) = self.resumed_at {
+            line += &format!(", resumed at statement {at}");
+        }
+        if let (Some(rows), Some(batches)) = (self.rows, self.batches) {
+            line += &format!(", backfilled {rows} row(s) in {batches} batch(es)");
+        }
+        if let Some(key) = &self.resumed_after_key {
+            line += &format!(", resumed after key {key}");
+        }
+        if self.retries > 0 {
+            line += &format!(
+                ", {} lock-timeout retr{}",
+                self.retries,
+                if self.retries == 1 { "y" } else { "ies" }
+            );
+        }
+        line
+    }
+
+    /// `rolled back <version>_<name> [phase] N statement(s) in T ms`: one line of `rollback`'s
+    /// report (without the newline).
+    pub fn rolled_back_line(&self) -> String {
+        format!(
+            "rolled back {}_{} [{}] {} statement(s) in {} ms",
+            self.version, self.name, self.phase, self.statements, self.millis
+        )
+    }
+}
+
+impl ApplyReport {
+    /// The report's lines other than the [`MigrationRun::applied_line`]s: "nothing to apply"
+    /// and the contract migrations left waiting, for a caller that printed each run as it
+    /// finished.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        if self.applied.is_empty() {
+            out += &format!(
+                "{}: nothing to apply ({} applied)\n",
+                self.database, self.up_to_date
+            );
+        }
+        if let Some(first) = self.awaiting_contract.first() {
+            out += &format!(
+                "stopped before contract migration {first} ({} migration(s) waiting): deploy the new application version, then run `migrator apply --contract`\n",
+                self.awaiting_contract.len()
+            );
+        }
+        out
+    }
+}
+
 impl fmt::Display for ApplyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.applied.is_empty() {
-            writeln!(
-                f,
-                "{}: nothing to apply ({} applied)",
-                self.database, self.up_to_date
-            )?;
+            return f.write_str(&self.summary());
         }
         for r in &self.applied {
-            write!(
-                f,
-                "applied {}_{} [{}] {} statement(s) in {} ms",
-                r.version, r.name, r.phase, r.statements, r.millis
-            )?;
-            if let Some(at) = r.resumed_at {
-                write!(f, ", resumed at statement {at}")?;
-            }
-            if let (Some(rows), Some(batches)) = (r.rows, r.batches) {
-                write!(f, ", backfilled {rows} row(s) in {batches} batch(es)")?;
-            }
-            if let Some(key) = &r.resumed_after_key {
-                write!(f, ", resumed after key {key}")?;
-            }
-            if r.retries > 0 {
-                write!(
-                    f,
-                    ", {} lock-timeout retr{}",
-                    r.retries,
-                    if r.retries == 1 { "y" } else { "ies" }
-                )?;
-            }
-            writeln!(f)?;
+            writeln!(f, "{}", r.applied_line())?;
         }
-        if let Some(first) = self.awaiting_contract.first() {
-            writeln!(
-                f,
-                "stopped before contract migration {first} ({} migration(s) waiting): deploy the new application version, then run `migrator apply --contract`",
-                self.awaiting_contract.len()
-            )?;
-        }
-        Ok(())
+        f.write_str(&self.summary())
     }
 }
 
@@ -97,11 +123,7 @@ impl fmt::Display for RollbackReport {
             writeln!(f, "{}: nothing to roll back", self.database)?;
         }
         for r in &self.rolled_back {
-            writeln!(
-                f,
-                "rolled back {}_{} [{}] {} statement(s) in {} ms",
-                r.version, r.name, r.phase, r.statements, r.millis
-            )?;
+            writeln!(f, "{}", r.rolled_back_line())?;
         }
         Ok(())
     }

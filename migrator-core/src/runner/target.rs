@@ -2,7 +2,7 @@
 //! concern (session set-up, runner lock, history storage, statement execution).
 
 use super::history::HistoryRow;
-use super::job::{BackfillJob, BackfillKey, BackfillProgress, BatchDone};
+use super::job::{BackfillJob, BackfillKey, BackfillProgress, BackfillRow, BatchDone};
 use crate::migrations::Version;
 use crate::{Dialect, Result, Settings};
 use async_trait::async_trait;
@@ -142,8 +142,41 @@ pub trait Target: Send {
         end: &str,
     ) -> Result<BatchDone, DbError>;
 
+    // --- throttle (see `super::throttle`)
+
+    /// The `control` column of a backfill's progress row: `Some("pause")` while an operator
+    /// paused it.
+    async fn backfill_control(&mut self, version: Version) -> Result<Option<String>>;
+
+    /// Records what a running backfill waits for in its progress row (`None`: it runs).
+    async fn backfill_state(&mut self, version: Version, state: Option<&str>) -> Result<()>;
+
+    /// Sets the `control` column of the unfinished backfills (of `version` only, when given).
+    async fn set_backfill_control(
+        &mut self,
+        version: Option<Version>,
+        control: Option<&str>,
+    ) -> Result<()>;
+
+    /// Every progress row with its `control` and `state`, in version order; `None` when there
+    /// is no progress table.
+    async fn list_backfills(&mut self) -> Result<Option<Vec<BackfillRow>>>;
+
+    /// The server's current value of each load metric of `names`, in that order; a name the
+    /// target does not know is `Error::Refused`, saying which names it accepts.
+    async fn load_metrics(&mut self, names: &[String]) -> Result<Vec<u64>>;
+
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
+
+    /// Runs one of migrator's own statements that needs its rows back (replica lag, see
+    /// `super::replica`): every parameter is bound as text, and every column the statement
+    /// selects must be text (cast it), returned as such (`None` for NULL).
+    async fn query_text(
+        &mut self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, DbError>;
 }
 
 /// A failed COMMIT of the transaction applying the up file of `row`.

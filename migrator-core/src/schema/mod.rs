@@ -7,7 +7,7 @@
 //! same DDL therefore produce equal models, and `int4` / `integer` cannot cause a phantom diff.
 //!
 //! Shape (close to Atlas' `sql/schema`): a [`Database`] holds [`Schema`]s; a schema holds tables,
-//! views, enums, sequences, extensions, and the names of objects migrator does not manage
+//! views, enums, sequences, domains, composite and range types, extensions, and the names of objects migrator does not manage
 //! ([`Unmanaged`]). Objects are keyed by `(schema, name)`; names are relative to their schema and
 //! never mention the database, so models of two databases compare with `==`.
 //!
@@ -16,13 +16,25 @@
 //! Dialect-specific knobs that do not deserve a typed field (MySQL engine / charset, Postgres
 //! storage parameters) go into `options` maps, so a MySQL inspector can fill the same model.
 
+mod domain;
+mod event;
 mod objects;
+mod partition;
+mod policy;
+mod routine;
 mod sequence;
 mod table;
+mod trigger;
 
+pub use domain::*;
+pub use event::*;
 pub use objects::*;
+pub use partition::*;
+pub use policy::*;
+pub use routine::*;
 pub use sequence::*;
 pub use table::*;
+pub use trigger::*;
 
 use crate::Dialect;
 use serde::Serialize;
@@ -44,6 +56,10 @@ pub struct Database {
     /// the server supports. Not part of the schema.
     #[serde(skip)]
     pub server_version: String,
+    /// Server settings plans read, as the inspector found them (MySQL: `event_scheduler`).
+    /// Not part of the schema.
+    #[serde(skip)]
+    pub server_settings: Options,
 }
 
 impl Database {
@@ -52,6 +68,7 @@ impl Database {
             dialect,
             schemas: Vec::new(),
             server_version: String::new(),
+            server_settings: Options::new(),
         }
     }
 
@@ -89,6 +106,29 @@ impl Database {
                     }
                 }
             }
+            for r in &mut s.routines {
+                r.definition = rename_in_definition(&r.definition, from, to);
+            }
+            for t in &mut s.triggers {
+                t.definition = rename_in_definition(&t.definition, from, to);
+            }
+            let types = s
+                .domains
+                .iter_mut()
+                .map(|d| &mut d.base)
+                .chain(
+                    s.composites
+                        .iter_mut()
+                        .flat_map(|c| c.attributes.iter_mut().map(|a| &mut a.data_type)),
+                )
+                .chain(s.ranges.iter_mut().map(|r| &mut r.subtype));
+            for ty in types {
+                if let Some(u) = &mut ty.user_type {
+                    if u.schema == from {
+                        u.schema = to.to_string();
+                    }
+                }
+            }
         }
         self.canonicalize();
     }
@@ -103,6 +143,13 @@ impl Database {
     }
 }
 
+/// `definition` with references to schema `from` (as a MySQL definition spells them:
+/// `` `from`. ``) made to `to`. Only MySQL compares two databases as one schema.
+fn rename_in_definition(definition: &str, from: &str, to: &str) -> String {
+    let quote = |s: &str| format!("`{}`.", s.replace('`', "``"));
+    definition.replace(&quote(from), &quote(to))
+}
+
 /// A namespace: a Postgres schema, or a MySQL database.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Schema {
@@ -114,11 +161,27 @@ pub struct Schema {
     /// Stand-alone sequences, including `serial` ones (with `owned_by`); identity sequences are
     /// part of their column's [`Identity`] instead.
     pub sequences: Vec<Sequence>,
+    /// Domains, composite types and range types (Postgres), sorted by name.
+    pub domains: Vec<Domain>,
+    pub composites: Vec<Composite>,
+    pub ranges: Vec<Range>,
     /// Extensions installed into this schema. Objects created by an extension are not listed
     /// anywhere else: they are the extension's, not the user's.
     pub extensions: Vec<Extension>,
-    /// Objects that exist but that migrator neither diffs nor plans (functions, triggers,
-    /// policies, partitioned tables, …). Listed so that `drift` and `plan` can mention them.
+    /// Functions and procedures, sorted by `(name, signature)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routines: Vec<Routine>,
+    /// Triggers of this schema's tables and views, sorted by `(table, name)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// MySQL / MariaDB events, sorted by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    /// Row-level security policies of this schema's tables, sorted by `(table, name)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    /// Objects that exist but that migrator neither diffs nor plans (aggregates, policies,
+    /// rules, partitioned tables, …). Listed so that `drift` and `plan` can mention them.
     pub unmanaged: Vec<Unmanaged>,
     pub comment: Option<String>,
     /// Dialect options (MySQL: default `charset` and `collation`).
@@ -149,8 +212,46 @@ impl Schema {
         self.sequences.iter().find(|s| s.name == name)
     }
 
+    pub fn domain(&self, name: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.name == name)
+    }
+
+    pub fn composite(&self, name: &str) -> Option<&Composite> {
+        self.composites.iter().find(|c| c.name == name)
+    }
+
+    pub fn range(&self, name: &str) -> Option<&Range> {
+        self.ranges.iter().find(|r| r.name == name)
+    }
+
     pub fn extension(&self, name: &str) -> Option<&Extension> {
         self.extensions.iter().find(|e| e.name == name)
+    }
+
+    /// A routine by name and signature (see [`Routine::signature`]).
+    pub fn routine(&self, name: &str, signature: &str) -> Option<&Routine> {
+        self.routines
+            .iter()
+            .find(|r| r.name == name && r.signature == signature)
+    }
+
+    /// A trigger by table and name.
+    pub fn trigger(&self, table: &str, name: &str) -> Option<&Trigger> {
+        self.triggers
+            .iter()
+            .find(|t| t.table == table && t.name == name)
+    }
+
+    /// An event by name.
+    pub fn event(&self, name: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    /// A policy by table and name.
+    pub fn policy(&self, table: &str, name: &str) -> Option<&Policy> {
+        self.policies
+            .iter()
+            .find(|p| p.table == table && p.name == name)
     }
 
     /// An unmanaged object by kind and name (for table-scoped kinds, any table).
@@ -171,7 +272,22 @@ impl Schema {
         }
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        self.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        for d in &mut self.domains {
+            d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.composites.sort_by(|a, b| a.name.cmp(&b.name));
+        self.ranges.sort_by(|a, b| a.name.cmp(&b.name));
         self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.routines.sort_by(|a, b| a.key().cmp(&b.key()));
+        self.triggers
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        self.events.sort_by(|a, b| a.name.cmp(&b.name));
+        self.policies
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        for p in &mut self.policies {
+            p.roles.sort();
+        }
         self.unmanaged
             .sort_by(|a, b| (a.kind, &a.table, &a.name).cmp(&(b.kind, &b.table, &b.name)));
     }
@@ -215,8 +331,8 @@ mod tests {
                 table: Some("x".into()),
             },
             Unmanaged {
-                kind: UnmanagedKind::Function,
-                name: "f()".into(),
+                kind: UnmanagedKind::Aggregate,
+                name: "f(integer)".into(),
                 table: None,
             },
         ];
@@ -230,7 +346,7 @@ mod tests {
         let b = db.table("s", "b").unwrap();
         assert_eq!(b.columns[0].name, "z", "columns keep their order");
         assert_eq!(b.checks[0].name, "a_check");
-        assert_eq!(s.unmanaged[0].kind, UnmanagedKind::Function);
+        assert_eq!(s.unmanaged[0].kind, UnmanagedKind::Aggregate);
         let json = serde_json::to_value(&db).unwrap();
         assert_eq!(json["dialect"], "postgres");
         assert_eq!(json["schemas"][1]["unmanaged"][1]["kind"], "trigger");

@@ -42,8 +42,8 @@ pub struct Extension {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unmanaged {
     pub kind: UnmanagedKind,
-    /// The object's name; functions carry their argument types (`touch()`, `f(integer, text)`)
-    /// because overloads share a name.
+    /// The object's name; aggregates carry their argument types (`my_sum(integer)`) because
+    /// overloads share a name.
     pub name: String,
     /// For table-scoped objects (triggers, policies, rules): the table (or view) they are on.
     pub table: Option<String>,
@@ -52,32 +52,34 @@ pub struct Unmanaged {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnmanagedKind {
-    Function,
-    Procedure,
+    /// Aggregates and window functions (functions and procedures are managed: see
+    /// [`super::Routine`]).
     Aggregate,
+    /// Triggers of relations migrator does not model (foreign tables); other triggers are
+    /// managed (see [`super::Trigger`]).
     Trigger,
     Policy,
     Rule,
-    Domain,
-    /// Composite, range and base types (enums are managed: see [`Enum`]).
+    /// Base types with their own I/O functions (enums, domains, composite and range types are
+    /// managed: see [`Enum`], [`super::Domain`], [`super::Composite`], [`super::Range`]).
     Type,
+    /// MySQL / MariaDB partitioned tables (Postgres ones are modelled: [`super::Partitioning`]).
     PartitionedTable,
+    /// No longer listed by the Postgres inspector (partitions are tables there).
     Partition,
     ForeignTable,
-    /// MySQL events and the like.
+    /// MariaDB system-versioned tables and the like (events and MariaDB sequences are
+    /// managed: see [`super::Event`], [`super::Sequence`]).
     Other,
 }
 
 impl fmt::Display for UnmanagedKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            UnmanagedKind::Function => "function",
-            UnmanagedKind::Procedure => "procedure",
             UnmanagedKind::Aggregate => "aggregate",
             UnmanagedKind::Trigger => "trigger",
             UnmanagedKind::Policy => "policy",
             UnmanagedKind::Rule => "rule",
-            UnmanagedKind::Domain => "domain",
             UnmanagedKind::Type => "type",
             UnmanagedKind::PartitionedTable => "partitioned table",
             UnmanagedKind::Partition => "partition",

@@ -1,6 +1,8 @@
-//! Sequences (Postgres): the model. The other homes of this kind: the inspector query
-//! (`catalog/postgres.rs`, `SEQUENCES`), the diff and its inverse (`diff/sequence.rs`), the SQL
-//! (`render/postgres.rs`; `render/mysql.rs` refuses), the steps (`plan/postgres.rs`).
+//! Sequences (Postgres, MariaDB): the model. The other homes of this kind: the inspector
+//! queries (`catalog/postgres.rs`, `SEQUENCES`; `catalog/mysql_event.rs` for MariaDB, whose
+//! sequences are always `bigint`, have no owner and no comment here), the diff and its inverse
+//! (`diff/sequence.rs`), the SQL (`render/postgres.rs`, `render/mysql_event.rs`; MySQL proper
+//! refuses: it has no sequences), the steps (`plan/postgres.rs`, `plan/mysql_event.rs`).
 
 use serde::Serialize;
 

@@ -28,6 +28,9 @@ pub struct Table {
     /// (`enabled` / `forced`), `tablespace`, and storage parameters (`fillfactor`, …).
     /// MySQL: `engine`, `charset`, `collation`, `row_format`, ….
     pub options: Options,
+    /// Postgres declarative partitioning: set on a partitioned table and on a partition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<super::Partitioning>,
 }
 
 impl Table {
@@ -36,6 +39,16 @@ impl Table {
             name: name.into(),
             ..Table::default()
         }
+    }
+
+    /// The parent and bound when this table is a partition.
+    pub fn partition_of(&self) -> Option<&super::PartitionOf> {
+        self.partition.as_ref().and_then(|p| p.of.as_ref())
+    }
+
+    /// True for a partitioned table (a partition may be one too).
+    pub fn is_partitioned(&self) -> bool {
+        self.partition.as_ref().is_some_and(|p| p.key.is_some())
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

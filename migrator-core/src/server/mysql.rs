@@ -25,6 +25,19 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// Whether `sql` is a `CREATE [OR REPLACE] SEQUENCE` (leading comments aside).
+fn declares_sequence(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .flat_map(|l| l.split_whitespace())
+        .take(4)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    words.first().map(String::as_str) == Some("create")
+        && words.iter().skip(1).take(3).any(|w| w == "sequence")
+}
+
 #[async_trait]
 impl Server for MysqlServer {
     async fn create_database(&mut self, name: &str) -> Result<()> {
@@ -61,10 +74,15 @@ impl Server for MysqlServer {
     async fn run_script(&mut self, statements: &[&str]) -> Result<(), ScriptFailure> {
         for (index, s) in statements.iter().enumerate() {
             if let Err(e) = self.conn.query_drop(*s).await {
-                return Err(ScriptFailure {
-                    index,
-                    message: e.to_string(),
-                });
+                let mut message = e.to_string();
+                if declares_sequence(s)
+                    && matches!(&e, mysql_async::Error::Server(se) if se.code == 1064)
+                {
+                    message.push_str(
+                        " (CREATE SEQUENCE is MariaDB's: MySQL has no sequences; use an AUTO_INCREMENT column, or a MariaDB server)",
+                    );
+                }
+                return Err(ScriptFailure { index, message });
             }
         }
         Ok(())

@@ -4,13 +4,17 @@
 //! normalized by the server itself.
 //!
 //! - [`scratch`]: creating and dropping scratch databases;
-//! - `unmanaged`: the refusal of declared objects migrator does not model.
+//! - `unmanaged` and [`ignore`]: the refusal of declared objects migrator does not model, and
+//!   the user's opt-out per kind.
 //!
 //! The `-- migrator:` hints of a declared schema are read here, with its statements, but belong
 //! to the diff ([`crate::diff::hints`]).
 
+pub mod ignore;
 pub mod scratch;
 mod unmanaged;
+
+pub use ignore::{Ignore, Unmodelled};
 
 pub use scratch::Scratch;
 
@@ -112,11 +116,17 @@ pub async fn inspect_live(url: &DatabaseUrl) -> Result<Database> {
     catalog::connect(url).await?.inspect(&[]).await
 }
 
-/// Loads a declared schema into a scratch database on `server` and reads it back.
-pub async fn inspect_declared(server: &DatabaseUrl, path: &Path) -> Result<(Database, Hints)> {
-    let declared = DeclaredSchema::read(path, server.dialect())?;
+/// Loads a declared schema into a scratch database on `server` and reads it back. What it
+/// declares that migrator does not model is refused at its line, unless its kind is in `ignore`.
+pub async fn inspect_declared(
+    server: &DatabaseUrl,
+    path: &Path,
+    ignore: Ignore,
+) -> Result<(Database, Hints)> {
+    let mut declared = DeclaredSchema::read(path, server.dialect())?;
+    ignore::set_aside(&mut declared, ignore)?;
     let db = in_scratch(server, Load::Declared(&declared)).await?;
-    unmanaged::refuse_unmanaged(&declared, &db)?;
+    unmanaged::refuse_unmanaged(&declared, &db, ignore)?;
     Ok((db, declared.hints))
 }
 
@@ -220,8 +230,13 @@ impl Source {
         }
     }
 
-    /// Reads the schema (and the hints of a declared schema), using `dev` for scratch databases.
-    pub async fn inspect(&self, dev: Option<&DatabaseUrl>) -> Result<(Database, Hints)> {
+    /// Reads the schema (and the hints of a declared schema), using `dev` for scratch databases;
+    /// `ignore` as for [`inspect_declared`].
+    pub async fn inspect(
+        &self,
+        dev: Option<&DatabaseUrl>,
+        ignore: Ignore,
+    ) -> Result<(Database, Hints)> {
         let need_dev = || {
             dev.ok_or_else(|| Error::Config {
                 file: "arguments".into(),
@@ -235,7 +250,7 @@ impl Source {
                 set.check_integrity()?;
                 Ok((inspect_replayed(need_dev()?, &set).await?, Hints::default()))
             }
-            Source::Declared(path) => inspect_declared(need_dev()?, path).await,
+            Source::Declared(path) => inspect_declared(need_dev()?, path, ignore).await,
         }
     }
 }

@@ -1,21 +1,36 @@
-//! A declared schema may only declare what migrator models: anything else (triggers, functions,
-//! policies, partitioned tables, events…) would be invisible to `plan`, `diff` and `drift`, so
+//! A declared schema may only declare what migrator models: anything else (aggregates,
+//! rules, MySQL partitioned tables, system-versioned tables…) would be invisible to `plan`, `diff` and `drift`, so
 //! the declared object would silently never exist. The scratch database's inventory of
 //! [`Unmanaged`] objects finds them; the statement that declares each is located for the error.
 
-use super::{DeclaredSchema, SchemaFile};
+use super::{DeclaredSchema, Ignore, SchemaFile, Unmodelled};
 use crate::migrations::Statement;
 use crate::schema::{Database, Unmanaged, UnmanagedKind};
 use crate::{Error, Result};
 
 /// Fails on the first unmanaged object of `db` (the declared schema as loaded), naming the file
 /// and line of the statement that declares it and listing the others.
-pub(super) fn refuse_unmanaged(declared: &DeclaredSchema, db: &Database) -> Result<()> {
-    let objects: Vec<(&str, &Unmanaged)> = db
+/// An unmanaged object and the name of its schema.
+type Found<'a> = (&'a str, &'a Unmanaged);
+
+/// Objects of a kind in `ignore` are passed over (and said once).
+pub(super) fn refuse_unmanaged(
+    declared: &DeclaredSchema,
+    db: &Database,
+    ignore: Ignore,
+) -> Result<()> {
+    let (passed, objects): (Vec<Found>, Vec<Found>) = db
         .schemas
         .iter()
         .flat_map(|s| s.unmanaged.iter().map(|u| (s.name.as_str(), u)))
-        .collect();
+        .partition(|(_, u)| ignore.contains(Unmodelled::of(u.kind)));
+    if !passed.is_empty() {
+        let names: Vec<String> = passed.iter().map(|&(s, u)| describe(s, u)).collect();
+        tracing::warn!(
+            "the declared schema's objects of kinds ignored by [schema] ignore are not compared: {}",
+            names.join(", ")
+        );
+    }
     let Some(&(schema, first)) = objects.first() else {
         return Ok(());
     };
@@ -40,8 +55,9 @@ pub(super) fn refuse_unmanaged(declared: &DeclaredSchema, db: &Database) -> Resu
         file,
         line,
         message: format!(
-            "declares {}, which migrator does not manage yet: plan, diff and drift would ignore it. Take it out of the declared schema and create it in a hand-written migration (`migrator new`){more}",
-            describe(schema, first)
+            "declares {}, which migrator does not manage yet: plan, diff and drift would ignore it. Take it out of the declared schema and create it in a hand-written migration (`migrator new`), or pass over every object of the kind with `ignore = [\"{}\"]` under `[schema]` in migrator.toml{more}",
+            describe(schema, first),
+            Unmodelled::of(first.kind).name()
         ),
     })
 }
@@ -56,18 +72,15 @@ fn describe(schema: &str, u: &Unmanaged) -> String {
 /// Words a declaring statement contains, by kind (lowercase, before the object's name).
 fn keywords(kind: UnmanagedKind) -> &'static [&'static str] {
     match kind {
-        UnmanagedKind::Function => &["function"],
-        UnmanagedKind::Procedure => &["procedure"],
         UnmanagedKind::Aggregate => &["aggregate"],
         UnmanagedKind::Trigger => &["trigger"],
         UnmanagedKind::Policy => &["policy"],
         UnmanagedKind::Rule => &["rule"],
-        UnmanagedKind::Domain => &["domain"],
         UnmanagedKind::Type => &["type"],
         UnmanagedKind::PartitionedTable => &["partition by"],
         UnmanagedKind::Partition => &["partition of"],
         UnmanagedKind::ForeignTable => &["foreign table"],
-        UnmanagedKind::Other => &["event", "sequence", "system versioning", "table"],
+        UnmanagedKind::Other => &["system versioning", "table"],
     }
 }
 
@@ -128,36 +141,46 @@ mod tests {
     #[test]
     fn names_the_line_of_the_declaring_statement() {
         let d = declared(
-            "CREATE TABLE touch_log (id int);\n\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\nCREATE TRIGGER touch_it BEFORE UPDATE ON touch_log\n  FOR EACH ROW EXECUTE FUNCTION touch();\n",
+            "CREATE TABLE touch_log (id int);\n\nCREATE AGGREGATE total(integer) (sfunc = int4pl, stype = integer);\n\nCREATE POLICY touch_it ON touch_log\n  USING (true);\n",
         );
         let db = with(vec![
             Unmanaged {
-                kind: UnmanagedKind::Trigger,
+                kind: UnmanagedKind::Policy,
                 name: "touch_it".into(),
                 table: Some("touch_log".into()),
             },
             Unmanaged {
-                kind: UnmanagedKind::Function,
-                name: "touch()".into(),
+                kind: UnmanagedKind::Aggregate,
+                name: "total(integer)".into(),
                 table: None,
             },
         ]);
-        let err = refuse_unmanaged(&d, &db).unwrap_err().to_string();
+        let err = refuse_unmanaged(&d, &db, Ignore::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("schema.sql:5"), "{err}");
+        assert!(err.contains("policy touch_it on public.touch_log"), "{err}");
         assert!(
-            err.contains("trigger touch_it on public.touch_log"),
-            "{err}"
-        );
-        assert!(
-            err.contains("function public.touch() (schema.sql:3)"),
+            err.contains("aggregate public.total(integer) (schema.sql:3)"),
             "{err}"
         );
         assert!(err.contains("migrator new"), "{err}");
+        assert!(err.contains("ignore = [\"foreign-tables\"]"), "{err}");
+
+        // Ignoring one kind leaves the other refused; ignoring both passes.
+        let only_aggregates = Ignore::default().with(Unmodelled::Aggregates);
+        let err = refuse_unmanaged(&d, &db, only_aggregates)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schema.sql:5"), "{err}");
+        assert!(!err.contains("aggregate"), "{err}");
+        let both = only_aggregates.with(Unmodelled::ForeignTables);
+        assert!(refuse_unmanaged(&d, &db, both).is_ok());
     }
 
     #[test]
     fn nothing_unmanaged_is_fine() {
         let d = declared("CREATE TABLE t (id int);\n");
-        assert!(refuse_unmanaged(&d, &with(vec![])).is_ok());
+        assert!(refuse_unmanaged(&d, &with(vec![]), Ignore::default()).is_ok());
     }
 }

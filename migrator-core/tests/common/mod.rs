@@ -423,6 +423,257 @@ pub fn enum_type(name: &str, values: &[&str]) -> Enum {
     }
 }
 
+/// A domain over a built-in type, nullable, without default or checks.
+pub fn domain(name: &str, base: &str) -> Domain {
+    Domain {
+        name: name.into(),
+        base: ColumnType::builtin(base),
+        default: None,
+        not_null: false,
+        collation: None,
+        checks: Vec::new(),
+        comment: None,
+    }
+}
+
+/// A validated domain CHECK (`expr` as the server deparses it: `(VALUE > 0)`).
+pub fn domain_check(name: &str, expr: &str) -> DomainCheck {
+    DomainCheck {
+        name: name.into(),
+        expr: expr.into(),
+        validated: true,
+    }
+}
+
+/// A composite type of built-in attributes `(name, type)`.
+pub fn composite(name: &str, attributes: &[(&str, &str)]) -> Composite {
+    Composite {
+        name: name.into(),
+        attributes: attributes
+            .iter()
+            .map(|(n, t)| Attribute {
+                name: (*n).into(),
+                data_type: ColumnType::builtin(*t),
+                collation: None,
+            })
+            .collect(),
+        comment: None,
+    }
+}
+
+/// A range type over a built-in subtype.
+pub fn range(name: &str, subtype: &str) -> Range {
+    Range {
+        name: name.into(),
+        subtype: ColumnType::builtin(subtype),
+        subtype_opclass: None,
+        collation: None,
+        subtype_diff: None,
+        comment: None,
+    }
+}
+
+/// A reference to user type `schema.name` of `kind`, as a column, attribute or base type.
+pub fn user_type(schema: &str, name: &str, kind: UserTypeKind) -> ColumnType {
+    ColumnType {
+        name: format!("{schema}.{name}"),
+        array: false,
+        user_type: Some(UserType {
+            schema: schema.into(),
+            name: name.into(),
+            kind,
+        }),
+    }
+}
+
+/// Domains before and after (Postgres, schema `public`): a domain gaining a default, NOT NULL,
+/// a changed check, a new check and a check validated; a domain dropped; a domain whose base
+/// type changes while nothing uses it; a new domain over a domain, used by a new table; a
+/// comment. Shared by the render and plan snapshots.
+pub fn domain_models() -> (Database, Database) {
+    let mut code = domain("code", "text");
+    code.checks = vec![
+        domain_check("short", "(length(VALUE) < 10)"),
+        DomainCheck {
+            validated: false,
+            ..domain_check("lazy", "(VALUE <> ''::text)")
+        },
+    ];
+    let mut posint = domain("posint", "integer");
+    posint.checks = vec![domain_check("pos", "(VALUE > 0)")];
+    let from = {
+        let mut s = Schema::new(PUBLIC);
+        s.domains = vec![
+            code.clone(),
+            domain("old_one", "integer"),
+            posint.clone(),
+            domain("unused", "integer"),
+        ];
+        s
+    };
+    let mut code2 = code.clone();
+    code2.default = Some("'x'::text".into());
+    code2.not_null = true;
+    code2.checks = vec![
+        domain_check("lazy", "(VALUE <> ''::text)"),
+        domain_check("short", "(length(VALUE) < 20)"),
+        domain_check("upper", "(VALUE = upper(VALUE))"),
+    ];
+    code2.comment = Some("a product code".into());
+    let mut small = domain("small", "public.posint");
+    small.base = user_type(PUBLIC, "posint", UserTypeKind::Domain);
+    small.default = Some("5".into());
+    small.checks = vec![domain_check("small_max", "((VALUE)::integer < 100)")];
+    let mut unused = domain("unused", "bigint");
+    unused.collation = None;
+    let to = {
+        let mut s = Schema::new(PUBLIC);
+        s.domains = vec![code2, posint, small, unused];
+        let mut c = col("n", "public.small");
+        c.data_type = user_type(PUBLIC, "small", UserTypeKind::Domain);
+        s.tables = vec![pg_table("items").with(c)];
+        s
+    };
+    (pg(vec![from]), pg(vec![to]))
+}
+
+/// Composite and range types before and after (Postgres, schema `public`): attributes
+/// changed, dropped and added; a composite type made again (attributes reordered); a new
+/// composite type with a domain attribute; a range whose subtype changes; a new range; drops;
+/// comments.
+/// A partitioned table (`key` as `pg_get_partkeydef` prints it) of `id bigint NOT NULL`,
+/// `at date NOT NULL` and `kind text`.
+pub fn partitioned(name: &str, key: &str) -> Table {
+    let mut t = Table::new(name)
+        .with(col("id", "bigint").not_null())
+        .with(col("at", "date").not_null())
+        .with(col("kind", "text"));
+    t.partition = Some(Partitioning {
+        key: Some(key.into()),
+        of: None,
+    });
+    t
+}
+
+/// A partition of `public.parent` (its columns are the parent's: none of its own).
+pub fn partition_of(name: &str, parent: &str, bound: &str) -> Table {
+    let mut t = Table::new(name);
+    t.partition = Some(Partitioning {
+        key: None,
+        of: Some(PartitionOf {
+            parent_schema: PUBLIC.into(),
+            parent: parent.into(),
+            bound: bound.into(),
+        }),
+    });
+    t
+}
+
+/// Partitioned tables (Postgres `server` version) before and after: `events` gains a partition
+/// (attached online), loses one (detached, dropped) and gets an index on the parent; `logs`
+/// (with a DEFAULT partition) gains one and loses one; `metrics` is new, sub-partitioned.
+pub fn partition_models(server: &str) -> (Database, Database) {
+    let year = |y: i32| format!("FOR VALUES FROM ('{y}-01-01') TO ('{}-01-01')", y + 1);
+    let mut events = partitioned("events", "RANGE (at)");
+    events.checks = vec![check("events_kind_check", "(kind <> ''::text)")];
+    let logs = partitioned("logs", "RANGE (at)");
+    let from = pg_public(vec![
+        events.clone(),
+        partition_of("events_2023", "events", &year(2023)),
+        partition_of("events_2024", "events", &year(2024)),
+        logs.clone(),
+        partition_of("logs_2023", "logs", &year(2023)),
+        partition_of("logs_2024", "logs", &year(2024)),
+        partition_of("logs_rest", "logs", "DEFAULT"),
+    ]);
+    let mut events2 = events.clone();
+    events2.indexes = vec![pg_index("events_kind_idx", &["kind"])];
+    let mut metrics_2024 = partition_of("metrics_2024", "metrics", &year(2024));
+    metrics_2024.partition.as_mut().unwrap().key = Some("LIST (kind)".into());
+    let to = pg_public(vec![
+        events2,
+        partition_of("events_2024", "events", &year(2024)),
+        partition_of("events_2025", "events", &year(2025)),
+        logs,
+        partition_of("logs_2024", "logs", &year(2024)),
+        partition_of("logs_2025", "logs", &year(2025)),
+        partition_of("logs_rest", "logs", "DEFAULT"),
+        partitioned("metrics", "RANGE (at)"),
+        metrics_2024,
+        partition_of("metrics_2024_eu", "metrics_2024", "FOR VALUES IN ('eu')"),
+    ]);
+    let version = |mut d: Database| {
+        d.server_version = server.into();
+        d
+    };
+    (version(from), version(to))
+}
+
+pub fn composite_models() -> (Database, Database) {
+    let from = {
+        let mut s = Schema::new(PUBLIC);
+        s.composites = vec![
+            composite("gone", &[("x", "integer")]),
+            composite("pair", &[("a", "integer"), ("b", "text")]),
+            composite("swapped", &[("a", "integer"), ("b", "text")]),
+        ];
+        s.ranges = vec![range("r1", "integer"), range("old_range", "date")];
+        s.domains = vec![domain("posint", "integer")];
+        s
+    };
+    let to = {
+        let mut s = Schema::new(PUBLIC);
+        let mut pair = composite("pair", &[("a", "bigint"), ("c", "numeric")]);
+        pair.attributes[1].collation = None;
+        pair.comment = Some("two things".into());
+        let mut rec = composite("rec", &[("n", "integer"), ("label", "text")]);
+        rec.attributes[0].data_type = user_type(PUBLIC, "posint", UserTypeKind::Domain);
+        rec.attributes[1].collation = Some("\"C\"".into());
+        let mut floats = range("floatrange", "double precision");
+        floats.subtype_diff = Some("float8mi".into());
+        floats.comment = Some("floats".into());
+        s.composites = vec![
+            pair,
+            rec,
+            composite("swapped", &[("b", "text"), ("a", "integer")]),
+        ];
+        s.ranges = vec![range("r1", "numeric"), floats];
+        s.domains = vec![domain("posint", "integer")];
+        s
+    };
+    (pg(vec![from]), pg(vec![to]))
+}
+
+/// An enum renamed and one of its values renamed (hints), used by a column with a default.
+pub fn enum_rename_models() -> (Database, Database, Hints) {
+    let table = |ty: &str, default: &str| {
+        let mut c =
+            col("mood", &format!("public.{ty}")).default(&format!("'{default}'::public.{ty}"));
+        c.data_type = user_type(PUBLIC, ty, UserTypeKind::Enum);
+        pg_table("people").with(c)
+    };
+    let from = {
+        let mut s = Schema::new(PUBLIC);
+        s.enums = vec![enum_type("mood", &["sad", "happy"])];
+        s.tables = vec![table("mood", "happy")];
+        s
+    };
+    let to = {
+        let mut s = Schema::new(PUBLIC);
+        s.enums = vec![enum_type("feeling", &["sad", "glad"])];
+        s.tables = vec![table("feeling", "glad")];
+        s
+    };
+    let mut h = Hints::default();
+    h.type_renames
+        .insert((PUBLIC.into(), "feeling".into()), "mood".into());
+    h.enum_value_renames.insert(
+        ((PUBLIC.into(), "feeling".into()), "glad".into()),
+        "happy".into(),
+    );
+    (pg(vec![from]), pg(vec![to]), h)
+}
+
 /// A `bigint` sequence with Postgres' defaults.
 pub fn sequence(name: &str) -> Sequence {
     Sequence {
@@ -447,12 +698,50 @@ pub fn extension(name: &str, version: &str) -> Extension {
     }
 }
 
+/// A Postgres function `public.name(arguments)` returning `result`, with `body` (SQL) as
+/// `pg_get_functiondef` prints it.
+pub fn pg_function(name: &str, arguments: &str, result: &str, body: &str) -> Routine {
+    let signature: Vec<&str> = arguments
+        .split(", ")
+        .filter(|a| !a.is_empty())
+        .map(|a| a.rsplit(' ').next().unwrap_or(a))
+        .collect();
+    Routine {
+        name: name.into(),
+        kind: RoutineKind::Function,
+        arguments: arguments.into(),
+        signature: signature.join(", "),
+        result: Some(result.into()),
+        defaults: 0,
+        definition: format!(
+            "CREATE OR REPLACE FUNCTION public.{name}({arguments})\n RETURNS {result}\n LANGUAGE plpgsql\nAS $function${body}$function$"
+        ),
+        comment: None,
+    }
+}
+
+/// A Postgres trigger `name` on `public.table` as `pg_get_triggerdef` prints it: `spec` is
+/// what comes between the name and `ON` (`BEFORE UPDATE`), `rest` what follows the table.
+pub fn pg_trigger(name: &str, table: &str, spec: &str, rest: &str) -> Trigger {
+    Trigger {
+        name: name.into(),
+        table: table.into(),
+        definition: format!("CREATE TRIGGER {name} {spec} ON public.{table} {rest}"),
+        enabled: TriggerEnabled::Enabled,
+        constraint: false,
+        comment: None,
+        options: Options::new(),
+    }
+}
+
 pub trait SchemaExt: Sized {
     fn table(self, t: Table) -> Self;
     fn view(self, v: View) -> Self;
     fn enum_type(self, e: Enum) -> Self;
     fn sequence(self, q: Sequence) -> Self;
     fn extension(self, e: Extension) -> Self;
+    fn routine(self, r: Routine) -> Self;
+    fn trigger(self, t: Trigger) -> Self;
     fn comment(self, text: &str) -> Self;
 }
 
@@ -475,6 +764,14 @@ impl SchemaExt for Schema {
     }
     fn extension(mut self, e: Extension) -> Self {
         self.extensions.push(e);
+        self
+    }
+    fn routine(mut self, r: Routine) -> Self {
+        self.routines.push(r);
+        self
+    }
+    fn trigger(mut self, t: Trigger) -> Self {
+        self.triggers.push(t);
         self
     }
     fn comment(mut self, text: &str) -> Self {
@@ -609,6 +906,40 @@ pub fn variant(c: &Change) -> &'static str {
         Change::CreateView { .. } => "create_view",
         Change::DropView { .. } => "drop_view",
         Change::Comment { .. } => "comment",
+        Change::CreateRoutine { .. } => "create_routine",
+        Change::ReplaceRoutine { .. } => "replace_routine",
+        Change::DropRoutine { .. } => "drop_routine",
+        Change::CreateTrigger { .. } => "create_trigger",
+        Change::ReplaceTrigger { .. } => "replace_trigger",
+        Change::SetTriggerEnabled { .. } => "set_trigger_enabled",
+        Change::DropTrigger { .. } => "drop_trigger",
+        Change::CreateDomain { .. } => "create_domain",
+        Change::DropDomain { .. } => "drop_domain",
+        Change::SetDomainDefault { .. } => "set_domain_default",
+        Change::SetDomainNotNull { .. } => "set_domain_not_null",
+        Change::AddDomainCheck { .. } => "add_domain_check",
+        Change::ValidateDomainCheck { .. } => "validate_domain_check",
+        Change::DropDomainCheck { .. } => "drop_domain_check",
+        Change::CreateComposite { .. } => "create_composite",
+        Change::DropComposite { .. } => "drop_composite",
+        Change::AddAttribute { .. } => "add_attribute",
+        Change::DropAttribute { .. } => "drop_attribute",
+        Change::AlterAttribute { .. } => "alter_attribute",
+        Change::CreateRange { .. } => "create_range",
+        Change::DropRange { .. } => "drop_range",
+        Change::RenameEnum { .. } => "rename_enum",
+        Change::RenameEnumValue { .. } => "rename_enum_value",
+        Change::CreateEvent { .. } => "create_event",
+        Change::AlterEvent { .. } => "alter_event",
+        Change::DropEvent { .. } => "drop_event",
+        Change::CreatePolicy { .. } => "create_policy",
+        Change::AlterPolicy { .. } => "alter_policy",
+        Change::ReplacePolicy { .. } => "replace_policy",
+        Change::RenamePolicy { .. } => "rename_policy",
+        Change::DropPolicy { .. } => "drop_policy",
+        Change::AttachPartition { .. } => "attach_partition",
+        Change::DetachPartition { .. } => "detach_partition",
+        Change::Repartition { .. } => "repartition",
     }
 }
 
@@ -650,7 +981,139 @@ pub const ALL_VARIANTS: &[&str] = &[
     "create_view",
     "drop_view",
     "comment",
+    "create_routine",
+    "replace_routine",
+    "drop_routine",
+    "create_trigger",
+    "replace_trigger",
+    "set_trigger_enabled",
+    "drop_trigger",
+    "create_domain",
+    "drop_domain",
+    "set_domain_default",
+    "set_domain_not_null",
+    "add_domain_check",
+    "validate_domain_check",
+    "drop_domain_check",
+    "create_composite",
+    "drop_composite",
+    "add_attribute",
+    "drop_attribute",
+    "alter_attribute",
+    "create_range",
+    "drop_range",
+    "rename_enum",
+    "rename_enum_value",
+    "create_event",
+    "alter_event",
+    "drop_event",
+    "create_policy",
+    "alter_policy",
+    "replace_policy",
+    "rename_policy",
+    "drop_policy",
+    "attach_partition",
+    "detach_partition",
+    "repartition",
 ];
+
+// ---------------------------------------------------------------- policies
+
+/// A permissive `FOR ALL` policy for `PUBLIC` on `table` using `using`.
+pub fn pg_policy(table: &str, name: &str, using: &str) -> Policy {
+    Policy {
+        name: name.into(),
+        table: table.into(),
+        permissive: true,
+        command: PolicyCommand::All,
+        roles: vec![PUBLIC_ROLE.into()],
+        using: Some(using.into()),
+        check: None,
+        comment: None,
+    }
+}
+
+/// Row-level security on `docs` (in use) and on a new table `notes`, both turned on with new
+/// policies; policies of `docs` kept, altered (roles, USING, WITH CHECK), replaced (command;
+/// permissive → restrictive; an expression removed), renamed by a hint, dropped, commented;
+/// `logs` has row-level security turned off while its policy goes.
+pub fn policies_case() -> (Database, Database, Hints) {
+    let docs = || {
+        pg_table("docs")
+            .with(col("owner", "text"))
+            .with(col("tenant", "integer"))
+    };
+    let logs = || pg_table("logs").with(col("ok", "boolean"));
+    let p = pg_policy;
+    let mut from = Schema::new(PUBLIC);
+    from.tables = vec![docs(), logs().opt("row_security", "forced")];
+    let mut roles_changed = p("docs", "by_role", "true");
+    let mut command_changed = p("docs", "by_command", "(owner = CURRENT_USER)");
+    command_changed.command = PolicyCommand::Select;
+    let mut check_removed = p("docs", "check_removed", "true");
+    check_removed.check = Some("(tenant > 0)".into());
+    let mut commented = p("docs", "commented", "true");
+    commented.comment = Some("was".into());
+    from.policies = vec![
+        p("docs", "kept", "true"),
+        roles_changed.clone(),
+        p("docs", "by_using", "(tenant = 1)"),
+        command_changed.clone(),
+        p("docs", "to_restrictive", "(owner IS NOT NULL)"),
+        check_removed.clone(),
+        p("docs", "old_name", "(tenant > 0)"),
+        p("docs", "gone", "false"),
+        commented.clone(),
+        p("logs", "logs_ok", "ok"),
+    ];
+    let mut to = Schema::new(PUBLIC);
+    let mut notes_policy = p(
+        "notes",
+        "notes_tenant",
+        "(tenant_id = (current_setting('app.tenant_id'::text))::integer)",
+    );
+    notes_policy.check = notes_policy.using.clone();
+    notes_policy.comment = Some("one tenant per session".into());
+    to.tables = vec![
+        docs().opt("row_security", "enabled"),
+        logs(),
+        pg_table("notes")
+            .with(col("tenant_id", "integer").not_null())
+            .opt("row_security", "forced"),
+    ];
+    roles_changed.roles = vec!["app_reader".into(), "Auditors".into()];
+    command_changed.command = PolicyCommand::Update;
+    command_changed.check = Some("(owner = CURRENT_USER)".into());
+    let mut to_restrictive = p("docs", "to_restrictive", "(owner IS NOT NULL)");
+    to_restrictive.permissive = false;
+    check_removed.check = None;
+    commented.comment = Some("is".into());
+    let mut with_check = p("docs", "by_using", "(tenant = 2)");
+    with_check.check = Some("(tenant = 2)".into());
+    let mut inserting = p("docs", "inserting", "x");
+    inserting.command = PolicyCommand::Insert;
+    inserting.using = None;
+    inserting.check = Some("(tenant IS NOT NULL)".into());
+    inserting.roles = vec!["app_writer".into()];
+    to.policies = vec![
+        p("docs", "kept", "true"),
+        roles_changed,
+        with_check,
+        command_changed,
+        to_restrictive,
+        check_removed,
+        p("docs", "new_name", "(tenant > 0)"),
+        commented,
+        inserting,
+        notes_policy,
+    ];
+    let mut h = hints();
+    h.policy_renames.insert(
+        ((String::new(), "docs".into()), "new_name".into()),
+        "old_name".into(),
+    );
+    (pg(vec![from]), pg(vec![to]), h)
+}
 
 // ---------------------------------------------------------------- text renderings
 
@@ -788,6 +1251,7 @@ pub fn plan_changes_text(
     let opts = PlanOptions {
         allow_destructive,
         batch_size: BATCH,
+        ignore: migrator_core::source::Ignore::NONE,
     };
     match plan(from.dialect, changes, from, to, hints, opts) {
         Ok(steps) => out.push_str(&show_steps(&steps)),
@@ -798,4 +1262,104 @@ pub fn plan_changes_text(
 
 pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
+}
+
+// ---------------------------------------------------------------- events and sequences
+
+/// An event of [`APP`] (MySQL): `EVERY 1 DAY`, enabled, `NOT PRESERVE`.
+pub fn my_event(name: &str, body: &str) -> Event {
+    Event {
+        name: name.into(),
+        schedule: EventSchedule::Every {
+            value: "1".into(),
+            unit: "DAY".into(),
+            starts: None,
+            ends: None,
+        },
+        preserve: false,
+        status: EventStatus::Enabled,
+        comment: None,
+        body: body.into(),
+    }
+}
+
+/// A MariaDB sequence (bigint, the server's defaults).
+pub fn my_sequence(name: &str, start: i64, increment: i64) -> Sequence {
+    Sequence {
+        name: name.into(),
+        data_type: "bigint".into(),
+        start,
+        increment,
+        min: 1,
+        max: 9223372036854775806,
+        cache: 1000,
+        cycle: false,
+        owned_by: None,
+        comment: None,
+    }
+}
+
+/// Events and sequences on MariaDB, from and to: a purge event changed (schedule, completion,
+/// comment, body) and renamed by a hint, one whose `ENDS` goes (dropped and created), one
+/// dropped, one created with a `STARTS`, disabled on replicas; a sequence created for a new
+/// column's default, one whose bounds narrow, one dropped.
+pub fn events_and_sequences_models() -> (Database, Database, migrator_core::diff::Hints) {
+    let mut from = my_db(MARIADB, vec![my_table("visits")], vec![]);
+    let mut to = my_db(
+        MARIADB,
+        vec![my_table("visits").with(col("number", "bigint").default("nextval(`visit_no`)"))],
+        vec![],
+    );
+    let purge = my_event("purge", "DELETE FROM visits WHERE id < 0");
+    let mut ends = my_event("windowed", "DELETE FROM visits WHERE id < -1");
+    ends.schedule = EventSchedule::Every {
+        value: "'1:30'".into(),
+        unit: "HOUR_MINUTE".into(),
+        starts: Some("2030-01-01 00:00:00".into()),
+        ends: Some("2031-01-01 00:00:00".into()),
+    };
+    from.schemas[0].events = vec![
+        purge.clone(),
+        ends.clone(),
+        my_event("gone", "BEGIN DELETE FROM visits; END"),
+    ];
+    let mut nightly = purge;
+    nightly.name = "nightly_purge".into();
+    nightly.schedule = EventSchedule::Every {
+        value: "6".into(),
+        unit: "HOUR".into(),
+        starts: None,
+        ends: None,
+    };
+    nightly.preserve = true;
+    nightly.comment = Some("it's nightly".into());
+    nightly.body =
+        "BEGIN DELETE FROM visits WHERE id < 0; DELETE FROM visits WHERE id < -2; END".into();
+    let mut open_ended = ends;
+    open_ended.schedule = EventSchedule::Every {
+        value: "'1:30'".into(),
+        unit: "HOUR_MINUTE".into(),
+        starts: Some("2030-01-01 00:00:00".into()),
+        ends: None,
+    };
+    let mut once = my_event("once", "UPDATE visits SET number = 0");
+    once.schedule = EventSchedule::At {
+        at: "2030-06-01 12:00:00".into(),
+    };
+    once.status = EventStatus::ReplicaDisabled;
+    to.schemas[0].events = vec![nightly, open_ended, once];
+    from.schemas[0].sequences = vec![my_sequence("narrowed", 1, 1), my_sequence("old_seq", 1, 1)];
+    let mut narrowed = my_sequence("narrowed", 10, 5);
+    narrowed.min = 10;
+    narrowed.max = 100000;
+    narrowed.cache = 0;
+    narrowed.cycle = true;
+    to.schemas[0].sequences = vec![narrowed, my_sequence("visit_no", 5000, 1)];
+    from.canonicalize();
+    to.canonicalize();
+    let mut hints = migrator_core::diff::Hints::default();
+    hints
+        .event_renames
+        .insert((String::new(), "nightly_purge".into()), "purge".into());
+    (from, to, hints)
 }

@@ -102,6 +102,13 @@ mod tests {
     }
 
     #[test]
+    fn table_of_the_new_tables_directive_passes() {
+        let text = "-- migrator:new-tables \"public\".\"orders\" \"Lines\"\nCREATE INDEX i ON orders (id);\nCREATE INDEX j ON public.\"Lines\" (id);\nCREATE INDEX k ON lines (id);\n";
+        // `lines` is not `"Lines"`: only the named tables pass.
+        assert_one(&lint(RULE, Postgres, text), 4, &["\"k\""]);
+    }
+
+    #[test]
     fn keywords_in_strings_and_comments_are_not_statements() {
         let text = "-- CREATE INDEX i ON t (a);\nSELECT 'CREATE INDEX i ON t (a)';\nCOMMENT ON TABLE t IS $$CREATE INDEX x ON t (a)$$;\n/* CREATE INDEX */ SELECT 1;\n";
         assert_none(&lint(RULE, Postgres, text));

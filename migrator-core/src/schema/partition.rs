@@ -1,0 +1,96 @@
+//! Declarative partitioning (Postgres): what makes a [`Table`](super::Table) a partitioned
+//! table, a partition, or both (a sub-partitioned partition).
+//!
+//! A partition's columns, and the constraints and indexes it inherits from its parent, are the
+//! parent's: the inspector leaves them out of the partition's `Table` (only what was declared on
+//! the partition itself is there), so that they are neither reported nor diffed twice.
+
+use serde::Serialize;
+
+/// The partitioning side of a table. At least one field is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Partitioning {
+    /// A partitioned table's key as `pg_get_partkeydef` prints it: `RANGE (at)`,
+    /// `LIST (region)`, `HASH (id)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// A partition: its parent and bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<PartitionOf>,
+}
+
+/// `PARTITION OF parent FOR VALUES …`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionOf {
+    pub parent_schema: String,
+    pub parent: String,
+    /// As `pg_get_expr(relpartbound)` prints it: `FOR VALUES FROM ('2024-01-01') TO
+    /// ('2025-01-01')`, `FOR VALUES IN ('eu', 'us')`, `FOR VALUES WITH (modulus 4, remainder 0)`,
+    /// `DEFAULT`.
+    pub bound: String,
+}
+
+impl PartitionOf {
+    pub fn is_default(&self) -> bool {
+        self.bound == "DEFAULT"
+    }
+}
+
+impl Partitioning {
+    /// The key's method: `RANGE`, `LIST` or `HASH`.
+    pub fn method(&self) -> Option<&str> {
+        self.key.as_deref().and_then(|k| k.split(' ').next())
+    }
+
+    /// The key's columns or expressions, as printed inside the parentheses, split at top-level
+    /// commas.
+    pub fn key_parts(&self) -> Vec<String> {
+        let Some(key) = &self.key else {
+            return Vec::new();
+        };
+        let inner = key
+            .find('(')
+            .and_then(|i| key.rfind(')').map(|j| &key[i + 1..j]))
+            .unwrap_or("");
+        split_top_level(inner)
+    }
+}
+
+/// Splits `a, lower(b), 'x,y'` at commas outside parentheses and quotes.
+pub fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0usize);
+    for (i, ch) in s.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(s[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !s[start..].trim().is_empty() {
+        out.push(s[start..].trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_parts_split_at_top_level_commas() {
+        let p = Partitioning {
+            key: Some("RANGE (a, lower((b)::text), \"c,d\")".into()),
+            of: None,
+        };
+        assert_eq!(p.method(), Some("RANGE"));
+        assert_eq!(p.key_parts(), ["a", "lower((b)::text)", "\"c,d\""]);
+    }
+}
