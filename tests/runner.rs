@@ -33,7 +33,107 @@ on_both!(
     apply_refuses_to_run_on_top_of_a_half_rolled_back_migration,
     many_inserts_failing_mid_group_resume_at_the_failed_statement,
     kill_9_mid_group_of_inserts_loses_the_group_only,
+    a_statement_waiting_on_a_transaction_says_what_it_waits_for,
 );
+
+/// An application transaction left open is the classic reason a migration seems to hang: the
+/// index build waits for it without a word. The runner says every `--progress-every` that the
+/// statement still runs and what the server says it waits for (Postgres: the lock and the
+/// session holding it; MariaDB: the metadata lock), then finishes once the transaction ends.
+async fn a_statement_waiting_on_a_transaction_says_what_it_waits_for(e: Engine) {
+    use mysql_async::prelude::Queryable;
+    let Some(db) = fresh(e, "watched").await else {
+        return;
+    };
+    create_items(e, &db.url, 1000, "").await;
+    let dir = TempDir::new();
+    let (up, down) = match e {
+        Engine::Postgres => (
+            "CREATE INDEX CONCURRENTLY items_a ON items (a);\n",
+            "DROP INDEX CONCURRENTLY items_a;\n",
+        ),
+        Engine::Mariadb => (
+            "ALTER TABLE items ADD INDEX items_a (a), ALGORITHM=INPLACE, LOCK=NONE;\n",
+            "ALTER TABLE items DROP INDEX items_a;\n",
+        ),
+    };
+    add(&dir, "20260101000001", "index_a", up, down);
+    rehash(&dir);
+
+    // The application's transaction: it read `items` and stays open.
+    let read = "SELECT count(*) FROM items";
+    let (pg_blocker, mut my_blocker, blocker_id) = match e {
+        Engine::Postgres => {
+            let c = pg_connect(&db.url).await;
+            c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                .await
+                .unwrap();
+            c.query_one(read, &[]).await.unwrap();
+            let pid: i32 = c
+                .query_one("SELECT pg_backend_pid()", &[])
+                .await
+                .unwrap()
+                .get(0);
+            (Some(c), None, pid.to_string())
+        }
+        Engine::Mariadb => {
+            let mut c = mysql_connect(&db.url).await;
+            c.query_drop("START TRANSACTION").await.unwrap();
+            c.query_drop(read).await.unwrap();
+            let id: u64 = c
+                .query_first("SELECT CONNECTION_ID()")
+                .await
+                .unwrap()
+                .unwrap();
+            (None, Some(c), id.to_string())
+        }
+    };
+    let child = spawn(
+        &dir,
+        &db.url,
+        &["apply", "--lock-timeout", "60", "--progress-every", "1s"],
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Still waiting: the index is not there yet (on Postgres: not valid yet).
+    let exists = match e {
+        Engine::Postgres => "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'items_a' AND i.indisvalid",
+        Engine::Mariadb => "SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'items_a'",
+    };
+    assert_eq!(scalar(e, &db.url, exists).await, "0");
+    match (&pg_blocker, &mut my_blocker) {
+        (Some(c), _) => c.batch_execute("COMMIT").await.unwrap(),
+        (_, Some(c)) => c.query_drop("COMMIT").await.unwrap(),
+        _ => unreachable!(),
+    }
+    let out = output_within(child, Duration::from_secs(60))
+        .await
+        .expect("apply finished once the transaction ended");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(scalar(e, &db.url, exists).await, "1");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            l.contains("20260101000001_index_a.up.sql: statement 1 (line 1): still running after")
+        })
+        .collect();
+    assert!(lines.len() >= 2, "no progress lines every second: {stderr}");
+    match e {
+        Engine::Postgres => assert!(
+            lines.iter().any(|l| l
+                .contains("waiting for transactions that started before it to end")
+                && l.contains(&format!("blocked by session {blocker_id} ("))),
+            "the lines do not name the lock and its holder {blocker_id}: {stderr}"
+        ),
+        Engine::Mariadb => assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("Waiting for table metadata lock")),
+            "the lines do not say what the ALTER waits for (blocker {blocker_id}): {stderr}"
+        ),
+    }
+    db.drop_db().await;
+}
 
 async fn round_trip_apply_status_rollback_apply(e: Engine) {
     let Some(db) = fresh(e, "roundtrip").await else {

@@ -70,6 +70,10 @@ pub struct Cli {
     /// Smallest adaptive batch, in rows [default: 10].
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = rows)]
     pub batch_min: Option<u64>,
+    /// While one statement runs (an index build, a table rebuild), say so this often, with the
+    /// server's progress, e.g. 30s [default: 10s].
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    pub progress_every: Option<String>,
     /// Log more (repeat for debug); logs go to stderr.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL)]
     pub verbose: u8,

@@ -78,6 +78,9 @@ impl Ctx {
         if let Some(n) = cli.batch_min {
             settings.batch_min = batch_size("--batch-min", n)?;
         }
+        if let Some(s) = &cli.progress_every {
+            settings.progress_every = duration("--progress-every", s)?;
+        }
         if let Command::Apply(apply) = &cli.command {
             if let Some(text) = &apply.max_replica_lag {
                 settings.max_replica_lag = Some(duration("--max-replica-lag", text)?);

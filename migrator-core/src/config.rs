@@ -50,7 +50,14 @@ pub struct Settings {
     pub batch_target: Option<Duration>,
     /// The smallest batch adaptive batches shrink to. Default [`DEFAULT_BATCH_MIN`].
     pub batch_min: u64,
+    /// While one statement runs longer than this (an index build, a table rebuild, a
+    /// validation scan), a line says so this often, with what the server reports of its
+    /// progress (see `runner::watch`). Default [`DEFAULT_PROGRESS_EVERY`].
+    pub progress_every: Duration,
 }
+
+/// How often a long statement's progress is logged, unless `--progress-every` says otherwise.
+pub const DEFAULT_PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// The smallest adaptive batch, unless `--batch-min` says otherwise.
 pub const DEFAULT_BATCH_MIN: u64 = 10;
@@ -110,6 +117,7 @@ impl Default for Settings {
             max_load_wait: None,
             batch_target: None,
             batch_min: DEFAULT_BATCH_MIN,
+            progress_every: DEFAULT_PROGRESS_EVERY,
             max_replica_lag: None,
             replica_urls: Vec::new(),
         }
@@ -150,6 +158,8 @@ pub struct FileConfig {
     pub max_replica_lag: Option<DurationValue>,
     /// URLs of the replicas `max-replica-lag` watches.
     pub replica_urls: Option<Vec<String>>,
+    /// Seconds, or `"30s"`: how often a long statement's progress is logged.
+    pub progress_every: Option<DurationValue>,
     /// The `[lint]` table: settings of `migrator lint`.
     #[serde(default)]
     pub lint: LintConfig,
@@ -345,6 +355,9 @@ impl FileConfig {
         }
         if let Some(urls) = &self.replica_urls {
             settings.replica_urls = replica_urls_in("replica-urls", file, urls)?;
+        }
+        if let Some(v) = &self.progress_every {
+            settings.progress_every = v.to_duration("progress-every", file)?;
         }
         Ok(())
     }
@@ -666,6 +679,27 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(&format!("migrator.toml: {key} = ")), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn progress_every_comes_from_the_file_and_refuses_nonsense() {
+        let dir = std::env::temp_dir().join(format!("migrator-cfg-prog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("migrator.toml");
+        let mut s = Settings::default();
+        assert_eq!(s.progress_every, DEFAULT_PROGRESS_EVERY);
+        std::fs::write(&p, "progress-every = \"30s\"\n").unwrap();
+        FileConfig::load(&p).unwrap().apply_to(&mut s).unwrap();
+        assert_eq!(s.progress_every, Duration::from_secs(30));
+        std::fs::write(&p, "progress-every = 2.5\n").unwrap();
+        FileConfig::load(&p).unwrap().apply_to(&mut s).unwrap();
+        assert_eq!(s.progress_every, Duration::from_millis(2500));
+        for bad in ["progress-every = 0\n", "progress-every = \"often\"\n"] {
+            std::fs::write(&p, bad).unwrap();
+            let e = FileConfig::load(&p).unwrap().apply_to(&mut s).unwrap_err();
+            assert!(e.to_string().contains("progress-every"), "{e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -183,7 +183,24 @@ fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
     let (lock, hazard) = lock_of(&s.up);
     s.lock = lock.to_string();
     s.hazards.extend(hazard.map(str::to_string));
+    if hazard.is_some() {
+        unthrottled(&mut s);
+    }
     s
+}
+
+/// The hazard of a step that rebuilds, copies or scans an existing table in one statement
+/// (an index build, `MODIFY … NOT NULL`, a copy): unlike a backfill it cannot wait between
+/// batches, and statement-based or not, a replica starts it only once the primary finished it.
+const UNTHROTTLED: &str = "one statement over the whole table: the load and replica-lag throttles \
+(--max-load, --max-replica-lag) cannot pause it, and each replica runs it only after the primary \
+finished it, so replica lag grows by its duration; `apply` reports its progress while it runs";
+
+/// Adds [`UNTHROTTLED`] to the step's hazards (once).
+fn unthrottled(step: &mut Step) {
+    if !step.hazards.iter().any(|h| h == UNTHROTTLED) {
+        step.hazards.push(UNTHROTTLED.to_string());
+    }
 }
 
 /// A `BEFORE INSERT` and a `BEFORE UPDATE` trigger on `table` (names derived from `kind` and
@@ -425,6 +442,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 s.hazards
                     .push("fails if existing rows have duplicates".into());
             }
+            unthrottled(&mut s);
             Ok(vec![s])
         }
         AddPrimaryKey { schema, table, .. } | AddUnique { schema, table, .. } => {
@@ -439,6 +457,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                     s.hazards
                         .push("a new primary key rebuilds the table (online, LOCK=NONE)".into());
                 }
+                unthrottled(&mut s);
             }
             Ok(vec![s])
         }
@@ -459,6 +478,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
                 s.hazards.clear();
             } else {
                 s.hazards.push("MySQL / MariaDB check existing rows only by copying the table (no NOT VALID): fails if a row violates it".into());
+                unthrottled(&mut s);
             }
             Ok(vec![s])
         }
@@ -1051,6 +1071,7 @@ fn alter_column(
         );
         s.ends_fill = true;
         s.hazards.push("MODIFY … NOT NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue); fails if NULLs remain (add a `-- migrator:backfill` hint to fill them)".into());
+        unthrottled(&mut s);
         steps.push(s);
     } else if !from.nullable && to.nullable {
         let mut s = plain(
@@ -1063,6 +1084,7 @@ fn alter_column(
             .push("MODIFY … NULL rebuilds the table (INPLACE, LOCK=NONE: writes continue)".into());
         s.hazards
             .push("rolling back fails if NULLs were written meanwhile (fill them first)".into());
+        unthrottled(&mut s);
         steps.push(s);
     }
     Ok(steps)
@@ -1328,6 +1350,9 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
                 "MODIFY of {} to its final definition rebuilds the table (INPLACE, LOCK=NONE: writes continue)",
                 s.shadow
             ));
+        }
+        if !finish.is_empty() {
+            hazards.push(UNTHROTTLED.to_string());
         }
         hazards
     }

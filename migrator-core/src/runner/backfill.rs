@@ -116,6 +116,19 @@ pub async fn up(
             .unwrap_or(DEFAULT_BACKFILL_BATCH),
     };
 
+    // A throttle that cannot work (a load metric the server does not have, replicas that
+    // cannot be measured) is refused before the first batch, with nothing done.
+    super::throttle::check_metrics(target, settings, &m.up.name).await?;
+    let mut replicas = super::replica::ReplicaWatch::new();
+    if settings.max_replica_lag.is_some() {
+        replicas.measure(target, settings).await.map_err(|e| {
+            Error::Refused(format!(
+                "{}: the backfill watches replica lag (--max-replica-lag) and cannot measure it: {e}. Nothing of the backfill ran",
+                m.up.name
+            ))
+        })?;
+    }
+
     let mut retries = 0u32;
     // Resume a partial run, or start afresh (after a failure that committed nothing, a
     // `migrator repair`, or a rollback, any earlier progress row is reset).
@@ -198,7 +211,6 @@ pub async fn up(
     let (mut rows, mut batches) = done.as_ref().map_or((0, 0), |p| (p.rows, p.batches));
     let mut meter = Meter::new(settings, m, &job, rows);
     let mut throttle = Throttle::new(settings, &m.up.name, &job);
-    let mut replicas = super::replica::ReplicaWatch::new();
     if let Some(end) = end.as_deref() {
         // The first bound is read on its own; each batch then brings the next one along.
         let mut bound = with_retry!(

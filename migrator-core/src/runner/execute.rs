@@ -7,6 +7,7 @@ use super::lock::retry_delay;
 use super::record::{finish, first_changed, new_row, run_report, statement_error, RecordedHashes};
 use super::report::MigrationRun;
 use super::target::{DbError, Target};
+use super::watch;
 use crate::migrations::split::TokenKind;
 use crate::migrations::{Migration, SqlFile, Statement};
 use crate::{Error, Result, Settings};
@@ -28,7 +29,10 @@ async fn execute_with_retry(
         if in_transaction {
             target.begin().await?;
         }
-        let result = target.execute(&stmts[i].sql).await;
+        let result = execute_watched(target, settings, &stmts[i].sql, || {
+            statement_label(&file.name, i, &stmts[i])
+        })
+        .await;
         if result.is_err() && in_transaction {
             let _ = target.rollback().await;
         }
@@ -54,6 +58,23 @@ async fn execute_with_retry(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// `target.execute(sql)`, saying every [`Settings::progress_every`] while it runs what the
+/// server reports of it (see `super::watch`); `what` names the statement.
+async fn execute_watched(
+    target: &mut dyn Target,
+    settings: &Settings,
+    sql: &str,
+    what: impl Fn() -> String,
+) -> Result<(), DbError> {
+    let point = target.watch_point();
+    watch::watched(target.execute(sql), settings.progress_every, point, what).await
+}
+
+/// `FILE: statement N (line L)`, how progress lines name statement `i` (0-based).
+fn statement_label(file: &str, i: usize, statement: &Statement) -> String {
+    format!("{file}: statement {} (line {})", i + 1, statement.line)
 }
 
 /// Recorded in `error` (with the statement in `failed_statement`) just before a statement whose
@@ -417,10 +438,13 @@ pub async fn up(
             while i < stmts.len() {
                 let end = if batched { batch_end(&stmts, i) } else { i + 1 };
                 let sql = joined(&stmts[i..end]);
+                let what = || statement_label(&m.up.name, i, &stmts[i]);
+                let point = target.watch_point();
+                let every = settings.progress_every;
                 let ran = if i == 0 {
-                    target.begin_with(&sql).await
+                    watch::watched(target.begin_with(&sql), every, point, what).await
                 } else {
-                    target.execute(&sql).await
+                    watch::watched(target.execute(&sql), every, point, what).await
                 };
                 if let Err(e) = ran {
                     let _ = target.rollback().await;
@@ -680,7 +704,11 @@ pub async fn down(
                 .await
                 .map_err(|e| Error::db("BEGIN", e.message))?;
             for i in 0..stmts.len() {
-                if let Err(e) = target.execute(&stmts[i].sql).await {
+                let ran = execute_watched(target, settings, &stmts[i].sql, || {
+                    statement_label(&m.down.name, i, &stmts[i])
+                })
+                .await;
+                if let Err(e) = ran {
                     let _ = target.rollback().await;
                     if e.retryable && attempt < settings.lock_retries {
                         tokio::time::sleep(retry_delay(attempt)).await;

@@ -31,6 +31,7 @@ pub mod replica;
 pub mod report;
 pub mod target;
 pub mod throttle;
+mod watch;
 
 pub use connect::Connection;
 pub use history::{HistoryRow, Status};

@@ -7,7 +7,7 @@ use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BackfillRow, BatchDone,
     BACKFILL_TABLE,
 };
-use super::target::{DbError, Target};
+use super::target::{first_text, DbError, Target, WatchPoint};
 use crate::connect;
 use crate::migrations::update::name_parts;
 use crate::migrations::{Checksum, Version};
@@ -26,6 +26,13 @@ pub struct MysqlTarget<'c> {
     conn: MyConn<'c>,
     /// `GET_LOCK` names are server-wide: one per database, at most 64 characters.
     lock_name: String,
+    /// The URL of a connection of migrator's own, and its connection id once the session is
+    /// prepared: where a second connection watches a long statement.
+    url: Option<DatabaseUrl>,
+    connection_id: Option<String>,
+    /// Whether the server's PROCESSLIST has MariaDB's STAGE / PROGRESS columns (learnt by
+    /// the watching connection's first question).
+    progress_columns: Option<bool>,
 }
 
 /// The runner's connection: its own, one taken from the application's pool (returned to it at
@@ -59,7 +66,9 @@ impl std::ops::DerefMut for MyConn<'_> {
 impl<'c> MysqlTarget<'c> {
     pub async fn connect(url: &DatabaseUrl) -> Result<MysqlTarget<'static>> {
         let conn = connect::mysql(url).await?;
-        MysqlTarget::on(MyConn::Owned(conn), &url.redacted()).await
+        let mut target = MysqlTarget::on(MyConn::Owned(conn), &url.redacted()).await?;
+        target.url = Some(url.clone());
+        Ok(target)
     }
 
     /// Runs on a connection of the application's pool.
@@ -91,7 +100,13 @@ impl<'c> MysqlTarget<'c> {
             let digest = Checksum::of(db.as_bytes()).to_string();
             lock_name = format!("migrator:{}", &digest["sha256:".len()..][..40]);
         }
-        Ok(MysqlTarget { conn, lock_name })
+        Ok(MysqlTarget {
+            conn,
+            lock_name,
+            url: None,
+            connection_id: None,
+            progress_columns: None,
+        })
     }
 }
 
@@ -197,7 +212,16 @@ impl Target for MysqlTarget<'_> {
                 "SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {secs}"
             ))
             .await
-            .map_err(|e| err("setting lock_wait_timeout", e))
+            .map_err(|e| err("setting lock_wait_timeout", e))?;
+        if self.url.is_some() && self.connection_id.is_none() {
+            let id: Option<u64> = self
+                .conn
+                .query_first("SELECT CONNECTION_ID()")
+                .await
+                .map_err(|e| err("reading the connection id", e))?;
+            self.connection_id = id.map(|id| id.to_string());
+        }
+        Ok(())
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
@@ -815,6 +839,44 @@ impl Target for MysqlTarget<'_> {
                 }
             })
             .collect()
+    }
+
+    fn watch_point(&self) -> Option<WatchPoint> {
+        Some(WatchPoint {
+            url: self.url.clone()?,
+            session: self.connection_id.clone()?,
+        })
+    }
+
+    async fn statement_progress(&mut self, session: &str) -> Result<Option<String>, DbError> {
+        // MariaDB's PROCESSLIST has the stage and percentage of an ALTER TABLE; MySQL's has
+        // the state only (its stage progress needs performance_schema consumers that are off
+        // by default, and a migration tool does not switch server instrumentation on).
+        if self.progress_columns != Some(false) {
+            let rows = self
+                .query_text(
+                    "SELECT CONCAT_WS('; ', NULLIF(STATE, ''), IF(MAX_STAGE > 0, \
+                       CONCAT('stage ', STAGE, ' of ', MAX_STAGE, ', ', ROUND(PROGRESS), '%'), NULL)) \
+                     FROM information_schema.PROCESSLIST WHERE ID = ?",
+                    &[session],
+                )
+                .await;
+            match rows {
+                Ok(rows) => {
+                    self.progress_columns = Some(true);
+                    return Ok(first_text(rows));
+                }
+                Err(_) if self.progress_columns.is_none() => self.progress_columns = Some(false),
+                Err(e) => return Err(e),
+            }
+        }
+        let rows = self
+            .query_text(
+                "SELECT NULLIF(STATE, '') FROM performance_schema.processlist WHERE ID = ?",
+                &[session],
+            )
+            .await?;
+        Ok(first_text(rows))
     }
 
     async fn query_text(

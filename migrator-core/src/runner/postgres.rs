@@ -6,7 +6,7 @@ use super::job::{
     unusable_key, BackfillJob, BackfillKey, BackfillProgress, BackfillRow, BatchDone,
     BACKFILL_TABLE,
 };
-use super::target::{commit_error, DbError, Target};
+use super::target::{commit_error, first_text, DbError, Target, WatchPoint};
 use crate::connect::{self, pg_error_text};
 use crate::migrations::split::has_keyword;
 use crate::migrations::update::name_parts;
@@ -27,6 +27,10 @@ pub struct PostgresTarget<'c> {
     client: PgClient<'c>,
     /// Statements prepared for the backfill batches, by SQL text (prepared once per run).
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// The URL of a connection of migrator's own, and its backend pid once the session is
+    /// prepared: where a second connection watches a long statement.
+    url: Option<DatabaseUrl>,
+    pid: Option<String>,
 }
 
 /// The runner's connection: its own, or the application's, borrowed exclusively for the run
@@ -77,6 +81,8 @@ impl<'c> PostgresTarget<'c> {
         PostgresTarget {
             client: PgClient::Borrowed(client),
             prepared: HashMap::new(),
+            url: None,
+            pid: None,
         }
     }
 
@@ -115,6 +121,8 @@ impl PostgresTarget<'_> {
         Ok(PostgresTarget {
             client: PgClient::Owned(connect::postgres(url, &app).await?),
             prepared: HashMap::new(),
+            url: Some(url.clone()),
+            pid: None,
         })
     }
 
@@ -260,7 +268,16 @@ impl Target for PostgresTarget<'_> {
         self.client
             .batch_execute(&format!("SET lock_timeout = '{ms}ms'"))
             .await
-            .map_err(|e| Error::db("setting lock_timeout", pg_error_text(&e)))
+            .map_err(|e| Error::db("setting lock_timeout", pg_error_text(&e)))?;
+        if self.url.is_some() && self.pid.is_none() {
+            let row = self
+                .client
+                .query_one("SELECT pg_backend_pid()::text", &[])
+                .await
+                .map_err(|e| Error::db("reading the session's pid", pg_error_text(&e)))?;
+            self.pid = Some(row.get(0));
+        }
+        Ok(())
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
@@ -813,6 +830,40 @@ impl Target for PostgresTarget<'_> {
                 ))),
             })
             .collect()
+    }
+
+    fn watch_point(&self) -> Option<WatchPoint> {
+        Some(WatchPoint {
+            url: self.url.clone()?,
+            session: self.pid.clone()?,
+        })
+    }
+
+    async fn statement_progress(&mut self, session: &str) -> Result<Option<String>, DbError> {
+        // An index build reports its phase ("waiting for old snapshots", "building index: …")
+        // and blocks or tuples done; any statement waiting on a lock, who holds it. A table
+        // rewrite or a validation scan has no progress view: the time alone says it runs.
+        let rows = self
+            .query_text(
+                "SELECT concat_ws('; ', \
+                   (SELECT 'index build: ' || p.phase || CASE \
+                      WHEN p.phase LIKE 'waiting%' THEN '' \
+                      WHEN p.blocks_total > 0 THEN ', ' || (100 * p.blocks_done / p.blocks_total)::text || '% of its blocks' \
+                      WHEN p.tuples_total > 0 THEN ', ' || (100 * p.tuples_done / p.tuples_total)::text || '% of its rows' \
+                      ELSE '' END \
+                    FROM pg_stat_progress_create_index p WHERE p.pid = a.pid), \
+                   CASE WHEN a.wait_event IN ('virtualxid', 'transactionid') \
+                          THEN 'waiting for transactions that started before it to end' \
+                        WHEN a.wait_event_type = 'Lock' THEN 'waiting for a lock on a ' || a.wait_event END, \
+                   (SELECT 'blocked by ' || string_agg(format('session %s (%s, %s)', b.pid, \
+                      coalesce(nullif(b.application_name, ''), 'no application name'), \
+                      coalesce(b.state, 'state unknown')), ', ') \
+                    FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid)))) \
+                 FROM pg_stat_activity a WHERE a.pid = $1::int",
+                &[session],
+            )
+            .await?;
+        Ok(first_text(rows))
     }
 
     async fn query_text(

@@ -83,6 +83,20 @@ pub trait Target: Send {
     /// Runs one statement of a migration file.
     async fn execute(&mut self, sql: &str) -> Result<(), DbError>;
 
+    // --- watching a long statement (see `super::watch`)
+
+    /// Where a second connection can watch this session's statements: the URL it was opened
+    /// with and its session id, once [`Target::prepare_session`] ran. `None` on a connection
+    /// borrowed from the application (migrator has no credentials of its own to open another).
+    fn watch_point(&self) -> Option<WatchPoint> {
+        None
+    }
+
+    /// What session `session` (a [`WatchPoint::session`]) is doing now, in a few words, from
+    /// the server's activity and progress views; `None` when they say nothing. Runs on a
+    /// second connection while the watched one is busy.
+    async fn statement_progress(&mut self, session: &str) -> Result<Option<String>, DbError>;
+
     /// Puts the session back as [`Target::prepare_session`] left it, after a file run statement
     /// by statement ended, whether it succeeded or failed: a file's session settings (MySQL's
     /// `SET SESSION foreign_key_checks = 0` before an unchecked `ADD FOREIGN KEY`) and table
@@ -177,6 +191,22 @@ pub trait Target: Send {
         sql: &str,
         params: &[&str],
     ) -> Result<Vec<Vec<Option<String>>>, DbError>;
+}
+
+/// A runner's session, as another connection finds it: see [`Target::watch_point`].
+#[derive(Debug, Clone)]
+pub struct WatchPoint {
+    pub url: crate::DatabaseUrl,
+    /// The server's id of the session (Postgres backend pid, MySQL connection id), as text.
+    pub session: String,
+}
+
+/// The first column of the first row of a [`Target::query_text`] answer, unless empty.
+pub(super) fn first_text(rows: Vec<Vec<Option<String>>>) -> Option<String> {
+    rows.into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next().flatten())
+        .filter(|text| !text.is_empty())
 }
 
 /// A failed COMMIT of the transaction applying the up file of `row`.

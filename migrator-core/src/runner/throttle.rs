@@ -421,6 +421,31 @@ async fn set_control(
     result
 }
 
+/// Refuses, before the first batch, load limits on metrics the server does not have: found
+/// only at the first check, they would stop a backfill with one batch done.
+pub(super) async fn check_metrics(
+    target: &mut dyn Target,
+    settings: &Settings,
+    file: &str,
+) -> Result<()> {
+    let names: Vec<String> = settings
+        .critical_load
+        .iter()
+        .chain(&settings.max_load)
+        .map(|l| l.metric.clone())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    match target.load_metrics(&names).await {
+        Ok(_) => Ok(()),
+        Err(Error::Refused(msg)) => Err(Error::Refused(format!(
+            "{file}: {msg}; nothing of the backfill ran"
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
