@@ -157,7 +157,7 @@ pub enum Command {
     /// Applied, pending, awaiting contract, partial/failed migrations and integrity problems.
     /// Exit 0 when nothing needs attention, 2 when a migration is partial, failed, edited after
     /// apply, out of order or missing its file, or migrator.sum does not match.
-    Status,
+    Status(StatusArgs),
     /// The live database against the migrations (replayed) and the declared schema (when
     /// --schema is given or schema.sql exists), plus directory integrity, edited, missing and
     /// pending files. Exit 0 clean, 2 drift, 1 error. `--format github` prints the findings
@@ -306,7 +306,35 @@ pub struct ApplyArgs {
     /// other local users.
     #[arg(long = "replica-url", value_name = "URL")]
     pub replica_urls: Vec<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
+
+/// Many targets instead of --database-url (apply, rollback, status).
+#[derive(Args, Default)]
+pub struct FleetArgs {
+    /// Run on the targets of [targets.NAME] in migrator.toml (databases, or every schema or
+    /// database matching a pattern) instead of the one database URL.
+    #[arg(long, value_name = "NAME", help_heading = FLEET)]
+    pub targets: Option<String>,
+    /// A target database URL (repeatable), instead of the one database URL.
+    #[arg(long = "target", value_name = "URL", conflicts_with = "targets", help_heading = FLEET)]
+    pub target: Vec<String>,
+    /// Targets migrated at once, one connection each [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000), help_heading = FLEET)]
+    pub parallel: Option<u16>,
+    /// Migrate the first K targets first, and stop there unless --continue.
+    #[arg(long, value_name = "K", help_heading = FLEET)]
+    pub canary: Option<usize>,
+    /// With --canary: go on to the other targets once the canary targets succeeded.
+    #[arg(long = "continue", requires = "canary", help_heading = FLEET)]
+    pub past_canary: bool,
+    /// Go on with the other targets after one failed (default: start no new target).
+    #[arg(long, help_heading = FLEET)]
+    pub continue_on_error: bool,
+}
+
+const FLEET: &str = "Many targets";
 
 #[derive(Args)]
 pub struct RollbackArgs {
@@ -319,6 +347,14 @@ pub struct RollbackArgs {
     /// Run down files marked `-- migrator:irreversible` anyway.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 // The VERSION of `baseline` and `repair`.

@@ -1,11 +1,13 @@
 //! What every command works with: flags, environment and `migrator.toml` resolved into one
 //! context (flags win over the file, the file over the defaults).
 
-use crate::args::{Cli, Command, FormatArg};
+use crate::args::{Cli, Command, FleetArgs, FormatArg};
 use crate::output::{self, Format};
 use migrator_core::config::{
     batch_size, duration, load_limits, pause, replica_urls, seconds, FileConfig, LintConfig,
+    TargetsConfig,
 };
+use migrator_core::fleet::{FleetOptions, FleetSpec};
 use migrator_core::source::Ignore;
 use migrator_core::{DatabaseUrl, Error, MigrationSet, Migrator, Settings};
 use serde::Serialize;
@@ -32,6 +34,8 @@ pub struct Ctx {
     pub config_file: String,
     /// `-q`: no warnings on stderr.
     pub quiet: bool,
+    /// The `[targets.NAME]` tables of the configuration file.
+    pub targets: std::collections::BTreeMap<String, TargetsConfig>,
 }
 
 impl Ctx {
@@ -160,6 +164,7 @@ impl Ctx {
             database_url: cli.database_url.clone().or(file.database_url),
             settings,
             lint: file.lint,
+            targets: file.targets,
             config_file,
             quiet: cli.quiet,
         })
@@ -174,6 +179,50 @@ impl Ctx {
         let url = DatabaseUrl::parse(raw)?;
         url.require_database()?;
         Ok(url)
+    }
+
+    /// The targets of `--targets NAME` / `--target URL`…, in order; `None` when neither was
+    /// given (the command runs on --database-url).
+    pub async fn fleet(&self, args: &FleetArgs) -> Result<Option<Vec<DatabaseUrl>>, Error> {
+        if let Some(name) = &args.targets {
+            let config = self.targets.get(name).ok_or_else(|| Error::Config {
+                file: self.config_file.clone(),
+                message: if self.targets.is_empty() {
+                    format!("--targets {name}: the file declares no [targets.NAME] table")
+                } else {
+                    format!(
+                        "--targets {name}: no [targets.{name}] table; it declares {}",
+                        self.targets.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                },
+            })?;
+            let spec = FleetSpec::from_config(name, config, Some(&self.config_file))?;
+            return spec.resolve().await.map(Some);
+        }
+        if args.target.is_empty() {
+            return Ok(None);
+        }
+        args.target
+            .iter()
+            .map(|raw| {
+                let url = DatabaseUrl::parse(raw)?;
+                url.require_database()?;
+                Ok(url)
+            })
+            .collect::<Result<Vec<_>, Error>>()
+            .map(Some)
+    }
+
+    /// How a fleet run goes, from the flags.
+    pub fn fleet_options(&self, args: &FleetArgs) -> FleetOptions {
+        FleetOptions {
+            parallel: args
+                .parallel
+                .map_or(FleetOptions::default().parallel, usize::from),
+            canary: args.canary.unwrap_or(0),
+            past_canary: args.canary.is_none() || args.past_canary,
+            continue_on_error: args.continue_on_error,
+        }
     }
 
     /// The migrations directory, which must exist (a mistyped --dir is not "no migrations").

@@ -7,11 +7,13 @@
 //! - [`args`]: the clap definitions (flags, subcommands, help texts);
 //! - [`context`]: flags + environment + `migrator.toml` → [`context::Ctx`];
 //! - [`commands`]: one module per subcommand, report → output and exit code;
-//! - [`output`]: text / JSON printing and error printing; [`logging`]: stderr logs.
+//! - [`output`]: text / JSON printing and error printing; [`fleet`]: a fleet run's lines;
+//!   [`logging`]: stderr logs.
 
 mod args;
 mod commands;
 mod context;
+mod fleet;
 mod interrupt;
 mod logging;
 mod output;
@@ -108,7 +110,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::New(args) => commands::new::run(&ctx, args),
         Command::Apply(args) => commands::apply::run(&ctx, args).await,
         Command::Rollback(args) => commands::rollback::run(&ctx, args).await,
-        Command::Status => commands::status::run(&ctx).await,
+        Command::Status(args) => commands::status::run(&ctx, args).await,
         Command::Drift => commands::drift::run(&ctx).await,
         Command::Verify => commands::verify::run(&ctx).await,
         Command::Rehash => commands::rehash::run(&ctx),

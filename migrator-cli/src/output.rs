@@ -5,6 +5,46 @@ use migrator_core::Error;
 use serde::Serialize;
 use std::fmt::Display;
 
+/// `print!` that never panics: a reader that went away (`migrator status | head -1`) is not an
+/// error, and a run (an apply) goes on to its end whatever happens to its output.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_text(&format!($($arg)*))
+    };
+}
+
+/// `println!` that never panics (see [`out!`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_text(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Text on stdout; a closed pipe or a failing stdout is ignored (said once on stderr, unless
+/// it is a closed pipe).
+pub fn write_text(text: &str) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FAILED: AtomicBool = AtomicBool::new(false);
+    if FAILED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        FAILED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!(
+                "warning: writing to stdout failed: {e}; the command goes on without its output"
+            );
+        }
+    }
+}
+
 /// The output format of a command (`--format github` prints text where it is not an
 /// annotation).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -16,7 +56,7 @@ pub enum Format {
 /// A report as text (its `Display`) or pretty JSON.
 pub fn report<T: Serialize + Display>(format: Format, value: &T) {
     match format {
-        Format::Text => print!("{value}"),
+        Format::Text => out!("{value}"),
         Format::Json => pretty_json(value),
     }
 }
@@ -33,7 +73,7 @@ pub fn write_stdout(bytes: impl AsRef<[u8]>) -> Result<(), Error> {
 
 /// A value as pretty JSON on one or more lines.
 pub fn pretty_json<T: Serialize + ?Sized>(value: &T) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("reports serialize")
     );
@@ -41,7 +81,7 @@ pub fn pretty_json<T: Serialize + ?Sized>(value: &T) {
 
 /// A value as compact JSON on one line.
 pub fn json_line<T: Serialize + ?Sized>(value: &T) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string(value).expect("reports serialize")
     );

@@ -163,6 +163,10 @@ pub struct FileConfig {
     /// The `[lint]` table: settings of `migrator lint`.
     #[serde(default)]
     pub lint: LintConfig,
+    /// `[targets.NAME]` tables: fleets of databases or schemas for `--targets NAME` (see
+    /// [`crate::fleet`]).
+    #[serde(default)]
+    pub targets: std::collections::BTreeMap<String, TargetsConfig>,
     /// The file this was read from (set by [`FileConfig::load`]), for error messages.
     #[serde(skip)]
     pub path: Option<String>,
@@ -468,10 +472,30 @@ fn replica_urls_in(
         .collect()
 }
 
+/// One `[targets.NAME]` table of `migrator.toml`: the servers (`url` or `urls`) and, to make
+/// many targets of each, a generator: `schemas` (Postgres: every schema of the database whose
+/// name is LIKE it), `databases` (MySQL/MariaDB: every database of the server LIKE it) or
+/// `query` (its first column names the schemas / databases). Without a generator the URLs are
+/// the targets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetsConfig {
+    pub url: Option<String>,
+    pub urls: Option<Vec<String>>,
+    pub schemas: Option<String>,
+    pub databases: Option<String>,
+    pub query: Option<String>,
+}
+
 /// An invalid value of `key`: a flag (`--lock-timeout`, named as given on the command line) or
 /// a key of the configuration file at `file` (`migrator.toml` when `None`). The message names
 /// where the value came from, so that a bad flag is not reported as a bad file.
-fn invalid(key: &str, file: Option<&str>, value: &dyn std::fmt::Display, expected: &str) -> Error {
+pub(crate) fn invalid(
+    key: &str,
+    file: Option<&str>,
+    value: &dyn std::fmt::Display,
+    expected: &str,
+) -> Error {
     if key.starts_with("--") {
         Error::Config {
             file: key.to_string(),

@@ -33,8 +33,8 @@ pub async fn postgres(url: &DatabaseUrl, application_name: &str) -> Result<tokio
         TlsMode::Prefer => SslMode::Prefer,
         TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => SslMode::Require,
     });
-    match pg_connect(&config, rustls_config).await {
-        Ok(client) => Ok(client),
+    let client = match pg_connect(&config, rustls_config).await {
+        Ok(client) => client,
         // libpq's `prefer`: when the TLS handshake itself fails, try again without TLS.
         Err(e) if tls.mode == TlsMode::Prefer && is_pg_tls_failure(&e) => {
             tracing::debug!(
@@ -45,10 +45,26 @@ pub async fn postgres(url: &DatabaseUrl, application_name: &str) -> Result<tokio
             config.ssl_mode(SslMode::Disable);
             pg_connect(&config, None)
                 .await
-                .map_err(|e| pg_connect_error(url, &e))
+                .map_err(|e| pg_connect_error(url, &e))?
         }
-        Err(e) => Err(pg_connect_error(url, &e)),
+        Err(e) => return Err(pg_connect_error(url, &e)),
+    };
+    if let Some(schema) = url.schema() {
+        // A schema target: the session works in it (bound, so any name is safe).
+        client
+            .execute(
+                "SELECT set_config('search_path', $1, false)",
+                &[&crate::Dialect::Postgres.ident(schema)],
+            )
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!("setting search_path on {}", url.redacted()),
+                    pg_error_text(&e),
+                )
+            })?;
     }
+    Ok(client)
 }
 
 async fn pg_connect(

@@ -88,6 +88,7 @@ pub mod diff;
 pub mod erd;
 pub mod error;
 pub mod flavor;
+pub mod fleet;
 pub mod lint;
 pub mod migrations;
 pub mod ops;

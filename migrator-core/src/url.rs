@@ -11,6 +11,10 @@ pub struct DatabaseUrl {
     dialect: Dialect,
     /// From the query string (`sslmode`, `ssl-mode`, …); see [`crate::tls`].
     tls: TlsSettings,
+    /// Postgres: the schema a fleet target lives in (schema-per-tenant; see [`crate::fleet`]):
+    /// the connection's `search_path`, so its history table and the migrations' unqualified
+    /// names are the tenant's.
+    schema: Option<String>,
 }
 
 impl DatabaseUrl {
@@ -57,7 +61,12 @@ impl DatabaseUrl {
                 message,
             }
         })?;
-        Ok(DatabaseUrl { raw, dialect, tls })
+        Ok(DatabaseUrl {
+            raw,
+            dialect,
+            tls,
+            schema: None,
+        })
     }
 
     /// The TLS settings given in the URL (default: TLS when the server offers it).
@@ -78,13 +87,31 @@ impl DatabaseUrl {
         (!host.is_empty()).then(|| percent_decode(host))
     }
 
+    /// `host[:port]/database[/schema]`: a short name for one target of a fleet (no user, no
+    /// password).
+    pub fn label(&self) -> String {
+        let rest = self.raw.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let hostport = authority.rsplit('@').next().unwrap_or("");
+        let mut label = format!("{hostport}/{}", self.database().unwrap_or_default());
+        if let Some(schema) = &self.schema {
+            label.push('/');
+            label.push_str(schema);
+        }
+        label
+    }
+
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
 
-    /// The URL with any password replaced by `***`, safe for output and logs.
+    /// The URL with any password replaced by `***`, safe for output and logs (and the
+    /// schema of a schema target, as ` [schema NAME]`).
     pub fn redacted(&self) -> String {
-        redact(&self.raw)
+        match &self.schema {
+            Some(schema) => format!("{} [schema {schema}]", redact(&self.raw)),
+            None => redact(&self.raw),
+        }
     }
 
     /// The database name (path component), if any.
@@ -136,7 +163,22 @@ impl DatabaseUrl {
             raw,
             dialect: self.dialect,
             tls: self.tls.clone(),
+            schema: None,
         }
+    }
+
+    /// The same database, its connections working in `schema` (Postgres `search_path`): a
+    /// schema-per-tenant fleet target.
+    pub fn with_schema(&self, schema: &str) -> DatabaseUrl {
+        DatabaseUrl {
+            schema: Some(schema.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The schema of [`DatabaseUrl::with_schema`], if any.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
     }
 
     /// The full URL including the password. Only for handing to a driver.

@@ -4,8 +4,10 @@
 
 use crate::args::ApplyArgs;
 use crate::context::Ctx;
+use crate::fleet;
 use crate::output::{self, Format};
-use migrator_core::runner::ApplyOptions;
+use crate::output::{out, outln};
+use migrator_core::runner::{ApplyOptions, ApplyReport};
 use migrator_core::Error;
 
 pub async fn run(ctx: &Ctx, args: ApplyArgs) -> Result<u8, Error> {
@@ -14,20 +16,30 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> Result<u8, Error> {
         contract: args.contract,
     };
     let migrator = ctx.migrator()?;
-    let url = ctx.url()?;
     let text = ctx.format == Format::Text;
     crate::interrupt::stop_on_ctrl_c(ctx.settings.stop.clone(), "apply");
+    if let Some(targets) = ctx.fleet(&args.fleet).await? {
+        let report = migrator
+            .apply_fleet(&targets, &opts, &ctx.fleet_options(&args.fleet), &mut |r| {
+                if text {
+                    outln!("{}", fleet::line(r, applied));
+                }
+            })
+            .await?;
+        return Ok(fleet::finish(ctx.format, &report));
+    }
+    let url = ctx.url()?;
     let (report, result) = migrator
         .apply_reporting(&url, &opts, &mut |run| {
             if text {
-                println!("{}", run.applied_line());
+                outln!("{}", run.applied_line());
             }
         })
         .await;
     match result {
         Ok(()) => {
             match ctx.format {
-                Format::Text => print!("{}", report.summary()),
+                Format::Text => out!("{}", report.summary()),
                 Format::Json => output::pretty_json(&report),
             }
             Ok(0)
@@ -40,4 +52,16 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> Result<u8, Error> {
             "`migrator status` shows where it stopped; `migrator apply` continues from there once the cause is fixed",
         )),
     }
+}
+
+/// What a target of a fleet run did.
+fn applied(report: &ApplyReport) -> String {
+    let mut what = fleet::migrations("applied", "up to date", &report.applied);
+    if !report.awaiting_contract.is_empty() {
+        what += &format!(
+            "; {} contract migration(s) wait for --contract",
+            report.awaiting_contract.len()
+        );
+    }
+    what
 }

@@ -3,6 +3,7 @@
 
 use crate::args::{BackfillAction, BackfillArgs};
 use crate::context::Ctx;
+use crate::output::outln;
 use crate::output::{self, Format};
 use migrator_core::runner::throttle::{self, BackfillStatus};
 use migrator_core::Error;
@@ -16,13 +17,13 @@ pub async fn run(ctx: &Ctx, args: BackfillArgs) -> Result<u8, Error> {
     };
     match ctx.format {
         Format::Json => output::json_line(&serde_json::json!({ "backfills": list })),
-        Format::Text if list.is_empty() => println!("no backfill recorded in this database"),
+        Format::Text if list.is_empty() => outln!("no backfill recorded in this database"),
         Format::Text => {
             for b in &list {
                 print_line(verb, b);
             }
             if verb == "paused" {
-                println!(
+                outln!(
                     "each stops before its next batch; `migrator backfill resume` lets it go on"
                 );
             }
@@ -33,8 +34,8 @@ pub async fn run(ctx: &Ctx, args: BackfillArgs) -> Result<u8, Error> {
 
 fn print_line(verb: &str, b: &BackfillStatus) {
     if verb.is_empty() {
-        println!("{b}");
+        outln!("{b}");
     } else {
-        println!("{verb} {b}");
+        outln!("{verb} {b}");
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::args::VersionArg;
 use crate::context::Ctx;
+use crate::output::outln;
 use crate::output::{self, Format};
 use migrator_core::Error;
 
@@ -10,7 +11,7 @@ pub async fn run(ctx: &Ctx, args: VersionArg) -> Result<u8, Error> {
     let n = ctx.migrator()?.baseline(&ctx.url()?, version).await?;
     match ctx.format {
         Format::Text => {
-            println!("recorded {n} migration(s) up to {version} as applied (baseline)")
+            outln!("recorded {n} migration(s) up to {version} as applied (baseline)")
         }
         Format::Json => {
             output::json_line(&serde_json::json!({ "baselined": n, "version": version }))

@@ -2,6 +2,7 @@
 
 use crate::args::DiffArgs;
 use crate::context::Ctx;
+use crate::output::out;
 use crate::output::{self, Format};
 use migrator_core::diff::DiffOptions;
 use migrator_core::ops::diff_sources;
@@ -19,7 +20,7 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> Result<u8, Error> {
     let result = diff_sources(&from, &to, dev.as_ref(), opts, ctx.ignore).await?;
     match ctx.format {
         Format::Text if result.statements.is_empty() => eprintln!("no changes"),
-        Format::Text => print!("{}", render::script(&result.statements)),
+        Format::Text => out!("{}", render::script(&result.statements)),
         Format::Json => output::pretty_json(&result),
     }
     Ok(if result.changes.is_empty() { 0 } else { 2 })

@@ -2,6 +2,7 @@
 //! Exit 0 clean, 2 drift.
 
 use crate::context::Ctx;
+use crate::output::out;
 use migrator_core::ops::{drift, scratch_server};
 use migrator_core::Error;
 
@@ -12,7 +13,7 @@ pub async fn run(ctx: &Ctx) -> Result<u8, Error> {
     let declared = (ctx.schema_given || ctx.schema.exists()).then_some(ctx.schema.as_path());
     let report = drift(&url, dir, declared, Some(&dev), ctx.ignore).await?;
     if ctx.github {
-        print!("{}", report.github());
+        out!("{}", report.github());
     } else {
         ctx.print(&report);
     }

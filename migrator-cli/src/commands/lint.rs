@@ -3,6 +3,7 @@
 
 use crate::args::{DialectArg, LintArgs};
 use crate::context::Ctx;
+use crate::output::out;
 use crate::output::{self, Format};
 use migrator_core::lint::{self, LintOptions, Linter};
 use migrator_core::{Dialect, Error};
@@ -10,13 +11,13 @@ use migrator_core::{Dialect, Error};
 pub fn run(ctx: &Ctx, args: LintArgs) -> Result<u8, Error> {
     if args.list_rules {
         match ctx.format {
-            Format::Text => print!("{}", lint::rules_table()),
+            Format::Text => out!("{}", lint::rules_table()),
             Format::Json => output::pretty_json(&lint::rule_infos()),
         }
         return Ok(0);
     }
     if let Some(name) = &args.explain {
-        print!("{}", lint::explain(name)?);
+        out!("{}", lint::explain(name)?);
         return Ok(0);
     }
     let linter = Linter::new(options(ctx, &args)?);
@@ -26,7 +27,7 @@ pub fn run(ctx: &Ctx, args: LintArgs) -> Result<u8, Error> {
         linter.lint_paths(&args.files)?
     };
     if ctx.github {
-        print!("{}", report.github());
+        out!("{}", report.github());
     } else {
         ctx.print(&report);
     }

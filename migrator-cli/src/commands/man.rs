@@ -2,6 +2,7 @@
 //! the same definitions as `--help`.
 
 use crate::args::{Cli, ManArgs};
+use crate::output::outln;
 use clap::CommandFactory;
 use migrator_core::Error;
 
@@ -21,7 +22,7 @@ pub fn run(args: ManArgs) -> Result<u8, Error> {
             written.push(page);
         }
         for page in written {
-            println!("wrote {}", page.display());
+            outln!("wrote {}", page.display());
         }
         return Ok(0);
     }

@@ -2,6 +2,7 @@
 
 use crate::args::VersionArg;
 use crate::context::Ctx;
+use crate::output::outln;
 use crate::output::{self, Format};
 use migrator_core::Error;
 
@@ -9,7 +10,7 @@ pub async fn run(ctx: &Ctx, args: VersionArg) -> Result<u8, Error> {
     let version = args.version;
     let status = ctx.migrator()?.repair(&ctx.url()?, version).await?;
     match ctx.format {
-        Format::Text => println!(
+        Format::Text => outln!(
             "forgot the {status} run of {version}; `migrator apply` will run it from the start"
         ),
         Format::Json => {

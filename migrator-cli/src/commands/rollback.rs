@@ -4,8 +4,10 @@
 
 use crate::args::RollbackArgs;
 use crate::context::Ctx;
+use crate::fleet;
 use crate::output::{self, Format};
-use migrator_core::runner::RollbackTarget;
+use crate::output::{out, outln};
+use migrator_core::runner::{RollbackReport, RollbackTarget};
 use migrator_core::Error;
 
 pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<u8, Error> {
@@ -15,20 +17,31 @@ pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<u8, Error> {
         (None, None) => RollbackTarget::Steps(1),
     };
     let migrator = ctx.migrator()?;
-    let url = ctx.url()?;
     let text = ctx.format == Format::Text;
     crate::interrupt::stop_on_ctrl_c(ctx.settings.stop.clone(), "rollback");
+    if let Some(targets) = ctx.fleet(&args.fleet).await? {
+        let fleet_opts = ctx.fleet_options(&args.fleet);
+        let report = migrator
+            .rollback_fleet(&targets, &what, args.force, &fleet_opts, &mut |r| {
+                if text {
+                    outln!("{}", fleet::line(r, rolled_back));
+                }
+            })
+            .await?;
+        return Ok(fleet::finish(ctx.format, &report));
+    }
+    let url = ctx.url()?;
     let (report, result) = migrator
         .rollback_reporting(&url, &what, args.force, &mut |run| {
             if text {
-                println!("{}", run.rolled_back_line());
+                outln!("{}", run.rolled_back_line());
             }
         })
         .await;
     match result {
         Ok(()) => {
             match ctx.format {
-                Format::Text if report.rolled_back.is_empty() => print!("{report}"),
+                Format::Text if report.rolled_back.is_empty() => out!("{report}"),
                 Format::Text => {}
                 Format::Json => output::pretty_json(&report),
             }
@@ -42,4 +55,9 @@ pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<u8, Error> {
             "`migrator status` shows where it stopped",
         )),
     }
+}
+
+/// What a target of a fleet rollback did.
+fn rolled_back(report: &RollbackReport) -> String {
+    fleet::migrations("rolled back", "nothing to roll back", &report.rolled_back)
 }

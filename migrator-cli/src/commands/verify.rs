@@ -2,6 +2,7 @@
 //! files against the history. Exit 0 clean, 2 problems.
 
 use crate::context::Ctx;
+use crate::output::out;
 use crate::output::{self, Format};
 use migrator_core::ops::verify::verify_set;
 use migrator_core::{Error, MigrationSet};
@@ -16,7 +17,7 @@ pub async fn run(ctx: &Ctx) -> Result<u8, Error> {
     };
     let report = verify_set(&ctx.dir, set, url.as_ref()).await?;
     match ctx.format {
-        Format::Text => print!("{report}"),
+        Format::Text => out!("{report}"),
         Format::Json => output::json_line(&report),
     }
     Ok(report.exit_code())

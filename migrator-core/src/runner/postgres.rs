@@ -86,6 +86,22 @@ impl<'c> PostgresTarget<'c> {
         }
     }
 
+    /// The advisory lock key of this target: [`LOCK_KEY`] for a database; for a schema target
+    /// (schema-per-tenant), one derived from the schema name, so the tenants of one database
+    /// migrate in parallel while two runners of one tenant still exclude each other.
+    fn lock_key(&self) -> i64 {
+        match self.url.as_ref().and_then(|u| u.schema()) {
+            None => LOCK_KEY,
+            Some(schema) => {
+                let digest =
+                    crate::migrations::Checksum::of(format!("migrator:{schema}").as_bytes())
+                        .to_string();
+                let hex = &digest["sha256:".len()..][..16];
+                u64::from_str_radix(hex, 16).map_or(LOCK_KEY, |k| k as i64)
+            }
+        }
+    }
+
     /// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index behind, which makes the
     /// retry fail with "already exists": drop it first.
     async fn drop_invalid_index(&mut self, sql: &str) -> Result<(), DbError> {
@@ -285,7 +301,7 @@ impl Target for PostgresTarget<'_> {
         // nothing to share with MySQL (see `bookkeeping` for the statements that are).
         let row = self
             .client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&self.lock_key()])
             .await
             .map_err(|e| Error::db("taking the migration lock", pg_error_text(&e)))?;
         Ok(row.get(0))
@@ -302,7 +318,7 @@ impl Target for PostgresTarget<'_> {
                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                    AND l.classid::bigint = $1 AND l.objid::bigint = $2",
-                &[&(LOCK_KEY >> 32), &(LOCK_KEY & 0xffff_ffff)],
+                &[&(self.lock_key() >> 32), &(self.lock_key() & 0xffff_ffff)],
             )
             .await
             .map_err(|e| Error::db("looking up the lock holder", pg_error_text(&e)))?;
@@ -317,7 +333,7 @@ impl Target for PostgresTarget<'_> {
 
     async fn unlock(&mut self) -> Result<()> {
         self.client
-            .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+            .execute("SELECT pg_advisory_unlock($1)", &[&self.lock_key()])
             .await
             .map(|_| ())
             .map_err(|e| Error::db("releasing the migration lock", pg_error_text(&e)))

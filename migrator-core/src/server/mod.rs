@@ -33,6 +33,15 @@ pub trait Server: Send {
     /// one the server refuses. Statements that ran stay (the caller drops the whole database).
     async fn run_script(&mut self, statements: &[&str]) -> Result<(), ScriptFailure>;
 
+    /// The tenants of a fleet generator (see [`crate::fleet`]), in name order: Postgres, the
+    /// schemas of this database whose name is `LIKE pattern`; MySQL, the databases of this
+    /// server. System schemas and databases are never listed.
+    async fn tenants_like(&mut self, pattern: &str) -> Result<Vec<String>>;
+
+    /// The tenants a fleet generator's own query returns (its first column, as text), on this
+    /// database.
+    async fn tenants_from(&mut self, query: &str) -> Result<Vec<String>>;
+
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
 }

@@ -88,6 +88,30 @@ impl Server for MysqlServer {
         Ok(())
     }
 
+    async fn tenants_like(&mut self, pattern: &str) -> Result<Vec<String>> {
+        self.conn
+            .exec(
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? \
+                 AND SCHEMA_NAME NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') \
+                 ORDER BY 1",
+                (pattern,),
+            )
+            .await
+            .map_err(|e| Error::db(format!("listing the databases of {}", self.url), e))
+    }
+
+    async fn tenants_from(&mut self, query: &str) -> Result<Vec<String>> {
+        let rows: Vec<mysql_async::Row> = self
+            .conn
+            .query(query)
+            .await
+            .map_err(|e| Error::db(format!("running the targets' query on {}", self.url), e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|mut r| r.take::<Option<String>, _>(0).flatten())
+            .collect())
+    }
+
     async fn close(self: Box<Self>) {
         let _ = self.conn.disconnect().await;
     }

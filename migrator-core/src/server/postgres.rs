@@ -74,5 +74,35 @@ impl Server for PostgresServer {
         Ok(())
     }
 
+    async fn tenants_like(&mut self, pattern: &str) -> Result<Vec<String>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT nspname::text FROM pg_namespace \
+                 WHERE nspname LIKE $1 AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
+                 ORDER BY 1",
+                &[&pattern],
+            )
+            .await
+            .map_err(|e| Error::db(format!("listing the schemas of {}", self.url), pg_error_text(&e)))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn tenants_from(&mut self, query: &str) -> Result<Vec<String>> {
+        let rows = self.client.simple_query(query).await.map_err(|e| {
+            Error::db(
+                format!("running the targets' query on {}", self.url),
+                pg_error_text(&e),
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect())
+    }
+
     async fn close(self: Box<Self>) {}
 }
