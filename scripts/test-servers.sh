@@ -49,16 +49,22 @@
 #     …
 #     export MIGRATOR_TEST_PG_REPLICA_URL=postgres://…@127.0.0.1:PORT/postgres   (see Replicas)
 #     export MIGRATOR_TEST_MYSQL_REPLICA_URL=mysql://…@127.0.0.1:PORT/mysql
+#     export MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL=postgres://…   (the standby's own primary)
 #     export MIGRATOR_TEST_REPLICA_URL_PG13=postgres://…       (one line per replica)
+#     export MIGRATOR_TEST_REPLICA_PRIMARY_URL_PG13=postgres://…
 #   MIGRATOR_TEST_PG_URL is the first Postgres of the set, MIGRATOR_TEST_MYSQL_URL the first
 #   MySQL-family server (empty when the set has none). The same lines are kept in DIR/env
 #   (mode 600). Timings (download, start) are logged per server. On failure nothing is left
 #   running, the failing server's log tail is printed and DIR is removed.
 # Replicas: by default every Postgres and the MariaDB of the set get a replica, started right
 #   after their primary (DIR/KEY-replica, log DIR/KEY-replica.log), with the primary's login:
-#     Postgres: a hot standby streaming from the primary (`pg_basebackup -R`; the embedded
-#               releases have no pg_basebackup, so their copy is the briefly stopped primary's
-#               data directory made a standby the same way), wal_receiver_status_interval 1s;
+#     Postgres: a second primary of the same release (DIR/KEY-primary, the same login; the
+#               replica tests create their databases there) and a hot standby streaming from
+#               it through a replication slot (`pg_basebackup -R -C`; the embedded releases
+#               have no pg_basebackup, so their copy is the briefly stopped primary's data
+#               directory made a standby the same way), wal_receiver_status_interval 1s. Not
+#               KEY itself: the rest of the suite writes gigabytes of WAL there, which a
+#               standby on a busy machine replays minutes late;
 #     MariaDB:  a second mariadbd (read-only) replicating with GTID (CHANGE MASTER TO …
 #               MASTER_USE_GTID=slave_pos; START SLAVE); the primary then runs with a binary
 #               log (server_id 1, binlog_format ROW, log_bin_trust_function_creators 1).
@@ -510,7 +516,7 @@ pg_check() {
 # and the replica tests timed out). max_slot_wal_keep_size bounds what a dead standby can hold.
 pg_replica_start() {
     local dir=$1 key=$2 bindir=$3 primary_port=$4 password=$5
-    local rkey=$key-replica slot=migrator_${key}_replica
+    local rkey=$key-replica slot=migrator_${key//-/_}_replica
     local rdir=$dir/$rkey data=$dir/$rkey/data logfile=$dir/$rkey.log
     mkdir -p "$rdir/sock"
     chmod 700 "$rdir"
@@ -1056,12 +1062,13 @@ cmd_start() {
     need_tool flock util-linux "it guards the download cache"
     make_certs "$dir"
 
-    local pg_url="" my_url="" pg_replica_url="" my_replica_url="" url password port version
-    local t0 t1 fetch_s start_s tree replica_s rport rurl
+    local pg_url="" my_url="" pg_replica_url="" pg_replica_primary_url="" my_replica_url="" url password port version
+    local t0 t1 fetch_s start_s tree replica_s rport rurl pport purl
     local -a env_lines=() timings=()
     for key in "${keys[@]}"; do
         replica_s=-
         rurl=
+        purl=
         password=$(random_password)
         t0=$SECONDS
         if is_pg "$key"; then
@@ -1072,11 +1079,20 @@ cmd_start() {
             url="postgres://postgres:$password@127.0.0.1:$port/postgres"
             start_s=$((SECONDS - t1))
             if wants_replica "$key"; then
+                # The standby replicates a primary of its own (KEY-primary), not KEY: the rest
+                # of the suite writes some 12 GB of WAL on KEY (every CREATE DATABASE copies its
+                # template into the WAL), which a standby on 2 busy cores replayed minutes late,
+                # so the replica tests, which wait for it, timed out in CI.
                 t1=$SECONDS
-                rport=$(pg_replica_start "$dir" "$key" "$tree" "$port" "$password")
+                pport=$(pg_start "$dir" "$key-primary" "$tree" "$password")
+                rport=$(pg_replica_start "$dir" "$key-primary" "$tree" "$pport" "$password")
                 rurl="postgres://postgres:$password@127.0.0.1:$rport/postgres"
+                purl="postgres://postgres:$password@127.0.0.1:$pport/postgres"
                 replica_s=$((SECONDS - t1))
-                [ -n "$pg_url" ] || pg_replica_url=$rurl
+                if [ -z "$pg_url" ]; then
+                    pg_replica_url=$rurl
+                    pg_replica_primary_url=$purl
+                fi
             fi
             [ -n "$pg_url" ] || pg_url=$url
         else
@@ -1111,6 +1127,7 @@ cmd_start() {
         fi
         env_lines+=("$(printf 'export MIGRATOR_TEST_URL_%s=%q' "$(upper "$key")" "$url")")
         [ -z "$rurl" ] || env_lines+=("$(printf 'export MIGRATOR_TEST_REPLICA_URL_%s=%q' "$(upper "$key")" "$rurl")")
+        [ -z "$purl" ] || env_lines+=("$(printf 'export MIGRATOR_TEST_REPLICA_PRIMARY_URL_%s=%q' "$(upper "$key")" "$purl")")
     done
 
     local env_text
@@ -1118,6 +1135,7 @@ cmd_start() {
         printf 'export MIGRATOR_TEST_PG_URL=%q\n' "$pg_url"
         printf 'export MIGRATOR_TEST_MYSQL_URL=%q\n' "$my_url"
         printf 'export MIGRATOR_TEST_PG_REPLICA_URL=%q\n' "$pg_replica_url"
+        printf 'export MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL=%q\n' "$pg_replica_primary_url"
         printf 'export MIGRATOR_TEST_MYSQL_REPLICA_URL=%q\n' "$my_replica_url"
         printf 'export MIGRATOR_TEST_SERVERS_DIR=%q\n' "$dir"
         printf 'export MIGRATOR_TEST_CA=%q\n' "$dir/tls/ca.crt"
@@ -1155,9 +1173,9 @@ cmd_stop() {
         rm -rf -- "$dir"
         log "stopped; removed $dir"
     fi
-    local vars="MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_MYSQL_REPLICA_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA MIGRATOR_TEST_SERVER_SET" key
+    local vars="MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL MIGRATOR_TEST_MYSQL_REPLICA_URL MIGRATOR_TEST_SERVERS_DIR MIGRATOR_TEST_CA MIGRATOR_TEST_SERVER_SET" key
     for key in $ALL_SERVERS; do
-        vars="$vars MIGRATOR_TEST_URL_$(upper "$key") MIGRATOR_TEST_REPLICA_URL_$(upper "$key")"
+        vars="$vars MIGRATOR_TEST_URL_$(upper "$key") MIGRATOR_TEST_REPLICA_URL_$(upper "$key") MIGRATOR_TEST_REPLICA_PRIMARY_URL_$(upper "$key")"
     done
     printf 'unset %s\n' "$vars"
 }

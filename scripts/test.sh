@@ -137,12 +137,13 @@ run_matrix() {
         printf '\n==================== test.sh: run %d/%d: Postgres slot %s, MySQL slot %s ====================\n' \
             "$((i + 1))" "$n" "${pg:-(none)}" "${my:-(none)}" >&2
         export MIGRATOR_TEST_PG_URL MIGRATOR_TEST_MYSQL_URL MIGRATOR_TEST_PG_SERVER MIGRATOR_TEST_MYSQL_SERVER
-        export MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_MYSQL_REPLICA_URL
+        export MIGRATOR_TEST_PG_REPLICA_URL MIGRATOR_TEST_MYSQL_REPLICA_URL MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL
         MIGRATOR_TEST_PG_URL=${pg:+$(var "MIGRATOR_TEST_URL_$(upper "$pg")")}
         MIGRATOR_TEST_MYSQL_URL=${my:+$(var "MIGRATOR_TEST_URL_$(upper "$my")")}
         # Each slot's replica (empty when its server has none: the replica tests then skip, or
         # fail under CI=true).
         MIGRATOR_TEST_PG_REPLICA_URL=${pg:+$(var "MIGRATOR_TEST_REPLICA_URL_$(upper "$pg")")}
+        MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL=${pg:+$(var "MIGRATOR_TEST_REPLICA_PRIMARY_URL_$(upper "$pg")")}
         MIGRATOR_TEST_MYSQL_REPLICA_URL=${my:+$(var "MIGRATOR_TEST_REPLICA_URL_$(upper "$my")")}
         MIGRATOR_TEST_PG_SERVER=$pg
         MIGRATOR_TEST_MYSQL_SERVER=$my

@@ -27,6 +27,15 @@ fn replica_lock(e: Engine) -> &'static Mutex<()> {
     }
 }
 
+/// A fresh database on the primary the engine's replica replicates: for Postgres, the
+/// standby's own primary; for MariaDB, the test server.
+async fn fresh_replicated(e: Engine, prefix: &str) -> Option<TestDb> {
+    match e {
+        Engine::Postgres => fresh_pg_db_on(pg_replica_primary_url()?, prefix).await,
+        Engine::Mariadb => fresh(e, prefix).await,
+    }
+}
+
 /// The replica server of the engine (its maintenance database), or `None` (skip; CI fails).
 fn replica_server(e: Engine) -> Option<String> {
     match e {
@@ -186,7 +195,7 @@ mod mariadb {
     #[tokio::test(flavor = "multi_thread")]
     async fn without_replica_urls_the_backfill_stops_naming_the_flag() {
         let e = Engine::Mariadb;
-        let Some(db) = fresh(e, "rep_nourl").await else {
+        let Some(db) = fresh_replicated(e, "rep_nourl").await else {
             return;
         };
         let Some(_replica) = replica_server(e) else {
@@ -233,7 +242,7 @@ mod mariadb {
 /// finishes with every row right on the primary and the replica.
 async fn paused_replay(e: Engine, with_url: bool) {
     let _serial = replica_lock(e).lock().await;
-    let Some(db) = fresh(e, "rep_pause").await else {
+    let Some(db) = fresh_replicated(e, "rep_pause").await else {
         return;
     };
     let Some(server) = replica_server(e) else {
@@ -400,7 +409,7 @@ fn heartbeat(
 /// One backfill of `rows` rows (batches of 5000), with `args`; returns (max replica lag seen
 /// by the test's heartbeat, seconds the run took, batches).
 async fn measured_run(e: Engine, server: &str, rows: u64, args: &[&str]) -> (Duration, f64, u64) {
-    let Some(db) = fresh(e, "rep_lag").await else {
+    let Some(db) = fresh_replicated(e, "rep_lag").await else {
         unreachable!("checked by the caller");
     };
     let replica_db = url_with_database(server, &db.name);

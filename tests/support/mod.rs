@@ -42,6 +42,9 @@ pub const MYSQL_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_URL";
 /// Replicas of those two servers (started by `scripts/test-servers.sh` unless
 /// `MIGRATOR_TEST_REPLICAS=none`), for tests/replica.rs.
 pub const PG_REPLICA_URL_VAR: &str = "MIGRATOR_TEST_PG_REPLICA_URL";
+/// The primary the Postgres replica streams from: a server of its own, so that the rest of the
+/// suite's WAL does not reach the standby (see scripts/test-servers.sh).
+pub const PG_REPLICA_PRIMARY_URL_VAR: &str = "MIGRATOR_TEST_PG_REPLICA_PRIMARY_URL";
 pub const MYSQL_REPLICA_URL_VAR: &str = "MIGRATOR_TEST_MYSQL_REPLICA_URL";
 /// PEM file of the CA that signed both test servers' certificates (valid for `localhost`
 /// only, not for 127.0.0.1); set by `scripts/test-servers.sh`.
@@ -95,6 +98,13 @@ pub fn mysql_url() -> Option<String> {
 #[track_caller]
 pub fn pg_replica_url() -> Option<String> {
     server_url(PG_REPLICA_URL_VAR)
+}
+
+/// The primary of [`pg_replica_url`]'s standby, or `None` (skip) when unset outside CI.
+/// Panics when unset and `CI=true`.
+#[track_caller]
+pub fn pg_replica_primary_url() -> Option<String> {
+    server_url(PG_REPLICA_PRIMARY_URL_VAR)
 }
 
 /// The MariaDB replica of [`mysql_url`]'s server, or `None` (skip) when unset outside CI.
@@ -254,7 +264,11 @@ pub fn unique_name(prefix: &str) -> String {
 /// Creates an empty, uniquely named database on the Postgres test server.
 /// `None` when the server is not configured (outside CI); panics when it is unreachable.
 pub async fn fresh_pg_db(prefix: &str) -> Option<TestDb> {
-    let server = pg_url()?;
+    fresh_pg_db_on(pg_url()?, prefix).await
+}
+
+/// [`fresh_pg_db`] on the Postgres server `server`.
+pub async fn fresh_pg_db_on(server: String, prefix: &str) -> Option<TestDb> {
     let name = unique_name(prefix);
     pg_exec(&server, &format!("CREATE DATABASE \"{name}\"")).await;
     Some(TestDb {
