@@ -38,8 +38,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ -z "${MIGRATOR_TEST_PG_URL:-}" ] || [ -z "${MIGRATOR_TEST_MYSQL_URL:-}" ]; then
+    # The directory itself, not a subdirectory: mktemp makes it 0700, which the postgres and
+    # mysql users could not enter when run as root (test-servers.sh opens it up for them).
     servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/migrator-proptest-servers.XXXXXX")
-    env_lines=$(bash "$here/test-servers.sh" start "$servers_dir/s")
+    env_lines=$(bash "$here/test-servers.sh" start "$servers_dir")
     eval "$env_lines"
 fi
 
