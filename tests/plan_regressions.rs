@@ -769,3 +769,103 @@ async fn pg_new_table_indexed_in_a_later_expand_file_passes_the_lint() {
     )
     .await;
 }
+
+/// A parent table dropped with the foreign key that pointed to it, and a CHECK dropped, while
+/// the child keeps the key column: the new application writes child rows whose parent never
+/// existed and values the old CHECK forbade. Both constraints go in expand (they used to wait
+/// for contract, so every such new-application INSERT failed in between: found by the property
+/// test, seed 1042286952 `>` on MariaDB). The rollback still runs: the key and the CHECK come
+/// back, Postgres leaving them NOT VALID as those rows break them.
+async fn dropped_parent_and_check_do_not_block_new_writes(engine: Engine, name: &str) {
+    use migrator_core::ops::plan_directory;
+    use migrator_core::plan::PlanOptions;
+    use migrator_core::runner::{ApplyOptions, RollbackTarget};
+    use migrator_tests::online::{finish, migrator, start, App};
+    let db = match engine {
+        Engine::Postgres => migrator_tests::fresh_pg_db(name).await,
+        Engine::Mysql => migrator_tests::fresh_mysql_db(name).await,
+    };
+    let Some(db) = db else { return };
+    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+    let dir = migrator_tests::TempDir::new();
+    let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
+    let opts = PlanOptions {
+        allow_destructive: true,
+        batch_size: 100,
+        ignore: migrator_core::source::Ignore::NONE,
+    };
+    let rehearsal = migrator_tests::test_rehearsal();
+    std::fs::write(
+        &schema,
+        "CREATE TABLE shops (id bigint PRIMARY KEY, name varchar(40));\n\
+         CREATE TABLE items (id bigint PRIMARY KEY, shop_id bigint, qty int NOT NULL,\n\
+           CONSTRAINT items_shop FOREIGN KEY (shop_id) REFERENCES shops (id) ON DELETE CASCADE,\n\
+           CONSTRAINT items_qty CHECK (qty >= 0));\n",
+    )
+    .unwrap();
+    plan_directory(&mig, &schema, &url, "v1", opts, false, None)
+        .await
+        .unwrap();
+    let all = ApplyOptions {
+        to: None,
+        contract: true,
+    };
+    let m = migrator(&mig);
+    m.apply_with(&url, &all).await.unwrap();
+    let v1 = m.set.last_version().unwrap();
+    std::fs::write(
+        &schema,
+        "CREATE TABLE items (id bigint PRIMARY KEY, shop_id bigint, qty int NOT NULL);\n",
+    )
+    .unwrap();
+    plan_directory(&mig, &schema, &url, "v2", opts, false, rehearsal.as_ref())
+        .await
+        .unwrap_or_else(|e| panic!("{name}: v2: {e}"));
+    migrator(&mig)
+        .apply_with(&url, &ApplyOptions::default())
+        .await
+        .unwrap();
+    let app = App::new(
+        "new app",
+        vec!["INSERT INTO items (id, shop_id, qty) VALUES ({id}, {id}, -1)".into()],
+    );
+    let running = start(engine, &db.url, app, 2_000_000);
+    running.until(50, std::time::Duration::from_secs(20)).await;
+    let (ok, errors) = finish(running).await;
+    assert!(
+        errors.is_empty(),
+        "{name}: {} new-app errors between expand and contract, first: {}",
+        errors.len(),
+        errors[0]
+    );
+    assert!(ok > 10, "the new app ran ({ok} statements)");
+    migrator(&mig).apply_with(&url, &all).await.unwrap();
+    migrator(&mig)
+        .rollback(&url, &RollbackTarget::To(v1), true)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: rollback: {e}"));
+    let live = migrator_core::source::inspect_live(&url).await.unwrap();
+    let items = live
+        .schemas
+        .iter()
+        .find_map(|s| s.table("items"))
+        .expect("items");
+    let (fk, check) = (
+        items.foreign_key("items_shop").expect("the key is back"),
+        items.check("items_qty").expect("the CHECK is back"),
+    );
+    if engine == Engine::Postgres {
+        assert!(!fk.validated && !check.validated, "{name}: left NOT VALID");
+    }
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_dropped_parent_and_check_do_not_block_new_writes() {
+    dropped_parent_and_check_do_not_block_new_writes(Engine::Postgres, "reg_drop_fk_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_dropped_parent_and_check_do_not_block_new_writes() {
+    dropped_parent_and_check_do_not_block_new_writes(Engine::Mysql, "reg_drop_fk_my").await;
+}

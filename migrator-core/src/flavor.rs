@@ -329,6 +329,15 @@ impl MysqlFlavor {
         }
     }
 
+    /// A CHECK added without checking the rows already there: MariaDB's
+    /// `check_constraint_checks=0` (then only a table copy); MySQL checks every row, always.
+    pub fn unchecked_check_prefix(&self) -> Option<&'static str> {
+        match self.family {
+            MysqlFamily::MariaDb => Some("SET STATEMENT check_constraint_checks=0 FOR "),
+            MysqlFamily::Mysql => None,
+        }
+    }
+
     /// `CREATE OR REPLACE TRIGGER` (and `… PROCEDURE` / `… FUNCTION`): MariaDB only; on MySQL
     /// a changed trigger or routine is dropped and created, missing for an instant.
     pub fn create_or_replace_trigger(&self) -> bool {

@@ -710,6 +710,49 @@ async fn direction_on(
     let have = migrator_core::source::inspect_live(&url)
         .await
         .map_err(|e| e.to_string())?;
+    // A CHECK or foreign key v2 dropped comes back NOT VALID when the rows written meanwhile
+    // break it (a parent table that comes back empty, the new writer's values): only then.
+    for s in &mut want_v1.schemas {
+        for t in &mut s.tables {
+            let (Some(kept), Some(back)) = (
+                draft.to.table(&s.name, &t.name),
+                have.table(&s.name, &t.name),
+            ) else {
+                continue;
+            };
+            let mut left: Vec<String> = Vec::new();
+            for k in &mut t.checks {
+                if kept.check(&k.name).is_none()
+                    && back.check(&k.name).is_some_and(|b| !b.validated)
+                {
+                    k.validated = false;
+                    left.push(k.name.clone());
+                }
+            }
+            for k in &mut t.foreign_keys {
+                if kept.foreign_key(&k.name).is_none()
+                    && back.foreign_key(&k.name).is_some_and(|b| !b.validated)
+                {
+                    k.validated = false;
+                    left.push(k.name.clone());
+                }
+            }
+            for name in left {
+                let sql = format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                    d.table_ref(&s.name, &t.name),
+                    d.ident(&name)
+                );
+                if conn.query(&sql).await.is_ok() {
+                    return Err(format!(
+                        "after rolling v2 back on B: {}.{name} was left NOT VALID although every row fits it\nv2 files:\n{}",
+                        t.name,
+                        v2_files()
+                    ));
+                }
+            }
+        }
+    }
     compare_catalogs(have, want_v1)
         .map_err(|e| format!("after rolling v2 back on B: {e}\nv2 files:\n{}", v2_files()))?;
     let back = counts(&mut conn, d, &draft.from).await?;

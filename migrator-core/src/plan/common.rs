@@ -140,6 +140,56 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         self.dropped.contains(&key) && self.created_constraints.contains(&key)
     }
 
+    /// A CHECK or foreign key of an existing table that the new version no longer declares
+    /// (and that is not replaced under its name): it only loosens what writes may do, so it
+    /// goes in expand, where the new application's writes it would reject (a child row whose
+    /// parent table is gone, a value the old CHECK forbade) stop failing before that version is
+    /// deployed. `Some(hazards)` then: for a key with ON DELETE / ON UPDATE actions, that the
+    /// old application's deletes and updates of the parent stop reaching the child.
+    pub fn loosening_drop(&self, schema: &str, table: &str, name: &str) -> Option<Vec<String>> {
+        if self.replaces_constraint(schema, table, name) || self.is_new(schema, table) {
+            return None;
+        }
+        let t = self.to.table(schema, table)?;
+        let old = self.from.table(schema, table)?;
+        if t.check(name).is_some() || t.foreign_key(name).is_some() {
+            return None;
+        }
+        // One replaced under another name (a renamed or rewritten CHECK, a key on the same
+        // columns) stays until contract, so that the table is never without either.
+        if old.check(name).is_some() {
+            let adds_check = t.checks.iter().any(|k| old.check(&k.name).is_none());
+            return (!adds_check).then(Vec::new);
+        }
+        let key = old.foreign_key(name)?;
+        if t.foreign_keys.iter().any(|k| k.columns == key.columns) {
+            return None;
+        }
+        let acting = |a: crate::schema::ReferentialAction| {
+            !matches!(
+                a,
+                crate::schema::ReferentialAction::NoAction
+                    | crate::schema::ReferentialAction::Restrict
+            )
+        };
+        let mut lost = Vec::new();
+        if acting(key.on_delete) {
+            lost.push(format!("ON DELETE {}", key.on_delete.sql()));
+        }
+        if acting(key.on_update) {
+            lost.push(format!("ON UPDATE {}", key.on_update.sql()));
+        }
+        Some(match lost.is_empty() {
+            true => Vec::new(),
+            false => vec![format!(
+                "from expand on, {} of {}.{} no longer applies to {schema}.{table}: the old application's deletes / updates of parents leave its rows as they are",
+                lost.join(" and "),
+                key.ref_schema,
+                key.ref_table
+            )],
+        })
+    }
+
     /// Whether this plan drops exactly this table's constraint or index `name`.
     pub fn drops_exactly(&self, schema: &str, table: &str, name: &str) -> bool {
         self.dropped

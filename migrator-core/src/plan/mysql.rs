@@ -544,13 +544,35 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             table,
             name,
         } => {
+            let loosening = ctx.loosening_drop(schema, table, name);
             let mut s = plain(
                 ctx,
                 c,
-                Contract,
+                if loosening.is_some() {
+                    Expand
+                } else {
+                    Contract
+                },
                 format!("drop constraint {name} on {schema}.{table}"),
             );
             foreign_keys_back_unchecked(ctx, c, &mut s);
+            let check = ctx.from.table(schema, table).and_then(|t| t.check(name));
+            if loosening.is_some() && check.is_some() {
+                // No NOT VALID: MariaDB can skip the rows already there, MySQL checks them all.
+                match ctx.r.flavor().unchecked_check_prefix() {
+                    Some(prefix) => {
+                        // After a leading lint marker, which must open the statement.
+                        for st in s.down.iter_mut() {
+                            if let Some(at) = st.sql.find("ALTER TABLE ") {
+                                st.sql.insert_str(at, prefix);
+                            }
+                        }
+                        s.hazards.push("rolling back adds the CHECK again with a table copy (writes wait) without checking the rows: those the new version wrote that break it stay".into());
+                    }
+                    None => s.hazards.push("rolling back adds the CHECK again with a table copy (writes wait) that fails while rows the new version wrote break it: fix them first".into()),
+                }
+            }
+            s.hazards.extend(loosening.into_iter().flatten());
             Ok(vec![s])
         }
         DropIndex { schema, name, .. } => step(Contract, format!("drop index {schema}.{name}")),

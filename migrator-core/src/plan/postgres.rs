@@ -552,14 +552,23 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
             table,
             name,
         } => {
+            let loosening = ctx.loosening_drop(schema, table, name);
             let mut s = simple(
                 ctx,
                 c,
-                Contract,
+                if loosening.is_some() {
+                    Expand
+                } else {
+                    Contract
+                },
                 INSTANT,
                 format!("drop constraint {name} on {schema}.{table}"),
             );
             key_back_online(ctx, schema, table, name, &mut s);
+            if let Some(hazards) = loosening {
+                validate_if_rows_fit(&mut s);
+                s.hazards.extend(hazards);
+            }
             Ok(vec![s])
         }
         // Replaced under the same name: the create recipe swaps the two.
@@ -1095,6 +1104,29 @@ fn constraint_using_index(
 /// again `CONCURRENTLY` and attached `USING INDEX` (as [`constraint_using_index`] adds one),
 /// instead of a plain `ADD CONSTRAINT`, which builds the index under ACCESS EXCLUSIVE (`lint`
 /// refuses it). Keys with `INCLUDE`, `NULLS NOT DISTINCT` or `DEFERRABLE` keep the plain form.
+/// The down of a CHECK or foreign key dropped in expand: the new application may have written
+/// rows it rejects, which a plain `VALIDATE CONSTRAINT` would refuse, leaving the rollback
+/// stuck. It validates when every row fits and otherwise leaves the constraint `NOT VALID`
+/// (enforced for new writes) with a WARNING, as MySQL's unchecked re-add does.
+fn validate_if_rows_fit(step: &mut Step) {
+    let mut changed = false;
+    for st in &mut step.down {
+        if st.sql.starts_with("ALTER TABLE ")
+            && st.sql.contains(" VALIDATE CONSTRAINT ")
+            && !st.sql.contains("$migrator$")
+        {
+            st.sql = format!(
+                "DO $migrator$\nBEGIN\n  {};\nEXCEPTION WHEN check_violation OR foreign_key_violation THEN\n  RAISE WARNING 'left NOT VALID, rows break it (fix them, then VALIDATE CONSTRAINT): %', SQLERRM;\nEND\n$migrator$",
+                st.sql
+            );
+            changed = true;
+        }
+    }
+    if changed {
+        step.hazards.push("rolling back re-adds it NOT VALID and validates it when every row fits; rows the new version wrote that break it leave it NOT VALID, with a WARNING".into());
+    }
+}
+
 fn key_back_online(ctx: &Ctx, schema: &str, table: &str, name: &str, step: &mut Step) {
     let Some(t) = ctx.from.table(schema, table) else {
         return;

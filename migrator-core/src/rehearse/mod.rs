@@ -972,6 +972,53 @@ impl<'a> Rehearsal<'a> {
                 }
             }
         }
+        // A CHECK or foreign key the plan drops comes back NOT VALID when the rows written
+        // meanwhile break it (the down validates only when they fit, as its hazard says).
+        let mut left_not_valid = Vec::new();
+        for c in self.plan.changes {
+            let Change::DropConstraint {
+                schema,
+                table,
+                name,
+            } = c
+            else {
+                continue;
+            };
+            let Some(b) = back.table(schema, table) else {
+                continue;
+            };
+            let Some(s) = start
+                .schemas
+                .iter_mut()
+                .find(|s| &s.name == schema)
+                .and_then(|s| s.tables.iter_mut().find(|t| &t.name == table))
+            else {
+                continue;
+            };
+            if let (Some(k), Some(bk)) =
+                (s.checks.iter_mut().find(|k| &k.name == name), b.check(name))
+            {
+                if k.validated && !bk.validated {
+                    k.validated = false;
+                    left_not_valid.push(format!("{schema}.{table}.{name}"));
+                }
+            }
+            if let (Some(k), Some(bk)) = (
+                s.foreign_keys.iter_mut().find(|k| &k.name == name),
+                b.foreign_key(name),
+            ) {
+                if k.validated && !bk.validated {
+                    k.validated = false;
+                    left_not_valid.push(format!("{schema}.{table}.{name}"));
+                }
+            }
+        }
+        if !left_not_valid.is_empty() {
+            self.note(format!(
+                "rolled back, {} came back NOT VALID: rows written while it was gone break it",
+                left_not_valid.join(", ")
+            ));
+        }
         let changed = diff_unchecked(&back, &start, &Hints::default());
         if !changed.is_empty() {
             let failure = Failure {
