@@ -190,6 +190,36 @@ async fn postgres_tenant_schemas_of_two_databases() {
         "{out}"
     );
 
+    // Drift across the fleet: every tenant clean; one changed by hand is named (exit 2).
+    let drift = ["drift", "--targets", "tenants", "--parallel", "8"];
+    let out = ok(migrator(&dir, &a.url, &drift));
+    assert!(
+        out.contains(&format!("{all} target(s): {all} clean, 0 drifted")),
+        "{out}"
+    );
+    exec(
+        e,
+        &b.url,
+        "ALTER TABLE tenant_042.items ADD COLUMN by_hand int",
+    )
+    .await;
+    let out = fails(migrator(&dir, &a.url, &drift), 2);
+    assert!(
+        out.contains(&format!("{all} target(s): {} clean, 1 drifted", all - 1)),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("/tenant_042: DRIFT") && l.contains("by_hand")),
+        "{out}"
+    );
+    exec(
+        e,
+        &b.url,
+        "ALTER TABLE tenant_042.items DROP COLUMN by_hand",
+    )
+    .await;
+
     // Rollback across the fleet: the contract comes off everywhere.
     rollback_one_everywhere(&dir, &a.url, all);
     for db in [&a, &b] {
@@ -285,6 +315,11 @@ async fn postgres_tenant_schemas_of_two_databases() {
         "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name LIKE 'migrator %'",
         a.name
     );
+    let pids = format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = '{}' AND application_name LIKE 'migrator %'",
+        a.name
+    );
+    let mut sessions = std::collections::BTreeSet::new();
     let mut most = 0i64;
     let mut done_seen = 0i64;
     let started = std::time::Instant::now();
@@ -296,6 +331,9 @@ async fn postgres_tenant_schemas_of_two_databases() {
         );
         let n: i64 = poll.query_one(runners.as_str(), &[]).await.unwrap().get(0);
         most = most.max(n);
+        for row in poll.query(pids.as_str(), &[]).await.unwrap() {
+            sessions.insert(row.get::<_, i32>(0));
+        }
         done_seen = poll
             .query_one(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'late'",
@@ -311,6 +349,13 @@ async fn postgres_tenant_schemas_of_two_databases() {
     assert!(
         (2..=4).contains(&most),
         "{most} runner sessions at once with --parallel 4"
+    );
+    // The targets of one database hand their sessions on: a few connections for a third of
+    // 100 tenants (one each, 33 or more, without it; each lives 200 ms, polled every 20 ms).
+    assert!(
+        sessions.len() <= 6,
+        "{} runner sessions over {done_seen} tenants with --parallel 4",
+        sessions.len()
     );
     let out = ok(migrator(
         &dir,
@@ -400,6 +445,49 @@ async fn mariadb_tenant_databases() {
         "20260101000003_drop_legacy"
     );
     assert_eq!(status["versions"][0]["count"], TENANTS_MY);
+
+    // Drift: every database clean; one changed by hand is named, in JSON too (exit 2).
+    let out = ok(migrator(
+        &dir,
+        &base.url,
+        &["drift", "--targets", "tenants"],
+    ));
+    assert!(
+        out.contains(&format!(
+            "{TENANTS_MY} target(s): {TENANTS_MY} clean, 0 drifted"
+        )),
+        "{out}"
+    );
+    exec(
+        e,
+        &tenant_url(&tenants[3]),
+        "CREATE INDEX by_hand ON items (name)",
+    )
+    .await;
+    let o = migrator(
+        &dir,
+        &base.url,
+        &["drift", "--targets", "tenants", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let drift: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let drifted: Vec<&serde_json::Value> = drift["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["report"]["findings"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty())
+        })
+        .collect();
+    assert_eq!(drifted.len(), 1, "{drift}");
+    assert!(
+        drifted[0]["label"].as_str().unwrap().ends_with(&tenants[3])
+            && drifted[0].to_string().contains("by_hand"),
+        "{drift}"
+    );
+    exec(e, &tenant_url(&tenants[3]), "DROP INDEX by_hand ON items").await;
 
     rollback_one_everywhere(&dir, &base.url, TENANTS_MY);
 

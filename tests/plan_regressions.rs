@@ -419,6 +419,36 @@ async fn mariadb_rename_of_a_column_a_generated_column_reads_is_refused() {
 /// contract the new application's INSERTs leave it out, so expand allows NULL in it (it used to
 /// stay NOT NULL until contract, and every new-application INSERT failed).
 async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
+    let text = match engine {
+        Engine::Postgres => "text",
+        Engine::Mysql => "varchar(50)",
+    };
+    let Some(run) = new_app_writes_between_expand_and_contract(
+        engine,
+        name,
+        &format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL, legacy_code {text} NOT NULL);\n"),
+        &format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL);\n"),
+        "INSERT INTO users (id, email) VALUES ({id}, 'n{id}')",
+        false,
+    )
+    .await
+    else {
+        return;
+    };
+    run.db.drop_db().await;
+}
+
+/// Plans v1 (applied with contract) and v2 (rehearsed with `rehearse`), applies v2's expand,
+/// runs the new application's `insert` (0 errors asserted) and then v2's contract. `None`
+/// without a server.
+async fn new_app_writes_between_expand_and_contract(
+    engine: Engine,
+    name: &str,
+    v1: &str,
+    v2: &str,
+    insert: &str,
+    rehearse: bool,
+) -> Option<NewAppRun> {
     use migrator_core::ops::plan_directory;
     use migrator_core::plan::PlanOptions;
     use migrator_core::runner::ApplyOptions;
@@ -426,8 +456,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
     let db = match engine {
         Engine::Postgres => migrator_tests::fresh_pg_db(name).await,
         Engine::Mysql => migrator_tests::fresh_mysql_db(name).await,
-    };
-    let Some(db) = db else { return };
+    }?;
     let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
     let dir = migrator_tests::TempDir::new();
     let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
@@ -436,15 +465,7 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
         batch_size: 100,
         ignore: migrator_core::source::Ignore::NONE,
     };
-    let text = match engine {
-        Engine::Postgres => "text",
-        Engine::Mysql => "varchar(50)",
-    };
-    std::fs::write(
-        &schema,
-        format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL, legacy_code {text} NOT NULL);\n"),
-    )
-    .unwrap();
+    std::fs::write(&schema, v1).unwrap();
     plan_directory(&mig, &schema, &url, "v1", opts, false, None)
         .await
         .unwrap();
@@ -452,35 +473,45 @@ async fn dropped_column_does_not_block_new_writes(engine: Engine, name: &str) {
         to: None,
         contract: true,
     };
-    migrator(&mig).apply_with(&url, &all).await.unwrap();
-    std::fs::write(
-        &schema,
-        format!("CREATE TABLE users (id bigint PRIMARY KEY, email {text} NOT NULL);\n"),
-    )
-    .unwrap();
-    plan_directory(&mig, &schema, &url, "v2", opts, false, None)
+    let m = migrator(&mig);
+    m.apply_with(&url, &all).await.unwrap();
+    let v1 = m.set.last_version().unwrap();
+    std::fs::write(&schema, v2).unwrap();
+    let rehearsal = rehearse.then(migrator_tests::test_rehearsal).flatten();
+    plan_directory(&mig, &schema, &url, "v2", opts, false, rehearsal.as_ref())
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{name}: v2: {e}"));
     migrator(&mig)
         .apply_with(&url, &ApplyOptions::default())
         .await
         .unwrap();
-    let app = App::new(
-        "new app",
-        vec!["INSERT INTO users (id, email) VALUES ({id}, 'n{id}')".into()],
-    );
+    let app = App::new("new app", vec![insert.into()]);
     let running = start(engine, &db.url, app, 2_000_000);
     running.until(50, std::time::Duration::from_secs(20)).await;
     let (ok, errors) = finish(running).await;
     assert!(
         errors.is_empty(),
-        "{} new-app errors, first: {}",
+        "{name}: {} new-app errors between expand and contract, first: {}",
         errors.len(),
         errors[0]
     );
     assert!(ok > 10, "the new app ran ({ok} statements)");
     migrator(&mig).apply_with(&url, &all).await.unwrap();
-    db.drop_db().await;
+    Some(NewAppRun {
+        db,
+        url,
+        _dir: dir,
+        mig,
+        v1,
+    })
+}
+
+struct NewAppRun {
+    db: migrator_tests::TestDb,
+    url: migrator_core::DatabaseUrl,
+    _dir: migrator_tests::TempDir,
+    mig: std::path::PathBuf,
+    v1: migrator_core::migrations::Version,
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -777,74 +808,28 @@ async fn pg_new_table_indexed_in_a_later_expand_file_passes_the_lint() {
 /// test, seed 1042286952 `>` on MariaDB). The rollback still runs: the key and the CHECK come
 /// back, Postgres leaving them NOT VALID as those rows break them.
 async fn dropped_parent_and_check_do_not_block_new_writes(engine: Engine, name: &str) {
-    use migrator_core::ops::plan_directory;
-    use migrator_core::plan::PlanOptions;
-    use migrator_core::runner::{ApplyOptions, RollbackTarget};
-    use migrator_tests::online::{finish, migrator, start, App};
-    let db = match engine {
-        Engine::Postgres => migrator_tests::fresh_pg_db(name).await,
-        Engine::Mysql => migrator_tests::fresh_mysql_db(name).await,
-    };
-    let Some(db) = db else { return };
-    let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
-    let dir = migrator_tests::TempDir::new();
-    let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
-    let opts = PlanOptions {
-        allow_destructive: true,
-        batch_size: 100,
-        ignore: migrator_core::source::Ignore::NONE,
-    };
-    let rehearsal = migrator_tests::test_rehearsal();
-    std::fs::write(
-        &schema,
+    use migrator_core::runner::RollbackTarget;
+    use migrator_tests::online::migrator;
+    let Some(run) = new_app_writes_between_expand_and_contract(
+        engine,
+        name,
         "CREATE TABLE shops (id bigint PRIMARY KEY, name varchar(40));\n\
          CREATE TABLE items (id bigint PRIMARY KEY, shop_id bigint, qty int NOT NULL,\n\
            CONSTRAINT items_shop FOREIGN KEY (shop_id) REFERENCES shops (id) ON DELETE CASCADE,\n\
            CONSTRAINT items_qty CHECK (qty >= 0));\n",
-    )
-    .unwrap();
-    plan_directory(&mig, &schema, &url, "v1", opts, false, None)
-        .await
-        .unwrap();
-    let all = ApplyOptions {
-        to: None,
-        contract: true,
-    };
-    let m = migrator(&mig);
-    m.apply_with(&url, &all).await.unwrap();
-    let v1 = m.set.last_version().unwrap();
-    std::fs::write(
-        &schema,
         "CREATE TABLE items (id bigint PRIMARY KEY, shop_id bigint, qty int NOT NULL);\n",
+        "INSERT INTO items (id, shop_id, qty) VALUES ({id}, {id}, -1)",
+        true,
     )
-    .unwrap();
-    plan_directory(&mig, &schema, &url, "v2", opts, false, rehearsal.as_ref())
-        .await
-        .unwrap_or_else(|e| panic!("{name}: v2: {e}"));
-    migrator(&mig)
-        .apply_with(&url, &ApplyOptions::default())
-        .await
-        .unwrap();
-    let app = App::new(
-        "new app",
-        vec!["INSERT INTO items (id, shop_id, qty) VALUES ({id}, {id}, -1)".into()],
-    );
-    let running = start(engine, &db.url, app, 2_000_000);
-    running.until(50, std::time::Duration::from_secs(20)).await;
-    let (ok, errors) = finish(running).await;
-    assert!(
-        errors.is_empty(),
-        "{name}: {} new-app errors between expand and contract, first: {}",
-        errors.len(),
-        errors[0]
-    );
-    assert!(ok > 10, "the new app ran ({ok} statements)");
-    migrator(&mig).apply_with(&url, &all).await.unwrap();
-    migrator(&mig)
-        .rollback(&url, &RollbackTarget::To(v1), true)
+    .await
+    else {
+        return;
+    };
+    migrator(&run.mig)
+        .rollback(&run.url, &RollbackTarget::To(run.v1), true)
         .await
         .unwrap_or_else(|e| panic!("{name}: rollback: {e}"));
-    let live = migrator_core::source::inspect_live(&url).await.unwrap();
+    let live = migrator_core::source::inspect_live(&run.url).await.unwrap();
     let items = live
         .schemas
         .iter()
@@ -857,7 +842,7 @@ async fn dropped_parent_and_check_do_not_block_new_writes(engine: Engine, name: 
     if engine == Engine::Postgres {
         assert!(!fk.validated && !check.validated, "{name}: left NOT VALID");
     }
-    db.drop_db().await;
+    run.db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

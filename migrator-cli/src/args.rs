@@ -161,8 +161,9 @@ pub enum Command {
     /// The live database against the migrations (replayed) and the declared schema (when
     /// --schema is given or schema.sql exists), plus directory integrity, edited, missing and
     /// pending files. Exit 0 clean, 2 drift, 1 error. `--format github` prints the findings
-    /// as GitHub Actions annotations.
-    Drift,
+    /// as GitHub Actions annotations. On a fleet (`--targets` / `--target`): every target, one
+    /// line each, exit 2 when any drifted.
+    Drift(DriftArgs),
     /// Check the directory against migrator.sum and, with a database, applied files against the
     /// history. Exit 2 on any problem.
     Verify,
@@ -353,6 +354,12 @@ pub struct RollbackArgs {
 
 #[derive(Args)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Args)]
+pub struct DriftArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
 }

@@ -127,7 +127,7 @@ impl Ctx {
                     },
                 })
             }
-            FormatArg::Github if matches!(cli.command, Command::Lint(_) | Command::Drift) => {
+            FormatArg::Github if matches!(cli.command, Command::Lint(_) | Command::Drift(_)) => {
                 Format::Text
             }
             FormatArg::Github => {

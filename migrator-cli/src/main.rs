@@ -111,7 +111,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Apply(args) => commands::apply::run(&ctx, args).await,
         Command::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Command::Status(args) => commands::status::run(&ctx, args).await,
-        Command::Drift => commands::drift::run(&ctx).await,
+        Command::Drift(args) => commands::drift::run(&ctx, args).await,
         Command::Verify => commands::verify::run(&ctx).await,
         Command::Rehash => commands::rehash::run(&ctx),
         Command::Baseline(args) => commands::baseline::run(&ctx, args).await,

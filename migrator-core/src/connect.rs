@@ -49,22 +49,32 @@ pub async fn postgres(url: &DatabaseUrl, application_name: &str) -> Result<tokio
         }
         Err(e) => return Err(pg_connect_error(url, &e)),
     };
-    if let Some(schema) = url.schema() {
-        // A schema target: the session works in it (bound, so any name is safe).
-        client
-            .execute(
-                "SELECT set_config('search_path', $1, false)",
-                &[&crate::Dialect::Postgres.ident(schema)],
-            )
-            .await
-            .map_err(|e| {
-                Error::db(
-                    format!("setting search_path on {}", url.redacted()),
-                    pg_error_text(&e),
-                )
-            })?;
+    if url.schema().is_some() {
+        set_schema(&client, url).await?;
     }
     Ok(client)
+}
+
+/// Makes a session work in `url`'s schema (a schema target's `search_path`, bound, so any
+/// name is safe), or in the connection's own default when it names none.
+pub(crate) async fn set_schema(client: &tokio_postgres::Client, url: &DatabaseUrl) -> Result<()> {
+    let set = match url.schema() {
+        Some(schema) => {
+            client
+                .execute(
+                    "SELECT set_config('search_path', $1, false)",
+                    &[&crate::Dialect::Postgres.ident(schema)],
+                )
+                .await
+        }
+        None => client.execute("RESET search_path", &[]).await,
+    };
+    set.map(|_| ()).map_err(|e| {
+        Error::db(
+            format!("setting search_path on {}", url.redacted()),
+            pg_error_text(&e),
+        )
+    })
 }
 
 async fn pg_connect(

@@ -176,6 +176,20 @@ impl DatabaseUrl {
         }
     }
 
+    /// Whether a session opened for `self` can serve `other` once switched over (a fleet
+    /// hands sessions from one target to the next): on Postgres, the same database (`other`
+    /// may name another schema); on MySQL, the same server and login (another database).
+    pub fn session_reusable_for(&self, other: &DatabaseUrl) -> bool {
+        match self.dialect {
+            Dialect::Postgres => {
+                self.raw == other.raw && self.tls == other.tls && other.dialect == self.dialect
+            }
+            Dialect::Mysql => {
+                other.database().is_some() && self.with_database("") == other.with_database("")
+            }
+        }
+    }
+
     /// The schema of [`DatabaseUrl::with_schema`], if any.
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()
@@ -312,6 +326,23 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sessions_serve_schemas_of_one_database_and_databases_of_one_server() {
+        let pg = DatabaseUrl::parse("postgres://u:p@h:5432/app").unwrap();
+        let (a, b) = (pg.with_schema("t1"), pg.with_schema("t2"));
+        assert!(a.session_reusable_for(&b) && a.session_reusable_for(&pg));
+        let other_db = DatabaseUrl::parse("postgres://u:p@h:5432/other").unwrap();
+        assert!(!a.session_reusable_for(&other_db.with_schema("t2")));
+        let other_host = DatabaseUrl::parse("postgres://u:p@h2:5432/app").unwrap();
+        assert!(!a.session_reusable_for(&other_host.with_schema("t2")));
+        let my = DatabaseUrl::parse("mysql://u:p@h:3306/t1").unwrap();
+        assert!(my.session_reusable_for(&my.with_database("t2")));
+        let other_login = DatabaseUrl::parse("mysql://v:p@h:3306/t2").unwrap();
+        assert!(!my.session_reusable_for(&other_login));
+        let no_db = DatabaseUrl::parse("mysql://u:p@h:3306").unwrap();
+        assert!(!my.session_reusable_for(&no_db));
+    }
 
     #[test]
     fn redacts_passwords_inside_free_text() {

@@ -3,11 +3,14 @@
 //! and after a failure no new target starts unless `continue_on_error` (the targets already
 //! running finish: a runner stopped mid-file would only leave more to resume).
 //!
-//! Nothing here is shared between targets but the bound: each target is the ordinary runner
-//! on its own database or schema, with its own history and lock. So a fleet run killed at any
+//! Nothing here is shared between targets but the bound and the connections: each target is
+//! the ordinary runner on its own database or schema, with its own history and lock, on a
+//! session that the previous target of the same database (Postgres schemas) or server (MySQL
+//! databases) hands on after a successful run (`runner::sessions`). So a fleet run killed at any
 //! moment leaves each target untouched, done, or resumable, and running it again finishes it.
 
 use crate::migrations::Phase;
+use crate::runner::sessions::Sessions;
 use crate::runner::{
     ApplyOptions, ApplyReport, Migrator, RollbackReport, RollbackTarget, State, StatusReport,
 };
@@ -211,20 +214,29 @@ impl Migrator {
         on_result: &mut (dyn FnMut(&TargetResult<ApplyReport>) + Send),
     ) -> Result<FleetReport<ApplyReport>> {
         self.set.check_integrity()?;
+        let sessions = &Sessions::kept();
         if opts.contract {
-            self.check_fleet_expanded(targets, opts, fleet).await?;
+            if let Err(e) = self
+                .check_fleet_expanded(targets, opts, fleet, sessions)
+                .await
+            {
+                sessions.close_all().await;
+                return Err(e);
+            }
         }
-        Ok(run(
+        let report = run(
             targets,
             fleet,
             &self.settings.stop,
             |url| async move {
-                let (report, result) = self.apply_reporting(&url, opts, &mut |_| {}).await;
+                let (report, result) = self.apply_in(&url, opts, &mut |_| {}, sessions).await;
                 (Some(report), result)
             },
             on_result,
         )
-        .await)
+        .await;
+        sessions.close_all().await;
+        Ok(report)
     }
 
     /// Rolls back on every target (see [`run`]).
@@ -237,19 +249,22 @@ impl Migrator {
         on_result: &mut (dyn FnMut(&TargetResult<RollbackReport>) + Send),
     ) -> Result<FleetReport<RollbackReport>> {
         self.set.check_integrity()?;
-        Ok(run(
+        let sessions = &Sessions::kept();
+        let report = run(
             targets,
             fleet,
             &self.settings.stop,
             |url| async move {
                 let (report, result) = self
-                    .rollback_reporting(&url, what, force, &mut |_| {})
+                    .rollback_in(&url, what, force, &mut |_| {}, sessions)
                     .await;
                 (Some(report), result)
             },
             on_result,
         )
-        .await)
+        .await;
+        sessions.close_all().await;
+        Ok(report)
     }
 
     /// The status of every target (all of them, whatever fails: a status reads only).
@@ -257,6 +272,18 @@ impl Migrator {
         &self,
         targets: &[DatabaseUrl],
         parallel: usize,
+    ) -> FleetReport<StatusReport> {
+        let sessions = Sessions::kept();
+        let report = self.status_fleet_in(targets, parallel, &sessions).await;
+        sessions.close_all().await;
+        report
+    }
+
+    async fn status_fleet_in(
+        &self,
+        targets: &[DatabaseUrl],
+        parallel: usize,
+        sessions: &Sessions,
     ) -> FleetReport<StatusReport> {
         let fleet = FleetOptions {
             parallel,
@@ -268,7 +295,7 @@ impl Migrator {
             &fleet,
             &StopFlag::default(),
             |url| async move {
-                match self.status(&url).await {
+                match self.status_in(&url, sessions).await {
                     Ok(status) => (Some(status), Ok(())),
                     Err(e) => (None, Err(e)),
                 }
@@ -285,8 +312,11 @@ impl Migrator {
         targets: &[DatabaseUrl],
         opts: &ApplyOptions,
         fleet: &FleetOptions,
+        sessions: &Sessions,
     ) -> Result<()> {
-        let report = self.status_fleet(targets, fleet.parallel).await;
+        let report = self
+            .status_fleet_in(targets, fleet.parallel, sessions)
+            .await;
         let mut behind = Vec::new();
         for t in &report.targets {
             match &t.outcome {

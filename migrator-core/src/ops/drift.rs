@@ -7,13 +7,15 @@
 //! (exit 2 in the CLI); a clean database has none.
 
 use crate::diff::{diff_unchecked, Change, Hints};
+use crate::fleet::{FleetOptions, FleetReport};
+use crate::migrations::Version;
 use crate::render::render_all;
 use crate::runner::State;
-use crate::source::{
-    inspect_declared, inspect_live, inspect_replayed, inspect_replayed_up_to, Ignore,
-};
-use crate::{DatabaseUrl, MigrationSet, Migrator, Result};
+use crate::schema::Database;
+use crate::source::{inspect_declared, inspect_replayed, inspect_replayed_up_to, Ignore};
+use crate::{DatabaseUrl, Dialect, MigrationSet, Migrator, Result};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -229,125 +231,242 @@ pub async fn drift(
     dev: Option<&DatabaseUrl>,
     ignore: Ignore,
 ) -> Result<DriftReport> {
-    let set = MigrationSet::load_dir(dir)?;
-    let dev = dev.unwrap_or(url);
-    let dir_name = |f: &str| dir.join(f).display().to_string();
-    let mut findings = Vec::new();
-    for p in &set.integrity {
-        findings.push(Finding {
-            kind: "integrity",
-            file: Some(dir_name(&p.file)),
-            line: None,
-            message: p.message.clone(),
-            sql: None,
-        });
-    }
-    let migrator = Migrator::new(set.clone());
-    let status = migrator.status(url).await?;
-    let mut last_applied = None;
-    for e in &status.migrations {
-        let file = e
-            .file
-            .clone()
-            .unwrap_or_else(|| format!("{}_{}.up.sql", e.version, e.name));
-        let (kind, message) = match e.state {
-            State::Applied => {
-                last_applied = Some(e.version);
-                continue;
+    DriftCheck::new(dir, declared, dev.unwrap_or(url), ignore)?
+        .check(url)
+        .await
+}
+
+/// Every target of a fleet checked as [`drift`] does (all of them, whatever fails), at most
+/// `parallel` at once. The scratch databases are made once for the fleet: the declared schema,
+/// and what the migrations produce up to each version some target is at.
+pub async fn drift_fleet(
+    check: &DriftCheck<'_>,
+    targets: &[DatabaseUrl],
+    parallel: usize,
+) -> FleetReport<DriftReport> {
+    let opts = FleetOptions {
+        parallel,
+        continue_on_error: true,
+        ..FleetOptions::default()
+    };
+    crate::fleet::run::run(
+        targets,
+        &opts,
+        &crate::StopFlag::default(),
+        |url| async move {
+            match check.check(&url).await {
+                Ok(report) => (Some(report), Ok(())),
+                Err(e) => (None, Err(e)),
             }
-            State::Edited => (
-                "edited",
-                format!(
-                    "applied, but edited since (recorded {})",
-                    e.history
-                        .as_ref()
-                        .map(|h| h.checksum_up.as_str())
-                        .unwrap_or("?")
-                ),
-            ),
-            State::MissingFile => (
-                "missing-file",
-                "applied to the database, but the file is gone from the directory".to_string(),
-            ),
-            State::Pending | State::AwaitingContract => {
-                ("pending", format!("not applied yet ({})", e.state.as_str()))
-            }
-            State::OutOfOrder => (
-                "out-of-order",
-                "not applied, and older than the newest applied migration".to_string(),
-            ),
-            State::Partial | State::Failed | State::RollbackPartial => (
-                "partial",
-                format!(
-                    "{}: {}",
-                    e.state.as_str(),
-                    e.history
-                        .as_ref()
-                        .and_then(|h| h.error.clone())
-                        .unwrap_or_default()
-                ),
-            ),
-        };
-        if matches!(e.state, State::Edited | State::MissingFile) {
-            last_applied = Some(e.version);
-        }
-        findings.push(Finding {
-            kind,
-            file: Some(dir_name(&file)),
-            line: None,
-            message,
-            sql: None,
-        });
+        },
+        &mut |_| {},
+    )
+    .await
+}
+
+/// The project side of drift, read once for any number of targets: the directory (with its sum
+/// problems), the declared schema and what the migrations produce, each loaded into a scratch
+/// database on `dev` once and kept.
+pub struct DriftCheck<'a> {
+    dir: &'a Path,
+    set: MigrationSet,
+    declared: Option<&'a Path>,
+    dev: DatabaseUrl,
+    ignore: Ignore,
+    /// What the migrations up to a version (`None`: none) produce.
+    replayed: tokio::sync::Mutex<BTreeMap<Option<Version>, Database>>,
+    declared_db: tokio::sync::OnceCell<Database>,
+}
+
+impl<'a> DriftCheck<'a> {
+    pub fn new(
+        dir: &'a Path,
+        declared: Option<&'a Path>,
+        dev: &DatabaseUrl,
+        ignore: Ignore,
+    ) -> Result<DriftCheck<'a>> {
+        Ok(DriftCheck {
+            dir,
+            set: MigrationSet::load_dir(dir)?,
+            declared,
+            dev: dev.clone(),
+            ignore,
+            replayed: Default::default(),
+            declared_db: Default::default(),
+        })
     }
 
-    let live = inspect_live(url).await?;
-    // (a) what the applied migrations produce, when the files can be trusted to replay.
-    let replayable = set.integrity.is_empty()
-        && !findings
-            .iter()
-            .any(|f| matches!(f.kind, "edited" | "missing-file"));
-    if replayable {
-        let expected = match last_applied {
-            Some(to) => inspect_replayed_up_to(dev, &set, to).await?,
+    /// What the migrations up to `last_applied` produce, replayed once per version.
+    async fn replayed(&self, last_applied: Option<Version>) -> Result<Database> {
+        // Held while replaying: a second target at the same version waits for this one.
+        let mut cache = self.replayed.lock().await;
+        if let Some(db) = cache.get(&last_applied) {
+            return Ok(db.clone());
+        }
+        let db = match last_applied {
+            Some(to) => inspect_replayed_up_to(&self.dev, &self.set, to).await?,
             // Nothing applied: an empty scratch database is what the migrations produce.
             None => {
                 let nothing = MigrationSet {
                     migrations: Vec::new(),
-                    ..set.clone()
+                    ..self.set.clone()
                 };
-                inspect_replayed(dev, &nothing).await?
+                inspect_replayed(&self.dev, &nothing).await?
             }
         };
-        let changes = diff_unchecked(&live, &expected, &Hints::default());
-        let file = Some(dir.display().to_string());
-        let what = "what its applied migrations produce";
-        findings.extend(schema_findings(
-            "schema",
-            file.clone(),
-            what,
-            &changes,
-            &live,
-        )?);
-        findings.extend(unmanaged_findings("schema", file, what, &live, &expected));
+        cache.insert(last_applied, db.clone());
+        Ok(db)
     }
-    // The declared schema, when given.
-    if let Some(path) = declared {
-        let (want, _) = inspect_declared(dev, path, ignore).await?;
-        let changes = diff_unchecked(&live, &want, &Hints::default());
-        let file = Some(path.display().to_string());
-        let what = "the declared schema";
-        findings.extend(schema_findings(
-            "declared",
-            file.clone(),
-            what,
-            &changes,
-            &live,
-        )?);
-        // No unmanaged objects here: a declared schema with any is refused (naming its line),
-        // and those the migrations create by hand are compared in the "schema" check above.
+
+    async fn declared_db(&self, path: &Path) -> Result<Database> {
+        self.declared_db
+            .get_or_try_init(|| async {
+                inspect_declared(&self.dev, path, self.ignore)
+                    .await
+                    .map(|(db, _)| db)
+            })
+            .await
+            .cloned()
     }
-    Ok(DriftReport {
-        database: url.redacted(),
-        findings,
-    })
+
+    /// A scratch database's model as `url` would hold it: a MySQL scratch database carries the
+    /// dev URL's database name, and a Postgres schema target holds in its schema what a
+    /// scratch database holds in `public` (the schema itself, its comment and options, is
+    /// made outside the migrations: taken from `live`).
+    fn as_target(&self, mut db: Database, url: &DatabaseUrl, live: &Database) -> Database {
+        match url.dialect() {
+            Dialect::Mysql => db.rename_schema(
+                &self.dev.database().unwrap_or_default(),
+                &url.database().unwrap_or_default(),
+            ),
+            Dialect::Postgres => {
+                if let Some(name) = url.schema() {
+                    db.rename_schema("public", name);
+                    let own = live.schemas.iter().find(|s| s.name == name);
+                    if let Some(s) = db.schemas.iter_mut().find(|s| s.name == name) {
+                        s.comment = own.and_then(|o| o.comment.clone());
+                        s.options = own.map(|o| o.options.clone()).unwrap_or_default();
+                    }
+                }
+            }
+        }
+        db
+    }
+
+    /// The findings for one target.
+    pub async fn check(&self, url: &DatabaseUrl) -> Result<DriftReport> {
+        let (dir, set) = (self.dir, &self.set);
+        let dir_name = |f: &str| dir.join(f).display().to_string();
+        let mut findings = Vec::new();
+        for p in &set.integrity {
+            findings.push(Finding {
+                kind: "integrity",
+                file: Some(dir_name(&p.file)),
+                line: None,
+                message: p.message.clone(),
+                sql: None,
+            });
+        }
+        let migrator = Migrator::new(set.clone());
+        let status = migrator.status(url).await?;
+        let mut last_applied = None;
+        for e in &status.migrations {
+            let file = e
+                .file
+                .clone()
+                .unwrap_or_else(|| format!("{}_{}.up.sql", e.version, e.name));
+            let (kind, message) = match e.state {
+                State::Applied => {
+                    last_applied = Some(e.version);
+                    continue;
+                }
+                State::Edited => (
+                    "edited",
+                    format!(
+                        "applied, but edited since (recorded {})",
+                        e.history
+                            .as_ref()
+                            .map(|h| h.checksum_up.as_str())
+                            .unwrap_or("?")
+                    ),
+                ),
+                State::MissingFile => (
+                    "missing-file",
+                    "applied to the database, but the file is gone from the directory".to_string(),
+                ),
+                State::Pending | State::AwaitingContract => {
+                    ("pending", format!("not applied yet ({})", e.state.as_str()))
+                }
+                State::OutOfOrder => (
+                    "out-of-order",
+                    "not applied, and older than the newest applied migration".to_string(),
+                ),
+                State::Partial | State::Failed | State::RollbackPartial => (
+                    "partial",
+                    format!(
+                        "{}: {}",
+                        e.state.as_str(),
+                        e.history
+                            .as_ref()
+                            .and_then(|h| h.error.clone())
+                            .unwrap_or_default()
+                    ),
+                ),
+            };
+            if matches!(e.state, State::Edited | State::MissingFile) {
+                last_applied = Some(e.version);
+            }
+            findings.push(Finding {
+                kind,
+                file: Some(dir_name(&file)),
+                line: None,
+                message,
+                sql: None,
+            });
+        }
+
+        // A schema target: its own schema only (the other tenants share the database).
+        let only: Vec<String> = url.schema().map(str::to_string).into_iter().collect();
+        let live = crate::catalog::connect(url).await?.inspect(&only).await?;
+        // (a) what the applied migrations produce, when the files can be trusted to replay.
+        let replayable = set.integrity.is_empty()
+            && !findings
+                .iter()
+                .any(|f| matches!(f.kind, "edited" | "missing-file"));
+        if replayable {
+            let expected = self.as_target(self.replayed(last_applied).await?, url, &live);
+            let changes = diff_unchecked(&live, &expected, &Hints::default());
+            let file = Some(dir.display().to_string());
+            let what = "what its applied migrations produce";
+            findings.extend(schema_findings(
+                "schema",
+                file.clone(),
+                what,
+                &changes,
+                &live,
+            )?);
+            findings.extend(unmanaged_findings("schema", file, what, &live, &expected));
+        }
+        // The declared schema, when given.
+        if let Some(path) = self.declared {
+            let want = self.as_target(self.declared_db(path).await?, url, &live);
+            let changes = diff_unchecked(&live, &want, &Hints::default());
+            let file = Some(path.display().to_string());
+            let what = "the declared schema";
+            findings.extend(schema_findings(
+                "declared",
+                file.clone(),
+                what,
+                &changes,
+                &live,
+            )?);
+            // No unmanaged objects here: a declared schema with any is refused (naming its
+            // line), and those the migrations create by hand are compared in the "schema"
+            // check above.
+        }
+        Ok(DriftReport {
+            database: url.redacted(),
+            findings,
+        })
+    }
 }

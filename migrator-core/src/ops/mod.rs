@@ -14,7 +14,7 @@ pub mod plan;
 pub mod verify;
 
 pub use diff::{diff_sources, SourceDiff};
-pub use drift::{drift, DriftReport, Finding};
+pub use drift::{drift, drift_fleet, DriftCheck, DriftReport, Finding};
 pub use plan::{plan_directory, prepare_plan, PlanDraft, PlanReport};
 pub use verify::{verify, VerifyReport};
 

@@ -29,6 +29,7 @@ pub mod reconcile;
 pub mod record;
 pub mod replica;
 pub mod report;
+pub(crate) mod sessions;
 pub mod target;
 pub mod throttle;
 mod watch;
@@ -41,6 +42,7 @@ pub use target::Target;
 
 use crate::migrations::{Phase, Version};
 use crate::{DatabaseUrl, EmbeddedMigrations, Error, MigrationSet, Result, Settings};
+use sessions::Sessions;
 use std::path::Path;
 
 /// What `apply` runs.
@@ -114,6 +116,18 @@ impl Migrator {
         opts: &ApplyOptions,
         on_applied: &mut (dyn FnMut(&MigrationRun) + Send),
     ) -> (ApplyReport, Result<()>) {
+        self.apply_in(url, opts, on_applied, &Sessions::one_off())
+            .await
+    }
+
+    /// [`Migrator::apply_reporting`] on a session of `sessions`.
+    pub(crate) async fn apply_in(
+        &self,
+        url: &DatabaseUrl,
+        opts: &ApplyOptions,
+        on_applied: &mut (dyn FnMut(&MigrationRun) + Send),
+        sessions: &Sessions,
+    ) -> (ApplyReport, Result<()>) {
         let mut report = ApplyReport {
             database: url.redacted(),
             ..Default::default()
@@ -123,11 +137,11 @@ impl Migrator {
             if let Some(to) = opts.to {
                 self.require_version(to)?;
             }
-            let mut target = connect::connect(url).await?;
+            let mut target = sessions.open(url).await?;
             let result = self
                 .apply_on_target(target.as_mut(), opts, &mut report, on_applied)
                 .await;
-            target.close().await;
+            sessions.done(url, target, result.is_ok()).await;
             result
         }
         .await;
@@ -244,13 +258,26 @@ impl Migrator {
         force: bool,
         on_rolled_back: &mut (dyn FnMut(&MigrationRun) + Send),
     ) -> (RollbackReport, Result<()>) {
+        self.rollback_in(url, what, force, on_rolled_back, &Sessions::one_off())
+            .await
+    }
+
+    /// [`Migrator::rollback_reporting`] on a session of `sessions`.
+    pub(crate) async fn rollback_in(
+        &self,
+        url: &DatabaseUrl,
+        what: &RollbackTarget,
+        force: bool,
+        on_rolled_back: &mut (dyn FnMut(&MigrationRun) + Send),
+        sessions: &Sessions,
+    ) -> (RollbackReport, Result<()>) {
         let mut report = RollbackReport {
             database: url.redacted(),
             ..Default::default()
         };
         let result = async {
             self.set.check_integrity()?;
-            let mut target = connect::connect(url).await?;
+            let mut target = sessions.open(url).await?;
             let result = async {
                 lock::acquire(target.as_mut(), self.settings.runner_lock_wait).await?;
                 let inner = self
@@ -261,7 +288,7 @@ impl Migrator {
                 unlocked
             }
             .await;
-            target.close().await;
+            sessions.done(url, target, result.is_ok()).await;
             result
         }
         .await;
@@ -364,9 +391,18 @@ impl Migrator {
 
     /// The state of every migration. Takes no lock.
     pub async fn status(&self, url: &DatabaseUrl) -> Result<StatusReport> {
-        let mut target = connect::connect(url).await?;
+        self.status_in(url, &Sessions::one_off()).await
+    }
+
+    /// [`Migrator::status`] on a session of `sessions`.
+    pub(crate) async fn status_in(
+        &self,
+        url: &DatabaseUrl,
+        sessions: &Sessions,
+    ) -> Result<StatusReport> {
+        let mut target = sessions.open(url).await?;
         let history = target.read_history().await;
-        target.close().await;
+        sessions.done(url, target, history.is_ok()).await;
         let history = history?.unwrap_or_default();
         Ok(StatusReport {
             database: url.redacted(),

@@ -95,19 +95,24 @@ impl<'c> MysqlTarget<'c> {
             url: what.to_string(),
             message: "no database selected; put the database name in the URL path (mysql://user:password@host:3306/DATABASE)".into(),
         })?;
-        let mut lock_name = format!("migrator:{db}");
-        if lock_name.len() > 64 {
-            let digest = Checksum::of(db.as_bytes()).to_string();
-            lock_name = format!("migrator:{}", &digest["sha256:".len()..][..40]);
-        }
         Ok(MysqlTarget {
             conn,
-            lock_name,
+            lock_name: lock_name(&db),
             url: None,
             connection_id: None,
             progress_columns: None,
         })
     }
+}
+
+/// The `GET_LOCK` name of database `db` (names are server-wide, at most 64 characters).
+fn lock_name(db: &str) -> String {
+    let name = format!("migrator:{db}");
+    if name.len() <= 64 {
+        return name;
+    }
+    let digest = Checksum::of(db.as_bytes()).to_string();
+    format!("migrator:{}", &digest["sha256:".len()..][..40])
 }
 
 /// What a DDL statement that already ran says when it runs again (see
@@ -895,6 +900,29 @@ impl Target for MysqlTarget<'_> {
             .into_iter()
             .map(|row| row.unwrap().into_iter().map(value_text).collect())
             .collect())
+    }
+
+    async fn retarget(&mut self, url: &DatabaseUrl) -> Result<bool> {
+        let reusable = matches!(&self.conn, MyConn::Owned(_))
+            && self
+                .url
+                .as_ref()
+                .is_some_and(|u| u.session_reusable_for(url));
+        let Some(db) = url.database().filter(|_| reusable) else {
+            return Ok(false);
+        };
+        // Prepared statements keep the database they were prepared in: a fresh session
+        // (COM_RESET_CONNECTION also drops the statement cache), then the new database.
+        let switch = format!("USE {}", Dialect::Mysql.ident(&db));
+        let switched = match self.conn.reset().await {
+            Ok(true) => self.conn.query_drop(switch).await,
+            Ok(false) => return Ok(false),
+            Err(e) => Err(e),
+        };
+        switched.map_err(|e| Error::db(format!("switching to {}", url.redacted()), e))?;
+        self.lock_name = lock_name(&db);
+        self.url = Some(url.clone());
+        Ok(true)
     }
 
     async fn close(self: Box<Self>) {

@@ -902,6 +902,22 @@ impl Target for PostgresTarget<'_> {
             .collect()
     }
 
+    async fn retarget(&mut self, url: &DatabaseUrl) -> Result<bool> {
+        let reusable = matches!(&self.client, PgClient::Owned(_))
+            && self
+                .url
+                .as_ref()
+                .is_some_and(|u| u.session_reusable_for(url));
+        if !reusable {
+            return Ok(false);
+        }
+        crate::connect::set_schema(&self.client, url).await?;
+        // Prepared statements name tables of the schema they were prepared in.
+        self.prepared.clear();
+        self.url = Some(url.clone());
+        Ok(true)
+    }
+
     async fn close(self: Box<Self>) {
         // The application's connection goes back with the session's own lock_timeout.
         if let PgClient::Borrowed(c) = self.client {

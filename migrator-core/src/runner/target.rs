@@ -180,6 +180,16 @@ pub trait Target: Send {
     /// target does not know is `Error::Refused`, saying which names it accepts.
     async fn load_metrics(&mut self, names: &[String]) -> Result<Vec<u64>>;
 
+    /// Points this session at another target of a fleet that it can serve without
+    /// reconnecting (see [`crate::DatabaseUrl::session_reusable_for`]): another schema of the
+    /// same Postgres database, another database of the same MySQL server and login. `false`
+    /// when it cannot (a borrowed connection, another server): the caller connects anew.
+    /// Only called between runs: no transaction open, the runner lock released.
+    async fn retarget(&mut self, url: &crate::DatabaseUrl) -> Result<bool> {
+        let _ = url;
+        Ok(false)
+    }
+
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>);
 
