@@ -1,8 +1,8 @@
 //! Fleets (`--targets NAME` from `[targets.NAME]` in migrator.toml): one migrations directory
-//! applied to every tenant schema of two Postgres databases (100 each) and to 50 MariaDB tenant
-//! databases: apply, the contract guard, contract, rollback, status, a broken tenant with and
-//! without `--continue-on-error`, and `kill -9` in the middle of a fleet run with the
-//! `--parallel` bound observed on the server.
+//! applied to every tenant schema of databases on two Postgres servers (100 each) and to 50
+//! MariaDB tenant databases: apply, drift, the contract guard, contract, rollback, status, a
+//! broken tenant with and without `--continue-on-error`, and `kill -9` in the middle of a fleet
+//! run with the `--parallel` bound observed on the server and connections handed on.
 
 use migrator_tests::cli::*;
 use migrator_tests::*;
@@ -36,6 +36,17 @@ fn project(dir: &TempDir) {
         "ALTER TABLE items ADD COLUMN legacy VARCHAR(50);\n",
     );
     rehash(dir);
+}
+
+/// `host:port` of a URL.
+fn label_server(url: &str) -> String {
+    migrator_core::DatabaseUrl::parse(url)
+        .unwrap()
+        .label()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// `(done, failed, not run)` of the summary line `N target(s): D done, F failed, S not run`.
@@ -81,12 +92,22 @@ async fn pg_schemas_with_columns(url: &str, columns: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn postgres_tenant_schemas_of_two_databases() {
+async fn postgres_tenant_schemas_on_two_servers() {
     let e = Engine::Postgres;
     let Some(a) = fresh(e, "fleet_a").await else {
         return;
     };
-    let b = fresh(e, "fleet_b").await.expect("a second database");
+    // The second server of the test set (the replica tests' primary); outside CI without it,
+    // a second database of the same server.
+    let b = match pg_replica_primary_url() {
+        Some(second) => fresh_pg_db_on(second, "fleet_b").await,
+        None => fresh(e, "fleet_b").await,
+    }
+    .expect("a second database");
+    assert!(
+        !in_ci() || label_server(&a.url) != label_server(&b.url),
+        "two servers in CI"
+    );
     for db in [&a, &b] {
         let mut ddl: String = (0..TENANTS_PG)
             .map(|i| format!("CREATE SCHEMA tenant_{i:03};"))

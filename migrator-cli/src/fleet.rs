@@ -50,3 +50,45 @@ pub fn migrations(verb: &str, none: &str, runs: &[MigrationRun]) -> String {
             .join(", ")
     )
 }
+
+/// A bar across a fleet's targets (done of all, failures, ETA) on stderr when it is a terminal
+/// and not `--quiet`; the per-target lines print above it. Nothing otherwise.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub fn new(total: usize, shown: bool) -> Progress {
+        use std::io::IsTerminal;
+        Progress((shown && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "targets [{wide_bar}] {pos}/{len} {msg} {elapsed} (ETA {eta})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        }))
+    }
+
+    /// One more target known: `print` writes its line (above the bar).
+    pub fn result<T>(&self, result: &TargetResult<T>, print: impl FnOnce()) {
+        let Some(bar) = &self.0 else {
+            return print();
+        };
+        bar.suspend(print);
+        if matches!(result.outcome, Outcome::Failed { .. }) {
+            let failed = bar
+                .message()
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok());
+            bar.set_message(format!("{} failed", failed.unwrap_or(0) + 1));
+        }
+        bar.inc(1);
+    }
+
+    pub fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

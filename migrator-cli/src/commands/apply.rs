@@ -19,14 +19,18 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> Result<u8, Error> {
     let text = ctx.format == Format::Text;
     crate::interrupt::stop_on_ctrl_c(ctx.settings.stop.clone(), "apply");
     if let Some(targets) = ctx.fleet(&args.fleet).await? {
+        let progress = fleet::Progress::new(targets.len(), ctx.settings.progress_bar);
         let report = migrator
             .apply_fleet(&targets, &opts, &ctx.fleet_options(&args.fleet), &mut |r| {
-                if text {
-                    outln!("{}", fleet::line(r, applied));
-                }
+                progress.result(r, || {
+                    if text {
+                        outln!("{}", fleet::line(r, applied));
+                    }
+                })
             })
-            .await?;
-        return Ok(fleet::finish(ctx.format, &report));
+            .await;
+        progress.finish();
+        return Ok(fleet::finish(ctx.format, &report?));
     }
     let url = ctx.url()?;
     let (report, result) = migrator

@@ -20,7 +20,17 @@ pub async fn run(ctx: &Ctx, args: DriftArgs) -> Result<u8, Error> {
         let dir = ctx.existing_dir()?;
         let check = DriftCheck::new(dir, declared, &dev, ctx.ignore)?;
         let parallel = ctx.fleet_options(&args.fleet).parallel;
-        let report = drift_fleet(&check, &targets, parallel).await;
+        let text = !ctx.github && ctx.format == Format::Text;
+        let progress = crate::fleet::Progress::new(targets.len(), ctx.settings.progress_bar);
+        let report = drift_fleet(&check, &targets, parallel, &mut |t| {
+            progress.result(t, || {
+                if text {
+                    outln!("{}", crate::fleet::line(t, summary));
+                }
+            })
+        })
+        .await;
+        progress.finish();
         let drifted = report
             .targets
             .iter()
@@ -36,9 +46,6 @@ pub async fn run(ctx: &Ctx, args: DriftArgs) -> Result<u8, Error> {
                 }
             }
             _ => {
-                for t in &report.targets {
-                    outln!("{}", crate::fleet::line(t, summary));
-                }
                 outln!(
                     "{} target(s): {} clean, {drifted} drifted, {} not checked",
                     report.targets.len(),

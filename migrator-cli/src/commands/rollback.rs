@@ -21,14 +21,18 @@ pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<u8, Error> {
     crate::interrupt::stop_on_ctrl_c(ctx.settings.stop.clone(), "rollback");
     if let Some(targets) = ctx.fleet(&args.fleet).await? {
         let fleet_opts = ctx.fleet_options(&args.fleet);
+        let progress = fleet::Progress::new(targets.len(), ctx.settings.progress_bar);
         let report = migrator
             .rollback_fleet(&targets, &what, args.force, &fleet_opts, &mut |r| {
-                if text {
-                    outln!("{}", fleet::line(r, rolled_back));
-                }
+                progress.result(r, || {
+                    if text {
+                        outln!("{}", fleet::line(r, rolled_back));
+                    }
+                })
             })
-            .await?;
-        return Ok(fleet::finish(ctx.format, &report));
+            .await;
+        progress.finish();
+        return Ok(fleet::finish(ctx.format, &report?));
     }
     let url = ctx.url()?;
     let (report, result) = migrator

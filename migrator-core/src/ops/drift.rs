@@ -243,6 +243,7 @@ pub async fn drift_fleet(
     check: &DriftCheck<'_>,
     targets: &[DatabaseUrl],
     parallel: usize,
+    on_result: &mut (dyn FnMut(&crate::fleet::TargetResult<DriftReport>) + Send),
 ) -> FleetReport<DriftReport> {
     let opts = FleetOptions {
         parallel,
@@ -259,7 +260,7 @@ pub async fn drift_fleet(
                 Err(e) => (None, Err(e)),
             }
         },
-        &mut |_| {},
+        on_result,
     )
     .await
 }
