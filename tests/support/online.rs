@@ -64,7 +64,8 @@ async fn exec(engine: Engine, url: &str, sql: &str) {
     }
 }
 
-async fn query(engine: Engine, url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+/// Every row of `sql`, each column as text (`None` for NULL).
+pub async fn query(engine: Engine, url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     match engine {
         Engine::Postgres => pg_query_strings(url, sql).await,
         Engine::Mysql => mysql_query_strings(url, sql).await,
