@@ -143,6 +143,21 @@ impl Case {
         self
     }
 
+    /// The password of `url` (`scheme://user:PASSWORD@…`), when it has one, must not be printed.
+    fn hides_password_of(self, url: &str) -> Case {
+        let password = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split(['/', '?']).next())
+            .and_then(|authority| authority.rsplit_once('@'))
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .map(|(_, p)| p.to_string())
+            .filter(|p| !p.is_empty());
+        match password {
+            Some(p) => self.hides(&p),
+            None => self,
+        }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let env: Vec<(&str, &str)> = self
             .env
@@ -588,6 +603,7 @@ fn offline() {
             .url("postgres://u:secretpw@localhost:99999/app")
             .run(&["status"])
             .says("99999")
+            .says("invalid value for option `port`")
             .hides("secretpw"),
         valid("unreachable host/port")
             .url("postgres://u:secretpw@127.0.0.1:1/app")
@@ -802,6 +818,730 @@ fn offline() {
             .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
             .run(&["diff", "--from", "nowhere/at/all", "--to", "schema.sql"])
             .says("nowhere/at/all"),
+        // ---- fleets: flags (`--targets NAME`, `--target URL`…)
+        valid("--parallel 0")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--target", NOWHERE_PG, "--parallel", "0"])
+            .says("'--parallel <N>'")
+            .says("0 is not in 1..=1000"),
+        valid("--parallel above its limit")
+            .url(NOWHERE_PG)
+            .run(&["status", "--target", NOWHERE_PG, "--parallel", "5000"])
+            .says("'--parallel <N>'")
+            .says("5000 is not in 1..=1000"),
+        valid("--parallel -1 names the flag")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--target", NOWHERE_PG, "--parallel", "-1"])
+            .says("invalid value '-1' for '--parallel <N>'"),
+        valid("--parallel that is not a number")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--target", NOWHERE_PG, "--parallel", "many"])
+            .says("invalid value 'many' for '--parallel <N>'"),
+        valid("--canary 0 (it would skip the canary stage)")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--target", NOWHERE_PG, "--canary", "0"])
+            .says("invalid value '0' for '--canary <K>'")
+            .says("expected a positive whole number"),
+        valid("--canary -1 names the flag")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--target", NOWHERE_PG, "--canary", "-1"])
+            .says("invalid value '-1' for '--canary <K>'"),
+        valid("--continue without --canary")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--target", NOWHERE_PG, "--continue"])
+            .says("required arguments were not provided")
+            .says("--canary <K>"),
+        valid("--targets and --target together")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--targets", "prod", "--target", NOWHERE_PG])
+            .says("'--targets <NAME>' cannot be used with '--target <URL>'"),
+        valid("--parallel without a fleet (it would run on the one database URL)")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--parallel", "3"])
+            .says("--parallel: only applies to a fleet")
+            .says("add --targets NAME or --target URL"),
+        valid("--canary without a fleet")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--canary", "1"])
+            .says("--canary: only applies to a fleet"),
+        valid("--continue-on-error without a fleet")
+            .url(NOWHERE_PG)
+            .run(&["drift", "--continue-on-error"])
+            .says("--continue-on-error: only applies to a fleet"),
+        valid("--target that is empty")
+            .run(&["apply", "--target", ""])
+            .says("not a URL")
+            .says("postgres://user"),
+        valid("--target with an unknown scheme")
+            .run(&["status", "--target", "sqlite://u:secretpw@127.0.0.1:1/x"])
+            .says("unsupported scheme `sqlite`")
+            .hides("secretpw"),
+        valid("--target without a database name")
+            .run(&["apply", "--target", "postgres://u:secretpw@127.0.0.1:1"])
+            .says("no database name")
+            .hides("secretpw"),
+        valid("--target with a bad port")
+            .run(&["apply", "--target", "postgres://u:secretpw@127.0.0.1:99999/x"])
+            .says("127.0.0.1:99999/x: FAILED")
+            .says("invalid value for option `port`")
+            .hides("secretpw"),
+        valid("--targets naming a table the file does not declare")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/x\"\n",
+            )
+            .run(&["apply", "--targets", "staging"])
+            .says("migrator.toml: --targets staging: no [targets.staging] table; it declares prod")
+            .hides("secretpw"),
+        valid("--targets without any [targets] table")
+            .run(&["status", "--targets", "prod"])
+            .says("--targets prod: the file declares no [targets.NAME] table"),
+        // ---- fleets: [targets.NAME] tables of migrator.toml
+        valid("config: [targets] with both url and urls")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/a\"\nurls = [\"postgres://u:secretpw@127.0.0.1:1/b\"]\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("migrator.toml: [targets.prod] urls = (given too)")
+            .says("not both")
+            .hides("secretpw"),
+        valid("config: [targets] schemas on a MySQL URL")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"mysql://u:secretpw@127.0.0.1:1/admin\"\nschemas = 'tenant\\_%'\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("[targets.prod] schemas = mysql://u:***@127.0.0.1:1/admin")
+            .says("use `databases`")
+            .hides("secretpw"),
+        valid("config: [targets] databases on a Postgres URL")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/app\"\ndatabases = 'tenant\\_%'\n",
+            )
+            .run(&["status", "--targets", "prod"])
+            .says("[targets.prod] databases = ")
+            .says("use `schemas`")
+            .hides("secretpw"),
+        valid("config: [targets] with an empty pattern")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/app\"\nschemas = \"\"\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("migrator.toml: [targets.prod] schemas = \"\"")
+            .says("a LIKE pattern")
+            .hides("secretpw"),
+        valid("config: [targets] without a URL")
+            .file("migrator.toml", "[targets.prod]\nschemas = 'tenant\\_%'\n")
+            .run(&["apply", "--targets", "prod"])
+            .says("migrator.toml: [targets.prod] url = (missing)"),
+        valid("config: [targets] with an unknown key")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/app\"\nschema = 'tenant\\_%'\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("migrator.toml: line 3")
+            .says("unknown field `schema`")
+            .hides("secretpw"),
+        valid("config: [targets] with two generators")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1/app\"\nschemas = 'tenant\\_%'\nquery = \"SELECT 'a'\"\n",
+            )
+            .run(&["rollback", "--targets", "prod"])
+            .says("[targets.prod] query = (given too)")
+            .says("one generator per fleet"),
+        valid("config: [targets] NAME given a URL instead of a table")
+            .file(
+                "migrator.toml",
+                "[targets]\nprod = \"postgres://u:secretpw@127.0.0.1:1/app\"\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("migrator.toml: line 2")
+            .says("(key `prod`)")
+            .hides("secretpw"),
+        valid("config: [targets] URL with an unknown scheme")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"sqlite://u:secretpw@127.0.0.1:1/app\"\n",
+            )
+            .run(&["status", "--targets", "prod"])
+            .says("[targets.prod] url = sqlite://u:***@")
+            .says("unsupported scheme `sqlite`")
+            .hides("secretpw"),
+        valid("config: [targets] URL without a database name")
+            .file(
+                "migrator.toml",
+                "[targets.prod]\nurl = \"postgres://u:secretpw@127.0.0.1:1\"\nschemas = 'tenant\\_%'\n",
+            )
+            .run(&["apply", "--targets", "prod"])
+            .says("no database name")
+            .hides("secretpw"),
+        // ---- rollback flags
+        valid("rollback --steps 0")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--steps", "0"])
+            .says("invalid value '0' for '--steps <STEPS>'")
+            .says("expected a positive whole number"),
+        valid("rollback --steps -1 names the flag")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--steps", "-1"])
+            .says("invalid value '-1' for '--steps <STEPS>'"),
+        valid("rollback --steps that is not a number")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--steps", "all"])
+            .says("invalid value 'all' for '--steps <STEPS>'"),
+        valid("rollback --steps and --to together")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--steps", "1", "--to", V1])
+            .says("'--steps <STEPS>' cannot be used with '--to <TO>'"),
+        valid("rollback --to a file name instead of a version")
+            .url(NOWHERE_PG)
+            .run(&["rollback", "--to", "20260101000001_create_a"])
+            .says("`20260101000001_create_a` is not a version")
+            .says("expected digits"),
+        // ---- apply flags
+        valid("apply --to -1 names the flag")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--to", "-1"])
+            .says("invalid value '-1' for '--to <TO>'"),
+        valid("--max-replica-lag -2s names the flag")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--max-replica-lag", "-2s"])
+            .says("--max-replica-lag: \"-2s\" is not valid")
+            .says("a positive duration"),
+        valid("--max-replica-lag that is not a duration")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--max-replica-lag", "lots"])
+            .says("--max-replica-lag: \"lots\" is not valid"),
+        valid("--replica-url with an unknown scheme")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--replica-url", "sqlite://u:secretpw@127.0.0.1:1/x"])
+            .says("--replica-url: sqlite://u:***@127.0.0.1:1/x is not valid")
+            .hides("secretpw"),
+        valid("--replica-url that is a host name, not a URL")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--replica-url", "replica-host"])
+            .says("--replica-url: replica-host is not valid")
+            .says("not a URL"),
+        valid("--max-replica-lag is for apply only")
+            .url(NOWHERE_PG)
+            .run(&["status", "--max-replica-lag", "2s"])
+            .says("unexpected argument '--max-replica-lag'"),
+        valid("--max-load without a limit")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--max-load", "Threads_running"])
+            .says("--max-load: \"Threads_running\" is not valid")
+            .says("METRIC=LIMIT"),
+        valid("--critical-load without a metric")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--critical-load", "=5"])
+            .says("--critical-load: \"=5\" is not valid"),
+        valid("--max-load-wait 0")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--max-load-wait", "0"])
+            .says("--max-load-wait: \"0\" is not valid"),
+        valid("--batch-target that is not a duration")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--batch-target", "fast"])
+            .says("--batch-target: \"fast\" is not valid")
+            .says("100ms, 2s, 10m or 1h"),
+        valid("--batch-target -1s names the flag")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--batch-target", "-1s"])
+            .says("--batch-target: \"-1s\" is not valid"),
+        valid("--batch-min 0")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--batch-min", "0"])
+            .says("invalid value '0' for '--batch-min <N>'"),
+        valid("--progress-every that is not a duration")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--progress-every", "soon"])
+            .says("--progress-every: \"soon\" is not valid"),
+        valid("--lock-retries 1.5")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--lock-retries", "1.5"])
+            .says("invalid value '1.5' for '--lock-retries <N>'"),
+        valid("--runner-lock-wait that is not a number")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--runner-lock-wait", "soon"])
+            .says("invalid value 'soon' for '--runner-lock-wait <SECS>'"),
+        valid("--pause with a unit")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--pause", "1s"])
+            .says("invalid value '1s' for '--pause <SECS>'"),
+        valid("--lock-timeout too large")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--lock-timeout", "1e400"])
+            .says("--lock-timeout: inf is not valid"),
+        valid("--batch-size that is not a number")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--batch-size", "many"])
+            .says("invalid value 'many' for '--batch-size <N>'"),
+        valid("--lock-timeout without a value")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--lock-timeout"])
+            .says("a value is required for '--lock-timeout <SECS>'"),
+        // ---- --format for the wrong command
+        valid("plan --format dot")
+            .url(NOWHERE_PG)
+            .run(&["plan", "--format", "dot"])
+            .says("`migrator plan` prints --format text, json or mermaid"),
+        valid("status --format mermaid")
+            .url(NOWHERE_PG)
+            .run(&["status", "--format", "mermaid"])
+            .says("--format mermaid, dot and svg are for `migrator erd`"),
+        valid("apply --format github")
+            .url(NOWHERE_PG)
+            .run(&["apply", "--format", "github"])
+            .says("--format github is only supported by `migrator lint` and `migrator drift`"),
+        valid("erd --format json")
+            .run(&["erd", "--format", "json"])
+            .says("`migrator erd` draws --format mermaid (default), dot or svg"),
+        // ---- plan flags (refused before any server is reached)
+        valid("plan --name with a space and a `!`")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .url(NOWHERE_PG)
+            .run(&["plan", "--name", "bad name!"])
+            .says("--name: name `bad name!` must be non-empty")
+            .hides("127.0.0.1:1"),
+        valid("plan --name that is empty")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .url(NOWHERE_PG)
+            .run(&["plan", "--name", ""])
+            .says("--name: name `` must be non-empty"),
+        valid("plan --rehearse-rows -1 names the flag")
+            .url(NOWHERE_PG)
+            .run(&["plan", "--rehearse-rows", "-1"])
+            .says("invalid value '-1' for '--rehearse-rows <N>'"),
+        valid("plan --dev-url with an unknown scheme")
+            .file("schema.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
+            .run(&["plan", "--dev-url", "sqlite://u:devpw@127.0.0.1:1/x"])
+            .says("unsupported scheme `sqlite`")
+            .hides("devpw"),
+        // ---- lint flags
+        valid("lint --dialect oracle")
+            .run(&["lint", "--dialect", "oracle"])
+            .says("invalid value 'oracle' for '--dialect <DIALECT>'")
+            .says("postgres, mysql"),
+        valid("lint --postgres-version 7")
+            .run(&["lint", "--dialect", "postgres", "--postgres-version", "7"])
+            .says("--postgres-version: 7 is not a Postgres major version"),
+        valid("lint --postgres-version -1 names the flag")
+            .run(&["lint", "--dialect", "postgres", "--postgres-version", "-1"])
+            .says("invalid value '-1' for '--postgres-version <MAJOR>'"),
+        valid("lint --mysql-flavor percona")
+            .run(&["lint", "--dialect", "mysql", "--mysql-flavor", "percona"])
+            .says("--mysql-flavor")
+            .says("use mysql or mariadb"),
+        valid("lint --disable of an unknown rule")
+            .run(&["lint", "--dialect", "postgres", "--disable", "no-such-rule"])
+            .says("--disable: unknown rule `no-such-rule`")
+            .says("--list-rules"),
+        valid("lint --list-rules with --explain")
+            .run(&["lint", "--list-rules", "--explain", "drop-table"])
+            .says("'--list-rules' cannot be used with '--explain <RULE>'"),
+        valid("lint --explain with files")
+            .file("x.sql", "SELECT 1;\n")
+            .run(&["lint", "--explain", "drop-table", "x.sql"])
+            .says("'--explain <RULE>' cannot be used with '[FILES]...'"),
+        valid("lint with a database URL of an unknown scheme")
+            .url("sqlite://u:secretpw@127.0.0.1:1/x")
+            .run(&["lint"])
+            .says("unsupported scheme `sqlite`")
+            .hides("secretpw"),
+        // ---- migrator.toml: keys of the wrong type or value
+        valid("config: [lint] postgres-version 7")
+            .file("migrator.toml", "[lint]\npostgres-version = 7\n")
+            .run(&["lint", "--dialect", "postgres"])
+            .says("migrator.toml: [lint] postgres-version: 7 is not a Postgres major version"),
+        valid("config: [lint] mysql-flavor percona")
+            .file("migrator.toml", "[lint]\nmysql-flavor = \"percona\"\n")
+            .run(&["lint", "--dialect", "mysql"])
+            .says("migrator.toml: [lint] mysql-flavor `percona`")
+            .says("use mysql or mariadb"),
+        valid("config: [lint] disable instead of disabled")
+            .file("migrator.toml", "[lint]\ndisable = [\"drop-table\"]\n")
+            .run(&["lint", "--dialect", "postgres"])
+            .says("migrator.toml: line 2")
+            .says("unknown field `disable`")
+            .says("`disabled`"),
+        valid("config: [lint] standalone is not a boolean")
+            .file("migrator.toml", "[lint]\nstandalone = \"yes\"\n")
+            .run(&["lint", "--dialect", "postgres"])
+            .says("migrator.toml: line 2")
+            .says("(key `standalone`)"),
+        valid("config: negative lock-retries")
+            .file("migrator.toml", "lock-retries = -1\n")
+            .run(&["verify"])
+            .says("migrator.toml: line 1")
+            .says("(key `lock-retries`)"),
+        valid("config: runner-lock-wait = 0")
+            .file("migrator.toml", "runner-lock-wait = 0\n")
+            .run(&["verify"])
+            .says("migrator.toml: runner-lock-wait = 0")
+            .says("a positive number of seconds"),
+        valid("config: backfill-batch-size is not a number")
+            .file("migrator.toml", "backfill-batch-size = \"big\"\n")
+            .run(&["verify"])
+            .says("(key `backfill-batch-size`)"),
+        valid("config: backfill-batch-min = 0")
+            .file("migrator.toml", "backfill-batch-min = 0\n")
+            .run(&["verify"])
+            .says("migrator.toml: backfill-batch-min = 0"),
+        valid("config: backfill-pause with a unit")
+            .file("migrator.toml", "backfill-pause = \"1s\"\n")
+            .run(&["verify"])
+            .says("(key `backfill-pause`)"),
+        valid("config: backfill-max-load without a limit")
+            .file("migrator.toml", "backfill-max-load = \"Threads_running\"\n")
+            .run(&["verify"])
+            .says("migrator.toml: backfill-max-load = \"Threads_running\"")
+            .says("METRIC=LIMIT"),
+        valid("config: backfill-max-load-wait that is not a duration")
+            .file("migrator.toml", "backfill-max-load-wait = \"forever\"\n")
+            .run(&["verify"])
+            .says("migrator.toml: backfill-max-load-wait = \"forever\""),
+        valid("config: negative max-replica-lag")
+            .file("migrator.toml", "max-replica-lag = \"-1s\"\n")
+            .run(&["verify"])
+            .says("migrator.toml: max-replica-lag = \"-1s\""),
+        valid("config: replica-urls as one string")
+            .file(
+                "migrator.toml",
+                "replica-urls = \"postgres://u:secretpw@127.0.0.1:1/x\"\n",
+            )
+            .run(&["verify"])
+            .says("(key `replica-urls`)")
+            .says("expected a sequence")
+            .hides("secretpw"),
+        valid("config: replica-urls with an unknown scheme")
+            .file(
+                "migrator.toml",
+                "replica-urls = [\"sqlite://u:secretpw@127.0.0.1:1/x\"]\n",
+            )
+            .run(&["verify"])
+            .says("migrator.toml: replica-urls = sqlite://u:***@")
+            .hides("secretpw"),
+        valid("config: progress-every that is not a duration")
+            .file("migrator.toml", "progress-every = \"often\"\n")
+            .run(&["verify"])
+            .says("migrator.toml: progress-every = \"often\""),
+        valid("config: dir is a number")
+            .file("migrator.toml", "dir = 3\n")
+            .run(&["verify"])
+            .says("(key `dir`)")
+            .says("expected a string"),
+        valid("config: a key given twice")
+            .file("migrator.toml", "format = \"json\"\nformat = \"text\"\n")
+            .run(&["verify"])
+            .says("migrator.toml: line 2")
+            .says("duplicate key `format`"),
+        valid("config: database-url not quoted")
+            .file(
+                "migrator.toml",
+                "database-url = postgres://u:secretpw@127.0.0.1:1/x\n",
+            )
+            .run(&["status"])
+            .says("migrator.toml: line 1")
+            .says("(key `database-url`)")
+            .hides("secretpw"),
+        valid("config: database-url with an unknown scheme")
+            .file(
+                "migrator.toml",
+                "database-url = \"sqlite://u:secretpw@127.0.0.1:1/x\"\n",
+            )
+            .run(&["status"])
+            .says("unsupported scheme `sqlite`")
+            .hides("secretpw"),
+        // ---- new
+        valid("new with an empty name").run(&["new", ""]).says("name `` must be non-empty"),
+        valid("new with a path as the name")
+            .run(&["new", "../escape"])
+            .says("name `../escape` must be non-empty and use only letters"),
+        // ---- file names and versions
+        Case::new("no `_` between version and name")
+            .file(&format!("migrations/{V1}.up.sql"), "CREATE TABLE a (id INT);\n")
+            .file(&format!("migrations/{V1}.down.sql"), "DROP TABLE a;\n")
+            .run(&["rehash"])
+            .says("20260101000001.")
+            .says("no `_` between version and name"),
+        Case::new("upper-case .UP.sql")
+            .file(
+                "migrations/20260101000001_create_a.UP.sql",
+                "CREATE TABLE a (id INT);\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.UP.sql: not a migration file name"),
+        Case::new("file name without a version")
+            .pair("", "create_a", "CREATE TABLE a (id INT);\n", "DROP TABLE a;\n")
+            .run(&["rehash"])
+            .says("_create_a.")
+            .says("`` is not a version"),
+        Case::new("version too large")
+            .pair(
+                "99999999999999999999",
+                "create_a",
+                "CREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("`99999999999999999999` is not a version"),
+        Case::new("name with a space")
+            .pair(V1, "create a", "CREATE TABLE a (id INT);\n", "DROP TABLE a;\n")
+            .run(&["rehash"])
+            .says("20260101000001_create a.")
+            .says("name `create a` must be non-empty"),
+        Case::new("empty name")
+            .pair(V1, "", "CREATE TABLE a (id INT);\n", "DROP TABLE a;\n")
+            .run(&["rehash"])
+            .says("20260101000001_.")
+            .says("name `` must be non-empty"),
+        Case::new("up and down files named differently")
+            .file(&up(V1), "CREATE TABLE a (id INT);\n")
+            .file(
+                "migrations/20260101000001_create_table_a.down.sql",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("version 20260101000001 is used twice")
+            .says("create_table_a"),
+        // ---- migrator.sum
+        valid("file removed by hand")
+            .pair(
+                V2,
+                "create_b",
+                "CREATE TABLE b (id INT);\n",
+                "DROP TABLE b;\n",
+            )
+            .rehash()
+            .remove("migrations/20260101000002_create_b.up.sql")
+            .remove("migrations/20260101000002_create_b.down.sql")
+            .run(&["verify"])
+            .code(2)
+            .says("20260101000002_create_b.up.sql: listed in migrator.sum but missing")
+            .says("migrator rehash"),
+        valid("sum file with another hash algorithm")
+            .edit("migrations/migrator.sum", |s| s.replace("sha256:", "sha1:"))
+            .run(&["verify"])
+            .code(2)
+            .says("migrator.sum: line 1")
+            .says("expected sha256:<hex>"),
+        // ---- directives
+        Case::new("empty directive")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1: empty directive")
+            .says("known: phase, no-transaction"),
+        Case::new("phase without a value")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:phase\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1")
+            .says("use expand, backfill or contract"),
+        Case::new("phase in upper case")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:phase CONTRACT\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("unknown phase `CONTRACT`"),
+        Case::new("backfill directive given twice")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id\n-- migrator:backfill table=a key=id batch=10\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:2: `backfill` given twice"),
+        Case::new("backfill directive with an empty table=")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table= key=id\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1: `table=` has no value"),
+        Case::new("backfill directive with a bare word")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id batch\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("`batch`: expected key=value"),
+        Case::new("backfill directive without table")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill key=id\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1: backfill needs table=T"),
+        Case::new("backfill directive with batch that is not a number")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id batch=lots\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("batch=`lots` is not a positive number"),
+        Case::new("backfill directive with key= given twice")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=a key=id key=v\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1: `key=` given twice"),
+        Case::new("backfill directive with an unterminated quoted name")
+            .pair(
+                V1,
+                "fill",
+                "-- migrator:backfill table=\"order lines key=id\nUPDATE a SET v = 1;\n",
+                "SELECT 1;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_fill.up.sql:1: unterminated \""),
+        Case::new("new-tables directive without a table")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:new-tables\nCREATE INDEX i ON a (id);\n",
+                "DROP INDEX i;\n",
+            )
+            .run(&["rehash"])
+            .says("20260101000001_create_a.up.sql:1: `new-tables` needs at least one table"),
+        Case::new("no-transaction with an argument")
+            .pair(
+                V1,
+                "create_a",
+                "-- migrator:no-transaction true\nCREATE TABLE a (id INT);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["rehash"])
+            .says("`no-transaction` takes no argument, found `true`"),
+        // ---- the statement splitter
+        Case::new("unterminated single quote (mysql)")
+            .pair(
+                V1,
+                "create_a",
+                "CREATE TABLE a (id INT);\nINSERT INTO a VALUES ('it\\'s);\n",
+                "DROP TABLE a;\n",
+            )
+            .run(&["lint", "--dialect", "mysql"])
+            .says("20260101000001_create_a.up.sql:2")
+            .says("unterminated"),
+        // ---- URLs
+        valid("postgres URL with an unknown parameter")
+            .url("postgres://u:secretpw@127.0.0.1:1/app?bogus=1")
+            .run(&["status"])
+            .says("unknown option `bogus`")
+            .hides("secretpw"),
+        valid("mysql URL with a bad port")
+            .url("mysql://u:secretpw@127.0.0.1:99999/app")
+            .run(&["status"])
+            .says("mysql://u:***@127.0.0.1:99999/app")
+            .says("invalid port number")
+            .hides("secretpw"),
+        valid("postgres URL with an unknown sslmode")
+            .url("postgres://u:secretpw@127.0.0.1:1/app?sslmode=bogus")
+            .run(&["apply"])
+            .says("`sslmode=bogus` is not a TLS mode")
+            .says("verify-full")
+            .hides("secretpw"),
+        valid("mysql URL with an unknown ssl-mode")
+            .url("mysql://u:secretpw@127.0.0.1:1/app?ssl-mode=bogus")
+            .run(&["status"])
+            .says("`ssl-mode=bogus` is not a TLS mode")
+            .says("VERIFY_IDENTITY")
+            .hides("secretpw"),
+        valid("postgres URL without a host")
+            .url("postgres://u:secretpw@/app")
+            .run(&["status"])
+            .says("postgres://u:***@/app")
+            .says("host and hostaddr are missing")
+            .hides("secretpw"),
+        valid("http URL")
+            .url("http://u:secretpw@127.0.0.1:1/app")
+            .run(&["status"])
+            .says("unsupported scheme `http`")
+            .hides("secretpw"),
+        valid("DATABASE_URL set but empty")
+            .url("")
+            .run(&["status"])
+            .says("no database: pass --database-url, set DATABASE_URL"),
+        // ---- commands and their arguments
+        valid("no command")
+            .run(&[])
+            .says("requires a subcommand")
+            .says("[subcommands: diff, plan, new, apply"),
+        valid("unknown command")
+            .run(&["upgrade"])
+            .says("unrecognized subcommand 'upgrade'"),
+        valid("completions without a shell")
+            .run(&["completions"])
+            .says("<SHELL>"),
+        valid("completions for two shells")
+            .run(&["completions", "bash", "zsh"])
+            .says("unexpected argument 'zsh'"),
+        valid("man --out-dir with a command")
+            .run(&["man", "--out-dir", "pages", "apply"])
+            .says("'--out-dir <DIR>' cannot be used with '[COMMAND]'"),
+        valid("backfill without an action")
+            .url(NOWHERE_PG)
+            .run(&["backfill"])
+            .says("backfill' requires a subcommand")
+            .says("pause, resume, status"),
+        valid("backfill with an unknown action")
+            .url(NOWHERE_PG)
+            .run(&["backfill", "stop"])
+            .says("unrecognized subcommand 'stop'"),
+        valid("backfill pause of something that is not a version")
+            .url(NOWHERE_PG)
+            .run(&["backfill", "pause", "users"])
+            .says("invalid value 'users' for '[VERSION]'"),
+        valid("baseline without a version")
+            .url(NOWHERE_PG)
+            .run(&["baseline"])
+            .says("<VERSION>"),
+        valid("repair of a file name instead of a version")
+            .url(NOWHERE_PG)
+            .run(&["repair", "20260101000001_create_a"])
+            .says("invalid value '20260101000001_create_a' for '<VERSION>'"),
+        valid("diff without --to")
+            .run(&["diff", "--from", "migrations"])
+            .says("--to <TO>"),
+        valid("diff --to a file that does not exist")
+            .run(&["diff", "--from", "migrations", "--to", "nope.sql"])
+            .says("nope.sql: no such file or directory"),
+        valid("erd --from a file that does not exist")
+            .run(&["erd", "--from", "nope.sql"])
+            .says("nope.sql: no such file or directory"),
+        valid("erd --from a URL with an unknown scheme")
+            .run(&["erd", "--from", "sqlite://u:secretpw@127.0.0.1:1/x"])
+            .says("unsupported scheme `sqlite`")
+            .hides("secretpw"),
     ];
     check_all("offline", cases);
 }
@@ -1171,6 +1911,277 @@ async fn common_cases(engine: &str, fresh: &dyn Fn() -> Fresh, bad_login: &str) 
             .says("20260101000002_fill_t.up.sql")
             .says("primary key"),
     );
+    // ---- backfill files the runner refuses before any batch runs
+    let fill = |name: &str, up2: &str| valid(name).pair(V2, "fill_a", up2, "SELECT 1;\n").rehash();
+    let db = fresh().await;
+    cases.push(
+        fill(
+            &format!("{engine}: backfill file holding a CREATE"),
+            "-- migrator:phase backfill\n-- migrator:backfill table=a key=id\nCREATE TABLE x (id INT);\n",
+        )
+        .url(&db)
+        .run(&["apply"])
+        .says("20260101000002_fill_a.up.sql: statement 1 (line 3)")
+        .says("a backfill file holds one UPDATE statement, not `CREATE`; nothing was run"),
+    );
+    let db = fresh().await;
+    cases.push(
+        fill(
+            &format!("{engine}: backfill file holding two UPDATEs"),
+            "-- migrator:phase backfill\n-- migrator:backfill table=a key=id\nUPDATE a SET id = id;\nUPDATE a SET id = id;\n",
+        )
+        .url(&db)
+        .run(&["apply"])
+        .says("20260101000002_fill_a.up.sql")
+        .says("this one has 2")
+        .says("Move the other statements to their own migration"),
+    );
+    let db = fresh().await;
+    cases.push(
+        fill(
+            &format!("{engine}: backfill of a table that does not exist"),
+            "-- migrator:phase backfill\n-- migrator:backfill table=no_such_t key=id\nUPDATE no_such_t SET id = id;\n",
+        )
+        .url(&db)
+        .run(&["apply"])
+        .says("20260101000002_fill_a.up.sql: backfill table no_such_t does not exist")
+        .says("fix table= in the directive"),
+    );
+    let db = fresh().await;
+    cases.push(
+        fill(
+            &format!("{engine}: backfill by a key column that does not exist"),
+            "-- migrator:phase backfill\n-- migrator:backfill table=a key=no_such_col\nUPDATE a SET id = id;\n",
+        )
+        .url(&db)
+        .run(&["apply"])
+        .says("20260101000002_fill_a.up.sql")
+        .says("the table has no column no_such_col")
+        .says("use key=id"),
+    );
+    // ---- commands on a database in the wrong state
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: baseline of a database migrator already manages"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["baseline", V1])
+        .says("already has 1 migration(s) in migrator_history")
+        .says("baseline only adopts a database that migrator never touched"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: repair of a migration that is applied, not partial"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["repair", V1])
+        .says("20260101000001_create_a is applied, not partial")
+        .says("migrator rollback"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: backfill pause with no backfill running"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["backfill", "pause"])
+        .says("no unfinished backfill in migrator_backfill")
+        .says("migrator backfill status"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: backfill resume of a version with no backfill"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["backfill", "resume", "20990101000000"])
+        .says("no unfinished backfill of 20990101000000"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: erd -o into a directory that does not exist"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["erd", "--from", &db, "-o", "no/such/dir/erd.mmd"])
+        .says("no/such/dir/erd.mmd"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: erd --from a URL with a wrong password"))
+            .url(&db)
+            .run(&["erd", "--from", &with_password(&db, "wrong-secret-pw")])
+            .says("cannot connect to")
+            .says(bad_login)
+            .hides("wrong-secret-pw"),
+    );
+    // ---- declared schemas (schema.sql) that cannot be loaded
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: declared schema creating a database"))
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\n\nCREATE DATABASE bad_input_never_created;\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:3: `CREATE DATABASE` in a declared schema")
+            .says("remove it"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: declared schema creating a table twice"))
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\n\nCREATE TABLE a (id INT);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:3: the declared schema does not load")
+            .says("already exists"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: declared schema with an unterminated string"))
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\nCREATE TABLE b (v VARCHAR(9) DEFAULT 'oops);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:2: unterminated string literal"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: declared schema directory without .sql files"
+        ))
+        .file("db/schema/README.md", "the schema goes here\n")
+        .url(&db)
+        .run(&["plan", "--dry-run", "--schema", "db/schema"])
+        .says("db/schema: no .sql files in the declared schema directory"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: empty declared schema would drop every table"
+        ))
+        .file("schema.sql", "")
+        .url(&db)
+        .run(&["plan", "--dry-run"])
+        .says("the plan would lose data")
+        .says("drops table")
+        .says("--allow-destructive"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: drift --schema of a file that does not exist"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&["drift", "--schema", "nope.sql"])
+        .says("nope.sql"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: diff --to a declared schema with an unknown type"
+        ))
+        .file(
+            "schema.sql",
+            "CREATE TABLE a (id BIGINT PRIMARY KEY);\nCREATE TABLE b (id INTEGR);\n",
+        )
+        .url(&db)
+        .run(&["diff", "--from", &db, "--to", "schema.sql"])
+        .says("schema.sql:2: the declared schema does not load"),
+    );
+    let db = fresh().await;
+    cases.push(
+        Case::new(&format!(
+            "{engine}: plan from a directory that does not replay"
+        ))
+        .pair(
+            V1,
+            "create_a",
+            "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABL b (id INT);\n",
+            "DROP TABLE a;\n",
+        )
+        .rehash()
+        .file("schema.sql", "CREATE TABLE a (id INT PRIMARY KEY);\n")
+        .url(&db)
+        .run(&["plan", "--dry-run"])
+        .says(&format!("{FILE1}: statement 2 of 2 (line 2) failed")),
+    );
+    // ---- fleets
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: fleet target with a wrong password"))
+            .url(&db)
+            .run(&["apply", "--target", &with_password(&db, "wrong-secret-pw")])
+            .says(": FAILED: cannot connect to")
+            .says("1 target(s): 0 done, 1 failed, 0 not run")
+            .hides("wrong-secret-pw"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!(
+            "{engine}: fleet status with a database that does not exist"
+        ))
+        .url(&db)
+        .setup(&["apply"])
+        .run(&[
+            "status",
+            "--target",
+            &db,
+            "--target",
+            &url_with_database(&db, "no_such_database_xyz"),
+        ])
+        .code(2)
+        .says("1 target(s) unreadable")
+        .says("no_such_database_xyz")
+        .hides_password_of(&db),
+    );
+    let pattern_key = if engine == "postgres" {
+        "schemas"
+    } else {
+        "databases"
+    };
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: [targets] pattern that matches nothing"))
+            .file(
+                "migrator.toml",
+                &format!(
+                    "[targets.tenants]\nurl = \"{db}\"\n{pattern_key} = 'no\\_such\\_tenant\\_%'\n"
+                ),
+            )
+            .url(&db)
+            .run(&["apply", "--targets", "tenants"])
+            .says("targets `tenants`: the generator finds no target")
+            .says("check the pattern or query in [targets.tenants]")
+            .hides_password_of(&db),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid(&format!("{engine}: [targets] query that fails"))
+            .file(
+                "migrator.toml",
+                &format!("[targets.tenants]\nurl = \"{db}\"\nquery = \"SELECT no_such_col\"\n"),
+            )
+            .url(&db)
+            .run(&["status", "--targets", "tenants"])
+            .says("running the targets' query on")
+            .says("no_such_col")
+            .hides_password_of(&db),
+    );
     cases
 }
 
@@ -1340,6 +2351,29 @@ async fn postgres() {
             .says("rule users_keep on public.users")
             .says("would write"),
     );
+    let db = fresh().await;
+    cases.push(
+        valid("postgres: declared schema with a psql meta-command (a pg_dump file)")
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\n\\connect app\nCREATE TABLE b (id INT);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:2: the declared schema does not load")
+            .says("syntax error"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid("postgres: declared schema altering a database")
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\nALTER DATABASE app SET search_path = app, public;\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:2: `ALTER DATABASE` in a declared schema"),
+    );
     check_all("postgres", cases);
     pg_exec(&server, &format!("DROP OWNED BY {role} CASCADE")).await;
 }
@@ -1428,6 +2462,42 @@ async fn mariadb() {
             .says("schema.sql:3: declares roles (a `CREATE USER` statement)")
             .says("ignore = [\"roles\"]")
             .hides("Decl4red-pw"),
+    );
+    // A mysqldump file switches to its database: loaded as it is, it would create tables there.
+    let db = fresh().await;
+    cases.push(
+        valid("mariadb: declared schema switching databases with USE")
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\n\nUSE `bad_input_other`;\nCREATE TABLE b (id INT);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:3: `USE` in a declared schema")
+            .says("remove it"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid("mariadb: declared schema creating a schema (a database on MariaDB)")
+            .file(
+                "schema.sql",
+                "CREATE SCHEMA IF NOT EXISTS bad_input_never_created;\nCREATE TABLE a (id BIGINT PRIMARY KEY);\n",
+            )
+            .url(&db)
+            .run(&["drift", "--schema", "schema.sql"])
+            .says("schema.sql:1: `CREATE SCHEMA` in a declared schema"),
+    );
+    let db = fresh().await;
+    cases.push(
+        valid("mariadb: declared schema with a syntax error")
+            .file(
+                "schema.sql",
+                "CREATE TABLE a (id BIGINT PRIMARY KEY);\nCREATE TABLE b (id INT,\n  v TEXT\n  w INT);\n",
+            )
+            .url(&db)
+            .run(&["plan", "--dry-run"])
+            .says("schema.sql:2: the declared schema does not load")
+            .says("error in your SQL syntax"),
     );
     check_all("mariadb", cases);
 }

@@ -54,25 +54,25 @@ pub struct Cli {
     /// Between backfill batches, wait while a server metric is above its limit:
     /// METRIC=N[,METRIC=N…]. MySQL/MariaDB: a SHOW GLOBAL STATUS variable (Threads_running=25);
     /// Postgres: active (sessions running a query) or lock_waiters (sessions waiting on a lock).
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N", allow_hyphen_values = true)]
     pub max_load: Option<String>,
     /// Like --max-load, but stop the backfill (resumable with `apply`, exit 75) instead of waiting.
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "METRIC=N", allow_hyphen_values = true)]
     pub critical_load: Option<String>,
     /// Longest wait on --max-load before stopping as --critical-load does, e.g. 10m
     /// [default: no limit].
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION", allow_hyphen_values = true)]
     pub max_load_wait: Option<String>,
     /// Adaptive backfill batches: resize each batch to take about this long, e.g. 100ms;
     /// --batch-size (or the file's batch=N) is then the first and largest size [default: off].
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION", allow_hyphen_values = true)]
     pub batch_target: Option<String>,
     /// Smallest adaptive batch, in rows [default: 10].
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = rows)]
     pub batch_min: Option<u64>,
     /// While one statement runs (an index build, a table rebuild), say so this often, with the
     /// server's progress, e.g. 30s [default: 10s].
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION", allow_hyphen_values = true)]
     pub progress_every: Option<String>,
     /// Log more (repeat for debug); logs go to stderr.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL)]
@@ -102,6 +102,16 @@ fn rows(s: &str) -> Result<u64, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| "expected a positive number of rows, e.g. 5000".to_string())
+}
+
+/// `--canary`, `--steps`: a positive whole number (0 would do nothing, or, for `--canary`, skip
+/// the canary stage).
+fn positive(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| "expected a positive whole number, e.g. 1".to_string())
 }
 
 /// `--format` as given: `github` only means something to `lint` and `drift`.
@@ -279,7 +289,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub no_rehearse: bool,
     /// Sample rows per table for the rehearsal [default: 200].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub rehearse_rows: Option<u64>,
 }
 
@@ -292,14 +302,14 @@ pub struct NewArgs {
 #[derive(Args)]
 pub struct ApplyArgs {
     /// Apply up to and including this version.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub to: Option<Version>,
     /// Also run contract migrations (after the new application version is deployed).
     #[arg(long)]
     pub contract: bool,
     /// Between backfill batches, wait while a replica is further behind than this: seconds or
     /// a duration, e.g. 2s, 500ms [default: no limit].
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub max_replica_lag: Option<String>,
     /// A replica whose lag --max-replica-lag limits (repeatable). Postgres without it: the
     /// standbys streaming from the primary (pg_stat_replication); MySQL/MariaDB need it.
@@ -322,10 +332,10 @@ pub struct FleetArgs {
     #[arg(long = "target", value_name = "URL", conflicts_with = "targets", help_heading = FLEET)]
     pub target: Vec<String>,
     /// Targets migrated at once, one connection each [default: 4].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000), help_heading = FLEET)]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000), allow_negative_numbers = true, help_heading = FLEET)]
     pub parallel: Option<u16>,
     /// Migrate the first K targets first, and stop there unless --continue.
-    #[arg(long, value_name = "K", help_heading = FLEET)]
+    #[arg(long, value_name = "K", value_parser = positive, allow_negative_numbers = true, help_heading = FLEET)]
     pub canary: Option<usize>,
     /// With --canary: go on to the other targets once the canary targets succeeded.
     #[arg(long = "continue", requires = "canary", help_heading = FLEET)]
@@ -340,10 +350,10 @@ const FLEET: &str = "Many targets";
 #[derive(Args)]
 pub struct RollbackArgs {
     /// How many migrations to roll back.
-    #[arg(long, conflicts_with = "to")]
+    #[arg(long, conflicts_with = "to", value_parser = positive, allow_negative_numbers = true)]
     pub steps: Option<usize>,
     /// Roll back every migration newer than this version (0 for all).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub to: Option<Version>,
     /// Run down files marked `-- migrator:irreversible` anyway.
     #[arg(long)]
@@ -384,7 +394,7 @@ pub struct LintArgs {
     #[arg(long)]
     pub standalone: bool,
     /// Postgres major version the rules assume [default: 13].
-    #[arg(long, value_name = "MAJOR")]
+    #[arg(long, value_name = "MAJOR", allow_negative_numbers = true)]
     pub postgres_version: Option<u32>,
     /// mysql or mariadb [default: mysql].
     #[arg(long, value_name = "FLAVOR")]

@@ -38,6 +38,11 @@ pub struct Ctx {
     pub targets: std::collections::BTreeMap<String, TargetsConfig>,
 }
 
+/// A URL flag or variable, unless it is blank.
+fn given(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.trim().is_empty())
+}
+
 impl Ctx {
     /// Reads the configuration file and applies the flags on top of it.
     pub fn resolve(cli: &Cli) -> Result<Ctx, Error> {
@@ -160,8 +165,9 @@ impl Ctx {
                 .or(schema_path)
                 .unwrap_or_else(|| PathBuf::from("schema.sql")),
             format,
-            dev_url: cli.dev_url.clone().or(file.dev_url),
-            database_url: cli.database_url.clone().or(file.database_url),
+            // An empty DATABASE_URL / MIGRATOR_DEV_URL (a CI secret that is not set) is no URL.
+            dev_url: given(&cli.dev_url).or(file.dev_url),
+            database_url: given(&cli.database_url).or(file.database_url),
             settings,
             lint: file.lint,
             targets: file.targets,
@@ -200,6 +206,19 @@ impl Ctx {
             return spec.resolve().await.map(Some);
         }
         if args.target.is_empty() {
+            // Without a fleet they would be ignored, and the run would go to the one database
+            // URL (DATABASE_URL, perhaps) all at once: a forgotten --targets is not a canary.
+            let fleet_only = [
+                (args.parallel.is_some(), "--parallel"),
+                (args.canary.is_some(), "--canary"),
+                (args.continue_on_error, "--continue-on-error"),
+            ];
+            if let Some((_, flag)) = fleet_only.iter().find(|(given, _)| *given) {
+                return Err(Error::Config {
+                    file: flag.to_string(),
+                    message: "only applies to a fleet: add --targets NAME or --target URL (without them the command runs on the one database URL)".into(),
+                });
+            }
             return Ok(None);
         }
         args.target

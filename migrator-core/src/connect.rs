@@ -12,7 +12,8 @@ use tokio_postgres::config::SslMode;
 pub async fn postgres(url: &DatabaseUrl, application_name: &str) -> Result<tokio_postgres::Client> {
     let mut config: tokio_postgres::Config = url.driver_url().parse().map_err(|e| Error::Url {
         url: url.redacted(),
-        message: format!("{e}"),
+        // With its cause: which option or value is wrong (`invalid value for option `port``).
+        message: scrub(&pg_error_text(&e), url),
     })?;
     if config.get_application_name().is_none() {
         config.application_name(application_name);
@@ -276,6 +277,8 @@ fn mysql_url_problem(e: &mysql_async::UrlError) -> String {
         UnsupportedScheme { .. } => "unsupported scheme".into(),
         InvalidParamValue { param, .. } => format!("invalid value for parameter `{param}`"),
         UnknownParameter { param } => format!("unknown parameter `{param}`"),
+        // The URL parser's messages name the part, never quote it (`invalid port number`).
+        Parse(e) => format!("malformed URL: {e}"),
         _ => "malformed URL".into(),
     }
 }

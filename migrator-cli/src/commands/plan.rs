@@ -8,9 +8,14 @@ use migrator_core::lint::LintOptions;
 use migrator_core::ops::{plan_directory, scratch_server};
 use migrator_core::plan::{timeline, PlanOptions};
 use migrator_core::rehearse::{RehearseOptions, DEFAULT_ROWS};
-use migrator_core::{DatabaseUrl, Error};
+use migrator_core::{migrations, DatabaseUrl, Error};
 
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<u8, Error> {
+    // Before any server is reached: the files are named after it.
+    migrations::validate_name(&args.name).map_err(|message| Error::Config {
+        file: "--name".into(),
+        message,
+    })?;
     let target = ctx
         .database_url
         .as_deref()

@@ -38,6 +38,14 @@ impl FleetSpec {
     /// The fleet `[targets.NAME]` of the configuration file at `file` (for messages).
     pub fn from_config(name: &str, config: &TargetsConfig, file: Option<&str>) -> Result<Self> {
         let key = |k: &str| format!("[targets.{name}] {k}");
+        if config.url.is_some() && config.urls.is_some() {
+            return Err(invalid(
+                &key("urls"),
+                file,
+                &"(given too)",
+                "`url` (one server) or `urls` (a list of servers), not both: move the url into urls",
+            ));
+        }
         let mut raw: Vec<String> = config.url.iter().cloned().collect();
         raw.extend(config.urls.iter().flatten().cloned());
         if raw.is_empty() {
@@ -78,6 +86,20 @@ impl FleetSpec {
                 .as_ref()
                 .map(|q| ("query", Generator::Query(q.clone()))),
         ];
+        // An empty pattern or query would find nothing (or everything): say so before connecting.
+        if let Some((k, text)) = generators.iter().flatten().find_map(|(k, g)| match g {
+            Generator::Like(text) | Generator::Query(text) if text.trim().is_empty() => {
+                Some((k, text))
+            }
+            _ => None,
+        }) {
+            return Err(invalid(
+                &key(k),
+                file,
+                &format!("{text:?}"),
+                "a LIKE pattern such as 'tenant\\_%' (or a query naming the targets); for the URLs themselves as the targets, leave the key out",
+            ));
+        }
         let mut given = generators.into_iter().flatten();
         let (generator_key, generator) = given.next().unwrap_or(("", Generator::Listed));
         if let Some((other, _)) = given.next() {

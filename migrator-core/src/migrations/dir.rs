@@ -345,7 +345,8 @@ fn check_timestamp(version: &str) -> Result<(), String> {
     ))
 }
 
-fn validate_name(name: &str) -> Result<(), String> {
+/// The name part of a migration's file names: letters, digits, `_` and `-`, not empty.
+pub fn validate_name(name: &str) -> Result<(), String> {
     if name.is_empty()
         || !name
             .chars()

@@ -185,6 +185,15 @@ fn parse_backfill(args: &str) -> Result<BackfillDirective, String> {
         if v.is_empty() {
             return Err(format!("`{k}=` has no value"));
         }
+        let given = match k {
+            "table" => table.is_some(),
+            "key" => key.is_some(),
+            "batch" => batch.is_some(),
+            _ => false,
+        };
+        if given {
+            return Err(format!("`{k}=` given twice; keep one"));
+        }
         match k {
             "table" => table = Some(v.to_string()),
             "key" => key = Some(v.to_string()),

@@ -13,7 +13,9 @@ pub mod split;
 pub mod sum;
 pub mod update;
 
-pub use dir::{new_migration, rehash, EmbeddedMigrations, Migration, MigrationSet, SqlFile};
+pub use dir::{
+    new_migration, rehash, validate_name, EmbeddedMigrations, Migration, MigrationSet, SqlFile,
+};
 pub use directive::{BackfillDirective, Directives, Phase};
 pub use split::{split, Statement};
 pub use sum::{SumFile, SumProblem, SUM_FILE};

@@ -135,6 +135,11 @@ pub async fn prepare_plan(
     name: &str,
     opts: PlanOptions,
 ) -> Result<PlanDraft> {
+    // Checked first: the files are named after it, and a bad name would be written.
+    crate::migrations::validate_name(name).map_err(|message| Error::Config {
+        file: "plan name".into(),
+        message,
+    })?;
     let set = crate::MigrationSet::load_dir(dir)?;
     set.check_integrity()?;
     let from = crate::source::inspect_replayed(dev, &set).await?;

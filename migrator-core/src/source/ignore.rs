@@ -176,6 +176,25 @@ pub fn classify(sql: &str) -> Option<Unmodelled> {
         .map(|&(_, k)| k)
 }
 
+/// The beginning of a statement that acts on another database of the server than the one it runs
+/// in (`CREATE DATABASE`, MySQL's `USE`, …), as written in upper case; `None` for any other.
+/// A declared schema is loaded into a scratch database: such a statement would create, change
+/// or drop a real database of the server, or load what follows it there.
+pub(super) fn other_database(sql: &str, dialect: crate::Dialect) -> Option<String> {
+    let head = leading_words(sql, 4);
+    let mut kinds = vec!["DATABASE"];
+    if dialect.database_is_schema() {
+        kinds.push("SCHEMA");
+        if head.starts_with("USE ") {
+            return Some("USE".into());
+        }
+    }
+    ["CREATE", "CREATE OR REPLACE", "ALTER", "DROP"]
+        .iter()
+        .flat_map(|verb| kinds.iter().map(move |kind| format!("{verb} {kind}")))
+        .find(|b| head.starts_with(&format!("{b} ")))
+}
+
 /// The first `n` words of `sql` in upper case, single-spaced, past comments.
 fn leading_words(sql: &str, n: usize) -> String {
     let mut rest = sql.trim_start();

@@ -64,6 +64,18 @@ impl DeclaredSchema {
             let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
             let text = normalize(&name, &bytes)?;
             let statements = split(&name, &text, dialect)?;
+            if let Some((s, what)) = statements
+                .iter()
+                .find_map(|s| ignore::other_database(&s.sql, dialect).map(|w| (s, w)))
+            {
+                return Err(Error::Syntax {
+                    file: name,
+                    line: s.line,
+                    message: format!(
+                        "`{what}` in a declared schema acts on another database of the server than the one it describes; remove it (a declared schema holds the objects of one database)"
+                    ),
+                });
+            }
             hints.extend(hints::parse(&name, &text, &statements, dialect)?);
             files.push(SchemaFile { name, statements });
         }
