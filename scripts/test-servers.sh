@@ -209,9 +209,11 @@ apt_install() {
         added_policy=1
     fi
     local rc=0
+    # Another install running at the same time (a second test-servers.sh) holds dpkg's lock:
+    # wait for it instead of failing.
     {
-        DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q &&
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"
     } >&2 || rc=$?
     if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
     [ "$rc" = 0 ] || die "apt-get install $* failed (exit $rc)"

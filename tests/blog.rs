@@ -13,20 +13,8 @@
 //! `lint` refuses (so `plan` refused every such change), and its rehearsal's probe wrote the
 //! new value, so the rehearsed rollback failed depending on the row count.
 
-use migrator_tests::cli::{self, exec, fails, migrator, ok, scalar, Engine};
-use migrator_tests::online::{self, App};
-use migrator_tests::TempDir;
-use std::time::Duration;
-
-/// One version step: the writes of the application version before it (old shape) and after it
-/// (new shape); `{id}` is a fresh id per iteration of each writer.
-struct Step {
-    version: &'static str,
-    old: &'static [&'static str],
-    new: &'static [&'static str],
-    /// Each query with the value it must return after contract.
-    checks: &'static [(&'static str, &'static str)],
-}
+use migrator_tests::cli::Engine;
+use migrator_tests::project::{walk, Project, Step};
 
 const PG_V1_WRITES: &[&str] = &[
     "INSERT INTO authors (id, email, display_name) VALUES ({id}, 'w{id}@blog.example', 'Writer {id}')",
@@ -76,6 +64,7 @@ const PG_STEPS: &[Step] = &[
         version: "v2",
         old: PG_V1_WRITES,
         new: PG_V2_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT count(*) FROM authors WHERE id <= 200 AND handle = 'author-' || id", "200"),
             ("SELECT count(*) FROM authors WHERE handle IS NULL", "0"),
@@ -86,6 +75,7 @@ const PG_STEPS: &[Step] = &[
         version: "v3",
         old: PG_V2_WRITES,
         new: PG_V3_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT count(*) FROM topics WHERE id <= 50", "50"),
             ("SELECT count(*) FROM post_tags WHERE post_id <= 1000", "2000"),
@@ -98,6 +88,7 @@ const PG_STEPS: &[Step] = &[
         version: "v4",
         old: PG_V3_WRITES,
         new: PG_V4_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT sum(views)::text FROM posts WHERE id <= 1000", "500500"),
             ("SELECT pg_typeof(views)::text FROM posts LIMIT 1", "bigint"),
@@ -163,6 +154,7 @@ const MY_STEPS: &[Step] = &[
         version: "v2",
         old: MY_V1_WRITES,
         new: MY_V2_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT count(*) FROM authors WHERE id <= 200 AND handle = CONCAT('author-', id)", "200"),
             ("SELECT count(*) FROM authors WHERE handle IS NULL", "0"),
@@ -173,6 +165,7 @@ const MY_STEPS: &[Step] = &[
         version: "v3",
         old: MY_V2_WRITES,
         new: MY_V3_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT count(*) FROM topics WHERE id <= 50", "50"),
             ("SELECT count(*) FROM post_tags WHERE post_id <= 1000", "2000"),
@@ -186,6 +179,7 @@ const MY_STEPS: &[Step] = &[
         version: "v4",
         old: MY_V3_WRITES,
         new: MY_V4_WRITES,
+        plan_args: &[],
         checks: &[
             ("SELECT sum(views) FROM posts WHERE id <= 1000", "500500"),
             ("SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND COLUMN_NAME = 'views'", "bigint"),
@@ -233,172 +227,33 @@ const MY_V1_CHECKS: &[(&str, &str)] = &[
 /// rows hold it: those posts go back to 'published' first (what an operator rolling back does).
 const UNARCHIVE: &str = "UPDATE posts SET status = 'published' WHERE status = 'archived'";
 
-fn versions_dir(engine: Engine) -> std::path::PathBuf {
-    let dialect = match engine {
-        Engine::Postgres => "postgres",
-        Engine::Mariadb => "mysql",
-    };
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/blog/versions")
-        .join(dialect)
-}
+const PG_BLOG: Project = Project {
+    name: "blog",
+    steps: PG_STEPS,
+    seed: PG_SEED,
+    v1_checks: PG_V1_CHECKS,
+    before_rollback: &[UNARCHIVE],
+    table: "posts",
+};
 
-fn declare(project: &TempDir, engine: Engine, version: &str) {
-    let sql = std::fs::read_to_string(versions_dir(engine).join(format!("{version}.sql"))).unwrap();
-    project.write("schema.sql", &sql);
-}
-
-/// The newest version among the files `plan --name <name>` wrote.
-fn last_version_of(project: &TempDir, name: &str) -> String {
-    let mut versions: Vec<String> = std::fs::read_dir(project.path().join("migrations"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|f| f.contains(&format!("_{name}")) && f.ends_with(".up.sql"))
-        .map(|f| f.split('_').next().unwrap().to_string())
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .unwrap_or_else(|| panic!("no files for {name}"))
-}
-
-async fn check(engine: Engine, url: &str, what: &str, checks: &[(&str, &str)]) {
-    for (sql, want) in checks {
-        assert_eq!(scalar(engine, url, sql).await, *want, "{what}: {sql}");
-    }
-}
-
-/// Runs `migrator ARGS` off the async runtime's worker (the writers keep running meanwhile).
-async fn run(project: &TempDir, url: &str, args: &[&str]) -> std::process::Output {
-    let dir = project.path().to_path_buf();
-    let url = url.to_string();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        migrator(&dir, &url, &args)
-    })
-    .await
-    .unwrap()
-}
+const MY_BLOG: Project = Project {
+    name: "blog",
+    steps: MY_STEPS,
+    seed: MY_SEED,
+    v1_checks: MY_V1_CHECKS,
+    before_rollback: &[UNARCHIVE],
+    table: "posts",
+};
 
 async fn blog(engine: Engine) {
-    let Some(db) = cli::fresh(engine, "blog").await else {
-        return;
-    };
-    let (steps, seed, v1_checks, online_engine) = match engine {
-        Engine::Postgres => (PG_STEPS, PG_SEED, PG_V1_CHECKS, online::Engine::Postgres),
-        Engine::Mariadb => (MY_STEPS, MY_SEED, MY_V1_CHECKS, online::Engine::Mysql),
-    };
-    let project = TempDir::new();
-    let url = db.url.as_str();
-
-    declare(&project, engine, "v1");
-    ok(run(&project, url, &["plan", "--name", "blog_v1"]).await);
-    ok(run(&project, url, &["apply", "--contract"]).await);
-    let v1_version = last_version_of(&project, "blog_v1");
-    for sql in seed {
-        exec(engine, url, sql).await;
-    }
-    let drift = ok(run(&project, url, &["drift"]).await);
-    assert!(drift.contains("no drift"), "{drift}");
-
-    let mut previous = ("v1", v1_version.clone());
-    for (n, step) in steps.iter().enumerate() {
-        let v = step.version;
-        let base = (n as u64 + 1) * 10_000_000;
-        let old_app = online::start(
-            online_engine,
-            url,
-            App::new("old app", step.old.iter().map(|s| s.to_string()).collect()),
-            base + 1_000_000,
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-
-        declare(&project, engine, v);
-        let plan = ok(run(&project, url, &["plan", "--name", &format!("blog_{v}")]).await);
-        ok(run(&project, url, &["apply"]).await);
-        let status = ok(run(&project, url, &["status"]).await);
-
-        let new_app = online::start(
-            online_engine,
-            url,
-            App::new("new app", step.new.iter().map(|s| s.to_string()).collect()),
-            base + 5_000_000,
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let (old_ok, old_errors) = online::finish(old_app).await;
-        ok(run(&project, url, &["apply", "--contract"]).await);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let (new_ok, new_errors) = online::finish(new_app).await;
-        println!(
-            "{} {v}: old app {old_ok} statements, new app {new_ok} statements",
-            engine.name()
-        );
-        assert!(
-            old_errors.is_empty(),
-            "{v}: {} old-app errors, first: {}\nplan:\n{plan}\nstatus:\n{status}",
-            old_errors.len(),
-            old_errors[0]
-        );
-        assert!(
-            new_errors.is_empty(),
-            "{v}: {} new-app errors, first: {}\nplan:\n{plan}",
-            new_errors.len(),
-            new_errors[0]
-        );
-        assert!(old_ok > 10 && new_ok > 10, "{v}: both apps ran");
-        let drift = ok(run(&project, url, &["drift"]).await);
-        assert!(drift.contains("no drift"), "{v}: {drift}");
-        check(engine, url, v, step.checks).await;
-
-        // The step's own downs, with its data in place: back to the previous version (the
-        // schema must be exactly it), then forward again.
-        exec(engine, url, UNARCHIVE).await;
-        ok(run(&project, url, &["rollback", "--to", &previous.1, "--force"]).await);
-        declare(&project, engine, previous.0);
-        let diff = run(
-            &project,
-            url,
-            &["diff", "--from", url, "--to", "schema.sql"],
-        )
-        .await;
-        assert_eq!(
-            diff.status.code(),
-            Some(0),
-            "{v} rolled back to {}: {}",
-            previous.0,
-            cli::text(&diff)
-        );
-        declare(&project, engine, v);
-        ok(run(&project, url, &["apply", "--contract"]).await);
-        let drift = ok(run(&project, url, &["drift"]).await);
-        assert!(drift.contains("no drift"), "{v} applied again: {drift}");
-        previous = (v, last_version_of(&project, &format!("blog_{v}")));
-    }
-
-    // Back to the start: every down file, newest first, to v1 …
-    exec(engine, url, UNARCHIVE).await;
-    ok(run(&project, url, &["rollback", "--to", &v1_version, "--force"]).await);
-    // (`drift` would list the rolled-back files as pending: the schema is compared with v1.)
-    declare(&project, engine, "v1");
-    let diff = run(
-        &project,
-        url,
-        &["diff", "--from", url, "--to", "schema.sql"],
+    walk(
+        engine,
+        match engine {
+            Engine::Postgres => &PG_BLOG,
+            Engine::Mariadb => &MY_BLOG,
+        },
     )
     .await;
-    assert_eq!(
-        diff.status.code(),
-        Some(0),
-        "after rollback to v1: {}",
-        cli::text(&diff)
-    );
-    check(engine, url, "after rollback to v1", v1_checks).await;
-    // … and to nothing.
-    ok(run(&project, url, &["rollback", "--to", "0", "--force"]).await);
-    assert!(!cli::table_exists(engine, url, "posts").await);
-    fails(run(&project, url, &["drift"]).await, 2);
-    db.drop_db().await;
 }
 
 migrator_tests::on_both!(blog);

@@ -546,6 +546,178 @@ const SEQUENCE_CASES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Partitioned tables (issue 15): run on MariaDB and on MySQL proper, both directions, as a bare
+/// diff and through `migrator plan` (rehearsed), contract, drift and rollback.
+const PARTITION_CASES: &[(&str, &str, &str)] = &[
+    ("partitioned_table_created", "", "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE);"),
+    ("range_partition_added_at_the_end",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026));",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION p2026 VALUES LESS THAN (2027), PARTITION p2027 VALUES LESS THAN (2028));"),
+    ("range_maxvalue_partition_split",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION pmax VALUES LESS THAN MAXVALUE); INSERT INTO events VALUES (1, '2024-05-01'), (2, '2025-05-01'), (3, '2031-01-01');",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE);"),
+    ("range_rolling_window",
+     "CREATE TABLE metrics (id int NOT NULL, day int NOT NULL, v int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day) (PARTITION d1 VALUES LESS THAN (2), PARTITION d2 VALUES LESS THAN (3), PARTITION d3 VALUES LESS THAN (4));",
+     "CREATE TABLE metrics (id int NOT NULL, day int NOT NULL, v int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day) (PARTITION d2 VALUES LESS THAN (3), PARTITION d3 VALUES LESS THAN (4), PARTITION d4 VALUES LESS THAN (5));"),
+    ("range_columns_by_date",
+     "CREATE TABLE logs (id int NOT NULL, at date NOT NULL, msg text) PARTITION BY RANGE COLUMNS(at) (PARTITION p1 VALUES LESS THAN ('2025-01-01'), PARTITION p2 VALUES LESS THAN ('2025-07-01'));",
+     "CREATE TABLE logs (id int NOT NULL, at date NOT NULL, msg text) PARTITION BY RANGE COLUMNS(at) (PARTITION p1 VALUES LESS THAN ('2025-01-01'), PARTITION p2 VALUES LESS THAN ('2025-07-01'), PARTITION p3 VALUES LESS THAN ('2026-01-01'), PARTITION pmax VALUES LESS THAN (MAXVALUE));"),
+    ("range_columns_two_columns",
+     "CREATE TABLE t (a int NOT NULL, b int NOT NULL) PARTITION BY RANGE COLUMNS(a, b) (PARTITION p0 VALUES LESS THAN (10, 5), PARTITION p1 VALUES LESS THAN (20, MAXVALUE));",
+     "CREATE TABLE t (a int NOT NULL, b int NOT NULL) PARTITION BY RANGE COLUMNS(a, b) (PARTITION p0 VALUES LESS THAN (10, 5), PARTITION p1 VALUES LESS THAN (20, MAXVALUE), PARTITION p2 VALUES LESS THAN (MAXVALUE, MAXVALUE));"),
+    ("list_partition_added",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de', 'fr'), PARTITION us VALUES IN ('us'));",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de', 'fr'), PARTITION us VALUES IN ('us'), PARTITION apac VALUES IN ('jp', 'au'));"),
+    ("list_values_added_to_a_partition",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de', 'fr'), PARTITION us VALUES IN ('us')); INSERT INTO accounts VALUES (1, 'de'), (2, 'us');",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de', 'fr', 'it'), PARTITION us VALUES IN ('us'));"),
+    ("list_by_integer_expression",
+     "CREATE TABLE t (id int NOT NULL, k int NOT NULL) PARTITION BY LIST (k % 3) (PARTITION a VALUES IN (0), PARTITION b VALUES IN (1, 2));",
+     "CREATE TABLE t (id int NOT NULL, k int NOT NULL) PARTITION BY LIST (k % 3) (PARTITION a VALUES IN (0, 1), PARTITION b VALUES IN (2));"),
+    ("hash_partition_count_grows",
+     "CREATE TABLE sessions (id bigint NOT NULL PRIMARY KEY, data text) PARTITION BY HASH (id) PARTITIONS 4; INSERT INTO sessions VALUES (1, 'a'), (2, 'b'), (7, 'c');",
+     "CREATE TABLE sessions (id bigint NOT NULL PRIMARY KEY, data text) PARTITION BY HASH (id) PARTITIONS 6;"),
+    ("linear_hash_partitions", "CREATE TABLE t (id int NOT NULL);", "CREATE TABLE t (id int NOT NULL) PARTITION BY LINEAR HASH (id) PARTITIONS 3;"),
+    ("key_partitions_on_the_primary_key",
+     "CREATE TABLE carts (id int NOT NULL PRIMARY KEY, total int) PARTITION BY KEY () PARTITIONS 2;",
+     "CREATE TABLE carts (id int NOT NULL PRIMARY KEY, total int) PARTITION BY KEY () PARTITIONS 5;"),
+    ("partitioning_added_to_a_table",
+     "CREATE TABLE orders (id int NOT NULL PRIMARY KEY, total int); INSERT INTO orders VALUES (1, 10), (2, 20);",
+     "CREATE TABLE orders (id int NOT NULL PRIMARY KEY, total int) PARTITION BY HASH (id) PARTITIONS 4;"),
+    ("partitioning_key_changed",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2;",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY KEY (id) PARTITIONS 2;"),
+    ("partitioning_method_changed_to_range",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2; INSERT INTO t VALUES (5), (500);",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY RANGE (id) (PARTITION small VALUES LESS THAN (100), PARTITION big VALUES LESS THAN MAXVALUE);"),
+    ("partition_comment",
+     "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);",
+     "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10) COMMENT 'the first ten', PARTITION p1 VALUES LESS THAN MAXVALUE);"),
+    ("subpartitions_added_with_their_partition",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (year(at)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026));",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (year(at)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION p2026 VALUES LESS THAN (2027));"),
+    // Combinations: a partition and a column / an index in one plan.
+    ("partition_and_column_added",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025));",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, source varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026));"),
+    ("partition_and_index_added",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, kind varchar(10), PRIMARY KEY (id, at)) PARTITION BY RANGE COLUMNS(at) (PARTITION p1 VALUES LESS THAN ('2025-01-01'));",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, kind varchar(10), PRIMARY KEY (id, at), KEY events_kind (kind, at)) PARTITION BY RANGE COLUMNS(at) (PARTITION p1 VALUES LESS THAN ('2025-01-01'), PARTITION p2 VALUES LESS THAN ('2026-01-01'));"),
+    ("partitioned_table_renamed_column",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, note varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION pmax VALUES LESS THAN MAXVALUE);",
+     "CREATE TABLE events (id int NOT NULL, at date NOT NULL, note varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE);"),
+];
+
+/// MariaDB's `DEFAULT` partition of a LIST table (MySQL proper has none).
+const MARIADB_PARTITION_CASES: &[(&str, &str, &str)] = &[
+    ("mariadb_list_default_partition",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de'), PARTITION rest DEFAULT);",
+     "CREATE TABLE accounts (id int NOT NULL, region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de'), PARTITION us VALUES IN ('us'), PARTITION rest DEFAULT);"),
+];
+
+async fn partition_runs() -> Vec<Run> {
+    let mut cases: Vec<(&str, &str, &str)> = PARTITION_CASES.to_vec();
+    if let Some(url) = mysql_url() {
+        let flavor = mysql_flavor(&url).await;
+        if flavor.is_mariadb() {
+            cases.extend_from_slice(MARIADB_PARTITION_CASES);
+        }
+        eprintln!("{flavor}: {} partition cases", cases.len());
+    }
+    runs_of(&cases)
+}
+
+/// The inspector reads every part of a MySQL partitioning (a convergence case alone would pass
+/// if it read none): method, expression, partitions in order with their bounds and comments,
+/// LIST partitions by name, subpartitions, HASH / KEY counts; and a KEY table, which MySQL
+/// proper does not mark `partitioned` in `CREATE_OPTIONS`, is partitioned all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn partitioned_tables_are_inspected() {
+    let Some(_) = mysql_url() else { return };
+    let db = fresh_mysql_db("inspect_partitions").await.expect("server");
+    load(&db.url, "CREATE TABLE r (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id, d)) PARTITION BY RANGE (year(d)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION p2024 VALUES LESS THAN (2025) COMMENT 'it''s 2024', PARTITION pmax VALUES LESS THAN MAXVALUE);
+        CREATE TABLE l (region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION us VALUES IN ('us'), PARTITION eu VALUES IN ('de','fr'));
+        CREATE TABLE k (id int NOT NULL PRIMARY KEY) PARTITION BY KEY () PARTITIONS 3;
+        CREATE TABLE plain (id int);").await.unwrap();
+    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let schema = &live.schemas[0];
+    let table = |n: &str| {
+        schema
+            .tables
+            .iter()
+            .find(|t| t.name == n)
+            .unwrap()
+            .partitioned_by
+            .clone()
+    };
+    let r = table("r").expect("r is partitioned");
+    assert_eq!(
+        (r.method.as_str(), r.expression.as_str()),
+        ("RANGE", "year(`d`)")
+    );
+    assert_eq!(r.sub, Some(("HASH".to_string(), "`id`".to_string())));
+    let names: Vec<_> = r
+        .partitions
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.values.as_deref(),
+                p.comment.as_deref(),
+                p.subpartitions.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("p2024", Some("2025"), Some("it's 2024"), 2),
+            ("pmax", Some("MAXVALUE"), None, 2)
+        ]
+    );
+    let l = table("l").expect("l is partitioned");
+    assert_eq!(l.method, "LIST COLUMNS");
+    let names: Vec<_> = l
+        .partitions
+        .iter()
+        .map(|p| (p.name.as_str(), p.values.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [("eu", Some("'de','fr'")), ("us", Some("'us'"))],
+        "LIST partitions by name"
+    );
+    let k = table("k").expect("a KEY table is partitioned");
+    assert_eq!(
+        (k.method.as_str(), k.expression.as_str(), k.partitions.len()),
+        ("KEY", "", 3)
+    );
+    assert_eq!(table("plain"), None);
+    assert!(
+        schema.unmanaged.is_empty(),
+        "nothing left unmanaged: {:?}",
+        schema.unmanaged
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partitions_converge_both_ways() {
+    assert!(PARTITION_CASES.len() >= 20);
+    run_cases(partition_runs().await).await;
+}
+
+/// [`PARTITION_CASES`] through `migrator plan` (rehearsed: a refusal fails), applied with
+/// contract, equal to the declared schema, free of drift, rolled back to v1.
+#[tokio::test(flavor = "multi_thread")]
+async fn partitions_converge_through_plan_and_roll_back() {
+    if mysql_url().is_none() {
+        return;
+    }
+    plan_cases_strictly(Engine::Mysql, partition_runs().await, &[]).await;
+}
+
 fn runs_of(cases: &[(&str, &str, &str)]) -> Vec<Run> {
     let mut runs = Vec::new();
     for (name, a, b) in cases {
@@ -784,6 +956,7 @@ async fn foreign_keys_are_read_with_columns_in_order_and_rules() {
 mod random {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
+    use std::collections::BTreeMap;
 
     const TYPES: &[&str] = &[
         "int",
@@ -1167,6 +1340,102 @@ mod random {
             .collect()
     }
 
+    /// The partitioning of a random table (issue 15): a HASH or KEY count, or `RANGE (id)` with
+    /// these upper bounds and a `MAXVALUE` partition.
+    #[derive(Clone, PartialEq, Debug)]
+    enum Part {
+        Hash(u32),
+        Key(u32),
+        Range(Vec<u32>),
+    }
+
+    const BOUNDS: [u32; 6] = [10, 50, 100, 500, 1000, 5000];
+
+    fn new_part(rng: &mut StdRng) -> Part {
+        match rng.gen_range(0..3) {
+            0 => Part::Hash(rng.gen_range(2..5)),
+            1 => Part::Key(rng.gen_range(2..5)),
+            _ => {
+                let mut b: Vec<u32> = BOUNDS
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.gen_bool(0.4))
+                    .collect();
+                if b.is_empty() {
+                    b.push(100);
+                }
+                Part::Range(b)
+            }
+        }
+    }
+
+    /// Tables MySQL lets be partitioned: no foreign key in or out, no unique key but the
+    /// primary key (every unique key must hold the partitioning column).
+    fn partitionable(tabs: &[Tab], t: &Tab) -> bool {
+        t.fks.is_empty()
+            && !tabs.iter().any(|o| o.fks.iter().any(|(_, r)| r == &t.name))
+            && !t.cols.iter().any(|c| c.unique)
+            && !t.indexes.iter().any(|(_, _, unique)| *unique)
+    }
+
+    /// Partitioning for `tabs`: new (`prev` none), or `prev`'s edited (a count changed, a
+    /// RANGE partition split or merged, the method changed, partitioning removed or added).
+    fn partitions(
+        tabs: &[Tab],
+        prev: Option<&BTreeMap<String, Part>>,
+        rng: &mut StdRng,
+    ) -> BTreeMap<String, Part> {
+        let mut out = BTreeMap::new();
+        for t in tabs.iter().filter(|t| partitionable(tabs, t)) {
+            let part = match prev.map(|p| p.get(&t.name)) {
+                None => rng.gen_bool(0.6).then(|| new_part(rng)),
+                Some(None) => rng.gen_bool(0.15).then(|| new_part(rng)),
+                Some(Some(p)) => match (rng.gen_range(0..6), p.clone()) {
+                    (0, _) => None,
+                    (1, Part::Hash(n)) => Some(Part::Hash(if n > 2 { n - 1 } else { n + 2 })),
+                    (1, Part::Key(n)) => Some(Part::Key(n + 1)),
+                    (1 | 2, Part::Range(mut b)) => {
+                        let extra = BOUNDS[rng.gen_range(0..BOUNDS.len())];
+                        if b.contains(&extra) && b.len() > 1 {
+                            b.retain(|x| *x != extra);
+                        } else if !b.contains(&extra) {
+                            b.push(extra);
+                            b.sort_unstable();
+                        }
+                        Some(Part::Range(b))
+                    }
+                    (3, _) => Some(new_part(rng)),
+                    (_, p) => Some(p),
+                },
+            };
+            if let Some(p) = part {
+                out.insert(t.name.clone(), p);
+            }
+        }
+        out
+    }
+
+    fn partitions_sql(parts: &BTreeMap<String, Part>) -> String {
+        parts
+            .iter()
+            .map(|(t, p)| {
+                let by = match p {
+                    Part::Hash(n) => format!("HASH (id) PARTITIONS {n}"),
+                    Part::Key(n) => format!("KEY () PARTITIONS {n}"),
+                    Part::Range(bounds) => {
+                        let mut defs: Vec<String> = bounds
+                            .iter()
+                            .map(|b| format!("PARTITION p{b} VALUES LESS THAN ({b})"))
+                            .collect();
+                        defs.push("PARTITION pmax VALUES LESS THAN MAXVALUE".into());
+                        format!("RANGE (id) ({})", defs.join(", "))
+                    }
+                };
+                format!("ALTER TABLE {t} PARTITION BY {by};\n")
+            })
+            .collect()
+    }
+
     pub fn pair(seed: u64) -> (String, String) {
         let mut rng = StdRng::seed_from_u64(seed);
         let a = schema(&mut rng);
@@ -1174,13 +1443,17 @@ mod random {
         for _ in 0..rng.gen_range(1..6) {
             edit(&mut b, &mut rng);
         }
-        // Events from a generator of their own, so the tables of a seed stay what they were.
+        // Events and partitioning from generators of their own, so the tables of a seed stay
+        // what they were.
         let mut erng = StdRng::seed_from_u64(seed ^ 0x0e7e_47e7_0e7e_47e7);
         let ea = events(&a, None, &mut erng);
         let eb = events(&b, Some(&ea), &mut erng);
+        let mut prng = StdRng::seed_from_u64(seed ^ 0x9a27_17e0_9a27_17e0);
+        let pa = partitions(&a, None, &mut prng);
+        let pb = partitions(&b, Some(&pa), &mut prng);
         (
-            format!("{}{}", sql(&a), events_sql(&ea)),
-            format!("{}{}", sql(&b), events_sql(&eb)),
+            format!("{}{}{}", sql(&a), partitions_sql(&pa), events_sql(&ea)),
+            format!("{}{}{}", sql(&b), partitions_sql(&pb), events_sql(&eb)),
         )
     }
 }
@@ -1196,6 +1469,32 @@ fn random_pairs_include_events() {
         && a.lines()
             .filter(|l| l.starts_with("CREATE EVENT"))
             .ne(b.lines().filter(|l| l.starts_with("CREATE EVENT")))));
+}
+
+/// The random pairs carry partitioned tables (issue 15): partitioned on one side only, or
+/// on both with another count, bounds or method.
+#[test]
+fn random_pairs_include_partitions() {
+    let pairs: Vec<(String, String)> = (0..60).map(random::pair).collect();
+    let parts = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("PARTITION BY"))
+            .map(str::to_string)
+            .collect()
+    };
+    let partitioned = pairs.iter().filter(|(a, _)| !parts(a).is_empty()).count();
+    let changed = pairs.iter().filter(|(a, b)| parts(a) != parts(b)).count();
+    eprintln!("{partitioned} of 60 pairs partition a table, {changed} change a partitioning");
+    assert!(partitioned >= 15, "{partitioned}");
+    assert!(changed >= 8, "{changed}");
+    for kind in ["HASH", "KEY ()", "RANGE"] {
+        assert!(
+            pairs
+                .iter()
+                .any(|(a, _)| a.contains(&format!("PARTITION BY {kind}"))),
+            "{kind}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -231,3 +231,70 @@ async fn index_unique_and_foreign_key_online() {
     )
     .await;
 }
+
+const EVENTS_V1: &str = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind varchar(20) NOT NULL,\n  PRIMARY KEY (id, at))\n  PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025));\n";
+const EVENTS_SEED: &str =
+    "INSERT INTO events SELECT seq, '2024-01-01' + INTERVAL (seq % 300) DAY, 'seed' FROM seq_1_to_5000";
+
+/// Issue 15: a partition added to a busy partitioned table (`ADD PARTITION`): the old version
+/// keeps writing 2024 rows, the new one writes 2025 rows from expand on, into the new partition.
+#[tokio::test(flavor = "multi_thread")]
+async fn partition_added_to_a_busy_partitioned_table() {
+    scenario(
+        Engine::Mysql,
+        "online_partition_add",
+        EVENTS_V1,
+        EVENTS_SEED,
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind varchar(20) NOT NULL,\n  PRIMARY KEY (id, at))\n  PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026));\n",
+        vec![
+            "INSERT INTO events (id, at, kind) VALUES ({id}, '2024-06-01', 'old')",
+            "UPDATE events SET kind = 'old2' WHERE id = {id} AND at = '2024-06-01'",
+            "SELECT count(*) FROM events WHERE at >= '2024-06-01'",
+        ],
+        vec![
+            "INSERT INTO events (id, at, kind) VALUES ({id}, '2025-06-01', 'new')",
+            "SELECT kind FROM events WHERE id = {id} AND at = '2025-06-01'",
+        ],
+        vec![
+            ("SELECT count(*) > 0 FROM events PARTITION (p2025) WHERE id >= 2000000 AND kind = 'new'", "1"),
+            ("SELECT count(*) FROM events PARTITION (p2024) WHERE id >= 1000000 AND id < 2000000 AND kind <> 'old2'", "0"),
+            ("SELECT count(*) FROM events WHERE id BETWEEN 1 AND 5000", "5000"),
+            ("SELECT count(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'events'", "2"),
+        ],
+    )
+    .await;
+}
+
+/// Issue 15: the catch-all partition of a busy table reorganized (`REORGANIZE PARTITION pmax
+/// INTO (p2025, pmax)`, rows copied under a shared lock): writes wait for the copy but none
+/// fails, and the rows land in the partition their date belongs to.
+#[tokio::test(flavor = "multi_thread")]
+async fn catch_all_partition_reorganized_in_a_busy_table() {
+    const V1: &str = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind varchar(20) NOT NULL,\n  PRIMARY KEY (id, at))\n  PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION pmax VALUES LESS THAN MAXVALUE);\n";
+    scenario(
+        Engine::Mysql,
+        "online_partition_split",
+        V1,
+        "INSERT INTO events SELECT seq, '2024-01-01' + INTERVAL (seq % 700) DAY, 'seed' FROM seq_1_to_5000",
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind varchar(20) NOT NULL,\n  PRIMARY KEY (id, at))\n  PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE);\n",
+        vec![
+            "INSERT INTO events (id, at, kind) VALUES ({id}, '2025-03-01', 'old')",
+            "UPDATE events SET kind = 'old2' WHERE id = {id} AND at = '2025-03-01'",
+            "SELECT count(*) FROM events WHERE at >= '2025-01-01'",
+        ],
+        vec![
+            "INSERT INTO events (id, at, kind) VALUES ({id}, '2026-03-01', 'new')",
+            "SELECT kind FROM events WHERE id = {id} AND at = '2026-03-01'",
+        ],
+        vec![
+            // The old version's 2025 rows moved into the new partition, the new version's 2026
+            // rows stayed in the catch-all one, the seed is whole.
+            ("SELECT count(*) > 0 FROM events PARTITION (p2025) WHERE id >= 1000000 AND id < 2000000", "1"),
+            ("SELECT count(*) FROM events PARTITION (p2025) WHERE id >= 1000000 AND id < 2000000 AND kind <> 'old2'", "0"),
+            ("SELECT count(*) FROM events PARTITION (pmax) WHERE at < '2026-01-01'", "0"),
+            ("SELECT count(*) > 0 FROM events PARTITION (pmax) WHERE id >= 2000000", "1"),
+            ("SELECT count(*) FROM events WHERE id BETWEEN 1 AND 5000", "5000"),
+        ],
+    )
+    .await;
+}

@@ -299,6 +299,17 @@ impl MysqlFlavor {
         }
     }
 
+    /// `ALGORITHM=` / `LOCK=` before a partition operation (`ADD`, `DROP`, `REORGANIZE`,
+    /// `COALESCE PARTITION`, `PARTITION BY`). MySQL takes them; MariaDB 10.11 refuses them with a
+    /// syntax error (its ER_ALTER_OPERATION_NOT_SUPPORTED_REASON_PARTITION: partition
+    /// operations do not support LOCK/ALGORITHM).
+    pub fn partition_operations_take_locks(&self) -> bool {
+        match self.family {
+            MysqlFamily::MariaDb => false,
+            MysqlFamily::Mysql => true,
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Indexes and constraints.
 

@@ -176,6 +176,9 @@ cases!(
     my_events_and_sequences,
     my_events_on_mysql_proper,
     pg_plan_refuses_events,
+    my_partitions,
+    my_partitions_on_mysql_proper,
+    pg_plan_refuses_mysql_partitioning,
 );
 
 #[test]
@@ -229,6 +232,7 @@ fn every_change_variant_is_planned() {
         "create_sequence",
         "alter_sequence",
         "drop_sequence",
+        "alter_partitioning",
     ]
     .into_iter()
     .collect();
@@ -1923,6 +1927,37 @@ mod cases {
     }
 
     /// Events on Postgres: the whole plan is refused, naming the event.
+    /// MySQL partitioning (see `my_partition_models`), drops allowed: the dropped partition in
+    /// contract, additions and widening reorganizations in expand.
+    pub fn my_partitions() -> PlanCase {
+        let (from, to) = my_partition_models();
+        diffed(from, to, hints()).destructive()
+    }
+
+    pub fn my_partitions_on_mysql_proper() -> PlanCase {
+        let (from, to) = my_partition_models();
+        let (from, to) = on_mysql_proper(from, to);
+        diffed(from, to, hints()).destructive()
+    }
+
+    /// MySQL partitioning on Postgres: refused.
+    pub fn pg_plan_refuses_mysql_partitioning() -> PlanCase {
+        let db = pg_public(vec![]);
+        PlanCase {
+            from: db.clone(),
+            to: db,
+            hints: hints(),
+            allow_destructive: false,
+            changes: vec![Change::AlterPartitioning {
+                schema: PUBLIC.into(),
+                table: "t".into(),
+                from: None,
+                to: Some(my_partitioning("HASH", "`id`", &[("p0", None)])),
+                keep_rows: false,
+            }],
+        }
+    }
+
     pub fn pg_plan_refuses_events() -> PlanCase {
         let db = pg_public(vec![]);
         let e = my_event("purge", "DELETE FROM t");

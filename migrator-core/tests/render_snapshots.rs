@@ -201,6 +201,9 @@ cases!(
     my_events_and_sequences,
     mysql_events_and_refused_sequences,
     pg_refused_events,
+    my_partitions,
+    mysql_partitions,
+    pg_refused_mysql_partitioning,
     pg_domains,
     pg_composite_and_range_types,
     pg_partitions,
@@ -1218,6 +1221,33 @@ mod cases {
         let (from, to, hints) = events_and_sequences_models();
         let (from, to) = on_mysql_proper(from, to);
         diffed(from, to, hints)
+    }
+
+    /// MySQL partitioning on MariaDB (see `my_partition_models`): no ALGORITHM / LOCK.
+    pub fn my_partitions() -> Case {
+        let (from, to) = my_partition_models();
+        diffed(from, to, hints())
+    }
+
+    /// The same on MySQL proper: ALGORITHM / LOCK per operation.
+    pub fn mysql_partitions() -> Case {
+        let (from, to) = my_partition_models();
+        let (from, to) = on_mysql_proper(from, to);
+        diffed(from, to, hints())
+    }
+
+    /// MySQL partitioning on Postgres: refused, naming the table.
+    pub fn pg_refused_mysql_partitioning() -> Case {
+        given(
+            pg_public(vec![]),
+            vec![Change::AlterPartitioning {
+                schema: PUBLIC.into(),
+                table: "t".into(),
+                from: None,
+                to: Some(my_partitioning("HASH", "`id`", &[("p0", None)])),
+                keep_rows: false,
+            }],
+        )
     }
 
     /// Events on Postgres: refused, naming the event.

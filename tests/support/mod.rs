@@ -31,6 +31,7 @@
 pub mod cli;
 pub mod convergence;
 pub mod online;
+pub mod project;
 pub mod property;
 
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@
 
 pub mod mysql;
 mod mysql_event;
+mod mysql_partition;
 pub mod postgres;
 
 pub use mysql::MysqlInspector;

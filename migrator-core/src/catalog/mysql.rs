@@ -53,8 +53,10 @@
 //! Events and MariaDB sequences: see `catalog/mysql_event.rs` (one more round trip when there
 //! are any).
 //!
-//! Not introspected (yet): partitioning (partitioned tables are listed as [`Unmanaged`]),
-//! MariaDB system-versioned tables (listed as [`Unmanaged`]), prefix lengths of
+//! Partitioning: see `catalog/mysql_partition.rs` (each table's scheme and partitions; per-partition
+//! engine, data directory and row limits are not read).
+//!
+//! Not introspected (yet): MariaDB system-versioned tables (listed as [`Unmanaged`]), prefix lengths of
 //! primary-key parts, primary-key comments, table options other than engine / charset /
 //! collation / row_format (`AUTO_INCREMENT` start values, `KEY_BLOCK_SIZE`, `STATS_*`…),
 //! privileges, routines', triggers' and events' `DEFINER`, `sql_mode`
@@ -192,7 +194,7 @@ fn list(names: &[String]) -> String {
 // Queries. `{filter:COL}` becomes the schema filter on column COL. Every query filters on the
 // schema column so that the server only opens that database's tables.
 
-fn queries(flavor: &Flavor) -> [String; 12] {
+fn queries(flavor: &Flavor) -> [String; 13] {
     let statistics_extra = if flavor.ignored_indexes() {
         "IGNORED, NULL"
     } else if flavor.invisible_and_functional_indexes() {
@@ -287,13 +289,14 @@ fn queries(flavor: &Flavor) -> [String; 12] {
          WHERE {filter:SPECIFIC_SCHEMA} AND ORDINAL_POSITION > 0 \
          ORDER BY SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION"
             .to_string(),
+        super::mysql_partition::QUERY.to_string(),
     ]
 }
 
 // ---------------------------------------------------------------------------------------------
 // Building the model.
 
-fn text(row: &Row, i: usize) -> Option<String> {
+pub(super) fn text(row: &Row, i: usize) -> Option<String> {
     match row.as_ref(i)? {
         Value::NULL => None,
         Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
@@ -601,7 +604,7 @@ fn build(
     sets: &[Vec<Row>],
     extra: &super::mysql_event::Extra,
 ) -> Result<Database> {
-    let [schemata, tables, columns, stats, fks, fk_columns, checks, views, events, triggers, routines, parameters] =
+    let [schemata, tables, columns, stats, fks, fk_columns, checks, views, events, triggers, routines, parameters, partitions] =
         sets
     else {
         return Err(Error::db(
@@ -627,6 +630,7 @@ fn build(
 
     // Relations by (schema, name).
     let mut rels: BTreeMap<(String, String), Table> = BTreeMap::new();
+    let mut partitioned = super::mysql_partition::build(partitions);
     for row in tables {
         let schema = string(row, 0);
         let name = string(row, 1);
@@ -648,12 +652,6 @@ fn build(
                 continue;
             }
             "SYSTEM VERSIONED" => Some(UnmanagedKind::Other),
-            _ if create_options
-                .split_whitespace()
-                .any(|o| o == "partitioned") =>
-            {
-                Some(UnmanagedKind::PartitionedTable)
-            }
             "BASE TABLE" => None,
             _ => Some(UnmanagedKind::Other),
         };
@@ -666,6 +664,7 @@ fn build(
             continue;
         }
         let mut t = Table::new(name.clone());
+        t.partitioned_by = partitioned.remove(&(schema.clone(), name.clone()));
         if let Some(engine) = text(row, 3) {
             t.options.insert("engine".into(), engine);
         }

@@ -189,6 +189,16 @@ pub enum Change {
         parent: String,
         concurrently: bool,
     },
+    /// MySQL / MariaDB: the partitioning of `table` goes from `from` to `to` (`None`: not
+    /// partitioned) in one `ALTER TABLE`; which one: [`super::mysql_partition::step`].
+    AlterPartitioning {
+        schema: String,
+        table: String,
+        from: Option<crate::schema::PartitionBy>,
+        to: Option<crate::schema::PartitionBy>,
+        /// Set on rollbacks: RANGE partitions taken away are merged into the next one.
+        keep_rows: bool,
+    },
     /// A partitioning change with no in-place recipe (a new key, a plain table partitioned, a
     /// partition's bound or parent changed): the planner refuses it with `reason`.
     Repartition {
@@ -521,6 +531,7 @@ impl Change {
             }
             | Change::Repartition { .. } => Vec::new(),
             Change::AlterTableOptions { schema, table, .. }
+            | Change::AlterPartitioning { schema, table, .. }
             | Change::AddColumn { schema, table, .. }
             | Change::RenameColumn { schema, table, .. }
             | Change::AlterColumn { schema, table, .. }
@@ -632,6 +643,13 @@ impl Change {
                 Some(format!("drops column {schema}.{table}.{column} and its values"))
             }
             Change::DropSchema { schema } => Some(format!("drops schema {schema}")),
+            Change::AlterPartitioning { schema, table, .. } => match super::mysql_partition::step_of(self) {
+                Some(super::mysql_partition::PartitionStep::Drop(names)) => Some(format!(
+                    "drops partition(s) {} of {schema}.{table} and the rows in them",
+                    names.join(", ")
+                )),
+                _ => None,
+            },
             Change::AlterColumn { schema, table, from, to, using } if from.data_type != to.data_type && using.is_none() && !super::types::lossless(&from.data_type.name, &to.data_type.name) => Some(format!(
                 "changes {schema}.{table}.{} from {} to {}, which can fail or lose data on existing values (a `-- migrator:using <expr>` hint says how to convert)",
                 to.name, from.data_type.name, to.data_type.name

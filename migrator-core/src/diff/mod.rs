@@ -7,6 +7,8 @@
 //! - [`table`]: what changes inside one table; [`sequence`]: sequences (diff and inverse);
 //!   [`domain`]: domains, composite and range types, enum renames (diff and inverse);
 //! - [`types`]: which type changes keep every value;
+//! - [`mysql_partition`]: MySQL / MariaDB partitions (added, dropped, reorganized, a table
+//!   repartitioned);
 //! - [`partition`]: partitioned tables (new partitions attached online, dropped ones detached,
 //!   parents created first; a changed key or bound refused);
 //! - [`mysql`]: what MySQL / MariaDB needs differently (applied when both models are MySQL ones).
@@ -30,6 +32,7 @@ pub mod domain;
 pub mod event;
 pub mod hints;
 pub mod mysql;
+pub mod mysql_partition;
 pub mod partition;
 pub mod policy;
 pub mod routine;
@@ -68,6 +71,9 @@ pub(crate) struct Plan {
     pub create_tables: Vec<Change>,
     pub alter_columns: Vec<Change>,
     pub add_constraints: Vec<Change>,
+    /// MySQL / MariaDB partitioning, once the table's columns and keys are in place
+    /// (`mysql_partition`).
+    pub partitions: Vec<Change>,
     pub add_foreign_keys: Vec<Change>,
     pub sequence_owners: Vec<Change>,
     /// Routines whose body the server checks when they are created and that read a relation
@@ -115,6 +121,7 @@ impl Plan {
             self.create_tables,
             self.alter_columns,
             self.add_constraints,
+            self.partitions,
             self.add_foreign_keys,
             self.sequence_owners,
             self.late_routines,

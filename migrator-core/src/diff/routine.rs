@@ -25,7 +25,7 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
             kind: r.kind,
             arguments: r.arguments.clone(),
         };
-        let late = reads_new_relation(r, from, to);
+        let late = reads_what_the_plan_adds(r, from, to);
         let bucket = |plan: &mut Plan, c: Change| {
             if late {
                 plan.late_routines.push(c)
@@ -33,7 +33,14 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
                 plan.create_routines.push(c)
             }
         };
-        match from.routine(&r.name, &r.signature) {
+        // A new signature that extends an old one with defaulted arguments takes its place in
+        // one transaction: beside it, the old version's calls would match both and fail as
+        // ambiguous.
+        let extended = from
+            .routines
+            .iter()
+            .find(|o| to.routine(&o.name, &o.signature).is_none() && extends_with_defaults(o, r));
+        match from.routine(&r.name, &r.signature).or(extended) {
             None => {
                 bucket(
                     plan,
@@ -65,13 +72,35 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
         }
     }
     for r in &from.routines {
-        if to.routine(&r.name, &r.signature).is_none() {
+        let replaced = to
+            .routines
+            .iter()
+            .any(|n| from.routine(&n.name, &n.signature).is_none() && extends_with_defaults(r, n));
+        if to.routine(&r.name, &r.signature).is_none() && !replaced {
             plan.drop_routines.push(Change::DropRoutine {
                 schema: s(),
                 routine: r.clone(),
             });
         }
     }
+}
+
+/// Whether `new` (same name and kind) takes `old`'s arguments first and only defaulted ones
+/// after them: a call written for `old` matches `new` too (Postgres).
+fn extends_with_defaults(old: &Routine, new: &Routine) -> bool {
+    let types = |r: &Routine| -> Vec<String> {
+        r.signature
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let (a, b) = (types(old), types(new));
+    old.name == new.name
+        && old.kind == new.kind
+        && b.len() > a.len()
+        && b.starts_with(&a)
+        && new.defaults as usize >= b.len() - a.len()
 }
 
 /// Same definition (comments aside).
@@ -91,8 +120,9 @@ pub fn replaceable(from: &Routine, to: &Routine) -> bool {
 }
 
 /// A Postgres `LANGUAGE sql` routine (its body is checked when it is created) that mentions a
-/// table or view of `to` that `from` lacks.
-fn reads_new_relation(r: &Routine, from: &Schema, to: &Schema) -> bool {
+/// table or view of `to` that `from` lacks, or an existing table and a column the plan gives it
+/// (a new or renamed one: the booking function of a new signature inserting into a new column).
+fn reads_what_the_plan_adds(r: &Routine, from: &Schema, to: &Schema) -> bool {
     let sql = r.definition.to_ascii_lowercase();
     if !sql.contains(" language sql") {
         return false;
@@ -107,9 +137,18 @@ fn reads_new_relation(r: &Routine, from: &Schema, to: &Schema) -> bool {
         .iter()
         .map(|v| &v.name)
         .filter(|n| from.view(n).is_none());
-    new_tables
-        .chain(new_views)
-        .any(|n| super::mentions(&r.definition, n))
+    let new_columns = to.tables.iter().any(|t| {
+        from.table(&t.name).is_some_and(|old| {
+            super::mentions(&r.definition, &t.name)
+                && t.columns.iter().any(|c| {
+                    old.column(&c.name).is_none() && super::mentions(&r.definition, &c.name)
+                })
+        })
+    });
+    new_columns
+        || new_tables
+            .chain(new_views)
+            .any(|n| super::mentions(&r.definition, n))
 }
 
 /// What undoes a routine change (read from the change itself: creates and drops carry the
@@ -155,5 +194,44 @@ pub(crate) fn inverse(_from: &Database, c: &Change) -> (Vec<Change>, bool) {
             (out, false)
         }
         _ => (Vec::new(), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::RoutineKind;
+
+    fn f(signature: &str, defaults: u32) -> Routine {
+        Routine {
+            name: "book".into(),
+            kind: RoutineKind::Function,
+            arguments: String::new(),
+            signature: signature.into(),
+            result: Some("bigint".into()),
+            defaults,
+            definition: format!("CREATE FUNCTION book({signature})"),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn a_signature_extended_with_defaults_replaces_the_old_one() {
+        let old = f("bigint, text", 0);
+        assert!(extends_with_defaults(&old, &f("bigint, text, text", 1)));
+        // Without a default the old calls do not match the new one: both can live side by side.
+        assert!(!extends_with_defaults(&old, &f("bigint, text, text", 0)));
+        assert!(!extends_with_defaults(&old, &f("bigint, integer, text", 1)));
+        assert!(!extends_with_defaults(&old, &f("bigint", 0)));
+        let (mut from, mut to) = (Schema::new("public"), Schema::new("public"));
+        from.routines.push(old);
+        to.routines.push(f("bigint, text, text", 1));
+        let mut plan = Plan::default();
+        diff(&mut plan, "public", &from, &to);
+        assert!(matches!(
+            &plan.create_routines[..],
+            [Change::ReplaceRoutine { .. }]
+        ));
+        assert!(plan.drop_routines.is_empty());
     }
 }

@@ -133,6 +133,14 @@ pub(crate) fn diff_table(
         }
     }
 
+    // Partitioning removed goes before the keys this diff adds (a unique key must hold every
+    // partitioning column while the table is partitioned); other partition changes after them.
+    for c in super::mysql_partition::diff(&s(), old, new) {
+        match &c {
+            Change::AlterPartitioning { to: None, .. } => plan.alter_columns.push(c),
+            _ => plan.partitions.push(c),
+        }
+    }
     if old.options != new.options {
         plan.alter_columns.push(Change::AlterTableOptions {
             schema: s(),

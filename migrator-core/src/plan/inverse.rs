@@ -345,6 +345,14 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
             }],
             !types::lossless(&to.data_type.name, &from.data_type.name),
         ),
+        AlterPartitioning { .. } => (
+            // The rows a dropped partition held do not come back with it.
+            vec![crate::diff::mysql_partition::inverse(c)],
+            matches!(
+                crate::diff::mysql_partition::step_of(c),
+                Some(crate::diff::mysql_partition::PartitionStep::Drop(_))
+            ),
+        ),
         AlterTableOptions {
             schema,
             table,

@@ -21,6 +21,7 @@ pub mod files;
 pub mod inverse;
 pub mod mysql;
 mod mysql_event;
+mod mysql_partition;
 mod partition;
 mod pg_policy;
 mod pg_types;

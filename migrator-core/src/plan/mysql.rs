@@ -192,7 +192,8 @@ fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
 /// The hazard of a step that rebuilds, copies or scans an existing table in one statement
 /// (an index build, `MODIFY … NOT NULL`, a copy): unlike a backfill it cannot wait between
 /// batches, and statement-based or not, a replica starts it only once the primary finished it.
-const UNTHROTTLED: &str = "one statement over the whole table: the load and replica-lag throttles \
+pub(super) const UNTHROTTLED: &str =
+    "one statement over the whole table: the load and replica-lag throttles \
 (--max-load, --max-replica-lag) cannot pause it, and each replica runs it only after the primary \
 finished it, so replica lag grows by its duration; `apply` reports its progress while it runs";
 
@@ -378,6 +379,7 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         AlterTableOptions { schema, table, .. } => {
             step(Expand, format!("change options of {schema}.{table}"))
         }
+        AlterPartitioning { .. } => super::mysql_partition::recipe(ctx, c),
         AddColumn {
             schema,
             table,

@@ -84,7 +84,7 @@ pub(super) fn recipe(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
             ));
             if let EventSchedule::Every { starts: None, .. } = &to.schedule {
                 s.hazards.push(format!(
-                    "event {} has no STARTS: its schedule restarts when expand alters it",
+                    "event {} has no STARTS: its schedule restarts when expand alters it, so it runs at once (and again when a rollback alters it back)",
                     to.name
                 ));
             }

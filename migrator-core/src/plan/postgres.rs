@@ -592,6 +592,8 @@ fn recipe(ctx: &Ctx, c: &Change, all: &[Change]) -> Result<Vec<Step>> {
         | DropTrigger { .. } => routine_or_trigger(ctx, c),
         // Refused by the renderer's check before planning (MySQL only).
         CreateEvent { .. } | AlterEvent { .. } | DropEvent { .. } => Ok(vec![]),
+        // MySQL partitioning, refused by the renderer's check.
+        AlterPartitioning { .. } => Ok(vec![]),
         CreatePolicy { .. }
         | AlterPolicy { .. }
         | ReplacePolicy { .. }
@@ -654,7 +656,9 @@ fn routine_or_trigger(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
                 "the old application version runs the new definition of {} from expand on",
                 to.display_name()
             ));
-            if !replaceable {
+            if from.signature != to.signature {
+                s.hazards.push(format!("the new signature adds arguments with defaults to {}: a call written for the old one would match both and fail as ambiguous, so the old one is dropped and the new one created in one transaction (which fails while a default, check, view or trigger uses the old one)", from.display_name()));
+            } else if !replaceable {
                 s.hazards.push("its result, argument names, modes or defaults change under the same argument types, which CREATE OR REPLACE cannot do: it is dropped and created in one transaction (which fails while a default, check, view or trigger uses it)".to_string());
             }
             s

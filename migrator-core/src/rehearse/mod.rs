@@ -1278,6 +1278,7 @@ fn change_tables(c: &Change) -> Vec<(String, String)> {
             (key.ref_schema.clone(), key.ref_table.clone()),
         ],
         Change::AlterTableOptions { schema, table, .. }
+        | Change::AlterPartitioning { schema, table, .. }
         | Change::AddColumn { schema, table, .. }
         | Change::RenameColumn { schema, table, .. }
         | Change::AlterColumn { schema, table, .. }

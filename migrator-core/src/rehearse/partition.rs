@@ -17,6 +17,15 @@ pub(crate) fn parents_losing_rows(
 ) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for c in changes {
+        // MySQL: a partition dropped, or added (the rollback drops it), takes its rows along.
+        if let Change::AlterPartitioning { schema, table, .. } = c {
+            use crate::diff::mysql_partition::{inverse, step_of, PartitionStep};
+            let drops = |c: &Change| matches!(step_of(c), Some(PartitionStep::Drop(_)));
+            if drops(c) || drops(&inverse(c)) {
+                out.insert((schema.clone(), table.clone()));
+            }
+            continue;
+        }
         let (schema, name) = match c {
             Change::AttachPartition { schema, table, .. }
             | Change::CreateTable { schema, table } => (schema, &table.name),
@@ -49,11 +58,78 @@ pub(crate) fn leaf_values(
     schema: &str,
     table: &str,
 ) -> Vec<BTreeMap<String, String>> {
+    if let Some(p) = db
+        .table(schema, table)
+        .and_then(|t| t.partitioned_by.as_ref())
+    {
+        return mysql_leaf_values(p);
+    }
     let Some(t) = db.table(schema, table).filter(|t| t.is_partitioned()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     walk(db, schema, t, BTreeMap::new(), &mut out, 0);
+    out
+}
+
+/// MySQL / MariaDB: a value inside each RANGE / LIST partition, for the key parts that are
+/// plain columns (`` `at` ``; an expression such as ``year(`at`)`` gives none). A RANGE
+/// partition takes the previous partition's upper bound (the lowest value it holds); the first
+/// one its own bound minus one when that is a number. A LIST partition takes its first value.
+fn mysql_leaf_values(p: &crate::schema::PartitionBy) -> Vec<BTreeMap<String, String>> {
+    if p.is_hashed() {
+        return Vec::new();
+    }
+    let columns: Vec<Option<String>> = split_top_level(&p.expression)
+        .iter()
+        .map(|part| {
+            let q = part.trim().strip_prefix('`')?.strip_suffix('`')?;
+            Some(q.replace("``", "`"))
+        })
+        .collect();
+    if columns.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut previous: Option<Vec<String>> = None;
+    for d in &p.partitions {
+        let Some(desc) = d.values.as_deref() else {
+            continue;
+        };
+        let values: Option<Vec<String>> = if p.is_range() {
+            let bound = split_top_level(desc);
+            let v = match previous.take() {
+                Some(prev) if !prev.iter().any(|x| x == "MAXVALUE") => Some(prev),
+                Some(_) => None,
+                None => bound
+                    .iter()
+                    .map(|x| x.parse::<i64>().ok().map(|n| (n - 1).to_string()))
+                    .collect(),
+            };
+            previous = Some(bound);
+            v
+        } else if d.is_list_default() {
+            None
+        } else {
+            // `'de','fr'`, or tuples `(1,'a'),(2,'b')` for several columns.
+            split_top_level(desc).first().map(|first| {
+                let inner = first
+                    .strip_prefix('(')
+                    .and_then(|x| x.strip_suffix(')'))
+                    .unwrap_or(first);
+                split_top_level(inner)
+            })
+        };
+        let Some(values) = values.filter(|v| v.len() == columns.len()) else {
+            continue;
+        };
+        let row: BTreeMap<String, String> = columns
+            .iter()
+            .zip(values)
+            .filter_map(|(c, v)| c.clone().map(|c| (c, v)))
+            .collect();
+        out.push(row);
+    }
     out
 }
 

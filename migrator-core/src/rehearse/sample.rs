@@ -60,6 +60,10 @@ pub(crate) enum Kind {
     Choice(Vec<String>),
     /// A Postgres array: the empty array.
     Array,
+    /// A Postgres built-in range of this element kind (`int4range`: Int, `tstzrange`:
+    /// Timestamp): `[v(i), v(i + 1))`, so the rows' ranges do not overlap (an `EXCLUDE …
+    /// WITH &&` constraint accepts them all).
+    Range(Box<Kind>),
     /// A Postgres composite type (`ROW(…)::type`): its type as SQL names it, and its
     /// attributes' names and kinds.
     Row {
@@ -200,6 +204,14 @@ fn common_literal(dialect: Dialect, kind: &Kind, i: u64, column: &str) -> Option
             format!("B'{bits}'")
         }
         Kind::Choice(values) if !values.is_empty() => lit(&values[i as usize % values.len()]),
+        Kind::Range(element) => {
+            // The bounds as the element's literals, unquoted inside the range literal.
+            let bound = |n: u64| {
+                let l = common_literal(dialect, element, n, column)?;
+                Some(l.trim_matches('\'').to_string())
+            };
+            lit(&format!("[{},{})", bound(i)?, bound(i + 1)?))
+        }
         Kind::Choice(_)
         | Kind::Unknown
         | Kind::Array
@@ -331,6 +343,17 @@ impl Values for PgValues {
             },
             _ if t.starts_with("time") => Kind::Time,
             _ if t.starts_with("interval") => Kind::Interval,
+            "int4range" | "int8range" => Kind::Range(Box::new(Kind::Int {
+                min: 0,
+                max: i32::MAX as i128,
+            })),
+            "numrange" => Kind::Range(Box::new(Kind::Decimal {
+                int_digits: 9,
+                scale: 2,
+            })),
+            "daterange" => Kind::Range(Box::new(Kind::Date)),
+            "tsrange" => Kind::Range(Box::new(Kind::Timestamp { tz: false })),
+            "tstzrange" => Kind::Range(Box::new(Kind::Timestamp { tz: true })),
             _ if t.starts_with("bit varying") => Kind::Bits {
                 len: length(t).unwrap_or(8).min(8),
             },
@@ -1172,6 +1195,19 @@ mod tests {
             my.kind(&col("a", "enum('a','it''s','b\\\\c')"), &db),
             Kind::Choice(vec!["a".into(), "it's".into(), "b\\c".into()])
         );
+    }
+
+    #[test]
+    fn range_columns_get_ranges_that_do_not_overlap() {
+        let pg = values_for(Dialect::Postgres);
+        let db = Database::new(Dialect::Postgres);
+        let kind = pg.kind(&col("during", "tstzrange"), &db);
+        assert_eq!(
+            literal(pg, &kind, 3, "during").unwrap(),
+            "'[2024-01-01 00:03:00+00,2024-01-01 00:04:00+00)'"
+        );
+        let kind = pg.kind(&col("r", "int4range"), &db);
+        assert_eq!(literal(pg, &kind, 7, "r").unwrap(), "'[7,8)'");
     }
 
     #[test]

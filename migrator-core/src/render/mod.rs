@@ -5,6 +5,7 @@
 
 pub mod mysql;
 mod mysql_event;
+mod mysql_partition;
 mod partition;
 mod pg_policy;
 mod pg_types;

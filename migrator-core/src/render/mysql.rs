@@ -581,6 +581,10 @@ fn create_table(flavor: &MysqlFlavor, t: &Table) -> String {
         sql.push(' ');
         sql.push_str(&options.join(" "));
     }
+    if let Some(p) = &t.partitioned_by {
+        sql.push('\n');
+        sql.push_str(&super::mysql_partition::clause(p));
+    }
     sql
 }
 
@@ -1063,6 +1067,7 @@ fn unsupported(change: &Change) -> Option<String> {
         CreateTable { .. }
         | RenameTable { .. }
         | AlterTableOptions { .. }
+        | AlterPartitioning { .. }
         | DropTable { .. }
         | AddColumn { .. }
         | RenameColumn { .. }
@@ -1126,6 +1131,7 @@ impl Renderer for MysqlRenderer {
             AlterTableOptions {
                 table, from, to, ..
             } => alter_options(&self.flavor, table, from, to),
+            AlterPartitioning { .. } => super::mysql_partition::alter(&self.flavor, change),
             DropTable { name, .. } => one(format!("DROP TABLE {}", ident(name))),
             AddColumn {
                 schema,

@@ -548,6 +548,9 @@ impl Renderer for PostgresRenderer {
                 "cannot express this change on Postgres: event {}: events are MySQL / MariaDB's (use pg_cron)",
                 event.name
             ))),
+            Change::AlterPartitioning { table, .. } => Err(crate::Error::Refused(format!(
+                "cannot express this change on Postgres: table {table}: MySQL partitioning (Postgres partitions are tables: PARTITION OF)"
+            ))),
             _ => Ok(()),
         }
     }
@@ -987,6 +990,8 @@ impl Renderer for PostgresRenderer {
             }
             // Refused by `check`: MySQL only (the Postgres inspector finds none).
             CreateEvent { .. } | AlterEvent { .. } | DropEvent { .. } => vec![],
+            // Refused by `check`.
+            AlterPartitioning { .. } => vec![],
         }
     }
 }

@@ -63,10 +63,6 @@ pub enum UnmanagedKind {
     /// Base types with their own I/O functions (enums, domains, composite and range types are
     /// managed: see [`Enum`], [`super::Domain`], [`super::Composite`], [`super::Range`]).
     Type,
-    /// MySQL / MariaDB partitioned tables (Postgres ones are modelled: [`super::Partitioning`]).
-    PartitionedTable,
-    /// No longer listed by the Postgres inspector (partitions are tables there).
-    Partition,
     ForeignTable,
     /// MariaDB system-versioned tables and the like (events and MariaDB sequences are
     /// managed: see [`super::Event`], [`super::Sequence`]).
@@ -81,8 +77,6 @@ impl fmt::Display for UnmanagedKind {
             UnmanagedKind::Policy => "policy",
             UnmanagedKind::Rule => "rule",
             UnmanagedKind::Type => "type",
-            UnmanagedKind::PartitionedTable => "partitioned table",
-            UnmanagedKind::Partition => "partition",
             UnmanagedKind::ForeignTable => "foreign table",
             UnmanagedKind::Other => "other",
         })

@@ -1,5 +1,6 @@
-//! Declarative partitioning (Postgres): what makes a [`Table`](super::Table) a partitioned
-//! table, a partition, or both (a sub-partitioned partition).
+//! Partitioning. Postgres (declarative): what makes a [`Table`](super::Table) a partitioned
+//! table, a partition, or both (a sub-partitioned partition). MySQL / MariaDB: the
+//! [`PartitionBy`] of a table, whose partitions are part of it rather than tables of their own.
 //!
 //! A partition's columns, and the constraints and indexes it inherits from its parent, are the
 //! parent's: the inspector leaves them out of the partition's `Table` (only what was declared on
@@ -53,6 +54,77 @@ impl Partitioning {
             .and_then(|i| key.rfind(')').map(|j| &key[i + 1..j]))
             .unwrap_or("");
         split_top_level(inner)
+    }
+}
+
+/// MySQL / MariaDB partitioning of a table, as `information_schema.PARTITIONS` describes it
+/// (expressions and values as the server prints them, so that a declared schema loaded on the
+/// same server compares equal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionBy {
+    /// `RANGE`, `RANGE COLUMNS`, `LIST`, `LIST COLUMNS`, `HASH`, `LINEAR HASH`, `KEY`,
+    /// `LINEAR KEY`.
+    pub method: String,
+    /// The expression or column list: ``year(`d`)``, `` `d`,`a` ``; empty for `KEY ()` (the
+    /// primary key).
+    pub expression: String,
+    /// In partition order (`PARTITION_ORDINAL_POSITION`); for `LIST` sorted by name, since the
+    /// order of list partitions means nothing and `ADD PARTITION` appends.
+    pub partitions: Vec<PartitionDef>,
+    /// `SUBPARTITION BY` method and expression; the subpartitions are named in each partition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<(String, String)>,
+}
+
+/// One partition of a [`PartitionBy`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionDef {
+    pub name: String,
+    /// `PARTITION_DESCRIPTION`: `2025` / `'2024-01-01',5` / `MAXVALUE` (RANGE: the upper
+    /// bound), `'de','fr'` (LIST; MariaDB's `DEFAULT` partition reads `MAXVALUE`); `None` for
+    /// HASH and KEY.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Subpartition names, in order (empty without subpartitioning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subpartitions: Vec<String>,
+}
+
+impl PartitionBy {
+    /// `RANGE` or `RANGE COLUMNS`.
+    pub fn is_range(&self) -> bool {
+        self.method.starts_with("RANGE")
+    }
+
+    /// `LIST` or `LIST COLUMNS`.
+    pub fn is_list(&self) -> bool {
+        self.method.starts_with("LIST")
+    }
+
+    /// `HASH`, `KEY` and their `LINEAR` forms: rows are spread by the key, the partitions only
+    /// count.
+    pub fn is_hashed(&self) -> bool {
+        !self.is_range() && !self.is_list()
+    }
+
+    /// True when every value of the key lands in a partition: hashed, a RANGE ending at
+    /// `MAXVALUE`, a LIST with a DEFAULT partition.
+    pub fn covers_every_value(&self) -> bool {
+        self.is_hashed()
+            || self.partitions.iter().any(|p| {
+                p.values
+                    .as_deref()
+                    .is_some_and(|v| v.split(',').all(|x| x.trim() == "MAXVALUE"))
+            })
+    }
+}
+
+impl PartitionDef {
+    /// MariaDB's `PARTITION p DEFAULT` of a LIST table.
+    pub fn is_list_default(&self) -> bool {
+        self.values.as_deref() == Some("MAXVALUE")
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Table {
     /// Postgres declarative partitioning: set on a partitioned table and on a partition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<super::Partitioning>,
+    /// MySQL / MariaDB partitioning, partitions included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitioned_by: Option<super::PartitionBy>,
 }
 
 impl Table {

@@ -1,5 +1,5 @@
 //! A declared schema may only declare what migrator models: anything else (aggregates,
-//! rules, MySQL partitioned tables, system-versioned tables…) would be invisible to `plan`, `diff` and `drift`, so
+//! rules, system-versioned tables…) would be invisible to `plan`, `diff` and `drift`, so
 //! the declared object would silently never exist. The scratch database's inventory of
 //! [`Unmanaged`] objects finds them; the statement that declares each is located for the error.
 
@@ -77,8 +77,6 @@ fn keywords(kind: UnmanagedKind) -> &'static [&'static str] {
         UnmanagedKind::Policy => &["policy"],
         UnmanagedKind::Rule => &["rule"],
         UnmanagedKind::Type => &["type"],
-        UnmanagedKind::PartitionedTable => &["partition by"],
-        UnmanagedKind::Partition => &["partition of"],
         UnmanagedKind::ForeignTable => &["foreign table"],
         UnmanagedKind::Other => &["system versioning", "table"],
     }

@@ -940,11 +940,13 @@ pub fn variant(c: &Change) -> &'static str {
         Change::AttachPartition { .. } => "attach_partition",
         Change::DetachPartition { .. } => "detach_partition",
         Change::Repartition { .. } => "repartition",
+        Change::AlterPartitioning { .. } => "alter_partitioning",
     }
 }
 
 /// Every variant [`variant`] names.
 pub const ALL_VARIANTS: &[&str] = &[
+    "alter_partitioning",
     "create_schema",
     "drop_schema",
     "create_extension",
@@ -1300,6 +1302,97 @@ pub fn my_sequence(name: &str, start: i64, increment: i64) -> Sequence {
 }
 
 /// Events and sequences on MariaDB, from and to: a purge event changed (schedule, completion,
+/// A MySQL partitioning of `method` (`expression`) with `parts` as (name, values).
+pub fn my_partitioning(
+    method: &str,
+    expression: &str,
+    parts: &[(&str, Option<&str>)],
+) -> PartitionBy {
+    PartitionBy {
+        method: method.into(),
+        expression: expression.into(),
+        partitions: parts
+            .iter()
+            .map(|(n, v)| PartitionDef {
+                name: n.to_string(),
+                values: v.map(str::to_string),
+                comment: None,
+                subpartitions: Vec::new(),
+            })
+            .collect(),
+        sub: None,
+    }
+}
+
+/// MySQL / MariaDB partitioning: a new partitioned table; a RANGE window that drops its oldest
+/// partition and adds the next; a MAXVALUE partition split; LIST values added beside a new
+/// partition; a HASH count grown; a plain table partitioned; partitioning removed.
+pub fn my_partition_models() -> (Database, Database) {
+    let years = |parts: &[(&str, Option<&str>)]| my_partitioning("RANGE", "year(`at`)", parts);
+    let with = |name: &str, p: Option<PartitionBy>| Table {
+        partitioned_by: p,
+        ..my_table(name).with(col("at", "date").not_null())
+    };
+    let hashed = |n: usize| {
+        let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let parts: Vec<(&str, Option<&str>)> = names.iter().map(|n| (n.as_str(), None)).collect();
+        my_partitioning("HASH", "`id`", &parts)
+    };
+    let regions =
+        |parts: &[(&str, Option<&str>)]| my_partitioning("LIST COLUMNS", "`region`", parts);
+    let accounts = |p| Table {
+        partitioned_by: Some(p),
+        ..my_table("accounts").with(col("region", "varchar(4)").not_null())
+    };
+    let from = mariadb(vec![
+        with(
+            "metrics",
+            Some(years(&[("p2023", Some("2024")), ("p2024", Some("2025"))])),
+        ),
+        with(
+            "events",
+            Some(years(&[
+                ("p2024", Some("2025")),
+                ("pmax", Some("MAXVALUE")),
+            ])),
+        ),
+        accounts(regions(&[("eu", Some("'de','fr'")), ("us", Some("'us'"))])),
+        with("sessions", Some(hashed(2))),
+        with("orders", None),
+        with("archive", Some(hashed(4))),
+    ]);
+    let to = mariadb(vec![
+        with(
+            "metrics",
+            Some(years(&[("p2024", Some("2025")), ("p2025", Some("2026"))])),
+        ),
+        with(
+            "events",
+            Some(years(&[
+                ("p2024", Some("2025")),
+                ("p2025", Some("2026")),
+                ("pmax", Some("MAXVALUE")),
+            ])),
+        ),
+        accounts(regions(&[
+            ("apac", Some("'jp'")),
+            ("eu", Some("'de','fr','it'")),
+            ("us", Some("'us'")),
+        ])),
+        with("sessions", Some(hashed(4))),
+        with("orders", Some(hashed(2))),
+        with("archive", None),
+        with(
+            "logs",
+            Some(years(&[
+                ("p2025", Some("2026")),
+                ("pmax", Some("MAXVALUE")),
+            ])),
+        ),
+    ]);
+    (from, to)
+}
+
 /// comment, body) and renamed by a hint, one whose `ENDS` goes (dropped and created), one
 /// dropped, one created with a `STARTS`, disabled on replicas; a sequence created for a new
 /// column's default, one whose bounds narrow, one dropped.
