@@ -11,6 +11,7 @@
 pub mod mysql;
 mod mysql_event;
 mod mysql_partition;
+mod mysql_row;
 pub mod postgres;
 
 pub use mysql::MysqlInspector;

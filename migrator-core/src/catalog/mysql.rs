@@ -70,7 +70,7 @@ use crate::schema::*;
 use crate::{DatabaseUrl, Dialect, Error, Result};
 use async_trait::async_trait;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Row, Value};
+use mysql_async::{Conn, Row};
 use std::collections::{BTreeMap, HashMap};
 
 /// Reads a MySQL or MariaDB database's catalog. Owns its connection.
@@ -296,17 +296,7 @@ fn queries(flavor: &Flavor) -> [String; 13] {
 // ---------------------------------------------------------------------------------------------
 // Building the model.
 
-pub(super) fn text(row: &Row, i: usize) -> Option<String> {
-    match row.as_ref(i)? {
-        Value::NULL => None,
-        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::Int(v) => Some(v.to_string()),
-        Value::UInt(v) => Some(v.to_string()),
-        Value::Float(v) => Some(v.to_string()),
-        Value::Double(v) => Some(v.to_string()),
-        other => Some(format!("{other:?}")),
-    }
-}
+use super::mysql_row::text;
 
 fn string(row: &Row, i: usize) -> String {
     text(row, i).unwrap_or_default()

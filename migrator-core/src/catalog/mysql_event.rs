@@ -7,11 +7,12 @@
 //! - On MySQL proper, `information_schema.EVENTS.EVENT_DEFINITION` loses the doubled quotes of
 //!   string literals (`'it''s'` reads `'it's'`): the body comes from `SHOW CREATE EVENT` there.
 
+use super::mysql_row::text;
 use crate::flavor::MysqlFlavor;
 use crate::schema::{Event, EventSchedule, EventStatus, Sequence};
 use crate::Dialect;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Row, Value};
+use mysql_async::{Conn, Row};
 use std::collections::HashMap;
 
 /// What the second round trip read, by `(schema, name)`.
@@ -19,16 +20,6 @@ use std::collections::HashMap;
 pub(super) struct Extra {
     pub sequences: HashMap<(String, String), Sequence>,
     pub bodies: HashMap<(String, String), String>,
-}
-
-fn text(row: &Row, i: usize) -> Option<String> {
-    match row.as_ref(i)? {
-        Value::NULL => None,
-        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::Int(v) => Some(v.to_string()),
-        Value::UInt(v) => Some(v.to_string()),
-        other => Some(format!("{other:?}")),
-    }
 }
 
 fn string(row: &Row, i: usize) -> String {

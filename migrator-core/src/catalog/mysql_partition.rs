@@ -5,7 +5,7 @@
 //! MariaDB `` `id` MOD 7`` where MySQL prints ``(`id` % 7)``); a declared schema is loaded on the
 //! same server as the one it is compared with, so the printed forms compare equal.
 
-use super::mysql::text;
+use super::mysql_row::text;
 use crate::schema::{PartitionBy, PartitionDef};
 use mysql_async::Row;
 use std::collections::BTreeMap;

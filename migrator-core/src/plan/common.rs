@@ -781,3 +781,11 @@ pub(super) fn renamed_columns<R>(
     }
     Ok((from_col, to_col))
 }
+
+/// The hazard of a step that rebuilds, copies or scans an existing table in one statement
+/// (an index build, `MODIFY … NOT NULL`, a copy): unlike a backfill it cannot wait between
+/// batches, and statement-based or not, a replica starts it only once the primary finished it.
+pub(super) const UNTHROTTLED: &str =
+    "one statement over the whole table: the load and replica-lag throttles \
+(--max-load, --max-replica-lag) cannot pause it, and each replica runs it only after the primary \
+finished it, so replica lag grows by its duration; `apply` reports its progress while it runs";

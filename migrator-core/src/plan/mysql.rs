@@ -40,7 +40,7 @@ use crate::runner::history::HISTORY_TABLE;
 use crate::schema::{Column, Database, ForeignKey};
 use crate::{Dialect, Error, Result};
 
-use super::common::ROLLBACK_RENAME;
+use super::common::{ROLLBACK_RENAME, UNTHROTTLED};
 
 type Ctx<'a> = super::common::Ctx<'a, MysqlRenderer>;
 
@@ -188,14 +188,6 @@ fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
     }
     s
 }
-
-/// The hazard of a step that rebuilds, copies or scans an existing table in one statement
-/// (an index build, `MODIFY … NOT NULL`, a copy): unlike a backfill it cannot wait between
-/// batches, and statement-based or not, a replica starts it only once the primary finished it.
-pub(super) const UNTHROTTLED: &str =
-    "one statement over the whole table: the load and replica-lag throttles \
-(--max-load, --max-replica-lag) cannot pause it, and each replica runs it only after the primary \
-finished it, so replica lag grows by its duration; `apply` reports its progress while it runs";
 
 /// Adds [`UNTHROTTLED`] to the step's hazards (once).
 fn unthrottled(step: &mut Step) {

@@ -115,7 +115,7 @@ pub(super) fn recipe(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
     if copies {
         s.hazards
             .push("writes to the table wait while the rows are copied".into());
-        s.hazards.push(super::mysql::UNTHROTTLED.to_string());
+        s.hazards.push(super::common::UNTHROTTLED.to_string());
     }
     if phase == Phase::Contract && !matches!(st, PartitionStep::Drop(_)) {
         s.hazards.push(match wider {
