@@ -351,6 +351,111 @@ const ROUTINE_CASES: &[(&str, &str, &str)] = &[
         "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE FUNCTION add_tax(p decimal(10,2)) RETURNS decimal(10,2) DETERMINISTIC RETURN p * 1.2;\nCREATE PROCEDURE trim_rows(IN keep int) MODIFIES SQL DATA BEGIN DELETE FROM t WHERE id > keep; END;",
         "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE FUNCTION add_tax(p decimal(10,2)) RETURNS decimal(10,2) DETERMINISTIC COMMENT 'VAT' RETURN p * 1.25;\nCREATE PROCEDURE trim_rows(IN keep int, OUT removed int) MODIFIES SQL DATA BEGIN DELETE FROM t WHERE id > keep; SET removed = ROW_COUNT(); END;\nCREATE FUNCTION twice(x int) RETURNS int NO SQL DETERMINISTIC RETURN x * 2;",
     ),
+    // Timing and event of a trigger change (a drop and a create).
+    (
+        "trigger_timing_changed",
+        "CREATE TABLE t (id int PRIMARY KEY, n int);\nCREATE TABLE log (id int AUTO_INCREMENT PRIMARY KEY, v int);\nCREATE TRIGGER t_log AFTER INSERT ON t FOR EACH ROW INSERT INTO log (v) VALUES (NEW.n);",
+        "CREATE TABLE t (id int PRIMARY KEY, n int);\nCREATE TABLE log (id int AUTO_INCREMENT PRIMARY KEY, v int);\nCREATE TRIGGER t_log AFTER UPDATE ON t FOR EACH ROW INSERT INTO log (v) VALUES (NEW.n);",
+    ),
+    (
+        "trigger_before_to_after",
+        "CREATE TABLE t (id int PRIMARY KEY, n int, m int);\nCREATE TRIGGER t_m BEFORE INSERT ON t FOR EACH ROW SET NEW.m = NEW.n * 2;",
+        "CREATE TABLE t (id int PRIMARY KEY, n int, m int);\nCREATE TABLE seen (id int PRIMARY KEY);\nCREATE TRIGGER t_m AFTER INSERT ON t FOR EACH ROW INSERT INTO seen (id) VALUES (NEW.id);",
+    ),
+    // Three triggers of one timing and event: the order changes (PRECEDES / FOLLOWS).
+    (
+        "trigger_order_changed",
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int);\nCREATE TRIGGER t1 BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;\nCREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW FOLLOWS t1 SET NEW.b = NEW.a + 1;\nCREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW FOLLOWS t2 SET NEW.c = NEW.b + 1;",
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int);\nCREATE TRIGGER t1 BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;\nCREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW FOLLOWS t1 SET NEW.c = NEW.a + 5;\nCREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW FOLLOWS t3 SET NEW.b = NEW.c + 1;",
+    ),
+    (
+        "trigger_precedes",
+        "CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE TRIGGER t_last BEFORE UPDATE ON t FOR EACH ROW SET NEW.a = NEW.a + 100;",
+        "CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE TRIGGER t_last BEFORE UPDATE ON t FOR EACH ROW SET NEW.a = NEW.a + 100;\nCREATE TRIGGER t_first BEFORE UPDATE ON t FOR EACH ROW PRECEDES t_last SET NEW.a = NEW.a * 2;",
+    ),
+    // A trigger on each of two tables, one of them dropped with its table.
+    (
+        "trigger_dropped_with_its_table",
+        "CREATE TABLE a (id int PRIMARY KEY, n int);\nCREATE TABLE b (id int PRIMARY KEY, n int);\nCREATE TRIGGER a_n BEFORE INSERT ON a FOR EACH ROW SET NEW.n = 1;\nCREATE TRIGGER b_n BEFORE INSERT ON b FOR EACH ROW SET NEW.n = 2;",
+        "CREATE TABLE a (id int PRIMARY KEY, n int);\nCREATE TRIGGER a_n BEFORE INSERT ON a FOR EACH ROW SET NEW.n = 1;",
+    ),
+    // A trigger reading a column the same plan adds (created after it).
+    (
+        "trigger_on_a_new_column",
+        "CREATE TABLE t (id int PRIMARY KEY, price int);",
+        "CREATE TABLE t (id int PRIMARY KEY, price int, price_with_tax int);\nCREATE TRIGGER t_tax BEFORE INSERT ON t FOR EACH ROW SET NEW.price_with_tax = NEW.price * 12 DIV 10;",
+    ),
+    // A trigger whose body holds a quoted string with a semicolon, and a comment.
+    (
+        "trigger_body_with_semicolon_in_a_string",
+        "CREATE TABLE t (id int PRIMARY KEY, note varchar(40));",
+        "CREATE TABLE t (id int PRIMARY KEY, note varchar(40));\nCREATE TRIGGER t_note BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  -- a default note\n  IF NEW.note IS NULL THEN SET NEW.note = 'a; b ''quoted'''; END IF;\nEND;",
+    ),
+    // Functions: characteristics (data access, security, comment) change.
+    (
+        "function_characteristics",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE FUNCTION total() RETURNS int READS SQL DATA RETURN (SELECT COALESCE(SUM(v), 0) FROM t);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE FUNCTION total() RETURNS int READS SQL DATA SQL SECURITY INVOKER COMMENT 'sum of v' RETURN (SELECT COALESCE(SUM(v), 0) FROM t);",
+    ),
+    (
+        "function_return_type_changed",
+        "CREATE FUNCTION half(x int) RETURNS int DETERMINISTIC RETURN x DIV 2;",
+        "CREATE FUNCTION half(x int) RETURNS decimal(10,1) DETERMINISTIC RETURN x / 2;",
+    ),
+    (
+        "function_parameter_renamed",
+        "CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN x * 2;",
+        "CREATE FUNCTION twice(n int) RETURNS int DETERMINISTIC RETURN n * 2;",
+    ),
+    (
+        "function_with_begin_end_and_declare",
+        "",
+        "CREATE FUNCTION fizz(n int) RETURNS varchar(8) DETERMINISTIC\nBEGIN\n  DECLARE r varchar(8) DEFAULT '';\n  IF n % 3 = 0 THEN SET r = 'fizz'; END IF;\n  IF n % 5 = 0 THEN SET r = CONCAT(r, 'buzz'); END IF;\n  RETURN r;\nEND;",
+    ),
+    // A function a trigger calls (created before the trigger).
+    (
+        "function_used_by_a_trigger",
+        "CREATE TABLE t (id int PRIMARY KEY, v int, w int);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int, w int);\nCREATE FUNCTION clamp(x int) RETURNS int DETERMINISTIC RETURN GREATEST(0, LEAST(x, 100));\nCREATE TRIGGER t_clamp BEFORE INSERT ON t FOR EACH ROW SET NEW.w = clamp(NEW.v);",
+    ),
+    // Procedures: parameter modes change; one with a cursor loop; one dropped; one that signals.
+    (
+        "procedure_parameter_mode",
+        "CREATE PROCEDURE bump(INOUT n int) BEGIN SET n = n + 1; END;",
+        "CREATE PROCEDURE bump(IN n int, OUT m int) BEGIN SET m = n + 1; END;",
+    ),
+    (
+        "procedure_with_cursor",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE PROCEDURE double_all() MODIFIES SQL DATA\nBEGIN\n  DECLARE done int DEFAULT 0;\n  DECLARE k int;\n  DECLARE c CURSOR FOR SELECT id FROM t;\n  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;\n  OPEN c;\n  rows_loop: LOOP\n    FETCH c INTO k;\n    IF done THEN LEAVE rows_loop; END IF;\n    UPDATE t SET v = v * 2 WHERE id = k;\n  END LOOP;\n  CLOSE c;\nEND;",
+    ),
+    (
+        "procedure_dropped_beside_its_table",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE u (id int PRIMARY KEY);\nCREATE PROCEDURE clear_u() MODIFIES SQL DATA DELETE FROM u;",
+        "CREATE TABLE t (id int PRIMARY KEY);",
+    ),
+    (
+        "procedure_signal_and_comment",
+        "CREATE TABLE t (id int PRIMARY KEY, qty int);\nCREATE PROCEDURE take(IN k int, IN n int) MODIFIES SQL DATA UPDATE t SET qty = qty - n WHERE id = k;",
+        "CREATE TABLE t (id int PRIMARY KEY, qty int);\nCREATE PROCEDURE take(IN k int, IN n int) MODIFIES SQL DATA COMMENT 'refuses to go below zero'\nBEGIN\n  IF (SELECT qty FROM t WHERE id = k) < n THEN\n    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'not enough stock';\n  END IF;\n  UPDATE t SET qty = qty - n WHERE id = k;\nEND;",
+    ),
+    // Views over views with ALGORITHM / SQL SECURITY, changed from the bottom.
+    (
+        "view_chain_security_changed",
+        "CREATE TABLE t (a int, b int);\nCREATE VIEW v1 AS SELECT a, b FROM t;\nCREATE VIEW v2 AS SELECT a FROM v1 WHERE b > 0;",
+        "CREATE TABLE t (a int, b int);\nCREATE ALGORITHM=TEMPTABLE SQL SECURITY INVOKER VIEW v1 AS SELECT a, b FROM t WHERE a IS NOT NULL;\nCREATE VIEW v2 AS SELECT a FROM v1 WHERE b > 0;",
+    ),
+    (
+        "view_three_levels_new_column",
+        "CREATE TABLE t (a int);\nCREATE VIEW v1 AS SELECT a FROM t;\nCREATE VIEW v2 AS SELECT a FROM v1;\nCREATE VIEW v3 AS SELECT a FROM v2;",
+        "CREATE TABLE t (a int, b int);\nCREATE VIEW v1 AS SELECT a, b FROM t;\nCREATE VIEW v2 AS SELECT a, b FROM v1;\nCREATE VIEW v3 AS SELECT a, b FROM v2;",
+    ),
+    // A view calling a function.
+    (
+        "view_calls_a_function",
+        "CREATE TABLE t (a int);",
+        "CREATE TABLE t (a int);\nCREATE FUNCTION sq(x int) RETURNS int DETERMINISTIC RETURN x * x;\nCREATE VIEW squares AS SELECT a, sq(a) AS a2 FROM t;",
+    ),
     // An updated_at trigger on a table whose column is renamed in the same plan (migrator's own
     // sync triggers beside it).
     (

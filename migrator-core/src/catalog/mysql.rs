@@ -954,7 +954,11 @@ fn build(
                 "CREATE TRIGGER {} {timing} {event} ON {} FOR EACH ROW {}",
                 Dialect::Mysql.ident(&name),
                 Dialect::Mysql.ident(&table),
-                string(row, 5)
+                extra
+                    .trigger_bodies
+                    .get(&(string(row, 0), name.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| string(row, 5))
             ),
             name,
             table,
@@ -1024,8 +1028,17 @@ fn build(
         if let Some(c) = non_empty(text(row, 8)) {
             head.push_str(&format!(" COMMENT {}", Dialect::Mysql.literal(&c)));
         }
+        let body = extra
+            .routine_bodies
+            .get(&(
+                string(row, 0),
+                name.clone(),
+                string(row, 2).to_ascii_uppercase(),
+            ))
+            .cloned()
+            .unwrap_or_else(|| string(row, 4));
         db.schemas[si].routines.push(Routine {
-            definition: format!("{head} {}", string(row, 4)),
+            definition: format!("{head} {body}"),
             name,
             kind,
             arguments,

@@ -6,6 +6,9 @@
 //!   not read: like `AUTO_INCREMENT`, it is data, not schema.
 //! - On MySQL proper, `information_schema.EVENTS.EVENT_DEFINITION` loses the doubled quotes of
 //!   string literals (`'it''s'` reads `'it's'`): the body comes from `SHOW CREATE EVENT` there.
+//!   So do `TRIGGERS.ACTION_STATEMENT` and `ROUTINES.ROUTINE_DEFINITION` (MySQL 9.7): their
+//!   bodies are the end of `SHOW CREATE TRIGGER` / `FUNCTION` / `PROCEDURE` that reads as the
+//!   catalog's text once its doubled quotes are single ([`body_ending`]).
 
 use super::mysql_row::text;
 use crate::flavor::MysqlFlavor;
@@ -20,6 +23,10 @@ use std::collections::HashMap;
 pub(super) struct Extra {
     pub sequences: HashMap<(String, String), Sequence>,
     pub bodies: HashMap<(String, String), String>,
+    /// MySQL proper: trigger bodies by `(schema, name)`.
+    pub trigger_bodies: HashMap<(String, String), String>,
+    /// MySQL proper: routine bodies by `(schema, name, FUNCTION | PROCEDURE)`.
+    pub routine_bodies: HashMap<(String, String, String), String>,
 }
 
 fn string(row: &Row, i: usize) -> String {
@@ -94,8 +101,62 @@ pub(super) async fn fetch_extra(
                 extra.bodies.insert((schema, name), body);
             }
         }
+        // Triggers (schema, name, table, timing, event, statement) at index 9.
+        for r in sets.get(9).into_iter().flatten() {
+            let (schema, name) = (string(r, 0), string(r, 1));
+            if super::is_own_object(&name) || !string(r, 5).contains('\'') {
+                continue;
+            }
+            let row: Option<Row> = conn
+                .query_first(format!("SHOW CREATE TRIGGER {}.{}", q(&schema), q(&name)))
+                .await?;
+            if let Some(body) = row
+                .and_then(|row| text(&row, 2))
+                .and_then(|c| body_ending(&c, &string(r, 5)))
+            {
+                extra.trigger_bodies.insert((schema, name), body);
+            }
+        }
+        // Routines (schema, name, type, …, definition at 4) at index 10.
+        for r in sets.get(10).into_iter().flatten() {
+            let (schema, name) = (string(r, 0), string(r, 1));
+            let kind = string(r, 2).to_ascii_uppercase();
+            if super::is_own_object(&name) || !string(r, 4).contains('\'') {
+                continue;
+            }
+            let keyword = if kind == "PROCEDURE" {
+                "PROCEDURE"
+            } else {
+                "FUNCTION"
+            };
+            let row: Option<Row> = conn
+                .query_first(format!("SHOW CREATE {keyword} {}.{}", q(&schema), q(&name)))
+                .await?;
+            if let Some(body) = row
+                .and_then(|row| text(&row, 2))
+                .and_then(|c| body_ending(&c, &string(r, 4)))
+            {
+                extra.routine_bodies.insert((schema, name, kind), body);
+            }
+        }
     }
     Ok(extra)
+}
+
+/// The end of `create` that reads as `lossy` once its doubled quotes (`''`) are single: the
+/// body as written, where `lossy` is the catalog's copy of it.
+pub(super) fn body_ending(create: &str, lossy: &str) -> Option<String> {
+    let single = |s: &str| s.replace("''", "'");
+    let mut at = create.len().checked_sub(lossy.len())?;
+    loop {
+        if create.is_char_boundary(at) && single(&create[at..]) == lossy {
+            return Some(create[at..].to_string());
+        }
+        if at == 0 {
+            return None;
+        }
+        at -= 1;
+    }
 }
 
 /// The body of a `CREATE EVENT` statement as `SHOW CREATE EVENT` prints it: what follows the
@@ -164,6 +225,20 @@ pub(super) fn event(row: &Row, extra: &Extra) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_is_the_end_that_reads_as_the_lossy_copy() {
+        let create = "CREATE DEFINER=`u`@`h` TRIGGER `t` BEFORE INSERT ON `x` FOR EACH ROW SET NEW.n = 'a; b ''q'''";
+        assert_eq!(
+            body_ending(create, "SET NEW.n = 'a; b 'q''").as_deref(),
+            Some("SET NEW.n = 'a; b ''q'''")
+        );
+        assert_eq!(
+            body_ending("RETURN 1", "RETURN 1").as_deref(),
+            Some("RETURN 1")
+        );
+        assert_eq!(body_ending("RETURN 1", "RETURN 2"), None);
+    }
 
     #[test]
     fn bodies_come_after_the_comment() {

@@ -811,13 +811,28 @@ impl Rehearsal<'_> {
                 hint: "a row written while the plan was applied is lost or changed by its rollback"
                     .into(),
             };
-            match read(session, &k.schema, &k.table, &cols, &k.locator).await {
+            // A column the plan drops (or converts) comes back empty (or converted): the row is
+            // found by the others.
+            let locator: Vec<(String, String)> = k
+                .locator
+                .iter()
+                .filter(|(c, _)| {
+                    !dropped.contains(&(k.schema.clone(), k.table.clone(), c.clone()))
+                        && !self.shapes.type_changed(&k.schema, &k.table, c)
+                })
+                .cloned()
+                .collect();
+            if locator.is_empty() {
+                skipped += 1;
+                continue;
+            }
+            match read(session, &k.schema, &k.table, &cols, &locator).await {
                 Err(e) => self.fail(failure(e.statement, e.message, e.server)),
                 Ok(rows) if rows.len() != 1 => {
                     let statement = format!(
                         "SELECT … FROM {} WHERE {}",
                         session.table(&k.schema, &k.table),
-                        where_clause(session.dialect(), &k.locator)
+                        where_clause(session.dialect(), &locator)
                     );
                     self.fail(failure(
                         statement,
@@ -851,7 +866,7 @@ impl Rehearsal<'_> {
         }
         if skipped > 0 {
             self.note(format!(
-                "{skipped} probe row(s) not checked after rollback: their table is dropped by the plan and comes back empty"
+                "{skipped} probe row(s) not checked after rollback: their table, or every column that finds them, is dropped by the plan and comes back empty"
             ));
         }
     }
