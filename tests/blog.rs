@@ -246,14 +246,7 @@ const MY_BLOG: Project = Project {
 };
 
 async fn blog(engine: Engine) {
-    walk(
-        engine,
-        match engine {
-            Engine::Postgres => &PG_BLOG,
-            Engine::Mariadb => &MY_BLOG,
-        },
-    )
-    .await;
+    walk(engine, &PG_BLOG, &MY_BLOG).await;
 }
 
 migrator_tests::on_both!(blog);

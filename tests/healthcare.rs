@@ -176,14 +176,7 @@ const MY_HEALTHCARE: Project = Project {
 };
 
 async fn healthcare(engine: Engine) {
-    walk(
-        engine,
-        match engine {
-            Engine::Postgres => &PG_HEALTHCARE,
-            Engine::Mariadb => &MY_HEALTHCARE,
-        },
-    )
-    .await;
+    walk(engine, &PG_HEALTHCARE, &MY_HEALTHCARE).await;
 }
 
 migrator_tests::on_both!(healthcare);

@@ -115,8 +115,13 @@ async fn before_rollback(engine: Engine, url: &str, p: &Project) {
     }
 }
 
-/// Walks `p` on `engine` (see the module docs).
-pub async fn walk(engine: Engine, p: &Project) {
+/// Walks the project on `engine`: `pg` on Postgres, `my` on MySQL / MariaDB (see the module
+/// docs).
+pub async fn walk(engine: Engine, pg: &Project, my: &Project) {
+    let p = match engine {
+        Engine::Postgres => pg,
+        Engine::Mariadb => my,
+    };
     let Some(db) = cli::fresh(engine, p.name).await else {
         return;
     };

@@ -107,13 +107,8 @@ pub(super) async fn fetch_extra(
             if super::is_own_object(&name) || !string(r, 5).contains('\'') {
                 continue;
             }
-            let row: Option<Row> = conn
-                .query_first(format!("SHOW CREATE TRIGGER {}.{}", q(&schema), q(&name)))
-                .await?;
-            if let Some(body) = row
-                .and_then(|row| text(&row, 2))
-                .and_then(|c| body_ending(&c, &string(r, 5)))
-            {
+            let show = format!("SHOW CREATE TRIGGER {}.{}", q(&schema), q(&name));
+            if let Some(body) = shown_body(conn, show, &string(r, 5)).await? {
                 extra.trigger_bodies.insert((schema, name), body);
             }
         }
@@ -129,18 +124,26 @@ pub(super) async fn fetch_extra(
             } else {
                 "FUNCTION"
             };
-            let row: Option<Row> = conn
-                .query_first(format!("SHOW CREATE {keyword} {}.{}", q(&schema), q(&name)))
-                .await?;
-            if let Some(body) = row
-                .and_then(|row| text(&row, 2))
-                .and_then(|c| body_ending(&c, &string(r, 4)))
-            {
+            let show = format!("SHOW CREATE {keyword} {}.{}", q(&schema), q(&name));
+            if let Some(body) = shown_body(conn, show, &string(r, 4)).await? {
                 extra.routine_bodies.insert((schema, name, kind), body);
             }
         }
     }
     Ok(extra)
+}
+
+/// The body `show` (`SHOW CREATE TRIGGER` / `FUNCTION` / `PROCEDURE`, whose third column is the
+/// statement) prints for an object whose catalog copy of it is `lossy`.
+async fn shown_body(
+    conn: &mut Conn,
+    show: String,
+    lossy: &str,
+) -> Result<Option<String>, mysql_async::Error> {
+    let row: Option<Row> = conn.query_first(show).await?;
+    Ok(row
+        .and_then(|row| text(&row, 2))
+        .and_then(|c| body_ending(&c, lossy)))
 }
 
 /// The end of `create` that reads as `lossy` once its doubled quotes (`''`) are single: the

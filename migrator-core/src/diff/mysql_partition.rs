@@ -90,6 +90,11 @@ pub fn step_of(c: &Change) -> Option<PartitionStep> {
     }
 }
 
+/// Whether `c` drops partitions, and the rows in them.
+pub fn drops_rows(c: &Change) -> bool {
+    matches!(step_of(c), Some(PartitionStep::Drop(_)))
+}
+
 /// The change undoing `c` (an [`Change::AlterPartitioning`]): the schemes swapped, rows kept
 /// where a merge can keep them.
 pub fn inverse(c: &Change) -> Change {

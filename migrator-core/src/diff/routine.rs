@@ -18,6 +18,7 @@ use crate::schema::{Database, Routine, Schema};
 /// The routine changes of one schema.
 pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
     let s = || schema.to_string();
+    let extensions = extensions(from, to);
     for r in &to.routines {
         let target = |r: &Routine| CommentTarget::Routine {
             schema: s(),
@@ -33,13 +34,10 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
                 plan.create_routines.push(c)
             }
         };
-        // A new signature that extends an old one with defaulted arguments takes its place in
-        // one transaction: beside it, the old version's calls would match both and fail as
-        // ambiguous.
-        let extended = from
-            .routines
+        let extended = extensions
             .iter()
-            .find(|o| to.routine(&o.name, &o.signature).is_none() && extends_with_defaults(o, r));
+            .find(|(_, n)| std::ptr::eq(*n, r))
+            .map(|(o, _)| *o);
         match from.routine(&r.name, &r.signature).or(extended) {
             None => {
                 bucket(
@@ -72,10 +70,7 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
         }
     }
     for r in &from.routines {
-        let replaced = to
-            .routines
-            .iter()
-            .any(|n| from.routine(&n.name, &n.signature).is_none() && extends_with_defaults(r, n));
+        let replaced = extensions.iter().any(|(o, _)| std::ptr::eq(*o, r));
         if to.routine(&r.name, &r.signature).is_none() && !replaced {
             plan.drop_routines.push(Change::DropRoutine {
                 schema: s(),
@@ -83,6 +78,29 @@ pub(crate) fn diff(plan: &mut Plan, schema: &str, from: &Schema, to: &Schema) {
             });
         }
     }
+}
+
+/// Routines `from` has and `to` no longer has, each paired with the new routine of `to` that
+/// extends it with defaulted arguments (at most one new routine per old one, and the reverse).
+/// Such a new routine takes the old one's place in one transaction: beside it, the old
+/// version's calls would match both and fail as ambiguous.
+fn extensions<'a>(from: &'a Schema, to: &'a Schema) -> Vec<(&'a Routine, &'a Routine)> {
+    let mut pairs: Vec<(&Routine, &Routine)> = Vec::new();
+    for old in from
+        .routines
+        .iter()
+        .filter(|o| to.routine(&o.name, &o.signature).is_none())
+    {
+        let new = to.routines.iter().find(|n| {
+            from.routine(&n.name, &n.signature).is_none()
+                && extends_with_defaults(old, n)
+                && !pairs.iter().any(|(_, p)| std::ptr::eq(*p, *n))
+        });
+        if let Some(new) = new {
+            pairs.push((old, new));
+        }
+    }
+    pairs
 }
 
 /// Whether `new` (same name and kind) takes `old`'s arguments first and only defaulted ones
@@ -232,6 +250,23 @@ mod tests {
             &plan.create_routines[..],
             [Change::ReplaceRoutine { .. }]
         ));
+        assert!(plan.drop_routines.is_empty());
+        // Two new signatures extending the same old one: one takes its place, the other is
+        // created beside it (the old one is dropped once, not twice).
+        to.routines.push(f("bigint, text, text, text", 2));
+        let mut plan = Plan::default();
+        diff(&mut plan, "public", &from, &to);
+        let replaces = plan
+            .create_routines
+            .iter()
+            .filter(|c| matches!(c, Change::ReplaceRoutine { .. }))
+            .count();
+        let creates = plan
+            .create_routines
+            .iter()
+            .filter(|c| matches!(c, Change::CreateRoutine { .. }))
+            .count();
+        assert_eq!((replaces, creates), (1, 1));
         assert!(plan.drop_routines.is_empty());
     }
 }

@@ -789,3 +789,10 @@ pub(super) const UNTHROTTLED: &str =
     "one statement over the whole table: the load and replica-lag throttles \
 (--max-load, --max-replica-lag) cannot pause it, and each replica runs it only after the primary \
 finished it, so replica lag grows by its duration; `apply` reports its progress while it runs";
+
+/// Adds [`UNTHROTTLED`] to the step's hazards (once).
+pub(super) fn unthrottled(step: &mut Step) {
+    if !step.hazards.iter().any(|h| h == UNTHROTTLED) {
+        step.hazards.push(UNTHROTTLED.to_string());
+    }
+}

@@ -348,10 +348,7 @@ pub fn inverse(from: &Database, to: &Database, c: &Change) -> (Vec<Change>, bool
         AlterPartitioning { .. } => (
             // The rows a dropped partition held do not come back with it.
             vec![crate::diff::mysql_partition::inverse(c)],
-            matches!(
-                crate::diff::mysql_partition::step_of(c),
-                Some(crate::diff::mysql_partition::PartitionStep::Drop(_))
-            ),
+            crate::diff::mysql_partition::drops_rows(c),
         ),
         AlterTableOptions {
             schema,

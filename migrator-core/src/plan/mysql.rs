@@ -40,7 +40,7 @@ use crate::runner::history::HISTORY_TABLE;
 use crate::schema::{Column, Database, ForeignKey};
 use crate::{Dialect, Error, Result};
 
-use super::common::{ROLLBACK_RENAME, UNTHROTTLED};
+use super::common::{unthrottled, ROLLBACK_RENAME, UNTHROTTLED};
 
 type Ctx<'a> = super::common::Ctx<'a, MysqlRenderer>;
 
@@ -187,13 +187,6 @@ fn plain(ctx: &Ctx, c: &Change, phase: Phase, summary: String) -> Step {
         unthrottled(&mut s);
     }
     s
-}
-
-/// Adds [`UNTHROTTLED`] to the step's hazards (once).
-fn unthrottled(step: &mut Step) {
-    if !step.hazards.iter().any(|h| h == UNTHROTTLED) {
-        step.hazards.push(UNTHROTTLED.to_string());
-    }
 }
 
 /// A `BEFORE INSERT` and a `BEFORE UPDATE` trigger on `table` (names derived from `kind` and

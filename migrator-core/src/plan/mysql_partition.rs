@@ -11,7 +11,7 @@
 //!   rehearsal shows with its sample rows;
 //! - `DROP PARTITION` deletes the rows in it: contract, and only with `--allow-destructive`.
 
-use super::common::simple;
+use super::common::{simple, unthrottled};
 use super::Step;
 use crate::diff::mysql_partition::{step_of, widens, PartitionStep};
 use crate::diff::Change;
@@ -115,7 +115,7 @@ pub(super) fn recipe(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
     if copies {
         s.hazards
             .push("writes to the table wait while the rows are copied".into());
-        s.hazards.push(super::common::UNTHROTTLED.to_string());
+        unthrottled(&mut s);
     }
     if phase == Phase::Contract && !matches!(st, PartitionStep::Drop(_)) {
         s.hazards.push(match wider {

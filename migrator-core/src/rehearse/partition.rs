@@ -19,9 +19,8 @@ pub(crate) fn parents_losing_rows(
     for c in changes {
         // MySQL: a partition dropped, or added (the rollback drops it), takes its rows along.
         if let Change::AlterPartitioning { schema, table, .. } = c {
-            use crate::diff::mysql_partition::{inverse, step_of, PartitionStep};
-            let drops = |c: &Change| matches!(step_of(c), Some(PartitionStep::Drop(_)));
-            if drops(c) || drops(&inverse(c)) {
+            use crate::diff::mysql_partition::{drops_rows, inverse};
+            if drops_rows(c) || drops_rows(&inverse(c)) {
                 out.insert((schema.clone(), table.clone()));
             }
             continue;

@@ -791,13 +791,16 @@ impl Rehearsal<'_> {
                 skipped += 1;
                 continue;
             }
+            // A column the plan drops (or converts) comes back empty (or converted): it is
+            // neither compared nor used to find the row.
+            let kept_as_is = |c: &str| {
+                !dropped.contains(&(k.schema.clone(), k.table.clone(), c.to_string()))
+                    && !self.shapes.type_changed(&k.schema, &k.table, c)
+            };
             let cols: Vec<String> = k
                 .expected
                 .keys()
-                .filter(|c| {
-                    !dropped.contains(&(k.schema.clone(), k.table.clone(), c.to_string()))
-                        && !self.shapes.type_changed(&k.schema, &k.table, c)
-                })
+                .filter(|c| kept_as_is(c))
                 .cloned()
                 .collect();
             let failure = |statement: String, message: String, server: bool| Failure {
@@ -811,15 +814,10 @@ impl Rehearsal<'_> {
                 hint: "a row written while the plan was applied is lost or changed by its rollback"
                     .into(),
             };
-            // A column the plan drops (or converts) comes back empty (or converted): the row is
-            // found by the others.
             let locator: Vec<(String, String)> = k
                 .locator
                 .iter()
-                .filter(|(c, _)| {
-                    !dropped.contains(&(k.schema.clone(), k.table.clone(), c.clone()))
-                        && !self.shapes.type_changed(&k.schema, &k.table, c)
-                })
+                .filter(|(c, _)| kept_as_is(c))
                 .cloned()
                 .collect();
             if locator.is_empty() {

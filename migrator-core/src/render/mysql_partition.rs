@@ -36,8 +36,7 @@ fn method(method: &str, expression: &str) -> String {
 fn definition(p: &PartitionBy, d: &PartitionDef) -> String {
     let mut sql = format!("PARTITION {}", ident(&d.name));
     match d.values.as_deref() {
-        // MariaDB's DEFAULT partition of a LIST table reads MAXVALUE.
-        Some("MAXVALUE" | "DEFAULT") if p.is_list() => sql.push_str(" DEFAULT"),
+        _ if p.is_list() && d.is_list_default() => sql.push_str(" DEFAULT"),
         Some("MAXVALUE") => sql.push_str(" VALUES LESS THAN MAXVALUE"),
         Some(v) if p.is_range() => sql.push_str(&format!(" VALUES LESS THAN ({v})")),
         Some(v) if p.is_list() => sql.push_str(&format!(" VALUES IN ({v})")),

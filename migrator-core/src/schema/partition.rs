@@ -122,9 +122,9 @@ impl PartitionBy {
 }
 
 impl PartitionDef {
-    /// MariaDB's `PARTITION p DEFAULT` of a LIST table.
+    /// MariaDB's `PARTITION p DEFAULT` of a LIST table (its description reads `MAXVALUE`).
     pub fn is_list_default(&self) -> bool {
-        self.values.as_deref() == Some("MAXVALUE")
+        matches!(self.values.as_deref(), Some("MAXVALUE" | "DEFAULT"))
     }
 }
 
