@@ -80,7 +80,9 @@ cp "$versions/v4.sql" schema.sql
 m plan --name addresses --allow-destructive
 contract_file=$(ls migrations/*_addresses_contract.up.sql)
 contract_version=$(basename "$contract_file" | cut -d_ -f1)
-next=$((contract_version + 1))
+# One second later as a UTC timestamp (…59 + 1 is not …60: the version must stay a valid time).
+v=$contract_version
+next=$(date -u -d "${v:0:4}-${v:4:2}-${v:6:2} ${v:8:2}:${v:10:2}:${v:12:2} UTC + 1 second" +%Y%m%d%H%M%S)
 for f in "$contract_file" "${contract_file%.up.sql}.down.sql"; do mv "$f" "${f/$contract_version/$next}"; done
 cat >"migrations/${contract_version}_copy_addresses.up.sql" <<'SQL'
 -- migrator:phase backfill
