@@ -463,6 +463,76 @@ const ROUTINE_CASES: &[(&str, &str, &str)] = &[
         "CREATE TABLE docs (id int PRIMARY KEY, title varchar(40), updated_at datetime(6));\nCREATE TRIGGER docs_stamp BEFORE UPDATE ON docs FOR EACH ROW SET NEW.updated_at = NOW(6);\nINSERT INTO docs VALUES (1, 'x', NULL);",
         "CREATE TABLE docs (id int PRIMARY KEY,\n headline varchar(40), -- migrator:renamed-from title\n updated_at datetime(6));\nCREATE TRIGGER docs_stamp BEFORE UPDATE ON docs FOR EACH ROW SET NEW.updated_at = NOW(6);",
     ),
+    (
+        "trigger_per_event_on_one_table",
+        "CREATE TABLE t (id int PRIMARY KEY, n int, changed int DEFAULT 0);\nCREATE TABLE gone (id int PRIMARY KEY);",
+        "CREATE TABLE t (id int PRIMARY KEY, n int, changed int DEFAULT 0);\nCREATE TABLE gone (id int PRIMARY KEY);\nCREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.n = COALESCE(NEW.n, 0);\nCREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW SET NEW.changed = OLD.changed + 1;\nCREATE TRIGGER t_ad AFTER DELETE ON t FOR EACH ROW INSERT INTO gone (id) VALUES (OLD.id);",
+    ),
+    (
+        "trigger_renamed",
+        "CREATE TABLE t (id int PRIMARY KEY, n int);\nCREATE TRIGGER t_old BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 7;",
+        "CREATE TABLE t (id int PRIMARY KEY, n int);\nCREATE TRIGGER t_fill_n BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 7;",
+    ),
+    (
+        "trigger_calls_a_procedure",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE hits (n int NOT NULL);\nINSERT INTO hits VALUES (0);",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE hits (n int NOT NULL);\nCREATE PROCEDURE count_hit() MODIFIES SQL DATA UPDATE hits SET n = n + 1;\nCREATE TRIGGER t_hit AFTER INSERT ON t FOR EACH ROW CALL count_hit();",
+    ),
+    (
+        "trigger_with_elseif",
+        "CREATE TABLE t (id int PRIMARY KEY, score int, grade char(1));",
+        "CREATE TABLE t (id int PRIMARY KEY, score int, grade char(1));\nCREATE TRIGGER t_grade BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  IF NEW.score >= 90 THEN SET NEW.grade = 'A';\n  ELSEIF NEW.score >= 70 THEN SET NEW.grade = 'B';\n  ELSE SET NEW.grade = 'C';\n  END IF;\nEND;",
+    ),
+    (
+        "trigger_reads_a_lookup_table",
+        "CREATE TABLE rates (code char(2) PRIMARY KEY, pct int NOT NULL);\nCREATE TABLE sales (id int PRIMARY KEY, country char(2), net int, tax int);",
+        "CREATE TABLE rates (code char(2) PRIMARY KEY, pct int NOT NULL);\nCREATE TABLE sales (id int PRIMARY KEY, country char(2), net int, tax int);\nCREATE TRIGGER sales_tax BEFORE INSERT ON sales FOR EACH ROW SET NEW.tax = NEW.net * COALESCE((SELECT pct FROM rates WHERE code = NEW.country), 0) DIV 100;",
+    ),
+    (
+        "function_determinism_changed",
+        "CREATE FUNCTION pick(a int, b int) RETURNS int NOT DETERMINISTIC NO SQL RETURN IF(RAND() < 0.5, a, b);",
+        "CREATE FUNCTION pick(a int, b int) RETURNS int DETERMINISTIC NO SQL RETURN GREATEST(a, b);",
+    ),
+    (
+        "procedure_security_invoker",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE PROCEDURE purge_all() MODIFIES SQL DATA DELETE FROM t;",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE PROCEDURE purge_all() MODIFIES SQL DATA SQL SECURITY INVOKER DELETE FROM t;",
+    ),
+    (
+        "procedure_calls_a_procedure",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);\nCREATE PROCEDURE reset_one(IN k int) MODIFIES SQL DATA UPDATE t SET v = 0 WHERE id = k;\nCREATE PROCEDURE reset_two(IN a int, IN b int) MODIFIES SQL DATA\nBEGIN\n  CALL reset_one(a);\n  CALL reset_one(b);\nEND;",
+    ),
+    (
+        "function_returns_text",
+        "CREATE FUNCTION label(n int) RETURNS varchar(20) DETERMINISTIC RETURN CONCAT('#', n);",
+        "CREATE FUNCTION label(n int) RETURNS varchar(40) DETERMINISTIC RETURN CONCAT('item #', LPAD(n, 6, '0'));",
+    ),
+    (
+        "procedure_renamed",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE PROCEDURE wipe() MODIFIES SQL DATA DELETE FROM t;",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE PROCEDURE wipe_all() MODIFIES SQL DATA DELETE FROM t;",
+    ),
+    (
+        "function_behind_a_view_changed",
+        "CREATE TABLE t (a int);\nCREATE FUNCTION f(x int) RETURNS int DETERMINISTIC RETURN x + 1;\nCREATE VIEW v AS SELECT a, f(a) AS b FROM t;",
+        "CREATE TABLE t (a int);\nCREATE FUNCTION f(x int) RETURNS int DETERMINISTIC RETURN x + 2;\nCREATE VIEW v AS SELECT a, f(a) AS b FROM t;",
+    ),
+    (
+        "view_check_option",
+        "CREATE TABLE t (id int PRIMARY KEY, active tinyint);\nCREATE VIEW live AS SELECT id, active FROM t WHERE active = 1;",
+        "CREATE TABLE t (id int PRIMARY KEY, active tinyint);\nCREATE VIEW live AS SELECT id, active FROM t WHERE active = 1 WITH CASCADED CHECK OPTION;",
+    ),
+    (
+        "view_algorithm_merge",
+        "CREATE TABLE t (a int, b int);\nCREATE VIEW v AS SELECT a FROM t;",
+        "CREATE TABLE t (a int, b int);\nCREATE ALGORITHM=MERGE VIEW v AS SELECT a, b FROM t WHERE b IS NOT NULL;",
+    ),
+    (
+        "view_over_a_join_gains_a_column",
+        "CREATE TABLE u (id int PRIMARY KEY, name varchar(20));\nCREATE TABLE o (id int PRIMARY KEY, u_id int, total int);\nCREATE VIEW uo AS SELECT u.name, o.total FROM u JOIN o ON o.u_id = u.id;",
+        "CREATE TABLE u (id int PRIMARY KEY, name varchar(20));\nCREATE TABLE o (id int PRIMARY KEY, u_id int, total int);\nCREATE VIEW uo AS SELECT u.id AS user_id, u.name, o.total FROM u JOIN o ON o.u_id = u.id;",
+    ),
 ];
 
 fn routine_runs() -> Vec<Run> {
@@ -618,6 +688,31 @@ const EVENT_CASES: &[(&str, &str, &str)] = &[
         "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT cleanup ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO DELETE FROM t WHERE id < 0;",
         "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT nightly_cleanup -- migrator:renamed-from cleanup\n  ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO DELETE FROM t WHERE id < 0;",
     ),
+    (
+        "event_one_time_preserved",
+        "CREATE TABLE t (id int PRIMARY KEY);",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT once ON SCHEDULE AT '2035-01-01 00:00:00' ON COMPLETION PRESERVE DO DELETE FROM t WHERE id < 0;",
+    ),
+    (
+        "event_starts_and_ends",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT e ON SCHEDULE EVERY 1 HOUR DO DELETE FROM t WHERE id < 0;",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT e ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' ENDS '2031-01-01 00:00:00' DO DELETE FROM t WHERE id < 0;",
+    ),
+    (
+        "event_with_begin_end_body",
+        "CREATE TABLE t (id int PRIMARY KEY, at datetime);\nCREATE TABLE runs (n int);",
+        "CREATE TABLE t (id int PRIMARY KEY, at datetime);\nCREATE TABLE runs (n int);\nCREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO\nBEGIN\n  DELETE FROM t WHERE at < NOW() - INTERVAL 90 DAY;\n  INSERT INTO runs VALUES (ROW_COUNT());\nEND;",
+    ),
+    (
+        "event_calls_a_procedure",
+        "CREATE TABLE t (id int PRIMARY KEY);",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE PROCEDURE nightly() MODIFIES SQL DATA DELETE FROM t WHERE id < 0;\nCREATE EVENT run_nightly ON SCHEDULE EVERY 1 DAY DO CALL nightly();",
+    ),
+    (
+        "event_comment",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t WHERE id < 0;",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT e ON SCHEDULE EVERY 1 DAY COMMENT 'drops the negative ids' DO DELETE FROM t WHERE id < 0;",
+    ),
 ];
 
 /// MariaDB sequences (MySQL proper has none: there the declared schema is refused clearly, see
@@ -648,6 +743,21 @@ const SEQUENCE_CASES: &[(&str, &str, &str)] = &[
         "sequence_with_new_table",
         "",
         "CREATE SEQUENCE order_seq START WITH 100 INCREMENT BY 1 NOCACHE;\nCREATE TABLE orders (id bigint PRIMARY KEY DEFAULT (NEXT VALUE FOR order_seq), note varchar(20));",
+    ),
+    (
+        "sequence_cache_changed",
+        "CREATE SEQUENCE s CACHE 10;",
+        "CREATE SEQUENCE s NOCACHE;",
+    ),
+    (
+        "sequence_maxvalue_lowered",
+        "CREATE SEQUENCE s START WITH 1 MAXVALUE 1000000;",
+        "CREATE SEQUENCE s START WITH 1 MAXVALUE 5000;",
+    ),
+    (
+        "two_sequences_one_table",
+        "CREATE TABLE t (id int PRIMARY KEY);",
+        "CREATE SEQUENCE a_no START WITH 10;\nCREATE SEQUENCE b_no START WITH 20 INCREMENT BY 2;\nCREATE TABLE t (id int PRIMARY KEY, a bigint NOT NULL DEFAULT NEXTVAL(a_no), b bigint NOT NULL DEFAULT NEXTVAL(b_no));",
     ),
 ];
 
@@ -711,7 +821,193 @@ const PARTITION_CASES: &[(&str, &str, &str)] = &[
     ("partitioned_table_renamed_column",
      "CREATE TABLE events (id int NOT NULL, at date NOT NULL, note varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION pmax VALUES LESS THAN MAXVALUE);",
      "CREATE TABLE events (id int NOT NULL, at date NOT NULL, note varchar(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE);"),
+    // Each partition's and subpartition's options, and a KEY method's ALGORITHM: read from
+    // SHOW CREATE TABLE, a difference reorganizes the partition (or repartitions).
+    ("partition_options_set_and_changed",
+     "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20) MIN_ROWS = 2, PARTITION p2 VALUES LESS THAN MAXVALUE); INSERT INTO t VALUES (1), (15), (30);",
+     "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10) MAX_ROWS = 1000, PARTITION p1 VALUES LESS THAN (20) MIN_ROWS = 5 COMMENT 'mid', PARTITION p2 VALUES LESS THAN MAXVALUE);"),
+    ("list_partition_options",
+     "CREATE TABLE t (region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de','fr') MAX_ROWS = 10, PARTITION us VALUES IN ('us'));",
+     "CREATE TABLE t (region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION eu VALUES IN ('de','fr'), PARTITION us VALUES IN ('us') MAX_ROWS = 20);"),
+    ("subpartition_options",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (year(at)) SUBPARTITION BY HASH (id) (PARTITION p2024 VALUES LESS THAN (2025) (SUBPARTITION s0, SUBPARTITION s1), PARTITION pmax VALUES LESS THAN MAXVALUE (SUBPARTITION s2, SUBPARTITION s3));",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (year(at)) SUBPARTITION BY HASH (id) (PARTITION p2024 VALUES LESS THAN (2025) (SUBPARTITION s0 MAX_ROWS = 7, SUBPARTITION s1), PARTITION pmax VALUES LESS THAN MAXVALUE (SUBPARTITION s2, SUBPARTITION s3 MIN_ROWS = 1));"),
+    ("key_algorithm_changed",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR KEY (id) PARTITIONS 3; INSERT INTO t VALUES (1), (2), (3), (4);",
+     "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR KEY ALGORITHM=1 (id) PARTITIONS 3;"),
+    ("subpartition_key_algorithm",
+     "CREATE TABLE t (id int NOT NULL, d int NOT NULL) PARTITION BY RANGE (d) SUBPARTITION BY KEY (id) SUBPARTITIONS 2 (PARTITION p0 VALUES LESS THAN (5), PARTITION p1 VALUES LESS THAN MAXVALUE);",
+     "CREATE TABLE t (id int NOT NULL, d int NOT NULL) PARTITION BY RANGE (d) SUBPARTITION BY KEY ALGORITHM=1 (id) SUBPARTITIONS 2 (PARTITION p0 VALUES LESS THAN (5), PARTITION p1 VALUES LESS THAN MAXVALUE);"),
+    ("partition_with_options_added_beside_table_options",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) MAX_ROWS=100000 PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025) MAX_ROWS = 50000);",
+     "CREATE TABLE t (id int NOT NULL, at date NOT NULL) MAX_ROWS=200000 STATS_PERSISTENT=1 PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025) MAX_ROWS = 50000, PARTITION p2025 VALUES LESS THAN (2026) MAX_ROWS = 60000);"),
+    (
+        "range_columns_two_columns",
+        "CREATE TABLE t (y int NOT NULL, m int NOT NULL) PARTITION BY RANGE COLUMNS(y, m) (PARTITION p2024a VALUES LESS THAN (2024, 7), PARTITION p2024b VALUES LESS THAN (2025, 1));",
+        "CREATE TABLE t (y int NOT NULL, m int NOT NULL) PARTITION BY RANGE COLUMNS(y, m) (PARTITION p2024a VALUES LESS THAN (2024, 7), PARTITION p2024b VALUES LESS THAN (2025, 1), PARTITION p2025a VALUES LESS THAN (2025, 7), PARTITION pmax VALUES LESS THAN (MAXVALUE, MAXVALUE));",
+    ),
+    (
+        "list_columns_two_columns",
+        "CREATE TABLE t (country char(2) NOT NULL, tier int NOT NULL) PARTITION BY LIST COLUMNS(country, tier) (PARTITION de1 VALUES IN (('de', 1)), PARTITION de2 VALUES IN (('de', 2)));",
+        "CREATE TABLE t (country char(2) NOT NULL, tier int NOT NULL) PARTITION BY LIST COLUMNS(country, tier) (PARTITION de1 VALUES IN (('de', 1)), PARTITION de2 VALUES IN (('de', 2), ('de', 3)), PARTITION fr VALUES IN (('fr', 1), ('fr', 2)));",
+    ),
+    (
+        "linear_hash_count_changed",
+        "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR HASH (id) PARTITIONS 2; INSERT INTO t VALUES (1), (2), (3), (4), (5);",
+        "CREATE TABLE t (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR HASH (id) PARTITIONS 4;",
+    ),
+    (
+        "range_middle_bound_moved",
+        "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100), PARTITION p1 VALUES LESS THAN (200), PARTITION p2 VALUES LESS THAN (300)); INSERT INTO t VALUES (50), (150), (250);",
+        "CREATE TABLE t (id int NOT NULL) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100), PARTITION p1 VALUES LESS THAN (180), PARTITION p1b VALUES LESS THAN (200), PARTITION p2 VALUES LESS THAN (300));",
+    ),
+    (
+        "partitioned_table_with_a_trigger",
+        "CREATE TABLE t (id int NOT NULL, at date NOT NULL, n int) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025));",
+        "CREATE TABLE t (id int NOT NULL, at date NOT NULL, n int) PARTITION BY RANGE (year(at)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026));\nCREATE TRIGGER t_n BEFORE INSERT ON t FOR EACH ROW SET NEW.n = COALESCE(NEW.n, 0);",
+    ),
+    (
+        "range_to_days_monthly",
+        "CREATE TABLE visits (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (TO_DAYS(at)) (PARTITION m202501 VALUES LESS THAN (TO_DAYS('2025-02-01')), PARTITION m202502 VALUES LESS THAN (TO_DAYS('2025-03-01')));",
+        "CREATE TABLE visits (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (TO_DAYS(at)) (PARTITION m202502 VALUES LESS THAN (TO_DAYS('2025-03-01')), PARTITION m202503 VALUES LESS THAN (TO_DAYS('2025-04-01')));",
+    ),
 ];
+
+/// Table options beyond engine, character set, collation and row format, as users set them:
+/// read from `CREATE_OPTIONS`, changed with `ALTER TABLE … NAME=value`, unset with the
+/// server's "unset" value; and the rest of a real table (invisible columns, CHECK constraints).
+/// Run bare both ways and through `plan` with its rehearsal.
+const TABLE_OPTION_CASES: &[(&str, &str, &str)] = &[
+    ("table_row_limits",
+     "CREATE TABLE t (id int PRIMARY KEY);",
+     "CREATE TABLE t (id int PRIMARY KEY) MAX_ROWS=1000000 MIN_ROWS=10 AVG_ROW_LENGTH=120;"),
+    ("table_statistics_options",
+     "CREATE TABLE t (id int PRIMARY KEY) STATS_PERSISTENT=0;",
+     "CREATE TABLE t (id int PRIMARY KEY) STATS_PERSISTENT=1 STATS_AUTO_RECALC=0 STATS_SAMPLE_PAGES=40;"),
+    ("table_checksum_and_pack_keys",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(20)) CHECKSUM=1;",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(20)) PACK_KEYS=1 DELAY_KEY_WRITE=1;"),
+    ("table_compressed_key_block_size",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(200)) ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8; INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(200)) ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=4;"),
+    ("table_option_and_column_together",
+     "CREATE TABLE t (id int PRIMARY KEY);",
+     "CREATE TABLE t (id int PRIMARY KEY, note varchar(40)) STATS_SAMPLE_PAGES=25;"),
+    (
+        "table_comment_beside_options",
+        "CREATE TABLE t (id int PRIMARY KEY) COMMENT 'old';",
+        "CREATE TABLE t (id int PRIMARY KEY) MAX_ROWS=500 COMMENT 'bounded';",
+    ),
+    (
+        "table_dynamic_to_compressed",
+        "CREATE TABLE t (id int PRIMARY KEY, v varchar(100)) ROW_FORMAT=DYNAMIC; INSERT INTO t VALUES (1, 'x');",
+        "CREATE TABLE t (id int PRIMARY KEY, v varchar(100)) ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8;",
+    ),
+    (
+        "table_stats_auto_recalc_only",
+        "CREATE TABLE t (id int PRIMARY KEY) STATS_AUTO_RECALC=1;",
+        "CREATE TABLE t (id int PRIMARY KEY) STATS_AUTO_RECALC=0;",
+    ),
+    (
+        "new_table_with_options",
+        "",
+        "CREATE TABLE t (id int PRIMARY KEY, v varchar(10)) STATS_PERSISTENT=1 STATS_SAMPLE_PAGES=50 MAX_ROWS=100000;",
+    ),
+    (
+        "table_options_and_a_renamed_column",
+        "CREATE TABLE t (id int PRIMARY KEY, title varchar(40)); INSERT INTO t VALUES (1, 'a');",
+        "CREATE TABLE t (id int PRIMARY KEY,\n headline varchar(40) -- migrator:renamed-from title\n) STATS_SAMPLE_PAGES=30;",
+    ),
+    (
+        "table_avg_row_length_with_an_index",
+        "CREATE TABLE t (id int PRIMARY KEY, k int);",
+        "CREATE TABLE t (id int PRIMARY KEY, k int, KEY t_k (k)) AVG_ROW_LENGTH=64;",
+    ),
+    (
+        "invisible_column_added",
+        "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 1);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int, internal_note varchar(20) INVISIBLE);",
+    ),
+    (
+        "column_made_invisible",
+        "CREATE TABLE t (id int PRIMARY KEY, v int, legacy int);",
+        "CREATE TABLE t (id int PRIMARY KEY, v int, legacy int INVISIBLE);",
+    ),
+    (
+        "oneway_check_in_list_widened",
+        "CREATE TABLE t (id int PRIMARY KEY, status varchar(10) NOT NULL, CONSTRAINT t_status CHECK (status IN ('new', 'paid'))); INSERT INTO t VALUES (1, 'new');",
+        "CREATE TABLE t (id int PRIMARY KEY, status varchar(10) NOT NULL, CONSTRAINT t_status CHECK (status IN ('new', 'paid', 'shipped')));",
+    ),
+    (
+        "check_beside_a_trigger",
+        "CREATE TABLE t (id int PRIMARY KEY, qty int);",
+        "CREATE TABLE t (id int PRIMARY KEY, qty int, CONSTRAINT t_qty CHECK (qty >= 0));\nCREATE TRIGGER t_qty_default BEFORE INSERT ON t FOR EACH ROW SET NEW.qty = COALESCE(NEW.qty, 0);",
+    ),
+];
+
+/// MariaDB's engine-defined table attributes (InnoDB page compression); an indexed virtual
+/// column where MySQL has a functional index.
+const MARIADB_TABLE_OPTION_CASES: &[(&str, &str, &str)] = &[
+    ("mariadb_page_compressed",
+     "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'x');",
+     "CREATE TABLE t (id int PRIMARY KEY, v text) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL=6;"),
+    (
+        "mariadb_indexed_virtual_column_for_lower_email",
+        "CREATE TABLE users (id int PRIMARY KEY, email varchar(100));",
+        "CREATE TABLE users (id int PRIMARY KEY, email varchar(100), email_lower varchar(100) AS (lower(email)) VIRTUAL, KEY users_email_lower (email_lower));",
+    ),
+];
+
+/// MySQL proper's transparent page compression and functional indexes.
+const MYSQL_TABLE_OPTION_CASES: &[(&str, &str, &str)] = &[
+    ("mysql_compression",
+     "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'x');",
+     "CREATE TABLE t (id int PRIMARY KEY, v text) COMPRESSION='zlib';"),
+    (
+        "mysql_functional_index",
+        "CREATE TABLE users (id int PRIMARY KEY, email varchar(100));",
+        "CREATE TABLE users (id int PRIMARY KEY, email varchar(100), KEY users_email_lower ((lower(email))));",
+    ),
+];
+
+async fn table_option_runs() -> Vec<Run> {
+    family_runs(
+        "table option",
+        TABLE_OPTION_CASES,
+        MARIADB_TABLE_OPTION_CASES,
+        MYSQL_TABLE_OPTION_CASES,
+    )
+    .await
+}
+
+/// The runs of `common` and of the server family's own cases; the test says which it ran.
+async fn family_runs(
+    what: &str,
+    common: &[(&'static str, &'static str, &'static str)],
+    mariadb: &[(&'static str, &'static str, &'static str)],
+    mysql: &[(&'static str, &'static str, &'static str)],
+) -> Vec<Run> {
+    let mut cases = common.to_vec();
+    if let Some(url) = mysql_url() {
+        let flavor = mysql_flavor(&url).await;
+        cases.extend_from_slice(if flavor.is_mariadb() { mariadb } else { mysql });
+        eprintln!("{flavor}: {} {what} cases", cases.len());
+    }
+    runs_of(&cases)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn table_options_converge_both_ways() {
+    run_cases(table_option_runs().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn table_options_converge_through_plan_and_roll_back() {
+    if mysql_url().is_none() {
+        return;
+    }
+    plan_cases_strictly(Engine::Mysql, table_option_runs().await, &[]).await;
+}
 
 /// MariaDB's `DEFAULT` partition of a LIST table (MySQL proper has none).
 const MARIADB_PARTITION_CASES: &[(&str, &str, &str)] = &[
@@ -721,15 +1017,7 @@ const MARIADB_PARTITION_CASES: &[(&str, &str, &str)] = &[
 ];
 
 async fn partition_runs() -> Vec<Run> {
-    let mut cases: Vec<(&str, &str, &str)> = PARTITION_CASES.to_vec();
-    if let Some(url) = mysql_url() {
-        let flavor = mysql_flavor(&url).await;
-        if flavor.is_mariadb() {
-            cases.extend_from_slice(MARIADB_PARTITION_CASES);
-        }
-        eprintln!("{flavor}: {} partition cases", cases.len());
-    }
-    runs_of(&cases)
+    family_runs("partition", PARTITION_CASES, MARIADB_PARTITION_CASES, &[]).await
 }
 
 /// The inspector reads every part of a MySQL partitioning (a convergence case alone would pass
@@ -805,6 +1093,130 @@ async fn partitioned_tables_are_inspected() {
         "nothing left unmanaged: {:?}",
         schema.unmanaged
     );
+}
+
+/// What `information_schema.PARTITIONS` does not hold is read too (a convergence case alone
+/// would pass if neither side read it): each partition's and subpartition's options, and a KEY
+/// method's `ALGORITHM = 1`, on the partitioning and on the subpartitioning.
+#[tokio::test(flavor = "multi_thread")]
+async fn partition_options_are_inspected() {
+    let Some(_) = mysql_url() else { return };
+    let db = fresh_mysql_db("inspect_partition_options")
+        .await
+        .expect("server");
+    load(&db.url, "CREATE TABLE r (id int NOT NULL, d int NOT NULL) PARTITION BY RANGE (d) SUBPARTITION BY KEY ALGORITHM=1 (id) (PARTITION p0 VALUES LESS THAN (5) MAX_ROWS = 100 MIN_ROWS = 2 COMMENT 'x' (SUBPARTITION s0 MAX_ROWS = 7, SUBPARTITION s1), PARTITION p1 VALUES LESS THAN MAXVALUE (SUBPARTITION s2, SUBPARTITION s3));
+        CREATE TABLE o (d int NOT NULL) PARTITION BY RANGE (d) (PARTITION p0 VALUES LESS THAN (5) MAX_ROWS = 100 MIN_ROWS = 2 COMMENT 'x', PARTITION p1 VALUES LESS THAN MAXVALUE);
+        CREATE TABLE k (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR KEY ALGORITHM=1 (id) PARTITIONS 2;
+        CREATE TABLE k2 (id int NOT NULL PRIMARY KEY) PARTITION BY KEY ALGORITHM=2 (id) PARTITIONS 2;").await.unwrap();
+    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let table = |n: &str| {
+        live.schemas[0]
+            .tables
+            .iter()
+            .find(|t| t.name == n)
+            .unwrap()
+            .partitioned_by
+            .clone()
+            .unwrap()
+    };
+    let opts = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let o = table("o");
+    assert_eq!(
+        o.partitions[0].options,
+        opts(&[("MAX_ROWS", "100"), ("MIN_ROWS", "2")])
+    );
+    assert_eq!(
+        o.partitions[0].comment.as_deref(),
+        Some("x"),
+        "the comment is not an option"
+    );
+    assert!(o.partitions[1].options.is_empty(), "ENGINE is left out");
+    let r = table("r");
+    assert_eq!(r.method, "RANGE");
+    assert_eq!(
+        r.sub.as_ref().map(|s| s.0.as_str()),
+        Some("KEY ALGORITHM = 1")
+    );
+    // Both servers hand a subpartitioned partition's options down to its subpartitions,
+    // which override them, and print them there.
+    let subs: Vec<_> = r
+        .partitions
+        .iter()
+        .flat_map(|p| &p.subpartitions)
+        .map(|s| (s.name.as_str(), s.options.clone()))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            ("s0", opts(&[("MAX_ROWS", "7"), ("MIN_ROWS", "2")])),
+            ("s1", opts(&[("MAX_ROWS", "100"), ("MIN_ROWS", "2")])),
+            ("s2", opts(&[])),
+            ("s3", opts(&[]))
+        ]
+    );
+    assert_eq!(table("k").method, "LINEAR KEY ALGORITHM = 1");
+    assert_eq!(table("k2").method, "KEY", "ALGORITHM=2 is the default");
+}
+
+/// Table options beyond engine / charset / collation / row format are read from
+/// `CREATE_OPTIONS`, and one that was unset reads as never set.
+#[tokio::test(flavor = "multi_thread")]
+async fn table_options_are_inspected() {
+    let Some(url) = mysql_url() else { return };
+    let db = fresh_mysql_db("inspect_table_options")
+        .await
+        .expect("server");
+    // The table-level compression option of each family, set on t and set then unset on u.
+    let (compression, unset, key, value) = if mysql_flavor(&url).await.is_mariadb() {
+        (
+            "PAGE_COMPRESSED=1",
+            "PAGE_COMPRESSED=DEFAULT",
+            "page_compressed",
+            "'1'",
+        )
+    } else {
+        (
+            "COMPRESSION='zlib'",
+            "COMPRESSION='None'",
+            "compression",
+            "'zlib'",
+        )
+    };
+    load(&db.url, &format!("CREATE TABLE t (id int PRIMARY KEY) MAX_ROWS=1000 MIN_ROWS=5 STATS_PERSISTENT=1 STATS_SAMPLE_PAGES=30 CHECKSUM=1 {compression} PARTITION BY HASH (id) PARTITIONS 2;
+        CREATE TABLE u (id int PRIMARY KEY) MAX_ROWS=10 {compression};
+        ALTER TABLE u MAX_ROWS=0, {unset};")).await.unwrap();
+    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let options = |n: &str| {
+        let t = live.schemas[0].tables.iter().find(|t| t.name == n).unwrap();
+        let mut o = t.options.clone();
+        for core in ["engine", "charset", "collation"] {
+            assert!(o.remove(core).is_some(), "{n}: {core}");
+        }
+        o.into_iter().collect::<Vec<_>>()
+    };
+    let mut want: Vec<(String, String)> = [
+        ("checksum", "1"),
+        ("max_rows", "1000"),
+        ("min_rows", "5"),
+        ("stats_persistent", "1"),
+        ("stats_sample_pages", "30"),
+        (key, value),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(options("t"), want);
+    assert_eq!(options("u"), [], "unset options read as never set");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1451,7 +1863,8 @@ mod random {
     enum Part {
         Hash(u32),
         Key(u32),
-        Range(Vec<u32>),
+        /// The bounds, and whether each partition has a `MAX_ROWS` of its own.
+        Range(Vec<u32>, bool),
     }
 
     const BOUNDS: [u32; 6] = [10, 50, 100, 500, 1000, 5000];
@@ -1469,7 +1882,7 @@ mod random {
                 if b.is_empty() {
                     b.push(100);
                 }
-                Part::Range(b)
+                Part::Range(b, rng.gen_bool(0.3))
             }
         }
     }
@@ -1499,7 +1912,7 @@ mod random {
                     (0, _) => None,
                     (1, Part::Hash(n)) => Some(Part::Hash(if n > 2 { n - 1 } else { n + 2 })),
                     (1, Part::Key(n)) => Some(Part::Key(n + 1)),
-                    (1 | 2, Part::Range(mut b)) => {
+                    (1 | 2, Part::Range(mut b, o)) => {
                         let extra = BOUNDS[rng.gen_range(0..BOUNDS.len())];
                         if b.contains(&extra) && b.len() > 1 {
                             b.retain(|x| *x != extra);
@@ -1507,8 +1920,9 @@ mod random {
                             b.push(extra);
                             b.sort_unstable();
                         }
-                        Some(Part::Range(b))
+                        Some(Part::Range(b, o))
                     }
+                    (4, Part::Range(b, o)) => Some(Part::Range(b, !o)),
                     (3, _) => Some(new_part(rng)),
                     (_, p) => Some(p),
                 },
@@ -1527,16 +1941,69 @@ mod random {
                 let by = match p {
                     Part::Hash(n) => format!("HASH (id) PARTITIONS {n}"),
                     Part::Key(n) => format!("KEY () PARTITIONS {n}"),
-                    Part::Range(bounds) => {
+                    Part::Range(bounds, options) => {
                         let mut defs: Vec<String> = bounds
                             .iter()
-                            .map(|b| format!("PARTITION p{b} VALUES LESS THAN ({b})"))
+                            .map(|b| match options {
+                                true => format!(
+                                    "PARTITION p{b} VALUES LESS THAN ({b}) MAX_ROWS = {}",
+                                    b * 100
+                                ),
+                                false => format!("PARTITION p{b} VALUES LESS THAN ({b})"),
+                            })
                             .collect();
                         defs.push("PARTITION pmax VALUES LESS THAN MAXVALUE".into());
                         format!("RANGE (id) ({})", defs.join(", "))
                     }
                 };
                 format!("ALTER TABLE {t} PARTITION BY {by};\n")
+            })
+            .collect()
+    }
+
+    /// Table options (beyond engine and character set) for `tabs`: new, or `prev`'s edited
+    /// (one changed, one added, all dropped), as `ALTER TABLE … NAME=value` statements.
+    fn table_options(
+        tabs: &[Tab],
+        prev: Option<&BTreeMap<String, BTreeMap<&'static str, u32>>>,
+        rng: &mut StdRng,
+    ) -> BTreeMap<String, BTreeMap<&'static str, u32>> {
+        const CHOICES: [(&str, &[u32]); 5] = [
+            ("MAX_ROWS", &[1000, 100000]),
+            ("STATS_SAMPLE_PAGES", &[20, 40]),
+            ("STATS_PERSISTENT", &[0, 1]),
+            ("CHECKSUM", &[1]),
+            ("PACK_KEYS", &[0, 1]),
+        ];
+        let pick = |o: &mut BTreeMap<&'static str, u32>, rng: &mut StdRng| {
+            let (k, vs) = CHOICES[rng.gen_range(0..CHOICES.len())];
+            o.insert(k, vs[rng.gen_range(0..vs.len())]);
+        };
+        let mut out = BTreeMap::new();
+        for t in tabs {
+            let mut o = match prev.map(|p| p.get(&t.name)) {
+                Some(Some(o)) => o.clone(),
+                _ => BTreeMap::new(),
+            };
+            match (prev.is_some(), rng.gen_range(0..10)) {
+                (false, 0..=2) => pick(&mut o, rng),
+                (true, 0 | 1) => pick(&mut o, rng),
+                (true, 2) => o.clear(),
+                _ => {}
+            }
+            if !o.is_empty() {
+                out.insert(t.name.clone(), o);
+            }
+        }
+        out
+    }
+
+    fn table_options_sql(options: &BTreeMap<String, BTreeMap<&'static str, u32>>) -> String {
+        options
+            .iter()
+            .map(|(t, o)| {
+                let list: Vec<String> = o.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("ALTER TABLE {t} {};\n", list.join(" "))
             })
             .collect()
     }
@@ -1556,9 +2023,24 @@ mod random {
         let mut prng = StdRng::seed_from_u64(seed ^ 0x9a27_17e0_9a27_17e0);
         let pa = partitions(&a, None, &mut prng);
         let pb = partitions(&b, Some(&pa), &mut prng);
+        let mut orng = StdRng::seed_from_u64(seed ^ 0x0971_0a50_0971_0a50);
+        let oa = table_options(&a, None, &mut orng);
+        let ob = table_options(&b, Some(&oa), &mut orng);
         (
-            format!("{}{}{}", sql(&a), partitions_sql(&pa), events_sql(&ea)),
-            format!("{}{}{}", sql(&b), partitions_sql(&pb), events_sql(&eb)),
+            format!(
+                "{}{}{}{}",
+                sql(&a),
+                partitions_sql(&pa),
+                table_options_sql(&oa),
+                events_sql(&ea)
+            ),
+            format!(
+                "{}{}{}{}",
+                sql(&b),
+                partitions_sql(&pb),
+                table_options_sql(&ob),
+                events_sql(&eb)
+            ),
         )
     }
 }
@@ -1592,6 +2074,15 @@ fn random_pairs_include_partitions() {
     eprintln!("{partitioned} of 60 pairs partition a table, {changed} change a partitioning");
     assert!(partitioned >= 15, "{partitioned}");
     assert!(changed >= 8, "{changed}");
+    let with_options = |s: &str| s.contains(") MAX_ROWS = ");
+    assert!(
+        pairs
+            .iter()
+            .filter(|(a, b)| with_options(a) != with_options(b))
+            .count()
+            >= 2,
+        "partition options set or unset"
+    );
     for kind in ["HASH", "KEY ()", "RANGE"] {
         assert!(
             pairs
@@ -1600,6 +2091,26 @@ fn random_pairs_include_partitions() {
             "{kind}"
         );
     }
+}
+
+/// The random pairs set, change and unset table options.
+#[test]
+fn random_pairs_include_table_options() {
+    let pairs: Vec<(String, String)> = (0..60).map(random::pair).collect();
+    let options = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("ALTER TABLE") && l.contains('=') && !l.contains("PARTITION"))
+            .map(str::to_string)
+            .collect()
+    };
+    let set = pairs.iter().filter(|(a, _)| !options(a).is_empty()).count();
+    let changed = pairs
+        .iter()
+        .filter(|(a, b)| options(a) != options(b))
+        .count();
+    eprintln!("{set} of 60 pairs set table options, {changed} change them");
+    assert!(set >= 15, "{set}");
+    assert!(changed >= 10, "{changed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -34,7 +34,9 @@
 //!   it differs from the table's): changing a table's default character set does not convert its
 //!   existing columns, so a relative notion would hide real differences. Tables always record
 //!   `engine`, `charset` and `collation` in their options (and `row_format` when it was given
-//!   explicitly); the database's defaults are the schema's options. Scratch databases are
+//!   explicitly), and every other option `CREATE_OPTIONS` lists (`max_rows`, `stats_persistent`,
+//!   `key_block_size`, MariaDB's `page_compressed`…); the database's defaults are the schema's
+//!   options. Scratch databases are
 //!   created with the live database's defaults (see [`crate::source::scratch`]), so a table
 //!   declared without a character set compares equal on both sides.
 //! - **Keys**: the primary key is named `PRIMARY` (MySQL's name for it). Unique keys are
@@ -53,12 +55,11 @@
 //! Events and MariaDB sequences: see `catalog/mysql_event.rs` (one more round trip when there
 //! are any).
 //!
-//! Partitioning: see `catalog/mysql_partition.rs` (each table's scheme and partitions; per-partition
-//! engine, data directory and row limits are not read).
+//! Partitioning: see `catalog/mysql_partition.rs` (each table's scheme and partitions with their
+//! options; one `SHOW CREATE TABLE` per partitioned table).
 //!
 //! Not introspected (yet): MariaDB system-versioned tables (listed as [`Unmanaged`]), prefix lengths of
-//! primary-key parts, primary-key comments, table options other than engine / charset /
-//! collation / row_format (`AUTO_INCREMENT` start values, `KEY_BLOCK_SIZE`, `STATS_*`…),
+//! primary-key parts, primary-key comments, `AUTO_INCREMENT` start values (on purpose),
 //! privileges, routines', triggers' and events' `DEFINER`, `sql_mode`
 //! and character sets at creation. Triggers and stored routines are modelled: their
 //! `CREATE …` statement is rebuilt from `information_schema` (`TRIGGERS`; `ROUTINES` and
@@ -163,7 +164,13 @@ impl Inspector for MysqlInspector {
         let extra = super::mysql_event::fetch_extra(&mut self.conn, &flavor, &sets)
             .await
             .map_err(db_err)?;
-        let mut db = build(&flavor, &sets, &extra)?;
+        let shown = super::mysql_partition::fetch_shown(
+            &mut self.conn,
+            sets.get(12).map(Vec::as_slice).unwrap_or_default(),
+        )
+        .await
+        .map_err(db_err)?;
+        let mut db = build(&flavor, &sets, &extra, &shown)?;
         if let Some(v) = &self.event_scheduler {
             db.server_settings
                 .insert("event_scheduler".into(), v.to_ascii_uppercase());
@@ -569,6 +576,58 @@ fn parenthesized(e: &str) -> String {
     format!("({t})")
 }
 
+/// The options a table was created or altered with, from `CREATE_OPTIONS`
+/// (``max_rows=1000 stats_persistent=1 `PAGE_COMPRESSED`='1' COMPRESSION="zlib" partitioned``):
+/// names lowercase and unquoted, values as SQL (MySQL's double-quoted strings single-quoted, so
+/// they read the same under `ANSI_QUOTES`). `partitioned` is not an option but a mark.
+fn table_create_options(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        // A value may be quoted and hold spaces: read up to the end of the quote.
+        let Some(eq) = rest.find('=') else { break };
+        let space = rest.find(' ').unwrap_or(rest.len());
+        if space < eq {
+            rest = rest[space..].trim_start(); // `partitioned`
+            continue;
+        }
+        let key = rest[..eq].trim_matches('`').to_ascii_lowercase();
+        let after = &rest[eq + 1..];
+        let end = match after.chars().next() {
+            Some(q @ ('\'' | '"')) => closing_quote(after, q),
+            _ => after.find(' ').unwrap_or(after.len()),
+        };
+        let raw = &after[..end];
+        let value = match raw.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(inner) => Dialect::Mysql.literal(inner),
+            None => raw.to_string(),
+        };
+        // MySQL keeps `COMPRESSION="None"` after a table's compression is unset: the same
+        // table as one never compressed.
+        if !(key == "compression" && matches!(value.as_str(), "'None'" | "'none'" | "''")) {
+            out.push((key, value));
+        }
+        rest = after[end..].trim_start();
+    }
+    out
+}
+
+/// The end of the string literal `s` opens with `q` (past its closing quote; a doubled quote
+/// is part of it).
+fn closing_quote(s: &str, q: char) -> usize {
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == q {
+            if chars.peek().is_some_and(|&(_, n)| n == q) {
+                chars.next();
+                continue;
+            }
+            return i + 1;
+        }
+    }
+    s.len()
+}
+
 /// The numeric and bit types, whose MySQL 8 defaults are not quoted.
 fn unquoted_default_type(data_type: &str) -> bool {
     matches!(
@@ -593,6 +652,7 @@ fn build(
     flavor: &Flavor,
     sets: &[Vec<Row>],
     extra: &super::mysql_event::Extra,
+    shown: &BTreeMap<(String, String), super::mysql_partition::Shown>,
 ) -> Result<Database> {
     let [schemata, tables, columns, stats, fks, fk_columns, checks, views, events, triggers, routines, parameters, partitions] =
         sets
@@ -620,7 +680,7 @@ fn build(
 
     // Relations by (schema, name).
     let mut rels: BTreeMap<(String, String), Table> = BTreeMap::new();
-    let mut partitioned = super::mysql_partition::build(partitions);
+    let mut partitioned = super::mysql_partition::build(partitions, shown);
     for row in tables {
         let schema = string(row, 0);
         let name = string(row, 1);
@@ -631,7 +691,7 @@ fn build(
             continue;
         }
         let kind = string(row, 2);
-        let create_options = string(row, 5).to_ascii_lowercase();
+        let create_options = string(row, 5);
         let unmanaged_kind = match kind.as_str() {
             "VIEW" | "SYSTEM VIEW" => continue, // from VIEWS
             "SEQUENCE" => {
@@ -662,11 +722,11 @@ fn build(
             t.options.insert("charset".into(), charset_of(&collation));
             t.options.insert("collation".into(), collation);
         }
-        for opt in create_options.split_whitespace() {
-            if let Some(v) = opt.strip_prefix("row_format=") {
-                t.options
-                    .insert("row_format".into(), v.to_ascii_uppercase());
-            }
+        for (key, value) in table_create_options(&create_options) {
+            match key.as_str() {
+                "row_format" => t.options.insert(key, value.to_ascii_uppercase()),
+                _ => t.options.insert(key, value),
+            };
         }
         t.comment = non_empty(text(row, 6));
         rels.insert((schema, name), t);
@@ -1059,6 +1119,37 @@ fn build(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn create_options_of_both_servers() {
+        let pairs = |s: &str| super::table_create_options(s);
+        let own = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pairs("min_rows=5 max_rows=1000 stats_persistent=1 checksum=1 `PAGE_COMPRESSED`='1' partitioned"),
+            own(&[
+                ("min_rows", "5"),
+                ("max_rows", "1000"),
+                ("stats_persistent", "1"),
+                ("checksum", "1"),
+                ("page_compressed", "'1'"),
+            ])
+        );
+        assert_eq!(
+            pairs("COMPRESSION=\"zlib\" row_format=COMPRESSED `X`='a b''c' key_block_size=8 COMPRESSION=\"None\""),
+            own(&[
+                ("compression", "'zlib'"),
+                ("row_format", "COMPRESSED"),
+                ("x", "'a b''c'"),
+                ("key_block_size", "8"),
+            ])
+        );
+        assert!(pairs("partitioned").is_empty());
+        assert!(pairs("").is_empty());
+    }
+
     use super::*;
 
     #[test]

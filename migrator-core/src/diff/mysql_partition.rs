@@ -195,12 +195,22 @@ pub fn step(
     // between them in `to`.
     let (a, b) = (&f.partitions, &t.partitions);
     let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
+    let mut tail = a[head..]
         .iter()
         .rev()
         .zip(b[head..].iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
+    // A reorganized run of RANGE partitions keeps its upper bound unless it ends the table
+    // (ER_REORG_OUTSIDE_RANGE): a bound that moves up takes in the partitions after it.
+    let last = |run: &[PartitionDef]| run.last().map(|p| p.values.clone());
+    while tail > 0 {
+        let (old, new) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+        if old.is_empty() || new.is_empty() || last(old) == last(new) {
+            break;
+        }
+        tail -= 1;
+    }
     let (old, new) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
     if old.is_empty() && tail == 0 {
         return PartitionStep::Add(new.to_vec());
@@ -229,6 +239,27 @@ pub fn step(
         from: old.iter().map(|p| p.name.clone()).collect(),
         into: new.to_vec(),
     }
+}
+
+/// Whether partitions `parts`, added to `p`, leave its partitions as they are: a RANGE table's
+/// new bounds lie above its last one, a LIST table's new values are not among its values.
+pub fn disjoint_values(p: &PartitionBy, parts: &[PartitionDef]) -> bool {
+    let values = |d: &PartitionDef| split_top_level(d.values.as_deref().unwrap_or(""));
+    if p.is_range() {
+        let last = p.partitions.last().and_then(|d| d.values.clone());
+        let first = parts.first().and_then(|d| d.values.clone());
+        return match (last, first) {
+            (Some(a), Some(b)) => compare_bounds(&a, &b) == Some(Ordering::Less),
+            (None, _) => true,
+            _ => false,
+        };
+    }
+    p.is_list()
+        && !parts.iter().any(|n| {
+            values(n)
+                .iter()
+                .any(|v| p.partitions.iter().any(|d| values(d).contains(v)))
+        })
 }
 
 /// Whether every row `from` accepts, `to` accepts too (`None`: not partitioned, every row).
@@ -300,10 +331,8 @@ mod tests {
             partitions: parts
                 .iter()
                 .map(|(n, v)| PartitionDef {
-                    name: n.to_string(),
                     values: Some(v.to_string()),
-                    comment: None,
-                    subpartitions: Vec::new(),
+                    ..PartitionDef::named(*n)
                 })
                 .collect(),
             sub: None,
@@ -404,17 +433,34 @@ mod tests {
     }
 
     #[test]
+    fn a_moved_bound_takes_in_the_partitions_up_to_an_unchanged_one() {
+        let from = range(&[("p0", "100"), ("p1", "180"), ("p2", "300"), ("p3", "400")]);
+        let to = range(&[("p0", "100"), ("p1", "200"), ("p2", "300"), ("p3", "400")]);
+        assert_eq!(
+            step(Some(&from), Some(&to), false),
+            PartitionStep::Reorganize {
+                from: vec!["p1".into(), "p2".into()],
+                into: to.partitions[1..3].to_vec(),
+            }
+        );
+        // The last partition may extend the table's range by itself.
+        let to = range(&[("p0", "100"), ("p1", "180"), ("p2", "300"), ("p3", "500")]);
+        assert_eq!(
+            step(Some(&from), Some(&to), false),
+            PartitionStep::Reorganize {
+                from: vec!["p3".into()],
+                into: to.partitions[3..].to_vec(),
+            }
+        );
+    }
+
+    #[test]
     fn a_hash_table_changes_its_count_or_is_repartitioned() {
         let hash = |n: usize| PartitionBy {
             method: "HASH".into(),
             expression: "`id`".into(),
             partitions: (0..n)
-                .map(|i| PartitionDef {
-                    name: format!("p{i}"),
-                    values: None,
-                    comment: None,
-                    subpartitions: Vec::new(),
-                })
+                .map(|i| PartitionDef::named(format!("p{i}")))
                 .collect(),
             sub: None,
         };

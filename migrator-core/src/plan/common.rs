@@ -140,26 +140,38 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         self.dropped.contains(&key) && self.created_constraints.contains(&key)
     }
 
-    /// A CHECK or foreign key of an existing table that the new version no longer declares
-    /// (and that is not replaced under its name): it only loosens what writes may do, so it
+    /// A CHECK of an existing table that the new version no longer declares as it was, or a
+    /// foreign key it no longer declares (and does not replace under its name): dropping it only
+    /// loosens what writes may do, so it
     /// goes in expand, where the new application's writes it would reject (a child row whose
     /// parent table is gone, a value the old CHECK forbade) stop failing before that version is
     /// deployed. `Some(hazards)` then: for a key with ON DELETE / ON UPDATE actions, that the
     /// old application's deletes and updates of the parent stop reaching the child.
     pub fn loosening_drop(&self, schema: &str, table: &str, name: &str) -> Option<Vec<String>> {
-        if self.replaces_constraint(schema, table, name) || self.is_new(schema, table) {
+        if self.is_new(schema, table) {
             return None;
         }
         let t = self.to.table(schema, table)?;
         let old = self.from.table(schema, table)?;
-        if t.check(name).is_some() || t.foreign_key(name).is_some() {
-            return None;
+        if let Some(check) = old.check(name) {
+            // A CHECK the new version declares with the same condition (renamed) stays until
+            // contract: the table is never without it.
+            if t.checks.iter().any(|k| k.expr == check.expr) {
+                return None;
+            }
+            // One whose condition changes (under its name or another): neither condition lets
+            // both application versions write, so the old one goes in expand and the new one
+            // comes in contract (Postgres checks their OR meanwhile instead: see
+            // `plan/postgres.rs`).
+            return Some(match t.check(name) {
+                Some(_) => vec![format!(
+                    "from expand to contract, {schema}.{table} checks neither condition of {name}, so both application versions can write; contract adds the new one and fails if a row written meanwhile breaks it"
+                )],
+                None => Vec::new(),
+            });
         }
-        // One replaced under another name (a renamed or rewritten CHECK, a key on the same
-        // columns) stays until contract, so that the table is never without either.
-        if old.check(name).is_some() {
-            let adds_check = t.checks.iter().any(|k| old.check(&k.name).is_none());
-            return (!adds_check).then(Vec::new);
+        if self.replaces_constraint(schema, table, name) || t.foreign_key(name).is_some() {
+            return None;
         }
         let key = old.foreign_key(name)?;
         if t.foreign_keys.iter().any(|k| k.columns == key.columns) {

@@ -95,6 +95,18 @@ pub(super) fn recipe(ctx: &Ctx, c: &Change) -> Result<Vec<Step>> {
             true,
         ),
     };
+    // The second of two steps on one table (the diff drops partitions first) starts from the
+    // first one's result, so it runs after it (a drop is contract), unless its statement works
+    // on the live partitions as well (partitions added past them).
+    let live = ctx
+        .from
+        .table(schema, table)
+        .and_then(|t| t.partitioned_by.as_ref());
+    let phase = if from != live && !adds_past(live, &st) {
+        Phase::Contract
+    } else {
+        phase
+    };
     let mut s = simple(ctx, c, phase, lock, summary);
     if mariadb {
         s.lock = format!(
@@ -144,6 +156,22 @@ fn acknowledge(step: &mut Step, mariadb: bool) {
             st.sql = format!("{marker} -- {reason}\n{}", st.sql);
         }
     }
+}
+
+/// Whether `st` adds partitions that `live` could take as they are: RANGE partitions above its
+/// last bound, LIST partitions whose values it does not hold.
+fn adds_past(live: Option<&crate::schema::PartitionBy>, st: &PartitionStep) -> bool {
+    let (Some(live), PartitionStep::Add(parts)) = (live, st) else {
+        return false;
+    };
+    let mut with = live.clone();
+    with.partitions.extend(parts.iter().cloned());
+    // Adding keeps every value the live partitions accept; the step is an `Add` from `live`
+    // exactly when nothing of `live` changes on the way.
+    matches!(
+        crate::diff::mysql_partition::step(Some(live), Some(&with), false),
+        PartitionStep::Add(_)
+    ) && crate::diff::mysql_partition::disjoint_values(live, parts)
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -852,6 +852,11 @@ fn not_valid_then_validate(
     what: &str,
 ) -> Result<Vec<Step>> {
     if validated && !ctx.is_new(schema, table) && ctx.replaces_constraint(schema, table, name) {
+        if let Change::AddCheck { check, .. } = c {
+            if let Some(steps) = replace_check(ctx, (schema, table), check) {
+                return Ok(steps);
+            }
+        }
         return Ok(replace_constraint(ctx, c, (schema, table, name), what));
     }
     let later = ctx.drops_name(schema, name);
@@ -906,6 +911,74 @@ fn not_valid_then_validate(
         vec![],
     );
     Ok(vec![add, v])
+}
+
+/// A CHECK whose condition changes under the same name. Neither condition alone lets both
+/// application versions write (the old one refuses the new version's values, the new one the
+/// old version's), so from expand to contract the table checks their OR, under migrator's name
+/// and `NOT VALID` (instant); contract adds the new one under its name `NOT VALID`, validates it
+/// (a scan that lets writes go on) and drops the OR. Rollback returns to the old condition,
+/// validated when every row fits it.
+fn replace_check(
+    ctx: &Ctx,
+    (schema, table): (&str, &str),
+    new: &crate::schema::Check,
+) -> Option<Vec<Step>> {
+    let old = ctx.from.table(schema, table)?.check(&new.name)?.clone();
+    let t = qualified(schema, table);
+    let either = crate::schema::Check {
+        name: own_name("either", table, &new.name),
+        expr: format!("({}) OR ({})", old.expr, new.expr),
+        validated: false,
+        no_inherit: new.no_inherit,
+        comment: None,
+    };
+    let add = |k: &crate::schema::Check| {
+        ctx.sql(&Change::AddCheck {
+            schema: schema.into(),
+            table: table.into(),
+            check: crate::schema::Check {
+                validated: false,
+                ..k.clone()
+            },
+        })
+    };
+    let stmt = |sql: String| SqlStatement::new(sql);
+    let drop = |n: &str| stmt(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(n)));
+    let validate = |n: &str| stmt(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(n)));
+    let name = &new.name;
+    let mut up = add(&either);
+    up.push(drop(name));
+    let mut down = add(&old);
+    down.push(validate(name));
+    down.push(drop(&either.name));
+    let mut expand = ctx.step(
+        Phase::Expand,
+        format!("check {name} on {schema}.{table} accepts what the old or the new condition accepts until contract (NOT VALID)"),
+        "ACCESS EXCLUSIVE, instant (NOT VALID)",
+        up,
+        down,
+    );
+    expand.hazards.push(format!(
+        "until contract, {schema}.{table} accepts a row when the old or the new condition of {name} holds, so both application versions can write"
+    ));
+    validate_if_rows_fit(&mut expand);
+    let mut up = add(new);
+    up.push(validate(name));
+    up.push(drop(&either.name));
+    let mut down = add(&either);
+    down.push(drop(name));
+    let mut contract = ctx.step(
+        Phase::Contract,
+        format!("check {name} on {schema}.{table}: the new condition, validated"),
+        "SHARE UPDATE EXCLUSIVE for the validation scan (reads and writes continue), then an instant drop",
+        up,
+        down,
+    );
+    contract
+        .hazards
+        .push("fails if a row written before contract breaks the new condition (the old application version's): fix those rows first".into());
+    Some(vec![expand, contract])
 }
 
 /// A check or foreign key whose definition changes under the same name: the new one is added

@@ -17,10 +17,19 @@ pub(crate) fn parents_losing_rows(
 ) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for c in changes {
-        // MySQL: a partition dropped, or added (the rollback drops it), takes its rows along.
-        if let Change::AlterPartitioning { schema, table, .. } = c {
-            use crate::diff::mysql_partition::{drops_rows, inverse};
-            if drops_rows(c) || drops_rows(&inverse(c)) {
+        // MySQL: a partition dropped, or added (the rollback drops it), takes its rows along;
+        // so does a rollback to partitions that accept fewer values (LIST values taken back).
+        if let Change::AlterPartitioning {
+            schema,
+            table,
+            from: before,
+            to: after,
+            ..
+        } = c
+        {
+            use crate::diff::mysql_partition::{drops_rows, inverse, widens};
+            let narrowed_back = widens(after.as_ref(), before.as_ref()) != Some(true);
+            if drops_rows(c) || drops_rows(&inverse(c)) || narrowed_back {
                 out.insert((schema.clone(), table.clone()));
             }
             continue;

@@ -209,14 +209,16 @@ pub(crate) async fn read(
 }
 
 /// Writes one row with `gen` (index `i`, updated with index `i + 5`) and reads it back.
-/// `all_columns` are the table's columns in this shape (read back).
+/// `all_columns` are the table's columns in this shape (read back). `None`: the row was
+/// written, but the table has no key and other rows hold the same values (a partitioned
+/// table's sample rows share their partition's values), so it cannot be told apart.
 pub(crate) async fn write(
     session: &mut dyn Session,
     gen: &RowGen,
     i: u64,
     parents: &[Vec<Vec<Option<String>>>],
     all_columns: &[String],
-) -> Result<Written, ProbeError> {
+) -> Result<Option<Written>, ProbeError> {
     let d = gen.dialect();
     // INSERT, retried once check-friendly.
     let mut row = gen.row(i, Mode::Probe, false, parents);
@@ -285,6 +287,10 @@ pub(crate) async fn write(
                     locator.push((c.name.clone(), v));
                 }
             }
+        }
+        let found = read(session, &gen.schema, &gen.table, &[], &locator).await?;
+        if found.len() > 1 {
+            return Ok(None);
         }
     }
     if locator.is_empty() {
@@ -370,11 +376,11 @@ pub(crate) async fn write(
         .cloned()
         .zip(rows.into_iter().next().expect("one row"))
         .collect();
-    Ok(Written {
+    Ok(Some(Written {
         schema: gen.schema.clone(),
         locator,
         values,
-    })
+    }))
 }
 
 // ------------------------------------------------------------------------------ the probes of a rehearsal
@@ -507,8 +513,10 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let result = self.old_probe_inner(session, schema, table, when).await;
-        self.record_probe(Probe::OldApp, when, schema, table, result.is_ok());
-        result
+        if !matches!(result, Ok(false)) {
+            self.record_probe(Probe::OldApp, when, schema, table, result.is_ok());
+        }
+        result.map(|_| ())
     }
 
     async fn old_probe_inner(
@@ -517,14 +525,14 @@ impl Rehearsal<'_> {
         schema: &str,
         table: &str,
         when: When,
-    ) -> Result<(), ProbeError> {
+    ) -> Result<bool, ProbeError> {
         let from = self.plan.from;
         // A partition is written through its parent (probed as a table of the plan too).
         let Some(t) = from
             .table(schema, table)
             .filter(|t| t.partition_of().is_none())
         else {
-            return Ok(());
+            return Ok(true);
         };
         let new_table = self.shapes.new_table(schema, table);
         // Before expand the row is one more existing row: like sample rows, it respects the
@@ -564,14 +572,22 @@ impl Rehearsal<'_> {
         let gen = RowGen::new(self.values, from, schema, t, &kinds, &other);
         let parents = gen.parent_rows(session).await;
         let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-        let w = write(
+        let Some(w) = write(
             session,
             &gen,
             when.index(Probe::OldApp, self.offset + self.rows),
             &parents,
             &all,
         )
-        .await?;
+        .await?
+        else {
+            self.note(format!(
+                "{} {} on {schema}.{table} not checked: the table has no key and its row cannot be told apart from the sample rows holding the same values",
+                Probe::OldApp,
+                when.text()
+            ));
+            return Ok(false);
+        };
         if when == When::AfterExpand {
             if let Some(new_table) = new_table {
                 let pairs: Vec<(String, String)> = all
@@ -594,7 +610,7 @@ impl Rehearsal<'_> {
             locator: w.locator.clone(),
             expected: w.values.clone(),
         });
-        Ok(())
+        Ok(true)
     }
 
     /// The new application writes `table` in the new shape, and reads it back through both
@@ -607,8 +623,10 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let result = self.new_probe_inner(session, schema, table, when).await;
-        self.record_probe(Probe::NewApp, when, schema, table, result.is_ok());
-        result
+        if !matches!(result, Ok(false)) {
+            self.record_probe(Probe::NewApp, when, schema, table, result.is_ok());
+        }
+        result.map(|_| ())
     }
 
     async fn new_probe_inner(
@@ -617,13 +635,13 @@ impl Rehearsal<'_> {
         schema: &str,
         table: &str,
         when: When,
-    ) -> Result<(), ProbeError> {
+    ) -> Result<bool, ProbeError> {
         let (from, to) = (self.plan.from, self.plan.to);
         let Some(t) = to
             .table(schema, table)
             .filter(|t| t.partition_of().is_none())
         else {
-            return Ok(());
+            return Ok(true);
         };
         let old_table = self.shapes.old_table(schema, table);
         // Until contract, a column whose type changes keeps its old type under its name.
@@ -668,21 +686,40 @@ impl Rehearsal<'_> {
         }
         let other = match when {
             When::AfterExpand => self.old_side(schema, table),
-            When::BeforeExpand | When::AfterContract => Other::default(),
+            // The old CHECKs too, for the values only (as for enums above): where a listed value
+            // both versions accept exists, the probe writes it, since rolling back a CHECK on
+            // MySQL proper fails while a row breaks it (a hazard the plan states).
+            When::AfterContract => {
+                let old = self.old_side(schema, table);
+                Other {
+                    checks: old.checks,
+                    names: old.names,
+                    ..Other::default()
+                }
+            }
+            When::BeforeExpand => Other::default(),
         };
         let gen = RowGen::new(self.values, to, schema, t, &kinds, &other);
         let parents = gen.parent_rows(session).await;
         let all: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-        let w = write(
+        let Some(w) = write(
             session,
             &gen,
             when.index(Probe::NewApp, self.offset + self.rows),
             &parents,
             &all,
         )
-        .await?;
+        .await?
+        else {
+            self.note(format!(
+                "{} {} on {schema}.{table} not checked: the table has no key and its row cannot be told apart from the sample rows holding the same values",
+                Probe::NewApp,
+                when.text()
+            ));
+            return Ok(false);
+        };
         let Some(old_table) = old_table else {
-            return Ok(());
+            return Ok(true);
         };
         // New column → old column, for columns that keep their type.
         let pairs: Vec<(String, String)> = all
@@ -719,7 +756,7 @@ impl Rehearsal<'_> {
                     .collect(),
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Reads the row `w` wrote through the other shape (`table`, columns `pairs`: writer's →

@@ -625,6 +625,14 @@ fn check_literals(expr: &str) -> (Vec<String>, Vec<String>) {
     (strings, numbers)
 }
 
+/// Whether CHECK `expr` reads as a list of allowed values: `c IN ('a', 'b')` (Postgres:
+/// `c = ANY (ARRAY['a', 'b'])`), with no negation or inequality beside it.
+fn allowed_list(expr: &str) -> bool {
+    let x = expr.to_ascii_lowercase();
+    (x.contains(" in (") || x.contains("= any (array["))
+        && !["not ", "<>", "!=", "<", ">"].iter().any(|n| x.contains(n))
+}
+
 /// The CHECK expressions of a table: table checks, and MariaDB column-level checks.
 pub(crate) fn checks_of(table: &Table) -> Vec<String> {
     let mut out: Vec<String> = table.checks.iter().map(|c| c.expr.clone()).collect();
@@ -665,6 +673,10 @@ pub(crate) struct ColumnGen {
     pub check_strings: Vec<String>,
     pub check_numbers: Vec<String>,
     pub in_check: bool,
+    /// Every CHECK naming strings for it is a list of allowed values (`c IN ('a', 'b')`):
+    /// the application writes one of `check_strings`, even while no CHECK is enforced (a
+    /// CHECK whose condition changes is off between expand and contract on MySQL).
+    pub listed: bool,
 }
 
 /// A foreign key of the table: the parent and the columns whose values to pick.
@@ -799,10 +811,26 @@ impl RowGen {
                 )
                 .collect();
             let (mut strings, mut numbers) = (Vec::new(), Vec::new());
+            let mut string_sets: Vec<Vec<String>> = Vec::new();
+            let mut listed = true;
             for x in &relevant {
                 let (s, n) = check_literals(x);
+                if !s.is_empty() {
+                    string_sets.push(s.clone());
+                    listed &= allowed_list(x);
+                }
                 strings.extend(s);
                 numbers.extend(n);
+            }
+            // A value every CHECK naming strings lists (an old and a new `IN (…)` list: one both
+            // versions accept), when there is one.
+            let common: Vec<String> = strings
+                .iter()
+                .filter(|v| string_sets.iter().all(|set| set.contains(v)))
+                .cloned()
+                .collect();
+            if !common.is_empty() {
+                strings = common;
             }
             strings.sort();
             strings.dedup();
@@ -821,6 +849,7 @@ impl RowGen {
                 unique: pk.contains(&c.name)
                     || unique.contains(&c.name)
                     || alias.is_some_and(|a| other.unique.contains(a)),
+                listed: listed && !strings.is_empty(),
                 check_strings: strings,
                 check_numbers: numbers,
                 in_check: !relevant.is_empty(),
@@ -876,6 +905,9 @@ impl RowGen {
                 Some(v) => d.literal(&v),
                 None => "NULL".into(),
             };
+        }
+        if mode == Mode::Probe && c.listed && c.kind.textual() {
+            return d.literal(&c.check_strings[i as usize % c.check_strings.len()]);
         }
         if friendly && c.in_check {
             if c.nullable && !c.key {

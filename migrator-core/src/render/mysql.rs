@@ -553,7 +553,54 @@ fn table_options(options: &Options) -> Vec<String> {
     if let Some(rf) = options.get("row_format") {
         out.push(format!("ROW_FORMAT={rf}"));
     }
+    for (key, value) in options
+        .iter()
+        .filter(|(k, _)| !CORE_OPTIONS.contains(&k.as_str()))
+    {
+        out.push(format!("{}={value}", option_name(key)));
+    }
     out
+}
+
+/// The table options with a meaning of their own here; every other one the inspector reads
+/// from `CREATE_OPTIONS` (`max_rows`, `stats_persistent`, `key_block_size`, MariaDB's
+/// `page_compressed`…) is written back as `NAME=value`.
+const CORE_OPTIONS: [&str; 4] = ["engine", "charset", "collation", "row_format"];
+
+/// `MAX_ROWS`; a name that is not a plain word (an engine-defined attribute could be) quoted.
+fn option_name(key: &str) -> String {
+    if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        key.to_ascii_uppercase()
+    } else {
+        ident(key)
+    }
+}
+
+/// What a table option is set to when the declared schema no longer sets it: the server's
+/// "unset" for it (`MAX_ROWS=DEFAULT` is a syntax error, `MAX_ROWS=0` is unset).
+fn unset_option(key: &str) -> &'static str {
+    match key {
+        "max_rows" | "min_rows" | "avg_row_length" | "checksum" | "delay_key_write"
+        | "key_block_size" => "0",
+        "compression" => "'None'",
+        _ => "DEFAULT",
+    }
+}
+
+/// Whether changing the option rebuilds the table (page size and compression of the data
+/// files); the others only change the table's definition.
+fn option_rebuilds(key: &str) -> bool {
+    matches!(
+        key,
+        "row_format"
+            | "key_block_size"
+            | "compression"
+            | "encryption"
+            | "page_compressed"
+            | "page_compression_level"
+            | "encrypted"
+            | "encryption_key_id"
+    )
 }
 
 fn create_table(flavor: &MysqlFlavor, t: &Table) -> String {
@@ -865,15 +912,21 @@ fn alter_options(
 ) -> Vec<SqlStatement> {
     let mut changed = Options::new();
     let mut algorithm = Algorithm::Instant;
-    for key in ["engine", "charset", "collation", "row_format"] {
+    let keys: BTreeSet<&String> = from.keys().chain(to.keys()).collect();
+    for key in keys {
         if from.get(key) != to.get(key) {
+            let unset = if CORE_OPTIONS.contains(&key.as_str()) {
+                "DEFAULT"
+            } else {
+                unset_option(key)
+            };
             changed.insert(
                 key.to_string(),
-                to.get(key).cloned().unwrap_or_else(|| "DEFAULT".into()),
+                to.get(key).cloned().unwrap_or_else(|| unset.into()),
             );
-            algorithm = algorithm.max(match key {
+            algorithm = algorithm.max(match key.as_str() {
                 "engine" => Algorithm::Copy,
-                "row_format" => Algorithm::Inplace,
+                k if option_rebuilds(k) => Algorithm::Inplace,
                 _ => MysqlRenderer::instant_or_inplace(flavor.instant_table_options()),
             });
         }
@@ -1226,8 +1279,15 @@ impl Renderer for MysqlRenderer {
                 ),
             )],
             CreateIndex { table, index, .. } => {
+                // A functional index is a hidden virtual column and its index: MySQL builds it
+                // in place but refuses LOCK=NONE (as for ADD COLUMN … VIRTUAL, ADD INDEX).
+                let functional = index
+                    .parts
+                    .iter()
+                    .any(|p| matches!(p.key, IndexKey::Expr(_)));
                 let algorithm = match index.method.as_str() {
                     "FULLTEXT" | "SPATIAL" => Algorithm::InplaceShared,
+                    _ if functional => Algorithm::InplaceShared,
                     _ => Algorithm::Inplace,
                 };
                 let mut actions = format!("ADD {}", index_definition_for(&self.flavor, index));

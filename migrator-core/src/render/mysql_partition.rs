@@ -7,6 +7,7 @@ use crate::flavor::MysqlFlavor;
 use crate::render::SqlStatement;
 use crate::schema::{PartitionBy, PartitionDef};
 use crate::Dialect;
+use std::collections::BTreeMap;
 
 fn ident(name: &str) -> String {
     Dialect::Mysql.ident(name)
@@ -32,7 +33,7 @@ fn method(method: &str, expression: &str) -> String {
     }
 }
 
-/// `PARTITION `p` VALUES LESS THAN (…) COMMENT '…' (SUBPARTITION `s0`, …)`.
+/// `PARTITION `p` VALUES LESS THAN (…) COMMENT '…' MAX_ROWS = … (SUBPARTITION `s0` …, …)`.
 fn definition(p: &PartitionBy, d: &PartitionDef) -> String {
     let mut sql = format!("PARTITION {}", ident(&d.name));
     match d.values.as_deref() {
@@ -45,15 +46,22 @@ fn definition(p: &PartitionBy, d: &PartitionDef) -> String {
     if let Some(c) = &d.comment {
         sql.push_str(&format!(" COMMENT = {}", Dialect::Mysql.literal(c)));
     }
+    sql.push_str(&options(&d.options));
     if !d.subpartitions.is_empty() {
         let subs: Vec<String> = d
             .subpartitions
             .iter()
-            .map(|s| format!("SUBPARTITION {}", ident(s)))
+            .map(|s| format!("SUBPARTITION {}{}", ident(&s.name), options(&s.options)))
             .collect();
         sql.push_str(&format!(" ({})", subs.join(", ")));
     }
     sql
+}
+
+/// ` MAX_ROWS = 100 DATA DIRECTORY = '/srv/cold'`: the values as the inspector read them,
+/// which are SQL as `SHOW CREATE TABLE` printed it.
+fn options(options: &BTreeMap<String, String>) -> String {
+    options.iter().map(|(k, v)| format!(" {k} = {v}")).collect()
 }
 
 /// The `ALTER TABLE` going from `from` to `to`. MySQL takes `ALGORITHM` / `LOCK` before a

@@ -7,6 +7,7 @@
 //! the partition itself is there), so that they are neither reported nor diffed twice.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The partitioning side of a table. At least one field is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -63,7 +64,8 @@ impl Partitioning {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartitionBy {
     /// `RANGE`, `RANGE COLUMNS`, `LIST`, `LIST COLUMNS`, `HASH`, `LINEAR HASH`, `KEY`,
-    /// `LINEAR KEY`.
+    /// `LINEAR KEY`; a KEY method's `ALGORITHM = 1` (MySQL 5.1's key hashing) follows it:
+    /// `KEY ALGORITHM = 1`. The default, 2, is left out, as the server leaves it out.
     pub method: String,
     /// The expression or column list: ``year(`d`)``, `` `d`,`a` ``; empty for `KEY ()` (the
     /// primary key).
@@ -87,9 +89,35 @@ pub struct PartitionDef {
     pub values: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Subpartition names, in order (empty without subpartitioning).
+    /// The partition's own options but its engine and comment, as `SHOW CREATE TABLE` prints
+    /// them: `MAX_ROWS` → `100`, `DATA DIRECTORY` → `'/srv/cold'`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+    /// Subpartitions, in order (empty without subpartitioning).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub subpartitions: Vec<String>,
+    pub subpartitions: Vec<SubPartitionDef>,
+}
+
+/// One subpartition of a [`PartitionDef`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubPartitionDef {
+    pub name: String,
+    /// As [`PartitionDef::options`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+impl PartitionDef {
+    /// A partition with a name and nothing else.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            values: None,
+            comment: None,
+            options: BTreeMap::new(),
+            subpartitions: Vec::new(),
+        }
+    }
 }
 
 impl PartitionBy {

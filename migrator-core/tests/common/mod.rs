@@ -1301,7 +1301,6 @@ pub fn my_sequence(name: &str, start: i64, increment: i64) -> Sequence {
     }
 }
 
-/// Events and sequences on MariaDB, from and to: a purge event changed (schedule, completion,
 /// A MySQL partitioning of `method` (`expression`) with `parts` as (name, values).
 pub fn my_partitioning(
     method: &str,
@@ -1314,10 +1313,8 @@ pub fn my_partitioning(
         partitions: parts
             .iter()
             .map(|(n, v)| PartitionDef {
-                name: n.to_string(),
                 values: v.map(str::to_string),
-                comment: None,
-                subpartitions: Vec::new(),
+                ..PartitionDef::named(*n)
             })
             .collect(),
         sub: None,
