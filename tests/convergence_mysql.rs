@@ -1833,6 +1833,124 @@ mod random {
         out
     }
 
+    /// A user trigger or stored routine of a random schema. Triggers write into `rnd_audit`
+    /// (created beside them), so they depend on no column the pair may change.
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Obj {
+        /// `AFTER event ON table`, writing `k`.
+        Trigger {
+            table: String,
+            event: &'static str,
+            k: u32,
+        },
+        /// `f_n(x) RETURNS x * k`.
+        Function { n: u32, k: u32 },
+        /// `p_n()` deleting audit rows above `k`.
+        Procedure { n: u32, k: u32 },
+    }
+
+    const EVENTS: [&str; 3] = ["INSERT", "UPDATE", "DELETE"];
+
+    /// Triggers and routines for `tabs`: new (`prev` none), or `prev`'s edited (a body
+    /// changed, a trigger moved to another event, dropped with or without its table, one more).
+    pub fn objects(tabs: &[Tab], prev: Option<&[Obj]>, rng: &mut StdRng) -> Vec<Obj> {
+        let new_trigger = |t: &Tab, rng: &mut StdRng| Obj::Trigger {
+            table: t.name.clone(),
+            event: EVENTS[rng.gen_range(0..3)],
+            k: rng.gen_range(1..100),
+        };
+        let mut out: Vec<Obj> = Vec::new();
+        match prev {
+            None => {
+                for t in tabs {
+                    if rng.gen_bool(0.3) {
+                        out.push(new_trigger(t, rng));
+                    }
+                }
+                for n in 0..rng.gen_range(0..3) {
+                    out.push(Obj::Function {
+                        n,
+                        k: rng.gen_range(2..9),
+                    });
+                }
+                if rng.gen_bool(0.4) {
+                    out.push(Obj::Procedure {
+                        n: 0,
+                        k: rng.gen_range(1..100),
+                    });
+                }
+            }
+            Some(prev) => {
+                for o in prev {
+                    let mut o = o.clone();
+                    if let Obj::Trigger { table, .. } = &o {
+                        if !tabs.iter().any(|t| &t.name == table) {
+                            continue;
+                        }
+                    }
+                    match (rng.gen_range(0..6), &mut o) {
+                        (0, _) => continue,
+                        (
+                            1,
+                            Obj::Trigger { k, .. }
+                            | Obj::Function { k, .. }
+                            | Obj::Procedure { k, .. },
+                        ) => *k += 1,
+                        (2, Obj::Trigger { event, .. }) => {
+                            *event = EVENTS
+                                [(EVENTS.iter().position(|e| e == event).unwrap_or(0) + 1) % 3]
+                        }
+                        _ => {}
+                    }
+                    out.push(o);
+                }
+                if !tabs.is_empty() && rng.gen_bool(0.3) {
+                    out.push(new_trigger(&tabs[rng.gen_range(0..tabs.len())], rng));
+                }
+                if rng.gen_bool(0.2) {
+                    out.push(Obj::Function {
+                        n: 7,
+                        k: rng.gen_range(2..9),
+                    });
+                }
+            }
+        }
+        // One trigger per table and event.
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|o| match o {
+            Obj::Trigger { table, event, .. } => seen.insert((table.clone(), *event)),
+            _ => true,
+        });
+        out
+    }
+
+    /// The objects' SQL, after `rnd_audit` (written when `audit`: either side of the pair has
+    /// a trigger or a procedure, so the table itself stays put).
+    pub fn objects_sql(objects: &[Obj], audit: bool) -> String {
+        let mut sql = String::new();
+        if audit {
+            // Keyed by UUID_SHORT() (far above any small number): the workload's writers give
+            // every table explicit ids, which an AUTO_INCREMENT the triggers advance would
+            // run into.
+            sql.push_str("CREATE TABLE rnd_audit (id bigint unsigned NOT NULL PRIMARY KEY, tbl varchar(64) NOT NULL, k int NOT NULL);\n");
+        }
+        for o in objects {
+            sql.push_str(&match o {
+                Obj::Trigger { table, event, k } => format!(
+                    "CREATE TRIGGER {table}_after_{} AFTER {event} ON {table} FOR EACH ROW INSERT INTO rnd_audit (id, tbl, k) VALUES (UUID_SHORT(), '{table}', {k});\n",
+                    event.to_ascii_lowercase()
+                ),
+                Obj::Function { n, k } => {
+                    format!("CREATE FUNCTION f_{n}(x int) RETURNS int DETERMINISTIC RETURN x * {k};\n")
+                }
+                Obj::Procedure { n, k } => format!(
+                    "CREATE PROCEDURE p_{n}() MODIFIES SQL DATA DELETE FROM rnd_audit WHERE k > {k};\n"
+                ),
+            });
+        }
+        sql
+    }
+
     fn events_sql(events: &[Ev]) -> String {
         events
             .iter()
@@ -2026,19 +2144,28 @@ mod random {
         let mut orng = StdRng::seed_from_u64(seed ^ 0x0971_0a50_0971_0a50);
         let oa = table_options(&a, None, &mut orng);
         let ob = table_options(&b, Some(&oa), &mut orng);
+        let mut trng = StdRng::seed_from_u64(seed ^ 0x7219_6e55_7219_6e55);
+        let ta = objects(&a, None, &mut trng);
+        let tb = objects(&b, Some(&ta), &mut trng);
+        let audit = ta
+            .iter()
+            .chain(&tb)
+            .any(|o| !matches!(o, Obj::Function { .. }));
         (
             format!(
-                "{}{}{}{}",
+                "{}{}{}{}{}",
                 sql(&a),
                 partitions_sql(&pa),
                 table_options_sql(&oa),
+                objects_sql(&ta, audit),
                 events_sql(&ea)
             ),
             format!(
-                "{}{}{}{}",
+                "{}{}{}{}{}",
                 sql(&b),
                 partitions_sql(&pb),
                 table_options_sql(&ob),
+                objects_sql(&tb, audit),
                 events_sql(&eb)
             ),
         )
@@ -2090,6 +2217,30 @@ fn random_pairs_include_partitions() {
                 .any(|(a, _)| a.contains(&format!("PARTITION BY {kind}"))),
             "{kind}"
         );
+    }
+}
+
+/// The random pairs carry triggers, functions and procedures, created, changed and dropped.
+#[test]
+fn random_pairs_include_triggers_and_routines() {
+    let pairs: Vec<(String, String)> = (0..60).map(random::pair).collect();
+    let lines = |s: &str, what: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with(what))
+            .map(str::to_string)
+            .collect()
+    };
+    for what in ["CREATE TRIGGER", "CREATE FUNCTION", "CREATE PROCEDURE"] {
+        let with = pairs
+            .iter()
+            .filter(|(a, _)| !lines(a, what).is_empty())
+            .count();
+        let changed = pairs
+            .iter()
+            .filter(|(a, b)| lines(a, what) != lines(b, what))
+            .count();
+        eprintln!("{what}: in {with} of 60 pairs, changed in {changed}");
+        assert!(with >= 10 && changed >= 5, "{what}: {with}, {changed}");
     }
 }
 
