@@ -535,35 +535,21 @@ const ROUTINE_CASES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn routine_runs() -> Vec<Run> {
-    let mut runs = Vec::new();
-    for (name, a, b) in ROUTINE_CASES {
-        runs.push((format!("{name}>"), a.to_string(), b.to_string()));
-        if !name.starts_with("oneway_") {
-            runs.push((format!("{name}<"), b.to_string(), a.to_string()));
-        }
-    }
-    runs
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn routines_and_triggers_converge_both_ways() {
-    run_cases(routine_runs()).await;
+    run_cases(runs_of(ROUTINE_CASES)).await;
 }
 
 /// [`ROUTINE_CASES`] through `migrator plan` (rehearsed: a refusal fails), applied with
 /// contract, equal to the declared schema, free of drift, rolled back to v1.
 #[tokio::test(flavor = "multi_thread")]
 async fn routines_and_triggers_converge_through_plan_and_roll_back() {
-    if mysql_url().is_none() {
-        return;
-    }
     // Known: the batched copies fire the user's BEFORE UPDATE trigger (a plan hazard).
     const KNOWN: &[(&str, &str)] = &[(
         "oneway_updated_at_with_column_renamed>",
         "is lost or changed by its rollback",
     )];
-    plan_cases_strictly(Engine::Mysql, routine_runs(), KNOWN).await;
+    plan_mysql_cases(runs_of(ROUTINE_CASES), KNOWN).await;
 }
 
 /// Events (issue 15), on MariaDB and MySQL proper: through the bare diff and through `migrator
@@ -1003,10 +989,7 @@ async fn table_options_converge_both_ways() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn table_options_converge_through_plan_and_roll_back() {
-    if mysql_url().is_none() {
-        return;
-    }
-    plan_cases_strictly(Engine::Mysql, table_option_runs().await, &[]).await;
+    plan_mysql_cases(table_option_runs().await, &[]).await;
 }
 
 /// MariaDB's `DEFAULT` partition of a LIST table (MySQL proper has none).
@@ -1027,24 +1010,12 @@ async fn partition_runs() -> Vec<Run> {
 #[tokio::test(flavor = "multi_thread")]
 async fn partitioned_tables_are_inspected() {
     let Some(_) = mysql_url() else { return };
-    let db = fresh_mysql_db("inspect_partitions").await.expect("server");
-    load(&db.url, "CREATE TABLE r (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id, d)) PARTITION BY RANGE (year(d)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION p2024 VALUES LESS THAN (2025) COMMENT 'it''s 2024', PARTITION pmax VALUES LESS THAN MAXVALUE);
+    let live = loaded_and_inspected("inspect_partitions", "CREATE TABLE r (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id, d)) PARTITION BY RANGE (year(d)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION p2024 VALUES LESS THAN (2025) COMMENT 'it''s 2024', PARTITION pmax VALUES LESS THAN MAXVALUE);
         CREATE TABLE l (region varchar(4) NOT NULL) PARTITION BY LIST COLUMNS(region) (PARTITION us VALUES IN ('us'), PARTITION eu VALUES IN ('de','fr'));
         CREATE TABLE k (id int NOT NULL PRIMARY KEY) PARTITION BY KEY () PARTITIONS 3;
-        CREATE TABLE plain (id int);").await.unwrap();
-    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
-        .await
-        .unwrap();
+        CREATE TABLE plain (id int);").await;
     let schema = &live.schemas[0];
-    let table = |n: &str| {
-        schema
-            .tables
-            .iter()
-            .find(|t| t.name == n)
-            .unwrap()
-            .partitioned_by
-            .clone()
-    };
+    let table = |n: &str| partitioning(&live, n);
     let r = table("r").expect("r is partitioned");
     assert_eq!(
         (r.method.as_str(), r.expression.as_str()),
@@ -1101,26 +1072,11 @@ async fn partitioned_tables_are_inspected() {
 #[tokio::test(flavor = "multi_thread")]
 async fn partition_options_are_inspected() {
     let Some(_) = mysql_url() else { return };
-    let db = fresh_mysql_db("inspect_partition_options")
-        .await
-        .expect("server");
-    load(&db.url, "CREATE TABLE r (id int NOT NULL, d int NOT NULL) PARTITION BY RANGE (d) SUBPARTITION BY KEY ALGORITHM=1 (id) (PARTITION p0 VALUES LESS THAN (5) MAX_ROWS = 100 MIN_ROWS = 2 COMMENT 'x' (SUBPARTITION s0 MAX_ROWS = 7, SUBPARTITION s1), PARTITION p1 VALUES LESS THAN MAXVALUE (SUBPARTITION s2, SUBPARTITION s3));
+    let live = loaded_and_inspected("inspect_partition_options", "CREATE TABLE r (id int NOT NULL, d int NOT NULL) PARTITION BY RANGE (d) SUBPARTITION BY KEY ALGORITHM=1 (id) (PARTITION p0 VALUES LESS THAN (5) MAX_ROWS = 100 MIN_ROWS = 2 COMMENT 'x' (SUBPARTITION s0 MAX_ROWS = 7, SUBPARTITION s1), PARTITION p1 VALUES LESS THAN MAXVALUE (SUBPARTITION s2, SUBPARTITION s3));
         CREATE TABLE o (d int NOT NULL) PARTITION BY RANGE (d) (PARTITION p0 VALUES LESS THAN (5) MAX_ROWS = 100 MIN_ROWS = 2 COMMENT 'x', PARTITION p1 VALUES LESS THAN MAXVALUE);
         CREATE TABLE k (id int NOT NULL PRIMARY KEY) PARTITION BY LINEAR KEY ALGORITHM=1 (id) PARTITIONS 2;
-        CREATE TABLE k2 (id int NOT NULL PRIMARY KEY) PARTITION BY KEY ALGORITHM=2 (id) PARTITIONS 2;").await.unwrap();
-    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
-        .await
-        .unwrap();
-    let table = |n: &str| {
-        live.schemas[0]
-            .tables
-            .iter()
-            .find(|t| t.name == n)
-            .unwrap()
-            .partitioned_by
-            .clone()
-            .unwrap()
-    };
+        CREATE TABLE k2 (id int NOT NULL PRIMARY KEY) PARTITION BY KEY ALGORITHM=2 (id) PARTITIONS 2;").await;
+    let table = |n: &str| partitioning(&live, n).unwrap();
     let opts = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
         pairs
             .iter()
@@ -1170,9 +1126,6 @@ async fn partition_options_are_inspected() {
 #[tokio::test(flavor = "multi_thread")]
 async fn table_options_are_inspected() {
     let Some(url) = mysql_url() else { return };
-    let db = fresh_mysql_db("inspect_table_options")
-        .await
-        .expect("server");
     // The table-level compression option of each family, set on t and set then unset on u.
     let (compression, unset, key, value) = if mysql_flavor(&url).await.is_mariadb() {
         (
@@ -1189,12 +1142,9 @@ async fn table_options_are_inspected() {
             "'zlib'",
         )
     };
-    load(&db.url, &format!("CREATE TABLE t (id int PRIMARY KEY) MAX_ROWS=1000 MIN_ROWS=5 STATS_PERSISTENT=1 STATS_SAMPLE_PAGES=30 CHECKSUM=1 {compression} PARTITION BY HASH (id) PARTITIONS 2;
+    let live = loaded_and_inspected("inspect_table_options", &format!("CREATE TABLE t (id int PRIMARY KEY) MAX_ROWS=1000 MIN_ROWS=5 STATS_PERSISTENT=1 STATS_SAMPLE_PAGES=30 CHECKSUM=1 {compression} PARTITION BY HASH (id) PARTITIONS 2;
         CREATE TABLE u (id int PRIMARY KEY) MAX_ROWS=10 {compression};
-        ALTER TABLE u MAX_ROWS=0, {unset};")).await.unwrap();
-    let live = inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
-        .await
-        .unwrap();
+        ALTER TABLE u MAX_ROWS=0, {unset};")).await;
     let options = |n: &str| {
         let t = live.schemas[0].tables.iter().find(|t| t.name == n).unwrap();
         let mut o = t.options.clone();
@@ -1229,10 +1179,32 @@ async fn partitions_converge_both_ways() {
 /// contract, equal to the declared schema, free of drift, rolled back to v1.
 #[tokio::test(flavor = "multi_thread")]
 async fn partitions_converge_through_plan_and_roll_back() {
+    plan_mysql_cases(partition_runs().await, &[]).await;
+}
+
+/// The catalog of a fresh database (named after `name`) once `sql` is loaded into it.
+async fn loaded_and_inspected(name: &str, sql: &str) -> migrator_core::schema::Database {
+    let db = fresh_mysql_db(name).await.expect("server");
+    load(&db.url, sql).await.unwrap();
+    inspect_live(&DatabaseUrl::parse(&db.url).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The partitioning of table `name` of the first schema of `db` (which must have the table).
+fn partitioning(
+    db: &migrator_core::schema::Database,
+    name: &str,
+) -> Option<migrator_core::schema::PartitionBy> {
+    db.schemas[0].table(name).unwrap().partitioned_by.clone()
+}
+
+/// `runs` through `migrator plan` ([`plan_cases_strictly`]) on the MySQL / MariaDB server.
+async fn plan_mysql_cases(runs: Vec<Run>, known: &'static [(&'static str, &'static str)]) {
     if mysql_url().is_none() {
         return;
     }
-    plan_cases_strictly(Engine::Mysql, partition_runs().await, &[]).await;
+    plan_cases_strictly(Engine::Mysql, runs, known).await;
 }
 
 fn runs_of(cases: &[(&str, &str, &str)]) -> Vec<Run> {
@@ -1256,10 +1228,7 @@ async fn events_converge_both_ways() {
 /// equal to the declared schema, free of drift, rolled back to v1.
 #[tokio::test(flavor = "multi_thread")]
 async fn events_converge_through_plan_and_roll_back() {
-    if mysql_url().is_none() {
-        return;
-    }
-    plan_cases_strictly(Engine::Mysql, runs_of(EVENT_CASES), &[]).await;
+    plan_mysql_cases(runs_of(EVENT_CASES), &[]).await;
 }
 
 /// [`SEQUENCE_CASES`] by capability: MariaDB has sequences (bare diff, then `migrator plan`
@@ -2133,8 +2102,8 @@ mod random {
         for _ in 0..rng.gen_range(1..6) {
             edit(&mut b, &mut rng);
         }
-        // Events and partitioning from generators of their own, so the tables of a seed stay
-        // what they were.
+        // Events, partitioning, table options, triggers and routines from generators of their
+        // own (each its own random stream), so the tables of a seed stay what they were.
         let mut erng = StdRng::seed_from_u64(seed ^ 0x0e7e_47e7_0e7e_47e7);
         let ea = events(&a, None, &mut erng);
         let eb = events(&b, Some(&ea), &mut erng);

@@ -581,51 +581,26 @@ fn parenthesized(e: &str) -> String {
 /// names lowercase and unquoted, values as SQL (MySQL's double-quoted strings single-quoted, so
 /// they read the same under `ANSI_QUOTES`). `partitioned` is not an option but a mark.
 fn table_create_options(text: &str) -> Vec<(String, String)> {
+    use crate::migrations::split::{significant_tokens, TokenKind};
+    let toks = significant_tokens(text, Dialect::Mysql);
     let mut out = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        // A value may be quoted and hold spaces: read up to the end of the quote.
-        let Some(eq) = rest.find('=') else { break };
-        let space = rest.find(' ').unwrap_or(rest.len());
-        if space < eq {
-            rest = rest[space..].trim_start(); // `partitioned`
-            continue;
-        }
-        let key = rest[..eq].trim_matches('`').to_ascii_lowercase();
-        let after = &rest[eq + 1..];
-        let end = match after.chars().next() {
-            Some(q @ ('\'' | '"')) => closing_quote(after, q),
-            _ => after.find(' ').unwrap_or(after.len()),
-        };
-        let raw = &after[..end];
+    // `name = value` triples; anything else (`partitioned`) is passed over.
+    for w in toks.windows(3).filter(|w| w[1].is_symbol("=")) {
+        let key = w[0].text.trim_matches('`').to_ascii_lowercase();
+        let raw = w[2].text;
         let value = match raw.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            Some(inner) => Dialect::Mysql.literal(inner),
-            None => raw.to_string(),
+            Some(inner) if w[2].kind == TokenKind::Quoted => {
+                Dialect::Mysql.literal(&inner.replace("\"\"", "\""))
+            }
+            _ => raw.to_string(),
         };
         // MySQL keeps `COMPRESSION="None"` after a table's compression is unset: the same
         // table as one never compressed.
         if !(key == "compression" && matches!(value.as_str(), "'None'" | "'none'" | "''")) {
             out.push((key, value));
         }
-        rest = after[end..].trim_start();
     }
     out
-}
-
-/// The end of the string literal `s` opens with `q` (past its closing quote; a doubled quote
-/// is part of it).
-fn closing_quote(s: &str, q: char) -> usize {
-    let mut chars = s.char_indices().skip(1).peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == q {
-            if chars.peek().is_some_and(|&(_, n)| n == q) {
-                chars.next();
-                continue;
-            }
-            return i + 1;
-        }
-    }
-    s.len()
 }
 
 /// The numeric and bit types, whose MySQL 8 defaults are not quoted.

@@ -8,6 +8,7 @@
 //! same server as the one it is compared with, so the printed forms compare equal.
 
 use super::mysql_row::text;
+use crate::migrations::split::{significant_tokens, TokenKind};
 use crate::schema::{PartitionBy, PartitionDef, SubPartitionDef};
 use crate::Dialect;
 use mysql_async::prelude::*;
@@ -140,81 +141,28 @@ impl Token {
     }
 }
 
-/// Splits `sql` into tokens; MySQL's version comments (`/*!50100 … */`) are read as their
-/// content, other comments skipped.
+/// The tokens of `sql` (the project's MySQL lexer); MySQL's version comments
+/// (`/*!50100 … */`), which the lexer keeps whole, are read as the SQL they hold.
 fn tokens(sql: &str) -> Vec<Token> {
-    let chars: Vec<char> = sql.chars().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            _ if c.is_whitespace() => i += 1,
-            '/' if chars.get(i + 1) == Some(&'*') => {
-                if chars.get(i + 2) == Some(&'!') {
-                    i += 3;
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                } else {
-                    while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                        i += 1;
-                    }
-                    i += 2;
-                }
+    for t in significant_tokens(sql, Dialect::Mysql) {
+        let text = t.text;
+        out.push(match t.kind {
+            TokenKind::Word => Token::Word(text.to_string()),
+            TokenKind::Quoted if text.starts_with("/*") => {
+                let inner = text
+                    .trim_start_matches("/*")
+                    .trim_start_matches(['M', '!'])
+                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                out.extend(tokens(inner.strip_suffix("*/").unwrap_or(inner)));
+                continue;
             }
-            '*' if chars.get(i + 1) == Some(&'/') => i += 2,
-            '`' => {
-                let mut name = String::new();
-                i += 1;
-                while i < chars.len() {
-                    if chars[i] == '`' {
-                        if chars.get(i + 1) == Some(&'`') {
-                            name.push('`');
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    name.push(chars[i]);
-                    i += 1;
-                }
-                i += 1;
-                out.push(Token::Name(name));
+            TokenKind::Quoted if text.len() >= 2 && text.starts_with('`') => {
+                Token::Name(text[1..text.len() - 1].replace("``", "`"))
             }
-            '\'' | '"' => {
-                let start = i;
-                i += 1;
-                while i < chars.len() {
-                    match chars[i] {
-                        '\\' => i += 2,
-                        q if q == c && chars.get(i + 1) == Some(&c) => i += 2,
-                        q if q == c => break,
-                        _ => i += 1,
-                    }
-                }
-                i = (i + 1).min(chars.len());
-                out.push(Token::Literal(chars[start..i].iter().collect()));
-            }
-            '(' | ')' | ',' | '=' => {
-                out.push(Token::Punct(c));
-                i += 1;
-            }
-            _ => {
-                let start = i;
-                let ends_word = |i: usize| {
-                    let next = chars.get(i + 1).copied();
-                    chars[i].is_whitespace()
-                        || matches!(chars[i], '(' | ')' | ',' | '=' | '`' | '\'' | '"')
-                        || (chars[i] == '/' && next == Some('*'))
-                        || (chars[i] == '*' && next == Some('/'))
-                };
-                while i < chars.len() && !ends_word(i) {
-                    i += 1;
-                }
-                out.push(Token::Word(chars[start..i].iter().collect()));
-            }
-        }
+            TokenKind::Quoted => Token::Literal(text.to_string()),
+            _ => Token::Punct(text.chars().next().unwrap_or(' ')),
+        });
     }
     out
 }

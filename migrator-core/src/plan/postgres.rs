@@ -913,6 +913,19 @@ fn not_valid_then_validate(
     Ok(vec![add, v])
 }
 
+/// `ALTER TABLE t DROP CONSTRAINT name` (`t` already qualified).
+fn drop_constraint(t: &str, name: &str) -> SqlStatement {
+    SqlStatement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(name)))
+}
+
+/// `ALTER TABLE t VALIDATE CONSTRAINT name` (`t` already qualified).
+fn validate_constraint(t: &str, name: &str) -> SqlStatement {
+    SqlStatement::new(format!(
+        "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+        ident(name)
+    ))
+}
+
 /// A CHECK whose condition changes under the same name. Neither condition alone lets both
 /// application versions write (the old one refuses the new version's values, the new one the
 /// old version's), so from expand to contract the table checks their OR, under migrator's name
@@ -943,9 +956,8 @@ fn replace_check(
             },
         })
     };
-    let stmt = |sql: String| SqlStatement::new(sql);
-    let drop = |n: &str| stmt(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(n)));
-    let validate = |n: &str| stmt(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(n)));
+    let drop = |n: &str| drop_constraint(&t, n);
+    let validate = |n: &str| validate_constraint(&t, n);
     let name = &new.name;
     let mut up = add(&either);
     up.push(drop(name));
@@ -1013,16 +1025,15 @@ fn replace_constraint(
     } else {
         "ACCESS EXCLUSIVE, instant (NOT VALID)"
     };
-    let stmt = |sql: String| SqlStatement::new(sql);
-    let drop = |n: &str| stmt(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(n)));
+    let drop = |n: &str| drop_constraint(&t, n);
     let rename = |a: &str, b: &str| {
-        stmt(format!(
+        SqlStatement::new(format!(
             "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
             ident(a),
             ident(b)
         ))
     };
-    let validate = |n: &str| stmt(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(n)));
+    let validate = |n: &str| validate_constraint(&t, n);
     let mut expand = ctx.step(
         Phase::Expand,
         format!("add the new definition of {what} {name} on {schema}.{table} NOT VALID, beside the old one"),
@@ -1166,10 +1177,7 @@ fn constraint_using_index(
             "ALTER TABLE {t} {}",
             attach(&built, unique)
         ))],
-        vec![SqlStatement::new(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT {}",
-            ident(name)
-        ))],
+        vec![drop_constraint(&t, name)],
     );
     if primary {
         attach_step.hazards.push("ADD PRIMARY KEY sets NOT NULL on its columns: a scan under the lock unless they are NOT NULL already".into());

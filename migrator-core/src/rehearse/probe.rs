@@ -494,12 +494,28 @@ impl Rehearsal<'_> {
         }
     }
 
-    fn record_probe(&mut self, probe: Probe, when: When, schema: &str, table: &str, ok: bool) {
+    /// Counts a probe's outcome; `Ok(false)`: its row could not be told apart from the sample
+    /// rows (a keyless table), which is noted and counted neither way.
+    fn record_probe(
+        &mut self,
+        probe: Probe,
+        when: When,
+        schema: &str,
+        table: &str,
+        result: &Result<bool, ProbeError>,
+    ) {
+        if let Ok(false) = result {
+            self.note(format!(
+                "{probe} {} on {schema}.{table} not checked: the table has no key and its row cannot be told apart from the sample rows holding the same values",
+                when.text()
+            ));
+            return;
+        }
         self.report.probes.push(ProbeRun {
             probe,
             when: when.text(),
             table: format!("{schema}.{table}"),
-            ok,
+            ok: result.is_ok(),
         });
     }
 
@@ -513,9 +529,7 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let result = self.old_probe_inner(session, schema, table, when).await;
-        if !matches!(result, Ok(false)) {
-            self.record_probe(Probe::OldApp, when, schema, table, result.is_ok());
-        }
+        self.record_probe(Probe::OldApp, when, schema, table, &result);
         result.map(|_| ())
     }
 
@@ -581,11 +595,6 @@ impl Rehearsal<'_> {
         )
         .await?
         else {
-            self.note(format!(
-                "{} {} on {schema}.{table} not checked: the table has no key and its row cannot be told apart from the sample rows holding the same values",
-                Probe::OldApp,
-                when.text()
-            ));
             return Ok(false);
         };
         if when == When::AfterExpand {
@@ -623,9 +632,7 @@ impl Rehearsal<'_> {
         when: When,
     ) -> Result<(), ProbeError> {
         let result = self.new_probe_inner(session, schema, table, when).await;
-        if !matches!(result, Ok(false)) {
-            self.record_probe(Probe::NewApp, when, schema, table, result.is_ok());
-        }
+        self.record_probe(Probe::NewApp, when, schema, table, &result);
         result.map(|_| ())
     }
 
@@ -711,11 +718,6 @@ impl Rehearsal<'_> {
         )
         .await?
         else {
-            self.note(format!(
-                "{} {} on {schema}.{table} not checked: the table has no key and its row cannot be told apart from the sample rows holding the same values",
-                Probe::NewApp,
-                when.text()
-            ));
             return Ok(false);
         };
         let Some(old_table) = old_table else {

@@ -577,7 +577,8 @@ fn option_name(key: &str) -> String {
 }
 
 /// What a table option is set to when the declared schema no longer sets it: the server's
-/// "unset" for it (`MAX_ROWS=DEFAULT` is a syntax error, `MAX_ROWS=0` is unset).
+/// "unset" for it (`MAX_ROWS=DEFAULT` is a syntax error, `MAX_ROWS=0` is unset; `ENGINE`,
+/// the character set, collation and row format take `DEFAULT`).
 fn unset_option(key: &str) -> &'static str {
     match key {
         "max_rows" | "min_rows" | "avg_row_length" | "checksum" | "delay_key_write"
@@ -915,14 +916,11 @@ fn alter_options(
     let keys: BTreeSet<&String> = from.keys().chain(to.keys()).collect();
     for key in keys {
         if from.get(key) != to.get(key) {
-            let unset = if CORE_OPTIONS.contains(&key.as_str()) {
-                "DEFAULT"
-            } else {
-                unset_option(key)
-            };
             changed.insert(
                 key.to_string(),
-                to.get(key).cloned().unwrap_or_else(|| unset.into()),
+                to.get(key)
+                    .cloned()
+                    .unwrap_or_else(|| unset_option(key).into()),
             );
             algorithm = algorithm.max(match key.as_str() {
                 "engine" => Algorithm::Copy,
