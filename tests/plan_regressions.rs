@@ -168,6 +168,57 @@ async fn mariadb_rename_of_a_table_with_incoming_foreign_keys() {
     .await;
 }
 
+/// An indexed column renamed while its table is renamed, the table referenced by a foreign key
+/// (issue 12: it used to be refused, the recipe looked for the column under the table's new
+/// name before the plan). The old application writes through the compatibility view, which
+/// the sync trigger of the base table serves; the index is built again on the new column and
+/// takes its name; the contract's `LOCK TABLES` names the table by its new name.
+async fn indexed_column_renamed_with_its_table(engine: Engine, name: &str) {
+    let (text, seed) = match engine {
+        Engine::Postgres => (
+            "text",
+            "INSERT INTO clients SELECT g, 'c' || g || '@x' FROM generate_series(1, 300) g; INSERT INTO orders SELECT g, g FROM generate_series(1, 300) g",
+        ),
+        Engine::Mysql => (
+            "varchar(100)",
+            "INSERT INTO clients SELECT seq, CONCAT('c', seq, '@x') FROM seq_1_to_300; INSERT INTO orders SELECT seq, seq FROM seq_1_to_300",
+        ),
+    };
+    scenario(
+        engine,
+        name,
+        &format!("CREATE TABLE clients (id bigint PRIMARY KEY, email {text} NOT NULL);\nCREATE INDEX clients_email ON clients (email);\nCREATE TABLE orders (id bigint PRIMARY KEY, client_id bigint NOT NULL, CONSTRAINT orders_client FOREIGN KEY (client_id) REFERENCES clients (id));\n"),
+        seed,
+        &format!("CREATE TABLE customers ( -- migrator:renamed-from clients\n  id bigint PRIMARY KEY,\n  mail {text} NOT NULL -- migrator:renamed-from email\n);\nCREATE INDEX clients_email ON customers (mail);\nCREATE TABLE orders (id bigint PRIMARY KEY, client_id bigint NOT NULL, CONSTRAINT orders_client FOREIGN KEY (client_id) REFERENCES customers (id));\n"),
+        vec![
+            "INSERT INTO clients (id, email) VALUES ({id}, 'old{id}@x')",
+            "INSERT INTO orders (id, client_id) VALUES ({id}, {id})",
+        ],
+        vec![
+            "INSERT INTO customers (id, mail) VALUES ({id}, 'new{id}@x')",
+            "INSERT INTO orders (id, client_id) VALUES ({id}, {id})",
+        ],
+        vec![
+            ("SELECT count(*) FROM customers WHERE mail IS NULL", "0"),
+            (
+                "SELECT count(*) FROM orders o LEFT JOIN customers c ON c.id = o.client_id WHERE c.id IS NULL",
+                "0",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_indexed_column_renamed_with_its_table() {
+    indexed_column_renamed_with_its_table(Engine::Postgres, "reg_rename_both_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_indexed_column_renamed_with_its_table() {
+    indexed_column_renamed_with_its_table(Engine::Mysql, "reg_rename_both_my").await;
+}
+
 /// A rename and a new NOT NULL column whose backfill reads the renamed column, in one version:
 /// the sync trigger must run before the fill trigger, or an old-application INSERT (which
 /// sets only the old name) gets NULL and the contract's NOT NULL fails.
@@ -329,6 +380,175 @@ async fn pg_check_and_foreign_key_replaced_under_their_names() {
         ],
     )
     .await;
+}
+
+/// A column that CHECKs use is renamed (issue 12: it used to be refused): each check is copied
+/// onto the new column `NOT VALID` in contract, validated while writes go on, and takes its
+/// name (and comment) in the swap; the rollback copies them back the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_rename_of_a_column_checks_use() {
+    scenario(
+        Engine::Postgres,
+        "reg_check_rename",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, qty int NOT NULL, floor int NOT NULL,\n  CONSTRAINT qty_pos CHECK (qty > 0),\n  CONSTRAINT qty_over_floor CHECK (qty >= floor));\nCOMMENT ON CONSTRAINT qty_over_floor ON orders IS 'never below the floor';\n",
+        "INSERT INTO orders SELECT g, g % 50 + 1, 1 FROM generate_series(1, 500) g",
+        "CREATE TABLE orders (id bigint PRIMARY KEY,\n  quantity int NOT NULL, -- migrator:renamed-from qty\n  floor int NOT NULL,\n  CONSTRAINT qty_pos CHECK (quantity > 0),\n  CONSTRAINT qty_over_floor CHECK (quantity >= floor));\nCOMMENT ON CONSTRAINT qty_over_floor ON orders IS 'never below the floor';\n",
+        vec![
+            "INSERT INTO orders (id, qty, floor) VALUES ({id}, 5, 1)",
+            "UPDATE orders SET qty = qty + 1 WHERE id = {id} % 500 + 1",
+        ],
+        vec!["INSERT INTO orders (id, quantity, floor) VALUES ({id}, 6, 2)"],
+        vec![
+            (
+                "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, '; ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c'",
+                "qty_over_floor CHECK ((quantity >= floor)) true; qty_pos CHECK ((quantity > 0)) true",
+            ),
+            (
+                "SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conname = 'qty_over_floor'",
+                "never below the floor",
+            ),
+        ],
+    )
+    .await;
+}
+
+/// MariaDB: a column that CHECKs use is renamed (issue 12: it used to be refused). Adding a
+/// CHECK copies the table there, so the rename is done in place: the contract drops the shadow
+/// and renames the old column, inside its checks and indexes, in one statement under `LOCK
+/// TABLES`; the rollback swaps the names back. On a FULLTEXT table (whose drop is not
+/// instant). MySQL proper cannot rename a column a CHECK uses (ERROR 3959): the plan is
+/// refused there, saying so and what to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_rename_of_a_column_checks_use() {
+    let v1 = "CREATE TABLE orders (id bigint PRIMARY KEY, qty int NOT NULL, floor_qty int NOT NULL, note varchar(100),\n  CONSTRAINT qty_pos CHECK (qty > 0),\n  CONSTRAINT qty_over_floor CHECK (qty >= floor_qty),\n  KEY orders_qty (qty), FULLTEXT KEY orders_note (note));\n";
+    let v2 = "CREATE TABLE orders (id bigint PRIMARY KEY,\n  quantity int NOT NULL, -- migrator:renamed-from qty\n  floor_qty int NOT NULL, note varchar(100),\n  CONSTRAINT qty_pos CHECK (quantity > 0),\n  CONSTRAINT qty_over_floor CHECK (quantity >= floor_qty),\n  KEY orders_qty (quantity), FULLTEXT KEY orders_note (note));\n";
+    let Some(db) = migrator_tests::fresh_mysql_db("reg_check_rename_probe").await else {
+        return;
+    };
+    if !migrator_tests::mysql_flavor(&db.url).await.is_mariadb() {
+        use migrator_core::ops::plan_directory;
+        use migrator_core::plan::PlanOptions;
+        let url = migrator_core::DatabaseUrl::parse(&db.url).unwrap();
+        let dir = migrator_tests::TempDir::new();
+        let (mig, schema) = (dir.path().join("migrations"), dir.path().join("schema.sql"));
+        let opts = PlanOptions {
+            allow_destructive: false,
+            batch_size: 100,
+            ignore: migrator_core::source::Ignore::NONE,
+        };
+        std::fs::write(&schema, v1).unwrap();
+        plan_directory(&mig, &schema, &url, "v1", opts, false, None)
+            .await
+            .unwrap();
+        std::fs::write(&schema, v2).unwrap();
+        let err = plan_directory(&mig, &schema, &url, "v2", opts, false, None)
+            .await
+            .expect_err("MySQL cannot rename a column a CHECK uses")
+            .to_string();
+        assert!(
+            err.contains("ERROR 3959") && err.contains("qty_pos"),
+            "{err}"
+        );
+        db.drop_db().await;
+        return;
+    }
+    db.drop_db().await;
+    scenario(
+        Engine::Mysql,
+        "reg_check_rename_my",
+        v1,
+        "INSERT INTO orders SELECT seq, seq % 50 + 1, 1, CONCAT('note ', seq) FROM seq_1_to_500",
+        v2,
+        vec![
+            "INSERT INTO orders (id, qty, floor_qty, note) VALUES ({id}, 5, 1, 'old')",
+            "UPDATE orders SET qty = qty + 1 WHERE id = {id} % 500 + 1",
+        ],
+        vec!["INSERT INTO orders (id, quantity, floor_qty, note) VALUES ({id}, 6, 2, 'new')"],
+        vec![
+            (
+                "SELECT GROUP_CONCAT(CONSTRAINT_NAME, ' ', CHECK_CLAUSE ORDER BY CONSTRAINT_NAME SEPARATOR '; ') FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'orders'",
+                "qty_over_floor `quantity` >= `floor_qty`; qty_pos `quantity` > 0",
+            ),
+            (
+                "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'orders_qty'",
+                "quantity",
+            ),
+            ("SELECT count(*) FROM orders WHERE quantity IS NULL", "0"),
+        ],
+    )
+    .await;
+}
+
+/// The type of a column that CHECKs use changes (issue 12: it used to be refused): the checks
+/// are copied onto the shadow column, validated, and take their names in the swap.
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_type_change_of_a_column_checks_use() {
+    scenario(
+        Engine::Postgres,
+        "reg_check_retype",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, qty int NOT NULL, floor int NOT NULL,\n  CONSTRAINT qty_pos CHECK (qty > 0),\n  CONSTRAINT qty_over_floor CHECK (qty >= floor));\n",
+        "INSERT INTO orders SELECT g, g % 50 + 1, 1 FROM generate_series(1, 500) g",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, qty bigint NOT NULL, floor int NOT NULL,\n  CONSTRAINT qty_pos CHECK (qty > 0),\n  CONSTRAINT qty_over_floor CHECK (qty >= floor));\n",
+        vec![
+            "INSERT INTO orders (id, qty, floor) VALUES ({id}, 5, 1)",
+            "UPDATE orders SET qty = qty + 1 WHERE id = {id} % 500 + 1",
+        ],
+        vec!["INSERT INTO orders (id, qty, floor) VALUES ({id}, 7, 2)"],
+        vec![
+            (
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'qty'",
+                "bigint",
+            ),
+            (
+                "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, '; ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c'",
+                "qty_over_floor CHECK ((qty >= floor)) true; qty_pos CHECK ((qty > 0)) true",
+            ),
+        ],
+    )
+    .await;
+}
+
+/// The type of a column changes in a table with a composite primary key (issue 12: it used to
+/// be refused, "needs a single-column primary key"): the backfill and the rollback's copy walk
+/// ranges of the key's first column, ten rows sharing each value here, and no row is missed.
+async fn type_change_with_a_composite_key(engine: Engine, name: &str) {
+    let seed = match engine {
+        Engine::Postgres => {
+            "INSERT INTO order_lines SELECT g / 10, g % 10, g FROM generate_series(0, 1999) g"
+        }
+        Engine::Mysql => "INSERT INTO order_lines SELECT (seq - 1) DIV 10, (seq - 1) MOD 10, seq - 1 FROM seq_1_to_2000",
+    };
+    scenario(
+        engine,
+        name,
+        "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount int NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        seed,
+        "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount bigint NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        vec![
+            "INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 1, 5)",
+            "UPDATE order_lines SET amount = amount + 1 WHERE order_id = {id} % 200",
+        ],
+        vec!["INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 2, 7)"],
+        vec![
+            ("SELECT count(*) FROM order_lines WHERE amount IS NULL", "0"),
+            // Every seeded row kept its amount, or was increased by the old application.
+            (
+                "SELECT count(*) FROM order_lines WHERE order_id < 200 AND amount < order_id * 10 + line_no",
+                "0",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_type_change_with_a_composite_key() {
+    type_change_with_a_composite_key(Engine::Postgres, "reg_composite_pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_type_change_with_a_composite_key() {
+    type_change_with_a_composite_key(Engine::Mysql, "reg_composite_my").await;
 }
 
 /// A unique constraint redefined under the same name: the new index is built beside the old

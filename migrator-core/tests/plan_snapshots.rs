@@ -82,7 +82,7 @@ cases!(
     pg_add_column_not_null_with_volatile_default,
     pg_add_column_not_null_with_backfill_hint,
     pg_add_column_not_null_without_value_refused,
-    pg_add_column_backfill_needs_single_column_primary_key,
+    pg_add_column_backfill_walks_a_composite_key_by_its_first_column,
     pg_add_identity_and_generated_columns,
     pg_column_becomes_not_null_without_hint,
     pg_column_becomes_not_null_with_backfill_hint,
@@ -94,7 +94,8 @@ cases!(
     pg_type_change_rebuilds_plain_indexes,
     pg_type_change_refused_for_expression_index,
     pg_type_change_refused_for_view,
-    pg_type_change_refused_for_check,
+    pg_type_change_with_checks,
+    pg_rename_column_with_checks,
     pg_type_change_refused_without_primary_key,
     pg_lossy_type_change_refused,
     pg_lossy_type_change_allowed,
@@ -132,7 +133,7 @@ cases!(
     my_add_column_not_null_with_expression_default,
     my_add_column_not_null_with_backfill_hint,
     my_add_column_not_null_without_value_refused,
-    my_add_column_backfill_needs_single_column_primary_key,
+    my_add_column_backfill_walks_a_composite_key_by_its_first_column,
     my_add_auto_increment_column_with_its_key,
     my_add_column_to_fulltext_table,
     my_column_becomes_not_null_without_hint,
@@ -150,6 +151,8 @@ cases!(
     my_rename_column_not_null_with_default_and_index,
     my_rename_column_locks_foreign_key_neighbours,
     my_rename_column_refused_for_foreign_key,
+    my_rename_column_with_checks_in_place,
+    my_rename_column_with_checks_and_a_new_index_refused,
     my_rename_table,
     my_indexes_on_existing_table,
     my_index_replaced_under_foreign_key,
@@ -572,7 +575,7 @@ mod cases {
         diffed(from, to, hints())
     }
 
-    pub fn pg_add_column_backfill_needs_single_column_primary_key() -> PlanCase {
+    pub fn pg_add_column_backfill_walks_a_composite_key_by_its_first_column() -> PlanCase {
         let t = || {
             Table::new("memberships")
                 .with(col("user_id", "bigint").not_null())
@@ -729,7 +732,9 @@ mod cases {
         diffed(db("integer"), db("bigint"), hints())
     }
 
-    pub fn pg_type_change_refused_for_check() -> PlanCase {
+    /// The checks are copied onto the shadow column (`NOT VALID`, validated) and take their
+    /// names in the swap.
+    pub fn pg_type_change_with_checks() -> PlanCase {
         let t = |ty: &str| {
             pg_table("orders")
                 .with(col("total", ty))
@@ -739,6 +744,21 @@ mod cases {
             pg_public(vec![t("integer")]),
             pg_public(vec![t("bigint")]),
             hints(),
+        )
+    }
+
+    pub fn pg_rename_column_with_checks() -> PlanCase {
+        let t = |c: &str| {
+            pg_table("orders")
+                .with(col(c, "integer").not_null())
+                .with(col("floor", "integer"))
+                .check(check("orders_qty_pos", &format!("({c} > 0)")))
+                .check(check("orders_over_floor", &format!("({c} >= floor)")))
+        };
+        diffed(
+            pg_public(vec![t("qty")]),
+            pg_public(vec![t("quantity")]),
+            hints().rename_column("public", "orders", "quantity", "qty"),
         )
     }
 
@@ -1269,7 +1289,7 @@ mod cases {
         diffed(from, to, hints())
     }
 
-    pub fn my_add_column_backfill_needs_single_column_primary_key() -> PlanCase {
+    pub fn my_add_column_backfill_walks_a_composite_key_by_its_first_column() -> PlanCase {
         let t = || {
             my_bare_table("memberships")
                 .with(col("user_id", "bigint unsigned").not_null())
@@ -1481,6 +1501,38 @@ mod cases {
             mariadb(vec![customers(), orders("memo"), lines.clone()]),
             mariadb(vec![customers(), orders("note"), lines]),
             hints().rename_column(APP, "orders", "note", "memo"),
+        )
+    }
+
+    /// MariaDB: the column keeps its identity and takes the new name in contract, inside its
+    /// checks and index (adding a CHECK again would copy the table).
+    pub fn my_rename_column_with_checks_in_place() -> PlanCase {
+        let t = |c: &str| {
+            my_table("orders")
+                .with(col(c, "int").not_null())
+                .check(check("orders_qty_pos", &format!("`{c}` > 0")))
+                .index(my_index("orders_qty", &[c]))
+        };
+        diffed(
+            mariadb(vec![t("qty")]),
+            mariadb(vec![t("quantity")]),
+            hints().rename_column(APP, "orders", "quantity", "qty"),
+        )
+    }
+
+    /// In place, an index the plan adds on the new column would go with the shadow: refused.
+    pub fn my_rename_column_with_checks_and_a_new_index_refused() -> PlanCase {
+        let t = |c: &str| {
+            my_table("orders")
+                .with(col(c, "int").not_null())
+                .check(check("orders_qty_pos", &format!("`{c}` > 0")))
+        };
+        diffed(
+            mariadb(vec![t("qty")]),
+            mariadb(vec![
+                t("quantity").index(my_index("orders_quantity", &["quantity"]))
+            ]),
+            hints().rename_column(APP, "orders", "quantity", "qty"),
         )
     }
 

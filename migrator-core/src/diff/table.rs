@@ -660,6 +660,11 @@ pub(crate) fn comments_of_new_table(plan: &mut Plan, schema: &str, t: &Table) {
     }
 }
 
+/// `expr` with whole-word occurrences of column `old` replaced by `new`.
+pub(crate) fn rename_column_in_expr(expr: &str, old: &str, new: &str) -> String {
+    rename_in_expr(expr, &Renames::from([(old.to_string(), new.to_string())]))
+}
+
 /// Replaces whole-word occurrences of renamed columns in a deparsed expression.
 fn rename_in_expr(expr: &str, renames: &Renames) -> String {
     let mut out = expr.to_string();

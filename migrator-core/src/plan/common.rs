@@ -31,6 +31,22 @@ pub(super) struct Ctx<'a, R> {
     created_constraints: BTreeSet<(String, String, String)>,
 }
 
+impl<R> Ctx<'_, R> {
+    /// The name `schema.table` had before the plan: its old name when the plan renames it.
+    pub fn name_before<'t>(&'t self, schema: &str, table: &'t str) -> &'t str {
+        if self.from.table(schema, table).is_some() {
+            return table;
+        }
+        let key = |s: &str| (s.to_string(), table.to_string());
+        self.hints
+            .table_renames
+            .get(&key(schema))
+            .or_else(|| self.hints.table_renames.get(&key("")))
+            .map(String::as_str)
+            .unwrap_or(table)
+    }
+}
+
 impl<'a, R: Renderer> Ctx<'a, R> {
     /// A context for planning `changes`: notes the tables they create, the columns a
     /// shadow-column rename claims and the names they drop.
@@ -275,12 +291,24 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             .to
             .table(schema, table)
             .or_else(|| self.from.table(schema, table));
+        // A composite key is walked by its first column: ranges of it still cover every row
+        // once (see [`Ctx::backfill_step`] for what that costs).
         match t.and_then(|t| t.primary_key.as_ref()) {
-            Some(pk) if pk.columns.len() == 1 => Ok(pk.columns[0].clone()),
+            Some(pk) if !pk.columns.is_empty() => Ok(pk.columns[0].clone()),
             _ => Err(Error::Refused(format!(
-                "{schema}.{table}: a backfill walks the table in primary-key ranges and needs a single-column primary key; add one first (in an earlier release), or write this migration by hand"
+                "{schema}.{table}: a backfill walks the table in primary-key ranges and needs a primary key; add one first (in an earlier release), or write this migration by hand"
             ))),
         }
+    }
+
+    /// The primary key's columns when it has more than `key`, the column batches walk.
+    fn composite_key(&self, schema: &str, table: &str) -> Option<Vec<String>> {
+        self.to
+            .table(schema, table)
+            .or_else(|| self.from.table(schema, table))
+            .and_then(|t| t.primary_key.as_ref())
+            .filter(|pk| pk.columns.len() > 1)
+            .map(|pk| pk.columns.clone())
     }
 
     /// A backfill step: `update` run on `schema.table` in batches of the key column `key`.
@@ -303,6 +331,12 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             key: self.dialect().ident(key),
             update,
         });
+        if let Some(columns) = self.composite_key(schema, table) {
+            b.hazards.push(format!(
+                "batches are ranges of {key}, the first column of the primary key ({}): the rows sharing one {key} value are updated in one batch, so a value that many rows share makes one long batch (its row locks held until it commits)",
+                columns.join(", ")
+            ));
+        }
         b
     }
 
@@ -527,22 +561,36 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
     }
 }
 
-/// The indexes of `schema.table` a shadow-column recipe can build again on the new column (`old`
-/// renamed `new`, or a type change: `old` = `new`): those that use it only as a plain key part
-/// (default operator class and collation) or an `INCLUDE` column, otherwise the same before and
-/// after the plan, as declared after it. Refuses (see [`require_plain_column`]) when the column
-/// has any other user.
-pub(super) fn rebuildable_indexes<R>(
+/// What a shadow-column recipe builds again on the new column: indexes, and checks where the
+/// dialect can add one without blocking writes.
+#[derive(Debug, Default)]
+pub(super) struct Rebuilt {
+    pub indexes: Vec<crate::schema::Index>,
+    /// The checks as declared after the plan (over the column's final name).
+    pub checks: Vec<crate::schema::Check>,
+}
+
+/// What of `schema.table` a shadow-column recipe can build again on the new column (`old`
+/// renamed `new`, or a type change: `old` = `new`): the indexes that use it only as a plain
+/// key part (default operator class and collation) or an `INCLUDE` column and, when
+/// `online_checks` (Postgres: `NOT VALID`, then validated), the checks that use it; each
+/// otherwise the same before and after the plan, as declared after it. Refuses (see
+/// [`require_plain_column`]) when the column has any other user.
+pub(super) fn rebuildable<R>(
     ctx: &Ctx<R>,
     schema: &str,
     table: &str,
     (old, new): (&str, &str),
     what: &str,
-) -> Result<Vec<crate::schema::Index>> {
+    online_checks: bool,
+) -> Result<Rebuilt> {
     use crate::schema::IndexKey;
-    let (Some(before), Some(after)) = (ctx.from.table(schema, table), ctx.to.table(schema, table))
-    else {
-        return require_plain_column(ctx, schema, table, (old, new), what, &[]).map(|_| Vec::new());
+    let (Some(before), Some(after)) = (
+        ctx.from.table(schema, ctx.name_before(schema, table)),
+        ctx.to.table(schema, table),
+    ) else {
+        return require_plain_column(ctx, schema, table, (old, new), what, &[])
+            .map(|_| Rebuilt::default());
     };
     let key = |c: &str| IndexKey::Column(c.to_string());
     // The index's other columns must stay as they are: one recipe rebuilds an index.
@@ -585,8 +633,34 @@ pub(super) fn rebuildable_indexes<R>(
                 .map(|i| format!("index {}", i.name)),
         );
     }
+    // A check is copied onto the new column when only this column changes in it (its other
+    // columns keep name and type: one recipe rebuilds a check).
+    let checks: Vec<crate::schema::Check> = match online_checks {
+        false => Vec::new(),
+        true => after
+            .checks
+            .iter()
+            .filter(|c| crate::diff::mentions(&c.expr, new))
+            .filter(|c| {
+                before.check(&c.name).is_some_and(|b| {
+                    crate::diff::table::rename_column_in_expr(&b.expr, old, new) == c.expr
+                        && b.validated == c.validated
+                        && b.no_inherit == c.no_inherit
+                })
+            })
+            .filter(|c| {
+                after
+                    .columns
+                    .iter()
+                    .filter(|o| crate::diff::mentions(&c.expr, &o.name))
+                    .all(|o| unchanged(&o.name))
+            })
+            .cloned()
+            .collect(),
+    };
+    names.extend(checks.iter().map(|c| format!("check {}", c.name)));
     require_plain_column(ctx, schema, table, (old, new), what, &names)?;
-    Ok(indexes)
+    Ok(Rebuilt { indexes, checks })
 }
 
 /// `index` rebuilt with `column` replaced by `on`, under migrator's own name for it (`kind`:
@@ -648,7 +722,7 @@ fn require_plain_column<R>(
     what: &str,
     allowed: &[String],
 ) -> Result<()> {
-    let mut users = users_of(ctx.from, schema, table, old);
+    let mut users = users_of(ctx.from, schema, ctx.name_before(schema, table), old);
     for u in users_of(ctx.to, schema, table, new) {
         if !users.contains(&u) {
             users.push(u);
@@ -656,13 +730,17 @@ fn require_plain_column<R>(
     }
     users.retain(|u| !allowed.contains(u));
     if users.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Refused(format!(
-            "{schema}.{table}.{old}: {what} through a shadow column is not supported yet for a column used by {} (before or after the change); change those objects in a separate release, or write this migration by hand",
-            users.join(", ")
-        )))
+        return Ok(());
     }
+    // A check is carried over only when nothing else in it changes (see [`rebuildable`]).
+    let checks = match users.iter().any(|u| u.starts_with("check ")) {
+        true => "; a check is carried over to the new column only when the plan changes nothing else in it (its text, validity, other columns)",
+        false => "",
+    };
+    Err(Error::Refused(format!(
+        "{schema}.{table}.{old}: {what} through a shadow column is not supported yet for a column used by {} (before or after the change){checks}; change those objects in a separate release, or write this migration by hand",
+        users.join(", ")
+    )))
 }
 
 /// The objects of `db` that use `schema.table.column`: keys, indexes, checks, foreign keys,
@@ -781,13 +859,16 @@ pub(super) fn renamed_columns<R>(
     old: &str,
     new: &str,
 ) -> Result<(crate::schema::Column, crate::schema::Column)> {
-    let find = |db: &Database, name: &str| {
+    let find = |db: &Database, table: &str, name: &str| {
         db.table(schema, table)
             .and_then(|t| t.column(name))
             .cloned()
             .ok_or_else(|| Error::Refused(format!("{schema}.{table}.{name} not found")))
     };
-    let (from_col, to_col) = (find(ctx.from, old)?, find(ctx.to, new)?);
+    let (from_col, to_col) = (
+        find(ctx.from, ctx.name_before(schema, table), old)?,
+        find(ctx.to, table, new)?,
+    );
     if from_col.data_type != to_col.data_type {
         return Err(Error::Refused(format!("{schema}.{table}: renaming {old} to {new} and changing its type at once is not supported yet; do the rename in one release and the type change in the next")));
     }

@@ -22,7 +22,7 @@
 
 use super::common::{
     blocks_new_writes, compatibility_view, describe_target, destructive, index_copy_name, own_name,
-    plan_with, rebuildable_indexes, renamed_columns, simple, trigger_name,
+    plan_with, rebuildable, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Swap, Sync};
 use super::{PlanOptions, Planner, Step};
@@ -296,7 +296,8 @@ fn over_new(ctx: &Ctx, schema: &str, table: &str, expr: &str) -> String {
 /// keys reference and those referencing it (the server checks them), and the history table.
 fn lock_tables(ctx: &Ctx, schema: &str, table: &str) -> (SqlStatement, SqlStatement) {
     let mut names = vec![table.to_string()];
-    for db in [ctx.from, ctx.to] {
+    // Before the plan, a table it renames has its old name.
+    for (db, table) in [(ctx.from, ctx.name_before(schema, table)), (ctx.to, table)] {
         let Some(s) = db.schema(schema) else { continue };
         for t in &s.tables {
             for f in &t.foreign_keys {
@@ -310,7 +311,10 @@ fn lock_tables(ctx: &Ctx, schema: &str, table: &str) -> (SqlStatement, SqlStatem
         }
     }
     // Only tables there before and after this plan (others may not exist at that point).
-    names.retain(|n| ctx.from.table(schema, n).is_some() && ctx.to.table(schema, n).is_some());
+    names.retain(|n| {
+        ctx.to.table(schema, n).is_some()
+            && ctx.from.table(schema, ctx.name_before(schema, n)).is_some()
+    });
     names.push(HISTORY_TABLE.to_string());
     names.sort();
     names.dedup();
@@ -927,7 +931,7 @@ fn refuse_checked_column(
     if ctx.r.flavor().rename_column_used_by_check() {
         return Ok(());
     }
-    let Some(t) = ctx.from.table(schema, table) else {
+    let Some(t) = ctx.from.table(schema, ctx.name_before(schema, table)) else {
         return Ok(());
     };
     let uses = |expr: &str| {
@@ -1102,8 +1106,15 @@ fn alter_column(
 /// Rename through a shadow column kept in sync by triggers (see [`shadow`]).
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
     refuse_checked_column(ctx, schema, table, old, &format!("renaming it to {new}"))?;
-    let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
+    // A CHECK is added again only by copying the table (ERROR 1845), so a column checks use
+    // is renamed in place: the contract drops the shadow and gives the old column the new
+    // name, inside its checks too (MariaDB; MySQL refused above).
+    let rebuilt = rebuildable(ctx, schema, table, (old, new), "renaming", true)?;
     let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
+    let in_place = !rebuilt.checks.is_empty();
+    if in_place {
+        refuse_changed_in_place(ctx, (schema, table), &from, &to)?;
+    }
     let s = Shadow {
         schema,
         table,
@@ -1113,11 +1124,62 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         forward: ident(old),
         back: ident(new),
         key: ctx.batch_key(schema, table)?,
-        indexes,
+        // In place, the old column's indexes follow it.
+        indexes: match in_place {
+            true => Vec::new(),
+            false => rebuilt.indexes,
+        },
+        checks: Vec::new(),
+        in_place,
         from,
         to,
     };
     Ok(shadow::recipe(ctx, &MyShadow, &s))
+}
+
+/// An in-place rename keeps the old column as it is, and drops the shadow with whatever the
+/// plan built on it: refused when the declared column differs in more than its name, or when
+/// the plan adds an index on it, saying what to do.
+fn refuse_changed_in_place(
+    ctx: &Ctx,
+    (schema, table): (&str, &str),
+    from: &Column,
+    to: &Column,
+) -> Result<()> {
+    let (old, new) = (&from.name, &to.name);
+    let renamed = Column {
+        name: new.clone(),
+        ..from.clone()
+    };
+    let before = ctx.from.table(schema, ctx.name_before(schema, table));
+    let new_indexes: Vec<&str> = match (before, ctx.to.table(schema, table)) {
+        (Some(before), Some(after)) => after
+            .indexes
+            .iter()
+            .filter(|i| before.index(&i.name).is_none())
+            .filter(|i| {
+                i.parts
+                    .iter()
+                    .any(|p| p.key == crate::schema::IndexKey::Column(new.clone()))
+            })
+            .map(|i| i.name.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let why = if renamed != *to {
+        "its definition changes too"
+    } else if !new_indexes.is_empty() {
+        "the plan adds an index on it"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Refused(format!(
+        "{schema}.{table}.{old}: renaming it to {new} while CHECK constraints use it is done in place (the column keeps its identity and checks; adding a CHECK again would copy the table), and {why}{}. Rename it in one release and make the other change in the next",
+        match new_indexes.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", new_indexes.join(", ")),
+        }
+    )))
 }
 
 /// Type change through a shadow column converted by triggers (see [`shadow`]). Without a
@@ -1131,13 +1193,15 @@ fn change_type(
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
     refuse_checked_column(ctx, schema, table, &from.name, "changing its type")?;
-    let indexes = rebuildable_indexes(
+    let indexes = rebuildable(
         ctx,
         schema,
         table,
         (&to.name, &to.name),
         "changing the type",
-    )?;
+        false,
+    )?
+    .indexes;
     let c = ident(&to.name);
     let s = Shadow {
         schema,
@@ -1149,6 +1213,8 @@ fn change_type(
         back: c,
         key: ctx.batch_key(schema, table)?,
         indexes,
+        checks: Vec::new(),
+        in_place: false,
         from: from.clone(),
         to: to.clone(),
     };
@@ -1308,6 +1374,27 @@ impl ShadowSql<MysqlRenderer> for MyShadow {
 
     fn drop_in_swap(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
         self.drop_column(ctx, s, name)
+    }
+
+    fn rename_over(&self, ctx: &Ctx, s: &Shadow, dropped: &str, from: &str) -> Vec<SqlStatement> {
+        // The drop's algorithm for this table (a FULLTEXT table's drop is not instant), with
+        // the rename added to the same statement.
+        let drop = format!("DROP COLUMN {}", ident(dropped));
+        let rename = format!(
+            "{drop}, RENAME COLUMN {} TO {}",
+            ident(from),
+            ident(dropped)
+        );
+        self.drop_column(ctx, s, dropped)
+            .into_iter()
+            .map(|mut st| {
+                st.sql = format!(
+                    "-- migrator-lint: ignore rename-column -- the in-place rename's contract; no deployed version reads {from}\n{}",
+                    st.sql.replacen(&drop, &rename, 1)
+                );
+                st
+            })
+            .collect()
     }
 
     fn order_swap(&self, swap: Swap) -> Vec<SqlStatement> {

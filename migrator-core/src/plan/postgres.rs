@@ -3,12 +3,12 @@
 
 use super::common::{
     blocks_new_writes, compatibility_view, describe_target, destructive, index_copy_name, own_name,
-    plan_with, rebuildable_indexes, renamed_columns, simple, trigger_name,
+    plan_with, rebuildable, renamed_columns, simple, trigger_name,
 };
 use super::shadow::{self, Move, Shadow, ShadowSql, Swap, Sync};
 use super::{PlanOptions, Planner, Step};
-use crate::diff::Change;
 use crate::diff::Hints;
+use crate::diff::{Change, CommentTarget};
 use crate::migrations::Phase;
 use crate::render::postgres::{
     column_definition, free_type_change, ident, literal, qualified, PostgresRenderer,
@@ -1541,8 +1541,15 @@ fn alter_column(
 
 /// Rename through a shadow column (see [`shadow`]).
 fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> Result<Vec<Step>> {
-    let indexes = rebuildable_indexes(ctx, schema, table, (old, new), "renaming")?;
+    let rebuilt = rebuildable(ctx, schema, table, (old, new), "renaming", true)?;
     let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
+    let checks = check_copies(
+        ctx,
+        (schema, table),
+        &rebuilt.checks,
+        (old, new),
+        (old, old),
+    );
     let s = Shadow {
         schema,
         table,
@@ -1552,7 +1559,9 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
         forward: ident(old),
         back: ident(new),
         key: ctx.batch_key(schema, table)?,
-        indexes,
+        indexes: rebuilt.indexes,
+        checks,
+        in_place: false,
         from,
         to,
     };
@@ -1568,30 +1577,114 @@ fn change_type(
     to: &Column,
     using: &Option<String>,
 ) -> Result<Vec<Step>> {
-    let indexes = rebuildable_indexes(
+    let rebuilt = rebuildable(
         ctx,
         schema,
         table,
         (&to.name, &to.name),
         "changing the type",
+        true,
     )?;
     let c = ident(&to.name);
+    let (shadow, aside) = (
+        format!("{}__migrator_new", to.name),
+        format!("{}__migrator_old", to.name),
+    );
+    let checks = check_copies(
+        ctx,
+        (schema, table),
+        &rebuilt.checks,
+        (&to.name, &shadow),
+        (&to.name, &aside),
+    );
     let s = Shadow {
         schema,
         table,
         kind: Move::Retype,
-        shadow: format!("{}__migrator_new", to.name),
-        aside: format!("{}__migrator_old", to.name),
+        shadow,
+        aside,
         forward: using
             .clone()
             .unwrap_or_else(|| format!("{c}::{}", to.data_type.name)),
         back: format!("{c}::{}", from.data_type.name),
         key: ctx.batch_key(schema, table)?,
-        indexes,
+        indexes: rebuilt.indexes,
+        checks,
+        in_place: false,
         from: from.clone(),
         to: to.clone(),
     };
     Ok(shadow::recipe(ctx, &PgShadow, &s))
+}
+
+/// The checks of a shadow-column move, copied onto the column that takes over: `forward`
+/// (the declared check's column, the shadow) in contract, `back` (the column before the
+/// plan, the old column as the rollback brings it back) in the rollback. Each copy is added
+/// `NOT VALID` under migrator's name (instant) and validated on its own (a scan under SHARE
+/// UPDATE EXCLUSIVE: writes go on); the swap drops the original and renames the copy.
+fn check_copies(
+    ctx: &Ctx,
+    (schema, table): (&str, &str),
+    checks: &[crate::schema::Check],
+    forward: (&str, &str),
+    back: (&str, &str),
+) -> Vec<shadow::CheckCopy> {
+    use crate::diff::table::rename_column_in_expr;
+    let t = qualified(schema, table);
+    let copy = |check: &crate::schema::Check, kind: &str, (from, to): (&str, &str)| {
+        let name = own_name(kind, table, &check.name);
+        let mut build = ctx.sql(&Change::AddCheck {
+            schema: schema.into(),
+            table: table.into(),
+            check: crate::schema::Check {
+                name: name.clone(),
+                expr: rename_column_in_expr(&check.expr, from, to),
+                validated: false,
+                comment: None,
+                ..check.clone()
+            },
+        });
+        if check.validated {
+            build.push(validate_constraint(&t, &name));
+        }
+        let mut take_name = vec![
+            drop_constraint(&t, &check.name),
+            SqlStatement::new(format!(
+                "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+                ident(&name),
+                ident(&check.name)
+            )),
+        ];
+        if check.comment.is_some() {
+            take_name.extend(ctx.sql(&Change::Comment {
+                target: CommentTarget::Constraint {
+                    schema: schema.into(),
+                    table: table.into(),
+                    constraint: check.name.clone(),
+                },
+                comment: check.comment.clone(),
+            }));
+        }
+        (build, take_name)
+    };
+    checks
+        .iter()
+        .map(|check| {
+            let before = ctx
+                .from
+                .table(schema, ctx.name_before(schema, table))
+                .and_then(|t| t.check(&check.name))
+                .unwrap_or(check);
+            let (build, take_name) = copy(check, "new", forward);
+            let (build_back, take_name_back) = copy(before, "old", back);
+            shadow::CheckCopy {
+                build,
+                take_name,
+                build_back,
+                take_name_back,
+            }
+        })
+        .collect()
 }
 
 /// The Postgres pieces of the shadow-column recipe: one PL/pgSQL trigger, `NOT NULL` through a
@@ -1749,22 +1842,38 @@ impl ShadowSql<PostgresRenderer> for PgShadow {
         incoming: &str,
     ) -> Vec<SqlStatement> {
         let t = qualified(s.schema, s.table);
-        vec![
+        let rename = |from: &str, to: &str| {
             SqlStatement::new(format!(
                 "ALTER TABLE {t} RENAME COLUMN {} TO {}",
-                ident(column),
-                ident(aside)
-            )),
-            SqlStatement::new(format!(
-                "ALTER TABLE {t} RENAME COLUMN {} TO {}",
-                ident(incoming),
-                ident(column)
-            )),
-        ]
+                ident(from),
+                ident(to)
+            ))
+        };
+        if aside == incoming {
+            // Two columns trade names: through a third, inside the swap's one transaction.
+            let third = format!("{column}__migrator_swap");
+            return vec![
+                rename(column, &third),
+                rename(incoming, column),
+                rename(&third, incoming),
+            ];
+        }
+        vec![rename(column, aside), rename(incoming, column)]
     }
 
     fn drop_in_swap(&self, ctx: &Ctx, s: &Shadow, name: &str) -> Vec<SqlStatement> {
         self.drop_column(ctx, s, name)
+    }
+
+    fn rename_over(&self, ctx: &Ctx, s: &Shadow, dropped: &str, from: &str) -> Vec<SqlStatement> {
+        let mut out = self.drop_column(ctx, s, dropped);
+        out.push(SqlStatement::new(format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            qualified(s.schema, s.table),
+            ident(from),
+            ident(dropped)
+        )));
+        out
     }
 
     fn order_swap(&self, swap: Swap) -> Vec<SqlStatement> {

@@ -7,11 +7,12 @@
 //!   triggers keep it written: both ways for a rename (either application version may write
 //!   either name), old → new through the conversion for a type change;
 //! - **backfill**: existing rows are copied in key batches (only rows that differ);
-//! - **contract**: the column's plain indexes are built again on the shadow online, the shadow
-//!   gets its final definition (NOT NULL, default) while the triggers still fill it, then one
-//!   atomic swap — the triggers go, the indexes take their names, the names swap (type change)
-//!   and the old column is dropped — so no write ever meets a state in between (a NOT NULL old
-//!   column without the trigger that fills it, or a missing column);
+//! - **contract**: the column's plain indexes (and, on Postgres, its checks: `NOT VALID`, then
+//!   validated) are built again on the shadow online, the shadow gets its final definition
+//!   (NOT NULL, default) while the triggers still fill it, then one atomic swap — the triggers
+//!   go, the indexes and checks take their names, the names swap (type change) and the old
+//!   column is dropped — so no write ever meets a state in between (a NOT NULL old column
+//!   without the trigger that fills it, or a missing column);
 //! - **rollback of the contract**: the same the other way: the old column comes back under a
 //!   free name, kept from the new one by triggers, copied back, finished, indexed, and swapped
 //!   back atomically; the shadow's final definition is relaxed to its expand state.
@@ -53,6 +54,26 @@ pub(super) struct Shadow<'a> {
     pub key: String,
     /// The column's plain indexes, built again on the shadow in contract.
     pub indexes: Vec<Index>,
+    /// The column's checks, built again on the shadow in contract (Postgres).
+    pub checks: Vec<CheckCopy>,
+    /// A rename whose contract drops the shadow and gives the old column the new name, so what
+    /// uses the old column (its checks, indexes) follows it (MariaDB, where adding a CHECK
+    /// again would copy the table). Only where [`ShadowSql::rename_over`] exists, and only when
+    /// the column's definition does not change.
+    pub in_place: bool,
+}
+
+/// A check of the moved column, copied like its indexes: the dialect's statements, placed by
+/// the recipe.
+pub(super) struct CheckCopy {
+    /// The copy on the shadow (under migrator's name), added and validated before the swap
+    /// without blocking writes.
+    pub build: Vec<SqlStatement>,
+    /// In the swap: the original dropped, the copy given its name.
+    pub take_name: Vec<SqlStatement>,
+    /// The rollback's: a copy on the old column as it comes back, then the swap back.
+    pub build_back: Vec<SqlStatement>,
+    pub take_name_back: Vec<SqlStatement>,
 }
 
 impl Shadow<'_> {
@@ -199,6 +220,12 @@ pub(super) trait ShadowSql<R: Renderer> {
     /// Drops column `name` inside the swap.
     fn drop_in_swap(&self, ctx: &Ctx<R>, s: &Shadow, name: &str) -> Vec<SqlStatement>;
 
+    /// Drops column `dropped` and renames `from` to `dropped` in one statement (an in-place
+    /// rename's contract, see [`Shadow::in_place`]); its rollback is [`ShadowSql::swap_names`]
+    /// with `aside` = `incoming`, which must then swap two existing columns in one statement.
+    fn rename_over(&self, ctx: &Ctx<R>, s: &Shadow, dropped: &str, from: &str)
+        -> Vec<SqlStatement>;
+
     /// The contract's swap in the order the dialect runs it (see [`Swap`]).
     fn order_swap(&self, swap: Swap) -> Vec<SqlStatement>;
 
@@ -306,6 +333,11 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
     };
     let backfill = sql.backfill(ctx, s, summary, update);
 
+    if s.in_place {
+        let contract = rename_in_place(ctx, sql, s, (&sync_up, &sync_down));
+        return vec![expand, backfill, contract];
+    }
+
     // Contract: the shadow's final definition while the triggers still fill it (a MySQL
     // rebuild, before the new indexes exist), its indexes, then the swap in one go.
     let (finish_up, finish_down) = sql.finish(ctx, s, &s.shadow_column(), &s.final_shadow());
@@ -313,12 +345,16 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
     for i in &s.indexes {
         up.extend(ctx.sql(&index_on(s.schema, s.table, i, old, &s.shadow, "new")));
     }
+    for c in &s.checks {
+        up.extend(c.build.clone());
+    }
     let mut swap = Swap {
         triggers: sync_down.clone(),
         indexes: s
             .indexes
             .iter()
             .flat_map(|i| sql.index_takes_name(s, &i.name, "new"))
+            .chain(s.checks.iter().flat_map(|c| c.take_name.clone()))
             .collect(),
         columns: Vec::new(),
         drop: Vec::new(),
@@ -361,9 +397,15 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
     for i in &s.indexes {
         down.extend(ctx.sql(&index_on(s.schema, s.table, i, fin, &s.aside, "old")));
     }
+    for c in &s.checks {
+        down.extend(c.build_back.clone());
+    }
     let mut unswap = back_down;
     for i in &s.indexes {
         unswap.extend(sql.index_takes_name(s, &i.name, "old"));
+    }
+    for c in &s.checks {
+        unswap.extend(c.take_name_back.clone());
     }
     if s.shadow != fin {
         unswap.extend(sql.swap_names(ctx, s, fin, &s.shadow, &s.aside));
@@ -391,4 +433,57 @@ pub(super) fn recipe<R: Renderer, H: ShadowSql<R>>(ctx: &Ctx<R>, sql: &H, s: &Sh
     });
     contract.hazards.extend(sql.finish_hazards(s, &finish_up));
     vec![expand, backfill, contract]
+}
+
+/// The contract of an in-place rename (see [`Shadow::in_place`]): the shadow is dropped and the
+/// old column takes its name in one statement, then the triggers go (the dialect's order: if
+/// the statement fails, the triggers still keep both names written). The rollback adds the old
+/// name back as a copy kept in sync, copies into it, and swaps the two names in one statement:
+/// the column that was the old one gets its name back with everything that uses it, and the
+/// copy is the shadow again, as after expand.
+fn rename_in_place<R: Renderer, H: ShadowSql<R>>(
+    ctx: &Ctx<R>,
+    sql: &H,
+    s: &Shadow,
+    (sync_up, sync_down): (&[SqlStatement], &[SqlStatement]),
+) -> Step {
+    let (old, fin) = (s.old(), s.final_name());
+    let q = |name: &str| ctx.dialect().ident(name);
+    let swap = Swap {
+        triggers: sync_down.to_vec(),
+        indexes: Vec::new(),
+        columns: Vec::new(),
+        drop: sql.rename_over(ctx, s, &s.shadow, old),
+    };
+    let (up, lock) = sql.atomic(ctx, s, sql.order_swap(swap), true);
+    let (copy, _) = s.aside_column();
+    let mut down = sql.add_column(ctx, s, &copy, None);
+    down.extend(sync_up.to_vec());
+    let (target, source) = (q(old), q(fin));
+    down.extend(sql.copy_all(
+        ctx,
+        s,
+        old,
+        &format!("{target} = {source}"),
+        &sql.distinct(&target, &source),
+    ));
+    down.extend(sql.swap_names(ctx, s, fin, old, old));
+    let noun = match sql.plural_triggers() {
+        true => "triggers",
+        false => "trigger",
+    };
+    let mut contract = ctx.step(
+        Phase::Contract,
+        format!(
+            "drop the sync {noun} and the copy {}.{}.{fin}; the column {old} takes its name with its checks and indexes",
+            s.schema, s.table
+        ),
+        &lock,
+        up,
+        down,
+    );
+    contract.hazards.push(format!(
+        "the old application version (reading {old}) must be gone"
+    ));
+    contract
 }

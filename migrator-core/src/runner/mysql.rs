@@ -498,10 +498,12 @@ impl Target for MysqlTarget<'_> {
             Dialect::Mysql.ident(&name)
         );
         let display = format!("{schema}.{name}");
+        // A unique key's column, or the first column of a composite primary key: ranges of
+        // it cover every row once, the rows sharing a value in one batch.
         let candidates: Vec<String> = indexes
             .iter()
             .filter(|(n, cols, plain)| {
-                *plain && cols.len() == 1 && (n == "PRIMARY" || not_null(&cols[0]))
+                *plain && (n == "PRIMARY" || (cols.len() == 1 && not_null(&cols[0])))
             })
             .map(|(_, cols, _)| cols[0].clone())
             .collect();
@@ -527,7 +529,7 @@ impl Target for MysqlTarget<'_> {
                     && cols.iter().any(|c| c.eq_ignore_ascii_case(column))
             }) {
                 format!(
-                    "its primary key ({}) is composite; batches need a single-column key",
+                    "its primary key ({}) is composite and {column} is not its first column; batches walk a unique key or the primary key's first column",
                     cols.join(", ")
                 )
             } else if indexes

@@ -542,9 +542,13 @@ impl Target for PostgresTarget<'_> {
         let (attnum, notnull, type_name, column_sql): (i16, bool, String, String) =
             (col.get(0), col.get(1), col.get(2), col.get(3));
         let indexes = self.unique_indexes(oid).await?;
-        let usable = indexes
-            .iter()
-            .any(|ix| ix.plain && ix.attnums == [attnum] && (ix.primary || notnull));
+        // A unique key's column, or the first column of a composite primary key: ranges of
+        // it cover every row once, the rows sharing a value in one batch.
+        let usable = indexes.iter().any(|ix| {
+            ix.plain
+                && ((ix.attnums == [attnum] && (ix.primary || notnull))
+                    || (ix.primary && ix.attnums.first() == Some(&attnum)))
+        });
         if !usable {
             let reason = if indexes.is_empty() {
                 "the table has no primary key and no unique key".to_string()
@@ -553,7 +557,7 @@ impl Target for PostgresTarget<'_> {
                 .find(|ix| ix.primary && ix.attnums.len() > 1 && ix.attnums.contains(&attnum))
             {
                 format!(
-                    "its primary key ({}) is composite; batches need a single-column key",
+                    "its primary key ({}) is composite and {column} is not its first column; batches walk a unique key or the primary key's first column",
                     pk.columns.join(", ")
                 )
             } else if indexes
