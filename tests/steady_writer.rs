@@ -93,6 +93,41 @@ const PG: &[Recipe] = &[
         before_rollback: "",
     },
     Recipe {
+        name: "column rename under CHECKs",
+        v1: "CREATE TABLE stock (id bigint PRIMARY KEY, qty int NOT NULL, floor_qty int NOT NULL,\n  CONSTRAINT qty_pos CHECK (qty > 0), CONSTRAINT qty_over_floor CHECK (qty >= floor_qty));\n",
+        seed: "INSERT INTO stock SELECT g, g % 50 + 1, 1 FROM generate_series(1, 5000) g",
+        v2: "CREATE TABLE stock (id bigint PRIMARY KEY,\n  quantity int NOT NULL, -- migrator:renamed-from qty\n  floor_qty int NOT NULL,\n  CONSTRAINT qty_pos CHECK (quantity > 0), CONSTRAINT qty_over_floor CHECK (quantity >= floor_qty));\n",
+        old: &[
+            "INSERT INTO stock (id, qty, floor_qty) VALUES ({id}, 5, 1)",
+            "UPDATE stock SET qty = qty + 1 WHERE id = {id}",
+            "UPDATE stock SET qty = qty + 1 WHERE id = {id} % 5000 + 1",
+        ],
+        new: &[
+            "INSERT INTO stock (id, quantity, floor_qty) VALUES ({id}, 6, 2)",
+            "UPDATE stock SET quantity = quantity + 1 WHERE id = {id}",
+        ],
+        allow_destructive: false,
+        zero: &["SELECT count(*) FROM stock WHERE quantity IS NULL OR quantity < floor_qty"],
+        before_rollback: "",
+    },
+    Recipe {
+        name: "type change, composite key",
+        v1: "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount int NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        seed: "INSERT INTO order_lines SELECT (g - 1) / 10, (g - 1) % 10, g FROM generate_series(1, 5000) g",
+        v2: "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount bigint NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        old: &[
+            "INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 1, 7)",
+            "UPDATE order_lines SET amount = amount + 1 WHERE order_id = {id} % 500",
+        ],
+        new: &[
+            "INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 2, 7)",
+            "UPDATE order_lines SET amount = amount + 2 WHERE order_id = {id}",
+        ],
+        allow_destructive: false,
+        zero: &["SELECT count(*) FROM order_lines WHERE order_id < 500 AND amount < order_id * 10 + line_no + 1"],
+        before_rollback: "",
+    },
+    Recipe {
         name: "table rename",
         v1: "CREATE TABLE clients (id bigint PRIMARY KEY, name text);\nCREATE TABLE visits (id bigint PRIMARY KEY, client_id bigint REFERENCES clients);\n",
         seed: "INSERT INTO clients SELECT g, 'c' || g FROM generate_series(1, 5000) g; INSERT INTO visits SELECT g, g FROM generate_series(1, 5000) g",
@@ -254,6 +289,41 @@ const MYSQL: &[Recipe] = &[
         ],
         allow_destructive: false,
         zero: &["SELECT count(*) FROM readings WHERE id <= 5000 AND qty < id"],
+        before_rollback: "",
+    },
+    Recipe {
+        name: "column rename under CHECKs",
+        v1: "CREATE TABLE stock (id bigint PRIMARY KEY, qty int NOT NULL, floor_qty int NOT NULL,\n  CONSTRAINT qty_pos CHECK (qty > 0), CONSTRAINT qty_over_floor CHECK (qty >= floor_qty));\n",
+        seed: "INSERT INTO stock SELECT seq, seq % 50 + 1, 1 FROM seq_1_to_5000",
+        v2: "CREATE TABLE stock (id bigint PRIMARY KEY,\n  quantity int NOT NULL, -- migrator:renamed-from qty\n  floor_qty int NOT NULL,\n  CONSTRAINT qty_pos CHECK (quantity > 0), CONSTRAINT qty_over_floor CHECK (quantity >= floor_qty));\n",
+        old: &[
+            "INSERT INTO stock (id, qty, floor_qty) VALUES ({id}, 5, 1)",
+            "UPDATE stock SET qty = qty + 1 WHERE id = {id}",
+            "UPDATE stock SET qty = qty + 1 WHERE id = {id} % 5000 + 1",
+        ],
+        new: &[
+            "INSERT INTO stock (id, quantity, floor_qty) VALUES ({id}, 6, 2)",
+            "UPDATE stock SET quantity = quantity + 1 WHERE id = {id}",
+        ],
+        allow_destructive: false,
+        zero: &["SELECT count(*) FROM stock WHERE quantity IS NULL OR quantity < floor_qty"],
+        before_rollback: "",
+    },
+    Recipe {
+        name: "type change, composite key",
+        v1: "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount int NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        seed: "INSERT INTO order_lines SELECT (seq - 1) DIV 10, (seq - 1) % 10, seq FROM seq_1_to_5000",
+        v2: "CREATE TABLE order_lines (order_id bigint NOT NULL, line_no int NOT NULL, amount bigint NOT NULL,\n  PRIMARY KEY (order_id, line_no));\n",
+        old: &[
+            "INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 1, 7)",
+            "UPDATE order_lines SET amount = amount + 1 WHERE order_id = {id} % 500",
+        ],
+        new: &[
+            "INSERT INTO order_lines (order_id, line_no, amount) VALUES ({id}, 2, 7)",
+            "UPDATE order_lines SET amount = amount + 2 WHERE order_id = {id}",
+        ],
+        allow_destructive: false,
+        zero: &["SELECT count(*) FROM order_lines WHERE order_id < 500 AND amount < order_id * 10 + line_no + 1"],
         before_rollback: "",
     },
     Recipe {
