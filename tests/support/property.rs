@@ -257,12 +257,13 @@ fn writer(
                 // A unique column takes NULL (never a clash) or nothing: its default would
                 // clash from the second row on.
                 // A NULL where the other version requires a value is the plan's stated hazard
-                // ("rolling back fails if NULLs were written meanwhile"), not a finding.
+                // ("rolling back fails if NULLs were written meanwhile"), not a finding; a
+                // default there does not help, the NULL is written explicitly.
                 None if c.nullable
                     && other
                         .table(&t_schema(db, t), &t.name)
                         .and_then(|o| o.column(&c.name))
-                        .is_some_and(|o| !o.nullable && o.default.is_none()) =>
+                        .is_some_and(|o| !o.nullable) =>
                 {
                     skip = Some(format!(
                         "{}: no value but NULL, which the other version refuses",
