@@ -467,7 +467,10 @@ fn rename_in_place<R: Renderer, H: ShadowSql<R>>(
         &format!("{target} = {source}"),
         &sql.distinct(&target, &source),
     ));
-    down.extend(sql.swap_names(ctx, s, fin, old, old));
+    down.extend(
+        sql.atomic(ctx, s, sql.swap_names(ctx, s, fin, old, old), false)
+            .0,
+    );
     let noun = match sql.plural_triggers() {
         true => "triggers",
         false => "trigger",
