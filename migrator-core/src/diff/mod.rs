@@ -248,7 +248,11 @@ fn diff_models(from: &Database, to: &Database, hints: &Hints) -> Vec<Change> {
 }
 
 /// `(schema, table)` key used by hints; hints written without a schema match any schema.
-fn hint<'a, V>(map: &'a BTreeMap<(String, String), V>, schema: &str, table: &str) -> Option<&'a V> {
+pub(crate) fn hint<'a, V>(
+    map: &'a BTreeMap<(String, String), V>,
+    schema: &str,
+    table: &str,
+) -> Option<&'a V> {
     map.get(&(schema.to_string(), table.to_string()))
         .or_else(|| map.get(&(String::new(), table.to_string())))
 }

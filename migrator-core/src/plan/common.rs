@@ -37,11 +37,7 @@ impl<R> Ctx<'_, R> {
         if self.from.table(schema, table).is_some() {
             return table;
         }
-        let key = |s: &str| (s.to_string(), table.to_string());
-        self.hints
-            .table_renames
-            .get(&key(schema))
-            .or_else(|| self.hints.table_renames.get(&key("")))
+        crate::diff::hint(&self.hints.table_renames, schema, table)
             .map(String::as_str)
             .unwrap_or(table)
     }
@@ -287,13 +283,9 @@ impl<'a, R: Renderer> Ctx<'a, R> {
 
     /// The single-column key batched updates walk, or a clear refusal.
     pub fn batch_key(&self, schema: &str, table: &str) -> Result<String> {
-        let t = self
-            .to
-            .table(schema, table)
-            .or_else(|| self.from.table(schema, table));
         // A composite key is walked by its first column: ranges of it still cover every row
         // once (see [`Ctx::backfill_step`] for what that costs).
-        match t.and_then(|t| t.primary_key.as_ref()) {
+        match self.primary_key(schema, table) {
             Some(pk) if !pk.columns.is_empty() => Ok(pk.columns[0].clone()),
             _ => Err(Error::Refused(format!(
                 "{schema}.{table}: a backfill walks the table in primary-key ranges and needs a primary key; add one first (in an earlier release), or write this migration by hand"
@@ -301,14 +293,12 @@ impl<'a, R: Renderer> Ctx<'a, R> {
         }
     }
 
-    /// The primary key's columns when it has more than `key`, the column batches walk.
-    fn composite_key(&self, schema: &str, table: &str) -> Option<Vec<String>> {
+    /// The primary key of `schema.table` as declared, else as it is.
+    fn primary_key(&self, schema: &str, table: &str) -> Option<&crate::schema::PrimaryKey> {
         self.to
             .table(schema, table)
             .or_else(|| self.from.table(schema, table))
             .and_then(|t| t.primary_key.as_ref())
-            .filter(|pk| pk.columns.len() > 1)
-            .map(|pk| pk.columns.clone())
     }
 
     /// A backfill step: `update` run on `schema.table` in batches of the key column `key`.
@@ -331,10 +321,13 @@ impl<'a, R: Renderer> Ctx<'a, R> {
             key: self.dialect().ident(key),
             update,
         });
-        if let Some(columns) = self.composite_key(schema, table) {
+        if let Some(pk) = self
+            .primary_key(schema, table)
+            .filter(|pk| pk.columns.len() > 1)
+        {
             b.hazards.push(format!(
                 "batches are ranges of {key}, the first column of the primary key ({}): the rows sharing one {key} value are updated in one batch, so a value that many rows share makes one long batch (its row locks held until it commits)",
-                columns.join(", ")
+                pk.columns.join(", ")
             ));
         }
         b
@@ -566,8 +559,10 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
 #[derive(Debug, Default)]
 pub(super) struct Rebuilt {
     pub indexes: Vec<crate::schema::Index>,
-    /// The checks as declared after the plan (over the column's final name).
-    pub checks: Vec<crate::schema::Check>,
+    /// The checks: (as they are, over the old name; as declared, over the final name).
+    pub checks: Vec<(crate::schema::Check, crate::schema::Check)>,
+    /// The indexes the plan adds on a renamed column (built on it by their own step in expand).
+    pub added_indexes: Vec<String>,
 }
 
 /// What of `schema.table` a shadow-column recipe can build again on the new column (`old`
@@ -621,46 +616,50 @@ pub(super) fn rebuildable<R>(
     // adds on it is built there by its own step (after the column: the rehearsal proves the
     // order) and is untouched by the swap. Not so for a type change, whose shadow column only
     // takes the name in contract.
-    if old != new {
-        names.extend(
-            after
-                .indexes
-                .iter()
-                .filter(|i| before.index(&i.name).is_none())
-                .filter(|i| {
-                    i.parts.iter().any(|p| p.key == key(new)) || i.include.iter().any(|c| c == new)
-                })
-                .map(|i| format!("index {}", i.name)),
-        );
-    }
+    let added_indexes: Vec<String> = match old != new {
+        false => Vec::new(),
+        true => after
+            .indexes
+            .iter()
+            .filter(|i| before.index(&i.name).is_none())
+            .filter(|i| {
+                i.parts.iter().any(|p| p.key == key(new)) || i.include.iter().any(|c| c == new)
+            })
+            .map(|i| i.name.clone())
+            .collect(),
+    };
+    names.extend(added_indexes.iter().map(|i| format!("index {i}")));
     // A check is copied onto the new column when only this column changes in it (its other
     // columns keep name and type: one recipe rebuilds a check).
-    let checks: Vec<crate::schema::Check> = match online_checks {
+    let checks: Vec<(crate::schema::Check, crate::schema::Check)> = match online_checks {
         false => Vec::new(),
         true => after
             .checks
             .iter()
             .filter(|c| crate::diff::mentions(&c.expr, new))
-            .filter(|c| {
-                before.check(&c.name).is_some_and(|b| {
-                    crate::diff::table::rename_column_in_expr(&b.expr, old, new) == c.expr
-                        && b.validated == c.validated
-                        && b.no_inherit == c.no_inherit
-                })
+            .filter_map(|c| before.check(&c.name).map(|b| (b, c)))
+            .filter(|(b, c)| {
+                crate::diff::table::rename_column_in_expr(&b.expr, old, new) == c.expr
+                    && b.validated == c.validated
+                    && b.no_inherit == c.no_inherit
             })
-            .filter(|c| {
+            .filter(|(_, c)| {
                 after
                     .columns
                     .iter()
                     .filter(|o| crate::diff::mentions(&c.expr, &o.name))
                     .all(|o| unchanged(&o.name))
             })
-            .cloned()
+            .map(|(b, c)| (b.clone(), c.clone()))
             .collect(),
     };
-    names.extend(checks.iter().map(|c| format!("check {}", c.name)));
+    names.extend(checks.iter().map(|(_, c)| format!("check {}", c.name)));
     require_plain_column(ctx, schema, table, (old, new), what, &names)?;
-    Ok(Rebuilt { indexes, checks })
+    Ok(Rebuilt {
+        indexes,
+        checks,
+        added_indexes,
+    })
 }
 
 /// `index` rebuilt with `column` replaced by `on`, under migrator's own name for it (`kind`:

@@ -1113,7 +1113,7 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
     let (from, to) = renamed_columns(ctx, schema, table, old, new)?;
     let in_place = !rebuilt.checks.is_empty();
     if in_place {
-        refuse_changed_in_place(ctx, (schema, table), &from, &to)?;
+        refuse_changed_in_place((schema, table), &from, &to, &rebuilt.added_indexes)?;
     }
     let s = Shadow {
         schema,
@@ -1139,32 +1139,17 @@ fn rename_column(ctx: &Ctx, schema: &str, table: &str, old: &str, new: &str) -> 
 
 /// An in-place rename keeps the old column as it is, and drops the shadow with whatever the
 /// plan built on it: refused when the declared column differs in more than its name, or when
-/// the plan adds an index on it, saying what to do.
+/// the plan adds indexes on it (`new_indexes`), saying what to do.
 fn refuse_changed_in_place(
-    ctx: &Ctx,
     (schema, table): (&str, &str),
     from: &Column,
     to: &Column,
+    new_indexes: &[String],
 ) -> Result<()> {
     let (old, new) = (&from.name, &to.name);
     let renamed = Column {
         name: new.clone(),
         ..from.clone()
-    };
-    let before = ctx.from.table(schema, ctx.name_before(schema, table));
-    let new_indexes: Vec<&str> = match (before, ctx.to.table(schema, table)) {
-        (Some(before), Some(after)) => after
-            .indexes
-            .iter()
-            .filter(|i| before.index(&i.name).is_none())
-            .filter(|i| {
-                i.parts
-                    .iter()
-                    .any(|p| p.key == crate::schema::IndexKey::Column(new.clone()))
-            })
-            .map(|i| i.name.as_str())
-            .collect(),
-        _ => Vec::new(),
     };
     let why = if renamed != *to {
         "its definition changes too"

@@ -918,6 +918,15 @@ fn drop_constraint(t: &str, name: &str) -> SqlStatement {
     SqlStatement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(name)))
 }
 
+/// `ALTER TABLE t RENAME CONSTRAINT from TO to` (`t` already qualified).
+fn rename_constraint(t: &str, from: &str, to: &str) -> SqlStatement {
+    SqlStatement::new(format!(
+        "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+        ident(from),
+        ident(to)
+    ))
+}
+
 /// `ALTER TABLE t VALIDATE CONSTRAINT name` (`t` already qualified).
 fn validate_constraint(t: &str, name: &str) -> SqlStatement {
     SqlStatement::new(format!(
@@ -1026,13 +1035,7 @@ fn replace_constraint(
         "ACCESS EXCLUSIVE, instant (NOT VALID)"
     };
     let drop = |n: &str| drop_constraint(&t, n);
-    let rename = |a: &str, b: &str| {
-        SqlStatement::new(format!(
-            "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
-            ident(a),
-            ident(b)
-        ))
-    };
+    let rename = |a: &str, b: &str| rename_constraint(&t, a, b);
     let validate = |n: &str| validate_constraint(&t, n);
     let mut expand = ctx.step(
         Phase::Expand,
@@ -1625,7 +1628,7 @@ fn change_type(
 fn check_copies(
     ctx: &Ctx,
     (schema, table): (&str, &str),
-    checks: &[crate::schema::Check],
+    checks: &[(crate::schema::Check, crate::schema::Check)],
     forward: (&str, &str),
     back: (&str, &str),
 ) -> Vec<shadow::CheckCopy> {
@@ -1649,11 +1652,7 @@ fn check_copies(
         }
         let mut take_name = vec![
             drop_constraint(&t, &check.name),
-            SqlStatement::new(format!(
-                "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
-                ident(&name),
-                ident(&check.name)
-            )),
+            rename_constraint(&t, &name, &check.name),
         ];
         if check.comment.is_some() {
             take_name.extend(ctx.sql(&Change::Comment {
@@ -1669,12 +1668,7 @@ fn check_copies(
     };
     checks
         .iter()
-        .map(|check| {
-            let before = ctx
-                .from
-                .table(schema, ctx.name_before(schema, table))
-                .and_then(|t| t.check(&check.name))
-                .unwrap_or(check);
+        .map(|(before, check)| {
             let (build, take_name) = copy(check, "new", forward);
             let (build_back, take_name_back) = copy(before, "old", back);
             shadow::CheckCopy {
